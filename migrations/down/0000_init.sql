@@ -1,0 +1,21 @@
+-- Reverts 0000_init.sql: children before the tables they reference.
+DROP TABLE IF EXISTS `matches`;
+DROP TABLE IF EXISTS `reports`;
+DROP TABLE IF EXISTS `task_results`;
+DROP TABLE IF EXISTS `workflows`;
+DROP TABLE IF EXISTS `audit_log`;
+DROP TABLE IF EXISTS `api_keys`;
+DROP TABLE IF EXISTS `tenants`;
+DROP TABLE IF EXISTS `attack_procedures`;
+DROP TABLE IF EXISTS `attack_relationships`;
+DROP TABLE IF EXISTS `attack_strategy_analytics`;
+DROP TABLE IF EXISTS `attack_analytics`;
+DROP TABLE IF EXISTS `attack_detection_strategies`;
+DROP TABLE IF EXISTS `attack_mitigations`;
+DROP TABLE IF EXISTS `attack_campaigns`;
+DROP TABLE IF EXISTS `attack_software`;
+DROP TABLE IF EXISTS `attack_groups`;
+DROP TABLE IF EXISTS `attack_technique_tactics`;
+DROP TABLE IF EXISTS `attack_techniques`;
+DROP TABLE IF EXISTS `attack_tactics`;
+DROP TABLE IF EXISTS `attack_versions`;

@@ -1,0 +1,370 @@
+/**
+ * @module Streams an ATT&CK STIX 2.x bundle (gzipped or not) into the ATT&CK cache in D1.
+ *
+ * The same code runs in the Worker (the refresh workflow hands it a fetched body) and from Node
+ * (`npm run attack:load`, through wrangler's platform proxy). The bundle is parsed object by
+ * object and written in batches, so memory stays flat whatever the bundle's size.
+ *
+ * A version is written under `status = 'loading'` and only turns `ready` (and maybe active) in the
+ * final batch; on any failure its rows are deleted, so a bad bundle never changes what is served.
+ * Loading a version that is already `ready` stops after the collection object: nothing changes.
+ */
+import { JSONParser } from "@streamparser/json";
+import { and, eq, getTableColumns, ne, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import {
+  attackAnalytics,
+  attackCampaigns,
+  attackDetectionStrategies,
+  attackGroups,
+  attackMitigations,
+  attackProcedures,
+  attackRelationships,
+  attackSoftware,
+  attackStrategyAnalytics,
+  attackTactics,
+  attackTechniques,
+  attackTechniqueTactics,
+  attackVersions,
+} from "../db/schema";
+import { AppError, describeError } from "../errors";
+import { compareVersions, METADATA_TYPES, stixObjectProblem, toRows, type RowSet, type RowTable, type StixObject } from "./stix";
+
+export interface LoadProgress {
+  objects: number;
+  rows: number;
+  /** Bytes of the body read so far (compressed bytes for a gzipped body). */
+  bytes: number;
+}
+
+export interface LoadOptions {
+  /** Version the caller expects (e.g. from the release index); the bundle must agree. */
+  version?: string;
+  /** `auto` (default) activates the version when none is active or it is newer than the active one. */
+  activate?: "auto" | "always" | "never";
+  onProgress?: (p: LoadProgress) => void;
+  /** Rows buffered before a D1 batch is sent. */
+  batchRows?: number;
+}
+
+export interface LoadResult {
+  version: string;
+  status: "loaded" | "unchanged";
+  active: boolean;
+  objects: number;
+  rows: number;
+  tables: Partial<Record<RowTable, number>>;
+  /** Objects not kept, by reason (identity, marking-definition, data sources …). */
+  skipped: Record<string, number>;
+  durationMs: number;
+}
+
+const TABLES: Record<RowTable, SQLiteTable> = {
+  tactics: attackTactics,
+  techniques: attackTechniques,
+  techniqueTactics: attackTechniqueTactics,
+  groups: attackGroups,
+  software: attackSoftware,
+  campaigns: attackCampaigns,
+  mitigations: attackMitigations,
+  detectionStrategies: attackDetectionStrategies,
+  strategyAnalytics: attackStrategyAnalytics,
+  analytics: attackAnalytics,
+  procedures: attackProcedures,
+  relationships: attackRelationships,
+};
+
+/** D1 accepts at most 100 bound parameters per statement. */
+const MAX_PARAMS = 100;
+const PROGRESS_EVERY = 2000;
+
+const invalid = (message: string) => new AppError(422, "invalid_bundle", message);
+
+/** Thrown inside the load to stop reading when the version is already loaded. */
+class AlreadyLoaded {
+  constructor(readonly version: string) {}
+}
+
+export async function loadAttackBundle(
+  d1: D1Database,
+  body: ReadableStream<Uint8Array>,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const load = new BundleLoad(drizzle(d1), options);
+  const { stream, bytesRead } = await decode(body);
+  const reader = stream.getReader();
+  try {
+    const parser = new JSONParser({ paths: ["$.type", "$.objects.*"], keepStack: false });
+    const values: unknown[] = [];
+    parser.onValue = ({ value, key }) => {
+      if (key === "type") load.bundleType = value;
+      else values.push(value);
+    };
+    for (;;) {
+      // Errors of the stream itself (a cut download, corrupt gzip) are the bundle's fault.
+      const chunk = await reader.read().catch((e: unknown) => {
+        throw invalid(`the bundle could not be read: ${describeError(e)}`);
+      });
+      if (chunk.done) break;
+      try {
+        parser.write(chunk.value);
+      } catch (e) {
+        throw invalid(`not valid JSON: ${describeError(e)}`);
+      }
+      for (const value of values.splice(0)) await load.add(value, bytesRead());
+    }
+    try {
+      // The parser ends itself after a complete top-level value; still open means the body stopped early.
+      if (!parser.isEnded) parser.end();
+    } catch (e) {
+      throw invalid(`the bundle ends early: ${describeError(e)}`);
+    }
+    for (const value of values.splice(0)) await load.add(value, bytesRead());
+    return await load.finish();
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    if (e instanceof AlreadyLoaded) return load.unchanged(e.version);
+    await load.discard();
+    throw e;
+  }
+}
+
+/** Undoes gzip when the body starts with its magic bytes; counts the bytes read either way. */
+async function decode(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  let bytes = 0;
+  const first = await reader.read();
+  if (!first.done) bytes += first.value.byteLength;
+  const raw = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first.done) controller.close();
+      else controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) return controller.close();
+      bytes += next.value.byteLength;
+      controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const gzipped = !first.done && first.value[0] === 0x1f && first.value[1] === 0x8b;
+  const stream = gzipped ? raw.pipeThrough(new DecompressionStream("gzip")) : raw;
+  return { stream: stream as ReadableStream<Uint8Array>, bytesRead: () => bytes };
+}
+
+class BundleLoad {
+  bundleType: unknown;
+  private readonly started = Date.now();
+  private readonly batchRows: number;
+  private buffers: RowSet = {};
+  private buffered = 0;
+  private objects = 0;
+  private rows = 0;
+  private readonly tables: Partial<Record<RowTable, number>> = {};
+  private readonly skipped: Record<string, number> = {};
+  /** Version from the bundle's collection (or the caller). */
+  private version: string | undefined;
+  /** Key the rows are written under: the version, or a staging key until the collection is seen. */
+  private rowKey: string | undefined;
+  private tacticOrder: string[] = [];
+  private meta: { name?: string; releasedAt?: string; specVersion?: string } = {};
+
+  constructor(
+    private readonly db: DrizzleD1Database,
+    private readonly options: LoadOptions,
+  ) {
+    this.batchRows = options.batchRows ?? 1500;
+    this.version = options.version;
+  }
+
+  async add(value: unknown, bytes: number): Promise<void> {
+    if (this.bundleType !== undefined && this.bundleType !== "bundle") {
+      throw invalid(`not a STIX bundle: its type is ${JSON.stringify(this.bundleType)}`);
+    }
+    const problem = stixObjectProblem(value);
+    if (problem) throw invalid(`object #${this.objects + 1} of the bundle is not a STIX object: it ${problem}`);
+    const o = value as StixObject;
+    this.objects++;
+    if (METADATA_TYPES.has(o.type)) await this.readMetadata(o);
+    else {
+      const rows = toRows(o, this.rowKey ?? "");
+      if ("skipped" in rows) this.skipped[rows.skipped] = (this.skipped[rows.skipped] ?? 0) + 1;
+      else this.buffer(rows);
+    }
+    if (this.buffered >= this.batchRows) await this.flush();
+    if (this.objects % PROGRESS_EVERY === 0) this.options.onProgress?.({ objects: this.objects, rows: this.rows, bytes });
+  }
+
+  private async readMetadata(o: StixObject): Promise<void> {
+    if (o.type === "x-mitre-matrix") {
+      const domain = o.external_references?.find((r) => r.source_name === "mitre-attack")?.external_id;
+      if (domain && domain !== "enterprise-attack") {
+        throw invalid(`only Enterprise ATT&CK is supported; this bundle's matrix is '${domain}'`);
+      }
+      this.tacticOrder = o.tactic_refs ?? [];
+      return;
+    }
+    // x-mitre-collection: the release this bundle is.
+    const version = o.x_mitre_version;
+    if (!version || !/^\d+(\.\d+)*$/.test(version)) throw invalid("the bundle's x-mitre-collection has no valid x_mitre_version");
+    if (this.options.version && this.options.version !== version) {
+      throw invalid(`expected ATT&CK ${this.options.version} but the bundle is ${version}`);
+    }
+    this.version = version;
+    this.meta = { name: o.name, releasedAt: o.modified, specVersion: o.x_mitre_attack_spec_version };
+    if (this.rowKey && this.rowKey !== version) await this.promoteStaging(version);
+  }
+
+  private buffer(rows: RowSet): void {
+    for (const [table, list] of Object.entries(rows) as [RowTable, Record<string, unknown>[]][]) {
+      const target = (this.buffers[table] ??= []) as Record<string, unknown>[];
+      for (const row of list) {
+        // Rows made before the version was known carry "" and get the key at flush time.
+        target.push(row);
+        this.buffered++;
+      }
+    }
+  }
+
+  /** Creates the version row (or a staging one while the version is unknown). */
+  private async ensureRowKey(): Promise<string> {
+    if (this.rowKey) return this.rowKey;
+    const key = this.version ?? `staging-${crypto.randomUUID()}`;
+    if (this.version) await this.clearStale(this.version);
+    await this.db.insert(attackVersions).values({ version: key, status: "loading", startedAt: new Date().toISOString() });
+    this.rowKey = key;
+    return key;
+  }
+
+  /** A ready version means there is nothing to do; a half-loaded one is removed and loaded again. */
+  private async clearStale(version: string): Promise<void> {
+    const existing = await this.db
+      .select({ status: attackVersions.status })
+      .from(attackVersions)
+      .where(eq(attackVersions.version, version))
+      .get();
+    if (existing?.status === "ready") throw new AlreadyLoaded(version);
+    if (existing) await this.db.delete(attackVersions).where(eq(attackVersions.version, version));
+  }
+
+  private async promoteStaging(version: string): Promise<void> {
+    const staging = this.rowKey as string;
+    try {
+      await this.clearStale(version);
+    } catch (e) {
+      await this.db.delete(attackVersions).where(eq(attackVersions.version, staging));
+      this.rowKey = undefined;
+      throw e;
+    }
+    // ON UPDATE CASCADE carries every row written so far to the real version.
+    await this.db.update(attackVersions).set({ version }).where(eq(attackVersions.version, staging));
+    this.rowKey = version;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    const key = await this.ensureRowKey();
+    const statements: BatchItem<"sqlite">[] = [];
+    for (const [name, list] of Object.entries(this.buffers) as [RowTable, Record<string, unknown>[]][]) {
+      const table = TABLES[name];
+      const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Object.keys(getTableColumns(table)).length));
+      for (let i = 0; i < list.length; i += perStatement) {
+        const chunk = list.slice(i, i + perStatement).map((row) => ({ ...row, version: key }));
+        // A bundle may repeat an object; the first copy wins.
+        statements.push(this.db.insert(table).values(chunk).onConflictDoNothing());
+      }
+      this.tables[name] = (this.tables[name] ?? 0) + list.length;
+      this.rows += list.length;
+    }
+    this.buffers = {};
+    this.buffered = 0;
+    const [first, ...rest] = statements;
+    if (first) await this.db.batch([first, ...rest]);
+  }
+
+  async finish(): Promise<LoadResult> {
+    if (this.bundleType !== "bundle") throw invalid("not a STIX bundle: no top-level \"type\": \"bundle\"");
+    if (!this.version) throw invalid("the bundle has no x-mitre-collection saying which ATT&CK version it is");
+    if (!this.tables.techniques) throw invalid("the bundle holds no ATT&CK techniques (attack-pattern objects with an ATT&CK id)");
+    await this.flush();
+    const version = this.version;
+    const activate = await this.shouldActivate(version);
+    const v = attackVersions;
+    const statements: BatchItem<"sqlite">[] = this.tacticOrder.map((stixId, i) =>
+      this.db
+        .update(attackTactics)
+        .set({ ordinal: i + 1 })
+        .where(and(eq(attackTactics.version, version), eq(attackTactics.stixId, stixId))),
+    );
+    const t = attackTechniques;
+    statements.push(
+      this.db
+        .update(t)
+        .set({ revokedBy: revokedBySql() })
+        .where(and(eq(t.version, version), eq(t.revoked, true))),
+    );
+    if (activate) statements.push(this.db.update(v).set({ active: false }).where(and(eq(v.active, true), ne(v.version, version))));
+    statements.push(
+      this.db
+        .update(v)
+        .set({
+          status: "ready",
+          active: activate,
+          error: null,
+          name: this.meta.name ?? null,
+          releasedAt: this.meta.releasedAt ?? null,
+          specVersion: this.meta.specVersion ?? null,
+          objectCount: this.objects,
+          loadedAt: new Date().toISOString(),
+        })
+        .where(eq(v.version, version)),
+    );
+    const [first, ...rest] = statements;
+    await this.db.batch([first as BatchItem<"sqlite">, ...rest]);
+    return this.result(version, "loaded", activate);
+  }
+
+  private async shouldActivate(version: string): Promise<boolean> {
+    const mode = this.options.activate ?? "auto";
+    if (mode !== "auto") return mode === "always";
+    const current = await this.db.select({ version: attackVersions.version }).from(attackVersions).where(eq(attackVersions.active, true)).get();
+    return !current || compareVersions(version, current.version) > 0;
+  }
+
+  async unchanged(version: string): Promise<LoadResult> {
+    const row = await this.db.select({ active: attackVersions.active }).from(attackVersions).where(eq(attackVersions.version, version)).get();
+    return this.result(version, "unchanged", row?.active ?? false);
+  }
+
+  /** Removes whatever this load wrote; the cascade takes every row of the version with it. */
+  async discard(): Promise<void> {
+    if (!this.rowKey) return;
+    await this.db.delete(attackVersions).where(eq(attackVersions.version, this.rowKey));
+    this.rowKey = undefined;
+  }
+
+  private result(version: string, status: LoadResult["status"], active: boolean): LoadResult {
+    return {
+      version,
+      status,
+      active,
+      objects: this.objects,
+      rows: this.rows,
+      tables: this.tables,
+      skipped: this.skipped,
+      durationMs: Date.now() - this.started,
+    };
+  }
+}
+
+/** revoked_by of a technique row, from the bundle's revoked-by relationships. */
+function revokedBySql(): SQL<string | null> {
+  return sql`(SELECT n.attack_id FROM attack_relationships r
+      JOIN attack_techniques n ON n.version = r.version AND n.stix_id = r.target_ref
+      WHERE r.version = attack_techniques.version AND r.relationship_type = 'revoked-by'
+        AND r.source_ref = attack_techniques.stix_id
+      LIMIT 1)`;
+}

@@ -1,0 +1,116 @@
+/**
+ * @module Shapes of ATT&CK data as the API serves it, shared by REST (OpenAPI) and MCP (output
+ * schemas), so both describe the same objects the same way.
+ */
+import { z } from "@hono/zod-openapi";
+
+export const AttackVersionParam = z
+  .string()
+  .regex(/^\d+(\.\d+)*$/, "an ATT&CK version such as 18.1")
+  .describe("ATT&CK version to read; defaults to the active version")
+  .openapi({ example: "18.1" });
+
+export const TechniqueRef = z.object({ id: z.string(), name: z.string() }).openapi("TechniqueRef");
+
+export const Tactic = z
+  .object({
+    id: z.string().openapi({ example: "TA0001" }),
+    shortname: z.string().openapi({ example: "initial-access" }),
+    name: z.string(),
+    description: z.string(),
+    url: z.string().nullable(),
+    techniqueCount: z.number().int().describe("active techniques and sub-techniques under this tactic"),
+  })
+  .openapi("Tactic");
+
+export const TacticRef = z.object({ id: z.string(), shortname: z.string(), name: z.string() }).openapi("TacticRef");
+
+export const TechniqueHit = z
+  .object({
+    id: z.string().openapi({ example: "T1566.001" }),
+    name: z.string(),
+    isSubtechnique: z.boolean(),
+    parentId: z.string().nullable(),
+    tactics: z.array(z.string()).describe("tactic shortnames"),
+    platforms: z.array(z.string()),
+    revoked: z.boolean(),
+    deprecated: z.boolean(),
+    snippet: z.string().describe("the matching part of the description"),
+  })
+  .openapi("TechniqueHit");
+
+export const Analytic = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  platforms: z.array(z.string()),
+  logSources: z.array(z.object({ name: z.string(), channel: z.string().optional(), dataComponentRef: z.string().optional() })),
+});
+
+export const Technique = z
+  .object({
+    id: z.string().openapi({ example: "T1566.001" }),
+    stixId: z.string(),
+    attackVersion: z.string(),
+    name: z.string(),
+    description: z.string(),
+    url: z.string().nullable(),
+    isSubtechnique: z.boolean(),
+    parent: TechniqueRef.nullable(),
+    subtechniques: z.array(TechniqueRef),
+    tactics: z.array(TacticRef),
+    platforms: z.array(z.string()),
+    detection: z.string().nullable().describe("ATT&CK's detection text (before 18.0; later versions use detection strategies)"),
+    objectVersion: z.string().nullable().describe("x_mitre_version of the technique"),
+    created: z.string().nullable(),
+    modified: z.string().nullable(),
+    revoked: z.boolean(),
+    deprecated: z.boolean(),
+    revokedBy: TechniqueRef.nullable().describe("the technique that replaced this one, when revoked"),
+    mitigations: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), url: z.string().nullable() })),
+    detectionStrategies: z.array(
+      z.object({ id: z.string(), name: z.string(), url: z.string().nullable(), analytics: z.array(Analytic) }),
+    ),
+    procedureCount: z.number().int().describe("procedure examples (groups, software, campaigns using it)"),
+    procedureExamples: z.array(
+      z.object({ sourceId: z.string(), sourceName: z.string(), sourceType: z.string(), description: z.string() }),
+    ),
+  })
+  .openapi("Technique");
+
+export const Group = z
+  .object({
+    id: z.string().openapi({ example: "G0016" }),
+    stixId: z.string(),
+    attackVersion: z.string(),
+    name: z.string(),
+    aliases: z.array(z.string()),
+    description: z.string(),
+    url: z.string().nullable(),
+    revoked: z.boolean(),
+    deprecated: z.boolean(),
+    techniques: z.array(
+      z.object({ id: z.string(), name: z.string(), tactics: z.array(z.string()), procedure: z.string() }),
+    ),
+    software: z.array(z.object({ id: z.string(), name: z.string(), type: z.string() })),
+  })
+  .openapi("Group");
+
+export const AttackVersionInfo = z
+  .object({
+    version: z.string(),
+    active: z.boolean(),
+    status: z.enum(["loading", "ready", "failed"]),
+    releasedAt: z.string().nullable(),
+    loadedAt: z.string().nullable(),
+    techniques: z.number().int().describe("active techniques (not sub-techniques)"),
+    subtechniques: z.number().int().describe("active sub-techniques"),
+    tactics: z.number().int(),
+    procedures: z.number().int().describe("procedure examples"),
+  })
+  .openapi("AttackVersion");
+
+export type TechniqueT = z.infer<typeof Technique>;
+export type TechniqueHitT = z.infer<typeof TechniqueHit>;
+export type TacticT = z.infer<typeof Tactic>;
+export type GroupT = z.infer<typeof Group>;

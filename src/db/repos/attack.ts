@@ -1,0 +1,248 @@
+/**
+ * @module Read queries over the ATT&CK cache. ATT&CK data is shared by all tenants: nothing here
+ * takes a tenant. Every query is scoped to one ATT&CK version.
+ */
+import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../client";
+import {
+  attackAnalytics,
+  attackDetectionStrategies,
+  attackGroups,
+  attackMitigations,
+  attackProcedures,
+  attackRelationships,
+  attackSoftware,
+  attackStrategyAnalytics,
+  attackTactics,
+  attackTechniques,
+  attackTechniqueTactics,
+  attackVersions,
+  type AttackGroup,
+  type AttackTactic,
+  type AttackTechnique,
+  type AttackVersion,
+} from "../schema";
+
+export async function getActiveVersion(db: Db): Promise<AttackVersion | null> {
+  return (await db.select().from(attackVersions).where(eq(attackVersions.active, true)).get()) ?? null;
+}
+
+export async function getVersion(db: Db, version: string): Promise<AttackVersion | null> {
+  return (await db.select().from(attackVersions).where(eq(attackVersions.version, version)).get()) ?? null;
+}
+
+export interface VersionStats {
+  version: string;
+  active: boolean;
+  status: AttackVersion["status"];
+  releasedAt: string | null;
+  loadedAt: string | null;
+  techniques: number;
+  subtechniques: number;
+  tactics: number;
+  procedures: number;
+}
+
+/** Versions with counts of their active (neither revoked nor deprecated) objects, newest load first. */
+export async function listVersionStats(db: Db): Promise<VersionStats[]> {
+  const v = attackVersions;
+  const activeTechniques = (sub: 0 | 1): SQL<number> =>
+    sql<number>`(SELECT count(*) FROM attack_techniques t WHERE t.version = ${v.version}
+      AND t.revoked = 0 AND t.deprecated = 0 AND t.is_subtechnique = ${sub})`;
+  return db
+    .select({
+      version: v.version,
+      active: v.active,
+      status: v.status,
+      releasedAt: v.releasedAt,
+      loadedAt: v.loadedAt,
+      techniques: activeTechniques(0),
+      subtechniques: activeTechniques(1),
+      tactics: sql<number>`(SELECT count(*) FROM attack_tactics t WHERE t.version = ${v.version} AND t.deprecated = 0)`,
+      procedures: sql<number>`(SELECT count(*) FROM attack_procedures p WHERE p.version = ${v.version})`,
+    })
+    .from(v)
+    .orderBy(sql`${v.active} DESC`, sql`${v.loadedAt} DESC`);
+}
+
+export async function getTechnique(db: Db, version: string, attackId: string): Promise<AttackTechnique | null> {
+  const t = attackTechniques;
+  return (await db.select().from(t).where(and(eq(t.version, version), eq(t.attackId, attackId))).get()) ?? null;
+}
+
+export async function listSubtechniques(db: Db, version: string, parentId: string): Promise<AttackTechnique[]> {
+  const t = attackTechniques;
+  return db
+    .select()
+    .from(t)
+    .where(and(eq(t.version, version), eq(t.parentId, parentId), eq(t.revoked, false)))
+    .orderBy(asc(t.attackId));
+}
+
+/** Tactics of the given techniques, by technique STIX id, in matrix order. */
+export async function tacticsOfTechniques(
+  db: Db,
+  version: string,
+  techniqueStixIds: string[],
+): Promise<Map<string, AttackTactic[]>> {
+  const out = new Map<string, AttackTactic[]>();
+  if (techniqueStixIds.length === 0) return out;
+  const tt = attackTechniqueTactics;
+  // Chunked: D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < techniqueStixIds.length; i += 90) {
+    const rows = await db
+      .select({ techniqueStixId: tt.techniqueStixId, tactic: attackTactics })
+      .from(tt)
+      .innerJoin(attackTactics, and(eq(attackTactics.version, tt.version), eq(attackTactics.shortname, tt.tacticShortname)))
+      .where(and(eq(tt.version, version), inArray(tt.techniqueStixId, techniqueStixIds.slice(i, i + 90))))
+      .orderBy(asc(attackTactics.ordinal));
+    for (const r of rows) {
+      const list = out.get(r.techniqueStixId) ?? [];
+      list.push(r.tactic);
+      out.set(r.techniqueStixId, list);
+    }
+  }
+  return out;
+}
+
+export async function listTactics(db: Db, version: string): Promise<(AttackTactic & { techniqueCount: number })[]> {
+  const t = attackTactics;
+  return db
+    .select({
+      ...tacticColumns(),
+      techniqueCount: sql<number>`(SELECT count(*) FROM attack_technique_tactics tt
+        JOIN attack_techniques x ON x.version = tt.version AND x.stix_id = tt.technique_stix_id
+        WHERE tt.version = ${t.version} AND tt.tactic_shortname = ${t.shortname}
+          AND x.revoked = 0 AND x.deprecated = 0)`,
+    })
+    .from(t)
+    .where(eq(t.version, version))
+    .orderBy(asc(t.ordinal), asc(t.attackId));
+}
+
+function tacticColumns() {
+  const t = attackTactics;
+  return {
+    version: t.version,
+    stixId: t.stixId,
+    attackId: t.attackId,
+    name: t.name,
+    description: t.description,
+    url: t.url,
+    created: t.created,
+    modified: t.modified,
+    objectVersion: t.objectVersion,
+    revoked: t.revoked,
+    deprecated: t.deprecated,
+    shortname: t.shortname,
+    ordinal: t.ordinal,
+  };
+}
+
+export async function mitigationsOfTechnique(db: Db, version: string, techniqueStixId: string) {
+  const m = attackMitigations;
+  const r = attackRelationships;
+  return db
+    .select({ id: m.attackId, name: m.name, description: r.description, url: m.url })
+    .from(r)
+    .innerJoin(m, and(eq(m.version, r.version), eq(m.stixId, r.sourceRef)))
+    .where(
+      and(
+        eq(r.version, version),
+        eq(r.targetRef, techniqueStixId),
+        eq(r.relationshipType, "mitigates"),
+        eq(r.revoked, false),
+        eq(r.deprecated, false),
+        eq(m.deprecated, false),
+      ),
+    )
+    .orderBy(asc(m.attackId));
+}
+
+export async function detectionStrategiesOfTechnique(db: Db, version: string, techniqueStixId: string) {
+  const d = attackDetectionStrategies;
+  const r = attackRelationships;
+  const strategies = await db
+    .select({ stixId: d.stixId, id: d.attackId, name: d.name, url: d.url })
+    .from(r)
+    .innerJoin(d, and(eq(d.version, r.version), eq(d.stixId, r.sourceRef)))
+    .where(and(eq(r.version, version), eq(r.targetRef, techniqueStixId), eq(r.relationshipType, "detects"), eq(r.revoked, false)))
+    .orderBy(asc(d.attackId));
+  if (strategies.length === 0) return [];
+  const a = attackAnalytics;
+  const sa = attackStrategyAnalytics;
+  const analytics = await db
+    .select({
+      strategyStixId: sa.strategyStixId,
+      id: a.attackId,
+      name: a.name,
+      description: a.description,
+      platforms: a.platforms,
+      logSources: a.logSources,
+    })
+    .from(sa)
+    .innerJoin(a, and(eq(a.version, sa.version), eq(a.stixId, sa.analyticStixId)))
+    .where(and(eq(sa.version, version), inArray(sa.strategyStixId, strategies.map((s) => s.stixId))))
+    .orderBy(asc(sa.ordinal));
+  return strategies.map(({ stixId, ...s }) => ({
+    ...s,
+    analytics: analytics.filter((x) => x.strategyStixId === stixId).map(({ strategyStixId: _, ...x }) => x),
+  }));
+}
+
+export async function countProcedures(db: Db, version: string, techniqueStixId: string): Promise<number> {
+  const p = attackProcedures;
+  const row = await db.select({ n: count() }).from(p).where(and(eq(p.version, version), eq(p.techniqueRef, techniqueStixId))).get();
+  return row?.n ?? 0;
+}
+
+/** A few procedure examples of a technique, with the group, software or campaign behind each. */
+export async function sampleProcedures(db: Db, version: string, techniqueStixId: string, limit: number) {
+  return db.all<{ sourceId: string; sourceName: string; sourceType: string; description: string }>(sql`
+    SELECT s.attack_id AS sourceId, s.name AS sourceName, p.source_type AS sourceType, p.description AS description
+    FROM attack_procedures p
+    JOIN (SELECT version, stix_id, attack_id, name FROM attack_groups
+          UNION ALL SELECT version, stix_id, attack_id, name FROM attack_software
+          UNION ALL SELECT version, stix_id, attack_id, name FROM attack_campaigns) s
+      ON s.version = p.version AND s.stix_id = p.source_ref
+    WHERE p.version = ${version} AND p.technique_ref = ${techniqueStixId}
+    ORDER BY s.attack_id LIMIT ${limit}`);
+}
+
+/** A group by ATT&CK id (G0016) or by name or alias, case-insensitively (APT29, Cozy Bear). */
+export async function findGroup(db: Db, version: string, idOrName: string): Promise<AttackGroup | null> {
+  const g = attackGroups;
+  const byId = /^G\d{4}$/i.test(idOrName);
+  const where = byId
+    ? eq(g.attackId, idOrName.toUpperCase())
+    : sql`(lower(${g.name}) = lower(${idOrName}) OR EXISTS (SELECT 1 FROM json_each(${g.aliases}) WHERE lower(value) = lower(${idOrName})))`;
+  const rows = await db
+    .select()
+    .from(g)
+    .where(and(eq(g.version, version), where))
+    .orderBy(asc(g.revoked), asc(g.attackId))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export async function techniquesOfGroup(db: Db, version: string, groupStixId: string) {
+  const p = attackProcedures;
+  const t = attackTechniques;
+  return db
+    .select({ stixId: t.stixId, id: t.attackId, name: t.name, procedure: p.description })
+    .from(p)
+    .innerJoin(t, and(eq(t.version, p.version), eq(t.stixId, p.techniqueRef)))
+    .where(and(eq(p.version, version), eq(p.sourceRef, groupStixId), eq(t.revoked, false), eq(t.deprecated, false)))
+    .orderBy(asc(t.attackId));
+}
+
+export async function softwareOfGroup(db: Db, version: string, groupStixId: string) {
+  const s = attackSoftware;
+  const r = attackRelationships;
+  return db
+    .select({ id: s.attackId, name: s.name, type: s.softwareType })
+    .from(r)
+    .innerJoin(s, and(eq(s.version, r.version), eq(s.stixId, r.targetRef)))
+    .where(and(eq(r.version, version), eq(r.sourceRef, groupStixId), eq(r.relationshipType, "uses"), eq(r.revoked, false)))
+    .orderBy(asc(s.attackId));
+}

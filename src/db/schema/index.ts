@@ -1,0 +1,4 @@
+export * from "./attack";
+export * from "./reports";
+export * from "./tenants";
+export * from "./workflows";

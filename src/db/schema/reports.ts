@@ -1,0 +1,76 @@
+/**
+ * @module Analysed reports and the techniques matched in them.
+ */
+import { sql } from "drizzle-orm";
+import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { attackVersions } from "./attack";
+import { createdAt, enumCheck } from "./common";
+import { tenants } from "./tenants";
+import { workflows } from "./workflows";
+
+export const SOURCE_TYPES = ["url", "text", "html", "pdf"] as const;
+export const REPORT_STATUSES = ["pending", "complete", "failed"] as const;
+export const MATCH_METHODS = ["explicit_id", "name", "model", "feedback"] as const;
+
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    workflowId: text("workflow_id").references(() => workflows.id, { onDelete: "set null" }),
+    sourceType: text("source_type", { enum: SOURCE_TYPES }).notNull(),
+    sourceUrl: text("source_url"),
+    title: text("title"),
+    /** SHA-256 of the extracted text, hex: the same document is not analysed twice. */
+    contentHash: text("content_hash").notNull(),
+    /** ATT&CK version the analysis used; a version that reports use cannot be deleted. */
+    attackVersion: text("attack_version")
+      .notNull()
+      .references(() => attackVersions.version),
+    summary: text("summary", { mode: "json" }),
+    status: text("status", { enum: REPORT_STATUSES }).notNull().default("pending"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("reports_tenant_idx").on(t.tenantId, t.createdAt),
+    index("reports_hash_idx").on(t.tenantId, t.contentHash, t.attackVersion),
+    enumCheck("reports_source_type", t.sourceType, SOURCE_TYPES),
+    enumCheck("reports_status", t.status, REPORT_STATUSES),
+  ],
+);
+
+export const matches = sqliteTable(
+  "matches",
+  {
+    id: text("id").primaryKey(),
+    reportId: text("report_id")
+      .notNull()
+      .references(() => reports.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** ATT&CK id (T1059.001) in the report's ATT&CK version. */
+    techniqueId: text("technique_id").notNull(),
+    confidence: real("confidence").notNull(),
+    method: text("method", { enum: MATCH_METHODS }).notNull(),
+    /** The strongest evidence span; all spans are in `evidence`. */
+    evidenceText: text("evidence_text").notNull(),
+    evidenceStart: integer("evidence_start").notNull(),
+    evidenceEnd: integer("evidence_end").notNull(),
+    evidence: text("evidence", { mode: "json" }),
+    note: text("note"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("matches_report_idx").on(t.reportId, t.confidence),
+    index("matches_technique_idx").on(t.tenantId, t.techniqueId),
+    enumCheck("matches_method", t.method, MATCH_METHODS),
+    check("matches_confidence", sql`${t.confidence} BETWEEN 0 AND 1`),
+    check("matches_offsets", sql`${t.evidenceStart} >= 0 AND ${t.evidenceEnd} >= ${t.evidenceStart}`),
+  ],
+);
+
+export type Report = typeof reports.$inferSelect;
+export type Match = typeof matches.$inferSelect;

@@ -1,0 +1,26 @@
+/**
+ * @module The one error type the app throws on purpose. `message` is safe to show to a caller;
+ * `internal` is logged and never sent.
+ */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+
+export class AppError extends Error {
+  constructor(
+    readonly status: ErrorStatus,
+    readonly code: string,
+    message: string,
+    readonly internal?: string,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const badRequest = (message: string) => new AppError(400, "bad_request", message);
+export const notFound = (message: string) => new AppError(404, "not_found", message);
+
+/** Message of any thrown value, for logs ("false" is what `e instanceof Error && e.message` prints). */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return typeof e === "string" ? e : JSON.stringify(e);
+}

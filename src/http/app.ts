@@ -1,0 +1,54 @@
+/**
+ * @module The Hono app: middleware, routes, the OpenAPI document and error mapping.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { requestId } from "hono/request-id";
+import { createDb } from "../db/client";
+import { mcpRoutes } from "../mcp/routes";
+import { SERVICE_VERSION } from "../version";
+import { onError, onNotFound, validationHook } from "./errors";
+import { auditMutations } from "./middleware/audit";
+import { requireApiKey } from "./middleware/auth";
+import { attackRoutes } from "./routes/attack.routes";
+import { auditRoutes } from "./routes/audit.routes";
+import { healthRoutes } from "./routes/health.routes";
+import { keyRoutes } from "./routes/keys.routes";
+import type { AppEnv } from "./types";
+
+const withDb = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("db", createDb(c.env.DB));
+  await next();
+});
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", requestId(), withDb);
+
+  app.route("/", healthRoutes);
+  app.use("/api/*", requireApiKey, auditMutations);
+  app.use("/mcp", requireApiKey);
+  app.route("/api/v1/attack", attackRoutes);
+  app.route("/api/v1/keys", keyRoutes);
+  app.route("/api/v1/audit", auditRoutes);
+  app.route("/mcp", mcpRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "API key from `npm run -s key:create -- --tenant NAME` or POST /api/v1/keys",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "TTPscope",
+      version: SERVICE_VERSION,
+      description: "Map threat-intelligence reports to MITRE ATT&CK and track detection coverage. MCP at /mcp.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}

@@ -1,0 +1,50 @@
+/**
+ * @module Error responses: every error leaves as `{ error: { code, message } }`. Known errors keep
+ * their status and message; anything else is logged with its detail and answered with a generic 500.
+ */
+import type { Hook } from "@hono/zod-openapi";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import { AppError, describeError } from "../errors";
+import type { AppEnv } from "./types";
+
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+/** "query.limit: Too big: expected number to be <=100; …" from a zod error. */
+export function describeZodError(error: ZodError, where?: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const path = [where, ...i.path.map(String)].filter(Boolean).join(".");
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join("; ");
+}
+
+/** Hook for @hono/zod-openapi validators: a uniform 400 instead of zod's raw error. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) {
+    return c.json(errorBody("invalid_request", describeZodError(result.error, result.target)), 400);
+  }
+  return undefined;
+};
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof AppError) {
+    if (err.internal) console.warn(JSON.stringify({ requestId: c.get("requestId"), code: err.code, internal: err.internal }));
+    return c.json(errorBody(err.code, err.message), err.status);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return c.json(errorBody(status === 401 ? "unauthorized" : "http_error", err.message || "request failed"), status);
+  }
+  console.error(JSON.stringify({ requestId: c.get("requestId"), error: describeError(err), stack: err instanceof Error ? err.stack : undefined }));
+  return c.json(errorBody("internal_error", `internal error (request ${c.get("requestId") ?? "unknown"})`), 500);
+};
+
+export const onNotFound: NotFoundHandler<AppEnv> = (c: Context<AppEnv>) =>
+  c.json(errorBody("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404);

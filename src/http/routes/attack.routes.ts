@@ -1,0 +1,125 @@
+/**
+ * @module /api/v1/attack: the ATT&CK knowledge base (versions, techniques, tactics, groups).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  getGroupDetail,
+  getTechniqueDetail,
+  listTacticSummaries,
+  resolveVersion,
+  searchTechniqueHits,
+} from "../../attack/catalog";
+import { AttackVersionInfo, AttackVersionParam, Group, Tactic, Technique, TechniqueHit } from "../../attack/schemas";
+import { listVersionStats } from "../../db/repos/attack";
+import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
+import { authErrors, bearer, errorContent, json, router } from "./common";
+
+const VersionQuery = z.object({ version: AttackVersionParam.optional() });
+
+const versionsRoute = createRoute({
+  method: "get",
+  path: "/versions",
+  tags: ["ATT&CK"],
+  summary: "Loaded ATT&CK versions with counts of their active objects",
+  security: bearer,
+  responses: { 200: json(z.object({ versions: z.array(AttackVersionInfo) }), "Loaded versions, the active one first"), ...authErrors },
+});
+
+const searchRoute = createRoute({
+  method: "get",
+  path: "/techniques",
+  tags: ["ATT&CK"],
+  summary: "Search techniques and sub-techniques (full text, ranked), filter by tactic and platform",
+  security: bearer,
+  request: {
+    query: VersionQuery.extend({
+      q: z.string().max(200).optional().describe("words to search in id, name and description; ranked by relevance"),
+      tactic: z.string().max(64).optional().describe("tactic id, shortname or name: TA0001, initial-access, Initial Access"),
+      platform: z.string().max(64).optional().describe("e.g. Windows, Linux, macOS, IaaS"),
+      includeRevoked: z
+        .enum(["true", "false"])
+        .optional()
+        .transform((v) => v === "true")
+        .describe("also list revoked and deprecated techniques"),
+      limit: LimitParam,
+      cursor: CursorParam,
+    }),
+  },
+  responses: {
+    200: json(
+      z.object({ attackVersion: z.string(), items: z.array(TechniqueHit), nextCursor: z.string().nullable() }),
+      "Matching techniques, best first",
+    ),
+    ...authErrors,
+  },
+});
+
+const techniqueRoute = createRoute({
+  method: "get",
+  path: "/techniques/{id}",
+  tags: ["ATT&CK"],
+  summary: "A technique with its tactics, parent and sub-techniques, mitigations, detection strategies and procedure examples",
+  security: bearer,
+  request: {
+    params: z.object({ id: z.string().max(20).openapi({ param: { name: "id", in: "path" }, example: "T1566.001" }) }),
+    query: VersionQuery,
+  },
+  responses: {
+    200: json(Technique, "The technique; a revoked one names its replacement in revokedBy"),
+    ...authErrors,
+    404: errorContent("No such technique in that version, or the version is not loaded"),
+  },
+});
+
+const tacticsRoute = createRoute({
+  method: "get",
+  path: "/tactics",
+  tags: ["ATT&CK"],
+  summary: "Tactics in matrix order",
+  security: bearer,
+  request: { query: VersionQuery },
+  responses: { 200: json(z.object({ attackVersion: z.string(), tactics: z.array(Tactic) }), "Tactics"), ...authErrors },
+});
+
+const groupRoute = createRoute({
+  method: "get",
+  path: "/groups/{id}",
+  tags: ["ATT&CK"],
+  summary: "A threat group (by id, name or alias) with the techniques and software it uses",
+  security: bearer,
+  request: {
+    params: z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" }, example: "G0016" }) }),
+    query: VersionQuery,
+  },
+  responses: { 200: json(Group, "The group"), ...authErrors, 404: errorContent("No such group") },
+});
+
+const SearchCursor = z.object({ v: z.string(), o: z.number().int().min(0) });
+
+export const attackRoutes = router()
+  .openapi(versionsRoute, async (c) => {
+    const versions = await listVersionStats(c.var.db);
+    return c.json({ versions }, 200);
+  })
+  .openapi(searchRoute, async (c) => {
+    const { q, tactic, platform, includeRevoked, limit, cursor, version: requested } = c.req.valid("query");
+    const position = decodeCursor(cursor, SearchCursor);
+    // A cursor pins the version it was made for, so pages never mix versions.
+    const version = await resolveVersion(c.var.db, requested ?? position?.v);
+    const offset = position?.o ?? 0;
+    const { items, hasMore } = await searchTechniqueHits(c.var.db, { version, q, tactic, platform, includeRevoked, limit, offset });
+    const nextCursor = hasMore ? encodeCursor({ v: version, o: offset + limit }) : null;
+    return c.json({ attackVersion: version, items, nextCursor }, 200);
+  })
+  .openapi(techniqueRoute, async (c) => {
+    const version = await resolveVersion(c.var.db, c.req.valid("query").version);
+    return c.json(await getTechniqueDetail(c.var.db, version, c.req.valid("param").id), 200);
+  })
+  .openapi(tacticsRoute, async (c) => {
+    const version = await resolveVersion(c.var.db, c.req.valid("query").version);
+    return c.json({ attackVersion: version, tactics: await listTacticSummaries(c.var.db, version) }, 200);
+  })
+  .openapi(groupRoute, async (c) => {
+    const version = await resolveVersion(c.var.db, c.req.valid("query").version);
+    return c.json(await getGroupDetail(c.var.db, version, c.req.valid("param").id), 200);
+  });

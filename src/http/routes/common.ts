@@ -1,0 +1,29 @@
+/**
+ * @module Pieces every route file uses: the router factory, the error schema, the security block.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { validationHook } from "../errors";
+import type { AppEnv } from "../types";
+
+export const router = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+export const ErrorResponse = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+const errorContent = (description: string) => ({ description, content: { "application/json": { schema: ErrorResponse } } });
+
+/** The error answers every authenticated route can give, for the OpenAPI document. */
+export const authErrors = {
+  400: errorContent("Invalid request: the message says which field and why"),
+  401: errorContent("Missing, invalid or revoked API key"),
+} as const;
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const bearer = [{ bearerAuth: [] }];
+
+export { errorContent };

@@ -1,0 +1,24 @@
+/**
+ * @module GET /health: liveness and the ATT&CK version served. No key needed.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { getActiveVersion } from "../../db/repos/attack";
+import { json, router } from "./common";
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Service"],
+  summary: "Liveness and the active ATT&CK version",
+  responses: {
+    200: json(
+      z.object({ status: z.literal("ok"), attackVersion: z.string().nullable().describe("null until ATT&CK is loaded") }),
+      "The service answers",
+    ),
+  },
+});
+
+export const healthRoutes = router().openapi(healthRoute, async (c) => {
+  const active = await getActiveVersion(c.var.db);
+  return c.json({ status: "ok" as const, attackVersion: active?.version ?? null }, 200);
+});

@@ -1,0 +1,82 @@
+/**
+ * @module /api/v1/keys: the caller's tenant manages its own API keys (list, create, revoke).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../db/repos/tenants";
+import type { ApiKey } from "../../db/schema";
+import { notFound } from "../../errors";
+import { authErrors, bearer, errorContent, json, router } from "./common";
+
+const KeyInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe("first characters of the key, to tell keys apart"),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi("ApiKey");
+
+const toInfo = (k: ApiKey) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  createdAt: k.createdAt,
+  lastUsedAt: k.lastUsedAt,
+  revokedAt: k.revokedAt,
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["Keys"],
+  summary: "API keys of the caller's tenant (never the keys themselves)",
+  security: bearer,
+  responses: { 200: json(z.object({ keys: z.array(KeyInfo) }), "Keys, newest first"), ...authErrors },
+});
+
+const createKeyRoute = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["Keys"],
+  summary: "Create another key for the caller's tenant; the key is shown only in this response",
+  security: bearer,
+  request: {
+    body: {
+      required: false,
+      content: {
+        "application/json": {
+          schema: z.object({ name: z.string().trim().min(1).max(64).optional().describe("a label, e.g. 'ci' or 'soc-agent'") }),
+        },
+      },
+    },
+  },
+  responses: { 201: json(KeyInfo.extend({ key: z.string() }), "The new key"), ...authErrors },
+});
+
+const revokeRoute = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags: ["Keys"],
+  summary: "Revoke one of the tenant's keys",
+  security: bearer,
+  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+  responses: { 200: json(KeyInfo, "The revoked key"), ...authErrors, 404: errorContent("The tenant has no such key") },
+});
+
+export const keyRoutes = router()
+  .openapi(listRoute, async (c) => {
+    const keys = await listApiKeys(c.var.db, c.var.caller.tenantId);
+    return c.json({ keys: keys.map(toInfo) }, 200);
+  })
+  .openapi(createKeyRoute, async (c) => {
+    const { name } = c.req.valid("json");
+    const { key, apiKey } = await createApiKey(c.var.db, c.var.caller.tenantId, name);
+    return c.json({ ...toInfo(apiKey), key }, 201);
+  })
+  .openapi(revokeRoute, async (c) => {
+    const revoked = await revokeApiKey(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, new Date().toISOString());
+    if (!revoked) throw notFound("no such API key for this tenant");
+    return c.json(toInfo(revoked), 200);
+  });

@@ -1,0 +1,14 @@
+import type { D1Migration } from "cloudflare:test";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TEST_MIGRATIONS: D1Migration[];
+      TEST_DOWN_MIGRATIONS: D1Migration[];
+      /** True where ../shared/data exists (CI, dev machines); tests over it are skipped elsewhere. */
+      HAS_SHARED_DATA: boolean;
+      /** Serves files to tests: /repo/<path> from this checkout, /shared/<path> from ../shared/data. */
+      FIXTURES: Fetcher;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import fs from "node:fs";
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { Response } from "miniflare";
+import { defineConfig } from "vitest/config";
+
+const root = import.meta.dirname;
+/** The team's shared corpora: present in CI and on dev machines, absent on a user's fresh clone. */
+const sharedData = path.resolve(root, "../shared/data");
+const hasShared = fs.existsSync(path.join(sharedData, "attack"));
+if (!hasShared) {
+  console.warn(`[ttpscope] ${sharedData} not found: tests over the shared corpora are SKIPPED (they run where it exists, e.g. CI).`);
+}
+
+/** Files the tests may read, by URL path prefix. workerd has no filesystem, so a Node handler serves them. */
+const FIXTURE_ROOTS: Record<string, string> = { repo: root, shared: sharedData };
+
+function serveFixture(request: Request): Response {
+  const { pathname } = new URL(request.url);
+  const [, rootName, ...rest] = pathname.split("/");
+  const base = rootName ? FIXTURE_ROOTS[rootName] : undefined;
+  const file = base ? path.resolve(base, decodeURIComponent(rest.join("/"))) : undefined;
+  if (!base || !file || !file.startsWith(base + path.sep) || !fs.existsSync(file)) {
+    return new Response(`no fixture at ${pathname}`, { status: 404 });
+  }
+  return new Response(fs.readFileSync(file));
+}
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations")),
+          TEST_DOWN_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/down")),
+          HAS_SHARED_DATA: hasShared,
+        },
+        serviceBindings: { FIXTURES: serveFixture },
+      },
+    }),
+  ],
+  test: {
+    setupFiles: ["./test/setup/apply-migrations.ts"],
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+}));
