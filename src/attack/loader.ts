@@ -151,8 +151,31 @@ async function decode(body: ReadableStream<Uint8Array>) {
     cancel: (reason) => reader.cancel(reason),
   });
   const gzipped = !first.done && first.value[0] === 0x1f && first.value[1] === 0x8b;
-  const stream = gzipped ? raw.pipeThrough(new DecompressionStream("gzip")) : raw;
-  return { stream: stream as ReadableStream<Uint8Array>, bytesRead: () => bytes };
+  if (!gzipped) return { stream: raw, bytesRead: () => bytes };
+  const gunzip = new DecompressionStream("gzip");
+  void feed(raw, gunzip.writable);
+  return { stream: gunzip.readable as ReadableStream<Uint8Array>, bytesRead: () => bytes };
+}
+
+/**
+ * Copies `from` into `to` by hand rather than with pipeTo: a cut or corrupt gzip then fails in our
+ * own awaited calls (and reaches the reader as a stream error) instead of escaping as an
+ * unhandled rejection inside the runtime's pipe.
+ */
+async function feed(from: ReadableStream<Uint8Array>, to: WritableStream<Uint8Array>): Promise<void> {
+  const reader = from.getReader();
+  const writer = to.getWriter();
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      await writer.write(next.value);
+    }
+    await writer.close();
+  } catch (e) {
+    await writer.abort(e).catch(() => undefined);
+    await reader.cancel(e).catch(() => undefined);
+  }
 }
 
 class BundleLoad {
@@ -334,9 +357,19 @@ class BundleLoad {
     return !current || compareVersions(version, current.version) > 0;
   }
 
+  /** Nothing to load; the version may still become active (e.g. none is active any more). */
   async unchanged(version: string): Promise<LoadResult> {
-    const row = await this.db.select({ active: attackVersions.active }).from(attackVersions).where(eq(attackVersions.version, version)).get();
-    return this.result(version, "unchanged", row?.active ?? false);
+    const v = attackVersions;
+    const row = await this.db.select({ active: v.active }).from(v).where(eq(v.version, version)).get();
+    if (row?.active) return this.result(version, "unchanged", true);
+    const activate = await this.shouldActivate(version);
+    if (activate) {
+      await this.db.batch([
+        this.db.update(v).set({ active: false }).where(eq(v.active, true)),
+        this.db.update(v).set({ active: true }).where(eq(v.version, version)),
+      ]);
+    }
+    return this.result(version, "unchanged", activate);
   }
 
   /** Removes whatever this load wrote; the cascade takes every row of the version with it. */

@@ -7,8 +7,9 @@ import { z } from "@hono/zod-openapi";
 export const AttackVersionParam = z
   .string()
   .regex(/^\d+(\.\d+)*$/, "an ATT&CK version such as 18.1")
-  .describe("ATT&CK version to read; defaults to the active version")
-  .openapi({ example: "18.1" });
+  .openapi({ example: "18.1" })
+  // Last: .openapi() returns a copy without the description MCP's JSON schema reads.
+  .describe("ATT&CK version to read; defaults to the active version");
 
 export const TechniqueRef = z.object({ id: z.string(), name: z.string() }).openapi("TechniqueRef");
 

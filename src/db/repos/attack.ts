@@ -47,7 +47,7 @@ export interface VersionStats {
 export async function listVersionStats(db: Db): Promise<VersionStats[]> {
   const v = attackVersions;
   const activeTechniques = (sub: 0 | 1): SQL<number> =>
-    sql<number>`(SELECT count(*) FROM attack_techniques t WHERE t.version = ${v.version}
+    sql<number>`(SELECT count(*) FROM attack_techniques t WHERE t.version = attack_versions.version
       AND t.revoked = 0 AND t.deprecated = 0 AND t.is_subtechnique = ${sub})`;
   return db
     .select({
@@ -58,8 +58,8 @@ export async function listVersionStats(db: Db): Promise<VersionStats[]> {
       loadedAt: v.loadedAt,
       techniques: activeTechniques(0),
       subtechniques: activeTechniques(1),
-      tactics: sql<number>`(SELECT count(*) FROM attack_tactics t WHERE t.version = ${v.version} AND t.deprecated = 0)`,
-      procedures: sql<number>`(SELECT count(*) FROM attack_procedures p WHERE p.version = ${v.version})`,
+      tactics: sql<number>`(SELECT count(*) FROM attack_tactics t WHERE t.version = attack_versions.version AND t.deprecated = 0)`,
+      procedures: sql<number>`(SELECT count(*) FROM attack_procedures p WHERE p.version = attack_versions.version)`,
     })
     .from(v)
     .orderBy(sql`${v.active} DESC`, sql`${v.loadedAt} DESC`);
@@ -112,7 +112,7 @@ export async function listTactics(db: Db, version: string): Promise<(AttackTacti
       ...tacticColumns(),
       techniqueCount: sql<number>`(SELECT count(*) FROM attack_technique_tactics tt
         JOIN attack_techniques x ON x.version = tt.version AND x.stix_id = tt.technique_stix_id
-        WHERE tt.version = ${t.version} AND tt.tactic_shortname = ${t.shortname}
+        WHERE tt.version = attack_tactics.version AND tt.tactic_shortname = attack_tactics.shortname
           AND x.revoked = 0 AND x.deprecated = 0)`,
     })
     .from(t)

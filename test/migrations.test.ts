@@ -1,0 +1,78 @@
+import { applyD1Migrations, env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS_TABLE, rollbackStatements } from "../src/db/rollback";
+
+interface SchemaObject {
+  type: string;
+  name: string;
+  sql: string | null;
+}
+
+/** Everything the migrations create (wrangler's own table and SQLite/D1 internals aside). */
+async function schema(): Promise<SchemaObject[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT type, name, sql FROM sqlite_master
+     WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> '${MIGRATIONS_TABLE}'
+     ORDER BY type, name`,
+  ).all<SchemaObject>();
+  return results;
+}
+
+async function applied(): Promise<string[]> {
+  const { results } = await env.DB.prepare(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY id`).all<{ name: string }>();
+  return results.map((r) => r.name);
+}
+
+async function rollbackLast(): Promise<string> {
+  const name = (await applied()).at(-1);
+  if (!name) throw new Error("nothing to roll back");
+  const down = env.TEST_DOWN_MIGRATIONS.find((m) => m.name === name);
+  if (!down) throw new Error(`migration ${name} has no down script in migrations/down/`);
+  await env.DB.batch(rollbackStatements(name, down.queries).map((q) => env.DB.prepare(q)));
+  return name;
+}
+
+describe("migrations", () => {
+  it("has a down script for every migration", () => {
+    expect(env.TEST_DOWN_MIGRATIONS.map((m) => m.name)).toEqual(env.TEST_MIGRATIONS.map((m) => m.name));
+  });
+
+  it("apply all, roll each back in turn, and re-apply to the same schema", async () => {
+    const full = await schema();
+    expect(await applied()).toEqual(env.TEST_MIGRATIONS.map((m) => m.name));
+    expect(full.some((o) => o.name === "attack_techniques_fts")).toBe(true);
+
+    // Each rollback removes exactly what its migration added: step back through the history.
+    const seen: string[][] = [full.map((o) => o.name)];
+    for (let i = env.TEST_MIGRATIONS.length - 1; i >= 0; i--) {
+      expect(await rollbackLast()).toBe(env.TEST_MIGRATIONS[i]?.name);
+      seen.push((await schema()).map((o) => o.name));
+      expect(seen.at(-1)?.length).toBeLessThan(seen.at(-2)?.length ?? 0);
+    }
+    expect(await schema()).toEqual([]);
+    expect(await applied()).toEqual([]);
+
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    expect(await schema()).toEqual(full);
+
+    // And the re-applied schema works: the FTS triggers index a technique row.
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO attack_versions (version, status) VALUES ('0.1', 'loading')"),
+      env.DB.prepare(
+        "INSERT INTO attack_techniques (version, stix_id, attack_id, name, description) VALUES ('0.1', 'attack-pattern--x', 'T0001', 'Test Technique', 'spearphishing')",
+      ),
+    ]);
+    const hit = await env.DB.prepare("SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'spearphishing'").first();
+    expect(hit).toEqual({ attack_id: "T0001" });
+  });
+
+  it("enforces the schema's rules", async () => {
+    const bad = [
+      "INSERT INTO tenants (id, name) VALUES ('t1', 'a'), ('t2', 'a')",
+      "INSERT INTO workflows (id, type) VALUES ('w1', 'mining')",
+      "INSERT INTO attack_versions (version, status, active) VALUES ('1.0', 'loading', 1)",
+      "INSERT INTO attack_techniques (version, stix_id, attack_id, name) VALUES ('no-such-version', 'attack-pattern--y', 'T0002', 'x')",
+    ];
+    for (const statement of bad) await expect(env.DB.prepare(statement).run(), statement).rejects.toThrow();
+  });
+});
