@@ -22,3 +22,6 @@ CREATE TRIGGER `attack_techniques_fts_au` AFTER UPDATE OF attack_id, name, descr
 	INSERT INTO attack_techniques_fts(rowid, attack_id, name, description)
 	VALUES (new.rowid, new.attack_id, new.name, new.description);
 END;
+--> statement-breakpoint
+-- Index techniques already present (when this migration is re-applied over loaded data).
+INSERT INTO attack_techniques_fts(attack_techniques_fts) VALUES ('rebuild');

@@ -66,6 +66,19 @@ describe("migrations", () => {
     expect(hit).toEqual({ attack_id: "T0001" });
   });
 
+  it("re-indexes techniques already loaded when the search migration is re-applied", async () => {
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO attack_versions (version, status) VALUES ('0.2', 'loading')"),
+      env.DB.prepare(
+        "INSERT INTO attack_techniques (version, stix_id, attack_id, name, description) VALUES ('0.2', 'attack-pattern--z', 'T0003', 'Kept Technique', 'exfiltration over carrier pigeon')",
+      ),
+    ]);
+    expect(await rollbackLast()).toBe("0001_technique_fts.sql");
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    const hit = await env.DB.prepare("SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'pigeon'").first();
+    expect(hit).toEqual({ attack_id: "T0003" });
+  });
+
   it("enforces the schema's rules", async () => {
     const bad = [
       "INSERT INTO tenants (id, name) VALUES ('t1', 'a'), ('t2', 'a')",

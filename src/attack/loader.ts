@@ -238,7 +238,9 @@ class BundleLoad {
     }
     this.version = version;
     this.meta = { name: o.name, releasedAt: o.modified, specVersion: o.x_mitre_attack_spec_version };
-    if (this.rowKey && this.rowKey !== version) await this.promoteStaging(version);
+    // Claim the version now: a version already loaded stops the load before any row is written.
+    if (!this.rowKey) await this.ensureRowKey();
+    else if (this.rowKey !== version) await this.promoteStaging(version);
   }
 
   private buffer(rows: RowSet): void {

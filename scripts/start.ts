@@ -1,0 +1,37 @@
+/**
+ * npm start: migrate the local D1, load the shipped ATT&CK bundle when no version is active, then
+ * serve the Worker with `wrangler dev` on $PORT (default 8787). Works offline.
+ */
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import { loadAttackBundle } from "../src/attack/loader";
+import { createDb } from "../src/db/client";
+import { getActiveVersion } from "../src/db/repos/attack";
+import { DEFAULT_BUNDLE, migrateLocal, withLocalDb, wranglerLive } from "./lib";
+
+const port = process.env.PORT ?? "8787";
+if (!/^\d{1,5}$/.test(port)) {
+  console.error(`PORT must be a port number, not '${port}'`);
+  process.exit(1);
+}
+
+console.error("applying migrations to the local D1 …");
+migrateLocal();
+await withLocalDb(async (d1) => {
+  const active = await getActiveVersion(createDb(d1));
+  if (active) {
+    console.error(`ATT&CK ${active.version} is active`);
+    return;
+  }
+  console.error(`no ATT&CK version is active: loading ${DEFAULT_BUNDLE} …`);
+  const body = Readable.toWeb(fs.createReadStream(DEFAULT_BUNDLE)) as ReadableStream<Uint8Array>;
+  const result = await loadAttackBundle(d1, body, {
+    onProgress: (p) => process.stderr.write(`\r  ${p.objects.toLocaleString()} objects, ${p.rows.toLocaleString()} rows`),
+  });
+  console.error(`\nATT&CK ${result.version}: ${result.rows.toLocaleString()} rows in ${(result.durationMs / 1000).toFixed(1)} s`);
+});
+
+console.error(`serving on http://localhost:${port} — create an API key with: npm run -s key:create -- --tenant NAME`);
+const dev = wranglerLive(["dev", "--port", port, "--show-interactive-dev-session=false"]);
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));
