@@ -81,6 +81,17 @@ describe("ATT&CK REST", () => {
     expect(body.items[0]?.tactics).toContain("initial-access");
   });
 
+  it("treats FTS syntax in a query as words, not as an error", async () => {
+    const res = await api(`/api/v1/attack/techniques?q=${encodeURIComponent('powershell" OR NEAR(* -')}`, key);
+    expect(res.status).toBe(200);
+    expect((await json<SearchBody>(res)).items.map((t) => t.id)).toContain("T1059.001");
+  });
+
+  it("falls back to any word when no technique holds them all", async () => {
+    const body = await json<SearchBody>(await api("/api/v1/attack/techniques?q=kerberoasting%20xylophone", key));
+    expect(body.items[0]?.id).toBe("T1558.003");
+  });
+
   it("filters by tactic and platform and pages with a cursor", async () => {
     const first = await json<SearchBody>(await api("/api/v1/attack/techniques?tactic=TA0001&platform=linux&limit=5", key));
     expect(first.items).toHaveLength(5);

@@ -21,6 +21,6 @@ export async function listAudit(db: Db, tenantId: string, page: { limit: number;
 
 /** Deletes rows older than `before` (all tenants: retention is a policy of the deployment). */
 export async function pruneAudit(db: Db, before: string): Promise<number> {
-  const deleted = await db.delete(auditLog).where(lt(auditLog.createdAt, before)).returning({ id: auditLog.id });
-  return deleted.length;
+  const result = await db.delete(auditLog).where(lt(auditLog.createdAt, before)).run();
+  return result.meta.changes;
 }

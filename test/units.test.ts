@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { normalizeTechniqueId } from "../src/attack/catalog";
+import { compareVersions, stixObjectProblem, stripCitations, toRows, type StixObject } from "../src/attack/stix";
+import { ftsQuery } from "../src/db/repos/attack-search";
+import { decodeCursor, encodeCursor } from "../src/http/pagination";
+import { z } from "@hono/zod-openapi";
+import { generateApiKey, hashApiKey, looksLikeApiKey } from "../src/tenants/api-keys";
+
+describe("technique ids", () => {
+  it.each([
+    ["T1059.001", "T1059.001"],
+    ["t1059.001", "T1059.001"],
+    ["T1059/001", "T1059.001"],
+    [" T1566 ", "T1566"],
+    ["T159", null],
+    ["T1059.1", null],
+    ["TA0001", null],
+    ["T1059.001; DROP TABLE", null],
+  ])("%s → %s", (raw, id) => expect(normalizeTechniqueId(raw)).toBe(id));
+});
+
+describe("STIX mapping", () => {
+  it("strips citation markers, including ones with parentheses inside", () => {
+    expect(stripCitations("Used PowerShell.(Citation: Vendor (2020) Report)(Citation: Other) Then more.")).toBe(
+      "Used PowerShell. Then more.",
+    );
+  });
+
+  it("turns a sub-technique into a technique row with parent and tactics", () => {
+    const rows = toRows(
+      {
+        type: "attack-pattern",
+        id: "attack-pattern--6aac77c4-eaf2-4366-8c13-ce50ab951f38",
+        name: "Spearphishing Attachment",
+        x_mitre_is_subtechnique: true,
+        external_references: [{ source_name: "mitre-attack", external_id: "T1566.001", url: "https://attack.mitre.org/techniques/T1566/001" }],
+        kill_chain_phases: [{ kill_chain_name: "mitre-attack", phase_name: "initial-access" }, { kill_chain_name: "other", phase_name: "x" }],
+        x_mitre_platforms: ["Windows"],
+      } satisfies StixObject,
+      "18.1",
+    );
+    expect(rows).toMatchObject({
+      techniques: [{ attackId: "T1566.001", parentId: "T1566", isSubtechnique: true, platforms: ["Windows"] }],
+      techniqueTactics: [{ tacticShortname: "initial-access" }],
+    });
+  });
+
+  it("files a group's use of a technique as a procedure example and other relationships as relationships", () => {
+    const base = { type: "relationship", id: "relationship--00000000-0000-4000-8000-000000000001", description: "Did it.(Citation: X)" };
+    expect(toRows({ ...base, relationship_type: "uses", source_ref: "intrusion-set--a", target_ref: "attack-pattern--b" }, "1")).toMatchObject({
+      procedures: [{ sourceType: "group", description: "Did it." }],
+    });
+    expect(toRows({ ...base, relationship_type: "mitigates", source_ref: "course-of-action--a", target_ref: "attack-pattern--b" }, "1")).toHaveProperty(
+      "relationships",
+    );
+  });
+
+  it("says why a value is not a STIX object", () => {
+    expect(stixObjectProblem([])).toMatch(/not a JSON object/);
+    expect(stixObjectProblem({ type: "malware", id: "tool--6aac77c4-eaf2-4366-8c13-ce50ab951f38" })).toMatch(/no valid STIX id/);
+    expect(stixObjectProblem({ type: "malware", id: "malware--6aac77c4-eaf2-4366-8c13-ce50ab951f38" })).toBeNull();
+  });
+
+  it("orders ATT&CK versions numerically", () => {
+    expect(["18.1", "9.0", "16.1", "17.0"].sort(compareVersions)).toEqual(["9.0", "16.1", "17.0", "18.1"]);
+  });
+});
+
+describe("full-text query building", () => {
+  it("quotes every word so FTS operators typed by a user are inert", () => {
+    expect(ftsQuery('spearphishing "attach* OR NEAR(x', "all")).toBe('"spearphishing" "attach" "or" "near" "x"*');
+    expect(ftsQuery("spearphishing attachment", "any")).toBe('"spearphishing" OR "attachment"*');
+    expect(ftsQuery("*** ---", "all")).toBeNull();
+  });
+});
+
+describe("cursors and keys", () => {
+  it("round-trips a cursor and refuses a forged one", () => {
+    const schema = z.object({ v: z.string(), o: z.number() });
+    expect(decodeCursor(encodeCursor({ v: "18.1", o: 50 }), schema)).toEqual({ v: "18.1", o: 50 });
+    expect(() => decodeCursor(encodeCursor({ v: "18.1" }), schema)).toThrow(/invalid cursor/);
+  });
+
+  it("makes distinct well-formed keys and hashes them to 64 hex characters", async () => {
+    const a = generateApiKey();
+    const b = generateApiKey();
+    expect(a).not.toBe(b);
+    expect(looksLikeApiKey(a)).toBe(true);
+    expect(await hashApiKey(a)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
