@@ -69,7 +69,7 @@ export async function getTechniqueDetail(db: Db, version: string, rawId: string)
     modified: t.modified,
     revoked: t.revoked,
     deprecated: t.deprecated,
-    revokedBy: revokedBy ? { id: revokedBy.attackId, name: revokedBy.name } : t.revokedBy ? { id: t.revokedBy, name: t.revokedBy } : null,
+    revokedBy: revokedBy ? { id: revokedBy.attackId, name: revokedBy.name } : null,
     mitigations,
     detectionStrategies: strategies,
     procedureCount,

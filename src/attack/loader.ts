@@ -93,9 +93,10 @@ export async function loadAttackBundle(
   options: LoadOptions = {},
 ): Promise<LoadResult> {
   const load = new BundleLoad(drizzle(d1), options);
-  const { stream, bytesRead } = await decode(body);
-  const reader = stream.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
+    const { stream, bytesRead } = await decode(body);
+    reader = stream.getReader();
     const parser = new JSONParser({ paths: ["$.type", "$.objects.*"], keepStack: false });
     const values: unknown[] = [];
     parser.onValue = ({ value, key }) => {
@@ -104,7 +105,7 @@ export async function loadAttackBundle(
     };
     for (;;) {
       // Errors of the stream itself (a cut download, corrupt gzip) are the bundle's fault.
-      const chunk = await reader.read().catch((e: unknown) => {
+      const chunk = await reader.read().catch((e: unknown): never => {
         throw invalid(`the bundle could not be read: ${describeError(e)}`);
       });
       if (chunk.done) break;
@@ -124,7 +125,7 @@ export async function loadAttackBundle(
     for (const value of values.splice(0)) await load.add(value, bytesRead());
     return await load.finish();
   } catch (e) {
-    await reader.cancel().catch(() => undefined);
+    await reader?.cancel().catch(() => undefined);
     if (e instanceof AlreadyLoaded) return load.unchanged(e.version);
     await load.discard();
     throw e;
@@ -135,7 +136,9 @@ export async function loadAttackBundle(
 async function decode(body: ReadableStream<Uint8Array>) {
   const reader = body.getReader();
   let bytes = 0;
-  const first = await reader.read();
+  const first = await reader.read().catch((e: unknown): never => {
+    throw invalid(`the bundle could not be read: ${describeError(e)}`);
+  });
   if (!first.done) bytes += first.value.byteLength;
   const raw = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -213,7 +216,8 @@ class BundleLoad {
     this.objects++;
     if (METADATA_TYPES.has(o.type)) await this.readMetadata(o);
     else {
-      const rows = toRows(o, this.rowKey ?? "");
+      // The version key is set on every row at flush time (it may not be known yet).
+      const rows = toRows(o, "");
       if ("skipped" in rows) this.skipped[rows.skipped] = (this.skipped[rows.skipped] ?? 0) + 1;
       else this.buffer(rows);
     }
@@ -246,11 +250,8 @@ class BundleLoad {
   private buffer(rows: RowSet): void {
     for (const [table, list] of Object.entries(rows) as [RowTable, Record<string, unknown>[]][]) {
       const target = (this.buffers[table] ??= []) as Record<string, unknown>[];
-      for (const row of list) {
-        // Rows made before the version was known carry "" and get the key at flush time.
-        target.push(row);
-        this.buffered++;
-      }
+      target.push(...list);
+      this.buffered += list.length;
     }
   }
 
