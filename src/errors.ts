@@ -2,17 +2,29 @@
  * @module The one error type the app throws on purpose. `message` is safe to show to a caller;
  * `internal` is logged and never sent.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
+
+export interface AppErrorOptions {
+  /** Detail for the logs only. */
+  internal?: string;
+  /** A later attempt may succeed (network trouble, upstream 5xx, rate limits): workflows retry these. */
+  retryable?: boolean;
+}
 
 export class AppError extends Error {
+  readonly internal?: string;
+  readonly retryable: boolean;
+
   constructor(
     readonly status: ErrorStatus,
     readonly code: string,
     message: string,
-    readonly internal?: string,
+    options: AppErrorOptions = {},
   ) {
     super(message);
     this.name = "AppError";
+    this.internal = options.internal;
+    this.retryable = options.retryable ?? false;
   }
 }
 
