@@ -8,8 +8,8 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import { loadAttackBundle, type LoadOptions } from "../src/attack/loader";
 import { AppError } from "../src/errors";
-import { fail, fileExists, flag, migrateLocal, parseArgs, withLocalDb } from "./lib";
-import { peakRssMb } from "./rss";
+import { fail, fileExists, flag, migrateLocal, parseArgs, withLocalDb } from "./lib/wrangler";
+import { peakRssMb } from "./lib/rss";
 
 const { flags, positional } = parseArgs(process.argv.slice(2));
 const file = positional[0];

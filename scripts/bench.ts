@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEFAULT_BUNDLE, flag, migrateLocal, parseArgs, ROOT, wranglerEnv } from "./lib";
+import { DEFAULT_BUNDLE, flag, migrateLocal, parseArgs, ROOT, wranglerEnv } from "./lib/wrangler";
 
 interface LoadRun {
   status: string;

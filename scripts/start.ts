@@ -7,7 +7,7 @@ import { Readable } from "node:stream";
 import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
-import { DEFAULT_BUNDLE, migrateLocal, withLocalDb, wranglerLive } from "./lib";
+import { DEFAULT_BUNDLE, migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
 
 const port = process.env.PORT ?? "8787";
 if (!/^\d{1,5}$/.test(port)) {

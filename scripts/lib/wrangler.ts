@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { parse as parseToml } from "smol-toml";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
 export const DEFAULT_BUNDLE = path.join(ROOT, "data", "attack", "enterprise-attack-18.1.json.gz");
 

@@ -1,0 +1,98 @@
+/**
+ * @module Readers for the build and evaluation inputs: an ATT&CK STIX bundle (streamed through the
+ * product's own STIX mapping) and the labelled report sets of ../shared/data/eval.
+ */
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { JSONParser } from "@streamparser/json";
+import type { AttackCorpus } from "../../src/analysis/examples";
+import { mitreReference, stripCitations, type StixObject } from "../../src/attack/stix";
+
+/** ATT&CK texts of a bundle: active techniques, revocations and procedure examples. */
+export async function readAttackCorpus(file: string): Promise<AttackCorpus> {
+  const parser = new JSONParser({ paths: ["$.objects.*"], keepStack: false });
+  const techniques = new Map<string, { id: string; name: string; description: string; active: boolean }>();
+  const uses: { source: string; target: string; text: string }[] = [];
+  const revokedBy: [string, string][] = [];
+  let version = "";
+  parser.onValue = ({ value }) => {
+    const o = value as unknown as StixObject;
+    if (o.type === "x-mitre-collection") version = o.x_mitre_version ?? "";
+    if (o.type === "attack-pattern") {
+      const ref = mitreReference(o);
+      if (ref) {
+        techniques.set(o.id, {
+          id: ref.id,
+          name: o.name ?? ref.id,
+          description: stripCitations(o.description),
+          active: !o.revoked && !o.x_mitre_deprecated,
+        });
+      }
+    }
+    if (o.type === "relationship" && o.source_ref && o.target_ref) {
+      if (o.relationship_type === "uses" && o.target_ref.startsWith("attack-pattern--") && o.description) {
+        uses.push({ source: o.source_ref, target: o.target_ref, text: stripCitations(o.description) });
+      }
+      if (o.relationship_type === "revoked-by") revokedBy.push([o.source_ref, o.target_ref]);
+    }
+  };
+  let input: NodeJS.ReadableStream = fs.createReadStream(file);
+  if (file.endsWith(".gz")) input = input.pipe(createGunzip());
+  for await (const chunk of Readable.from(input)) parser.write(chunk as Uint8Array);
+  const revoked: Record<string, string> = {};
+  for (const [from, to] of revokedBy) {
+    const a = techniques.get(from);
+    const b = techniques.get(to);
+    if (a && b) revoked[a.id] = b.id;
+  }
+  return {
+    version,
+    techniques: [...techniques.values()].filter((t) => t.active).map(({ active: _, ...t }) => t).sort((a, b) => a.id.localeCompare(b.id)),
+    revoked,
+    procedures: uses.flatMap((u) => {
+      const t = techniques.get(u.target);
+      return t?.active ? [{ techniqueId: t.id, text: u.text }] : [];
+    }),
+  };
+}
+
+/** A labelled report: its text and the technique ids of its gold set. */
+export interface LabelledReport {
+  title: string;
+  /** Sentences with their labels, where the set labels sentences (TRAM2). */
+  sentences?: { text: string; labels: string[] }[];
+  text: string;
+  labels: string[];
+}
+
+export type DatasetKind = "tram2" | "annoctr";
+
+const TECHNIQUE = /^T\d{4}(\.\d{3})?$/;
+
+export function readLabelledReports(file: string): { kind: DatasetKind; reports: LabelledReport[] } {
+  const raw = JSON.parse(fs.readFileSync(file, "utf8")) as unknown[];
+  const first = raw[0] as Record<string, unknown> | undefined;
+  if (first && Array.isArray(first.cti_report) && Array.isArray(first.label)) {
+    const reports = (raw as { doc_title: string; cti_report: string[]; label: string[][] }[]).map((d) => {
+      const sentences = d.cti_report.map((text, i) => ({ text, labels: (d.label[i] ?? []).filter((l) => TECHNIQUE.test(l)) }));
+      return {
+        title: d.doc_title,
+        sentences,
+        // Reports are handed to the engine as one text, as a user would paste them.
+        text: d.cti_report.join("\n"),
+        labels: [...new Set(sentences.flatMap((s) => s.labels))],
+      };
+    });
+    return { kind: "tram2", reports };
+  }
+  if (first && typeof first.cti_report === "string" && Array.isArray(first.mitre_ids)) {
+    const reports = (raw as { cti_report: string; mitre_ids: string[] }[]).map((d, i) => ({
+      title: d.cti_report.split("\n", 1)[0]?.slice(0, 80) ?? `report ${i}`,
+      text: d.cti_report,
+      labels: [...new Set(d.mitre_ids.filter((l) => TECHNIQUE.test(l)))],
+    }));
+    return { kind: "annoctr", reports };
+  }
+  throw new Error(`${file}: neither TRAM2 (cti_report: sentences, label) nor AnnoCTR (cti_report: text, mitre_ids) format`);
+}

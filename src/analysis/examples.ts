@@ -1,0 +1,45 @@
+/**
+ * @module Training examples from ATT&CK itself: every procedure example is a sentence labelled
+ * with its technique, and so is every sentence of a technique's description.
+ */
+import { segmentSentences } from "./text";
+import type { TrainingExample } from "./train";
+
+export interface AttackTechniqueText {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface AttackCorpus {
+  version: string;
+  /** Active techniques and sub-techniques: the model's classes. */
+  techniques: AttackTechniqueText[];
+  /** Revoked id → replacing id. */
+  revoked: Record<string, string>;
+  /** Procedure examples: technique id and the description of the use. */
+  procedures: { techniqueId: string; text: string }[];
+}
+
+// ATT&CK's markdown links "[Name](https://attack.mitre.org/...)" read as their name.
+const LINK = /\[([^\]]+)\]\((?:https?:\/\/[^)]+)\)/g;
+
+export function plainText(markdown: string): string {
+  return markdown.replace(LINK, "$1").replace(/<\/?code>/g, "");
+}
+
+export function attackExamples(corpus: AttackCorpus, weights: { procedure?: number; description?: number } = {}): TrainingExample[] {
+  const out: TrainingExample[] = [];
+  for (const p of corpus.procedures) {
+    out.push({ text: plainText(p.text), labels: [p.techniqueId], weight: weights.procedure ?? 1 });
+  }
+  for (const t of corpus.techniques) {
+    const text = plainText(t.description);
+    for (const span of segmentSentences(text)) {
+      const sentence = text.slice(span.start, span.end);
+      if (sentence.length < 25) continue;
+      out.push({ text: sentence, labels: [t.id], weight: weights.description ?? 1 });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * @module Explicit mentions: ATT&CK ids written in the text (T1059.001, T1059/001) and technique
+ * names, both resolved against the model's technique set (revoked ids to their successor).
+ */
+import { isWordChar } from "./text";
+import type { Model } from "./model";
+
+export interface Mention {
+  classIndex: number;
+  start: number;
+  end: number;
+  /** Set when the text named a revoked id that now maps to another technique. */
+  note?: string;
+}
+
+const ID_PATTERN = /\bT(\d{4})(?:[./](\d{3}))?\b/g;
+
+function resolve(model: Model, id: string): { classIndex: number; note?: string } | null {
+  const direct = model.indexOf.get(id);
+  if (direct !== undefined) return { classIndex: direct };
+  let current = id;
+  for (let hops = 0; hops < 10 && model.data.revoked[current]; hops++) current = model.data.revoked[current] as string;
+  const replaced = model.indexOf.get(current);
+  return replaced === undefined ? null : { classIndex: replaced, note: `the text names ${id}, revoked in ATT&CK and replaced by ${current}` };
+}
+
+export function findIdMentions(text: string, model: Model): Mention[] {
+  const out: Mention[] = [];
+  for (const m of text.matchAll(ID_PATTERN)) {
+    const id = m[2] ? `T${m[1]}.${m[2]}` : `T${m[1]}`;
+    const hit = resolve(model, id);
+    if (hit) out.push({ ...hit, start: m.index, end: m.index + m[0].length });
+  }
+  return out;
+}
+
+interface NameIndex {
+  /** First lower-cased word of a name → names starting with it (as word lists). */
+  byFirst: Map<string, { words: string[]; classIndex: number }[]>;
+}
+
+const nameIndexes = new WeakMap<Model, NameIndex>();
+
+function nameIndex(model: Model): NameIndex {
+  let index = nameIndexes.get(model);
+  if (index) return index;
+  const byFirst = new Map<string, { words: string[]; classIndex: number }[]>();
+  model.techniques.forEach((t, classIndex) => {
+    const words = t.name.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const first = words[0];
+    if (!first) return;
+    const list = byFirst.get(first) ?? [];
+    list.push({ words, classIndex });
+    byFirst.set(first, list);
+  });
+  for (const list of byFirst.values()) list.sort((a, b) => b.words.length - a.words.length);
+  index = { byFirst };
+  nameIndexes.set(model, index);
+  return index;
+}
+
+/** Technique names written out in text[start, end), longest name first at each position. */
+export function findNameMentions(text: string, model: Model, start = 0, end = text.length): (Mention & { words: number })[] {
+  const { byFirst } = nameIndex(model);
+  const tokens: { word: string; start: number; end: number }[] = [];
+  let i = start;
+  while (i < end) {
+    while (i < end && !isWordChar(text.charCodeAt(i))) i++;
+    const s = i;
+    while (i < end && isWordChar(text.charCodeAt(i))) i++;
+    if (i > s) tokens.push({ word: text.slice(s, i).toLowerCase(), start: s, end: i });
+  }
+  const out: (Mention & { words: number })[] = [];
+  for (let t = 0; t < tokens.length; t++) {
+    const candidates = byFirst.get((tokens[t] as { word: string }).word);
+    if (!candidates) continue;
+    for (const c of candidates) {
+      if (t + c.words.length > tokens.length) continue;
+      let ok = true;
+      for (let k = 1; k < c.words.length && ok; k++) ok = tokens[t + k]?.word === c.words[k];
+      if (!ok) continue;
+      const last = tokens[t + c.words.length - 1] as { end: number };
+      out.push({ classIndex: c.classIndex, start: (tokens[t] as { start: number }).start, end: last.end, words: c.words.length });
+      break;
+    }
+  }
+  return out;
+}

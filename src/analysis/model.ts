@@ -1,0 +1,119 @@
+/**
+ * @module The mapping model: a sparse linear scorer over hashed n-gram features (one-vs-rest
+ * logistic regression learned from ATT&CK's own texts and labelled reports), plus what the
+ * engine needs to read explicit ids and names. Serialised as JSON with base64 typed arrays.
+ */
+
+export const MODEL_FORMAT = "ttpscope-model/1";
+
+export interface ModelTechnique {
+  id: string;
+  name: string;
+  /** Per-technique decision threshold on the document score. */
+  threshold: number;
+}
+
+/** What `model:build` writes and the Worker keeps in D1. */
+export interface ModelData {
+  format: typeof MODEL_FORMAT;
+  attackVersion: string;
+  builtAt: string;
+  /** Build settings and training-set sizes, for the record. */
+  info: Record<string, unknown>;
+  techniques: ModelTechnique[];
+  /** Revoked ATT&CK id → the id that replaced it (followed to the end of the chain). */
+  revoked: Record<string, string>;
+  /** Sorted feature hashes (uint32). */
+  features: string;
+  /** idf per feature (float32). */
+  idf: string;
+  /** Postings per feature: start offsets (uint32, features + 1). */
+  postingStart: string;
+  /** Class index of each posting (uint16). */
+  postingClass: string;
+  /** Weight of each posting (float32). */
+  postingWeight: string;
+  /** Bias per class (float32). */
+  bias: string;
+  /** Default document-score threshold, used by techniques without one of their own. */
+  threshold: number;
+}
+
+/** The model in memory: typed arrays and a hash table from feature hash to feature index. */
+export interface Model {
+  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias">;
+  techniques: ModelTechnique[];
+  indexOf: Map<string, number>;
+  idf: Float32Array;
+  postingStart: Uint32Array;
+  postingClass: Uint16Array;
+  postingWeight: Float32Array;
+  bias: Float32Array;
+  /** Open-addressing table: slot → feature index + 1 (0 = empty), keyed by hash. */
+  table: Int32Array;
+  tableHashes: Uint32Array;
+  tableMask: number;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function fromBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+export const encodeArray = (a: Uint32Array | Float32Array | Uint16Array) => toBase64(bytesOf(a));
+
+function decode<T>(b64: string, make: (buf: ArrayBuffer) => T): T {
+  const bytes = fromBase64(b64);
+  // Copy into a fresh, aligned buffer for the typed-array view.
+  return make(bytes.slice().buffer);
+}
+
+export function loadModel(data: ModelData): Model {
+  if (data.format !== MODEL_FORMAT) throw new Error(`unsupported model format ${String(data.format)}`);
+  const features = decode(data.features, (b) => new Uint32Array(b));
+  const size = 1 << Math.ceil(Math.log2(features.length * 2 + 2));
+  const table = new Int32Array(size);
+  const tableHashes = new Uint32Array(size);
+  const mask = size - 1;
+  for (let f = 0; f < features.length; f++) {
+    const h = features[f] as number;
+    let slot = h & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = f + 1;
+    tableHashes[slot] = h;
+  }
+  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, ...rest } = data;
+  return {
+    data: rest,
+    techniques: data.techniques,
+    indexOf: new Map(data.techniques.map((t, i) => [t.id, i])),
+    idf: decode(idf, (b) => new Float32Array(b)),
+    postingStart: decode(postingStart, (b) => new Uint32Array(b)),
+    postingClass: decode(postingClass, (b) => new Uint16Array(b)),
+    postingWeight: decode(postingWeight, (b) => new Float32Array(b)),
+    bias: decode(bias, (b) => new Float32Array(b)),
+    table,
+    tableHashes,
+    tableMask: mask,
+  };
+}
+
+/** Feature index of a hash, or -1. */
+export function featureIndex(model: Model, hash: number): number {
+  let slot = hash & model.tableMask;
+  for (;;) {
+    const v = model.table[slot] as number;
+    if (v === 0) return -1;
+    if (model.tableHashes[slot] === hash) return v - 1;
+    slot = (slot + 1) & model.tableMask;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * @module Training the mapping model: one-vs-rest logistic regression over TF-IDF weighted hashed
+ * n-grams, fitted with SGD, then pruned to a sparse feature → technique weight table. Pure: the
+ * examples come from the caller (ATT&CK texts, labelled reports, analyst feedback).
+ */
+import { countFeatures } from "./features";
+import { encodeArray, MODEL_FORMAT, type ModelData, type ModelTechnique } from "./model";
+
+export interface TrainingExample {
+  text: string;
+  /** ATT&CK ids; empty for a sentence that describes no technique (a negative). */
+  labels: string[];
+  /** Relative weight of this example (default 1). */
+  weight?: number;
+}
+
+export interface TrainOptions {
+  attackVersion: string;
+  techniques: { id: string; name: string }[];
+  revoked: Record<string, string>;
+  epochs?: number;
+  learningRate?: number;
+  l2?: number;
+  /** Extra weight of a positive label against the many negatives. */
+  positiveWeight?: number;
+  minDf?: number;
+  maxFeatures?: number;
+  /** Weights smaller than this are dropped from the model. */
+  pruneBelow?: number;
+  threshold?: number;
+  seed?: number;
+  info?: Record<string, unknown>;
+}
+
+/** Deterministic PRNG so a build is reproducible. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Follows a revoked id to the technique that finally replaced it. */
+export function successor(id: string, revoked: Record<string, string>): string {
+  let current = id;
+  for (let hops = 0; hops < 10 && revoked[current]; hops++) current = revoked[current] as string;
+  return current;
+}
+
+export function trainModel(examples: TrainingExample[], options: TrainOptions): ModelData {
+  const epochs = options.epochs ?? 6;
+  const lr0 = options.learningRate ?? 0.5;
+  const l2 = options.l2 ?? 1e-6;
+  const posWeight = options.positiveWeight ?? 4;
+  const minDf = options.minDf ?? 2;
+  const maxFeatures = options.maxFeatures ?? 60_000;
+  const pruneBelow = options.pruneBelow ?? 0.05;
+  const random = mulberry32(options.seed ?? 1);
+
+  const classes = options.techniques;
+  const classOf = new Map(classes.map((t, i) => [t.id, i]));
+  const C = classes.length;
+
+  // Counts per example and document frequency per feature.
+  const counted = examples.map((e) => countFeatures(e.text, 0, e.text.length));
+  const df = new Map<number, number>();
+  for (const v of counted) for (const k of v.keys) df.set(k, (df.get(k) ?? 0) + 1);
+  const kept = [...df.entries()]
+    .filter(([, n]) => n >= minDf)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, maxFeatures)
+    .map(([h]) => h)
+    .sort((a, b) => a - b);
+  const F = kept.length;
+  const featureOf = new Map(kept.map((h, i) => [h, i]));
+  const N = examples.length;
+  const idf = new Float32Array(F);
+  for (let f = 0; f < F; f++) idf[f] = Math.log((N + 1) / ((df.get(kept[f] as number) ?? 0) + 1)) + 1;
+
+  // CSR rows of L2-normalised tf-idf.
+  const rowStart: number[] = [0];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  const labelsOf: number[][] = [];
+  const weightOf: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const v = counted[i] as { keys: number[]; values: number[] };
+    const row: [number, number][] = [];
+    let norm = 0;
+    for (let j = 0; j < v.keys.length; j++) {
+      const f = featureOf.get(v.keys[j] as number);
+      if (f === undefined) continue;
+      const x = (1 + Math.log(v.values[j] as number)) * (idf[f] as number);
+      row.push([f, x]);
+      norm += x * x;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (const [f, x] of row) {
+      cols.push(f);
+      vals.push(x / norm);
+    }
+    rowStart.push(cols.length);
+    const example = examples[i] as TrainingExample;
+    const labels = new Set<number>();
+    for (const id of example.labels) {
+      const c = classOf.get(successor(id, options.revoked));
+      if (c !== undefined) labels.add(c);
+    }
+    labelsOf.push([...labels]);
+    weightOf.push(example.weight ?? 1);
+  }
+
+  // SGD on the dense weight matrix W[f * C + c]; typed arrays live outside the JS heap.
+  const W = new Float32Array(F * C);
+  const bias = new Float32Array(C).fill(-4);
+  const z = new Float64Array(C);
+  const isPos = new Uint8Array(C);
+  const order = Array.from({ length: N }, (_, i) => i);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = N - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j] as number, order[i] as number];
+    }
+    const lr = lr0 / (1 + epoch);
+    for (const i of order) {
+      const a = rowStart[i] as number;
+      const b = rowStart[i + 1] as number;
+      z.set(bias);
+      for (let k = a; k < b; k++) {
+        const x = vals[k] as number;
+        const base = (cols[k] as number) * C;
+        for (let c = 0; c < C; c++) z[c] = (z[c] as number) + x * (W[base + c] as number);
+      }
+      const labels = labelsOf[i] as number[];
+      for (const c of labels) isPos[c] = 1;
+      const w = weightOf[i] as number;
+      for (let c = 0; c < C; c++) {
+        const p = 1 / (1 + Math.exp(-(z[c] as number)));
+        const g = isPos[c] ? (p - 1) * posWeight * w : p * w;
+        z[c] = g;
+        bias[c] = (bias[c] as number) - lr * g * 0.1;
+      }
+      for (let k = a; k < b; k++) {
+        const x = vals[k] as number;
+        const base = (cols[k] as number) * C;
+        for (let c = 0; c < C; c++) {
+          const g = z[c] as number;
+          if (g > -1e-5 && g < 1e-5) continue;
+          const idx = base + c;
+          W[idx] = (W[idx] as number) - lr * (g * x + l2 * (W[idx] as number));
+        }
+      }
+      for (const c of labels) isPos[c] = 0;
+    }
+  }
+
+  // Keep only weights that matter.
+  const postingStart = new Uint32Array(F + 1);
+  const pClass: number[] = [];
+  const pWeight: number[] = [];
+  for (let f = 0; f < F; f++) {
+    postingStart[f] = pClass.length;
+    const base = f * C;
+    for (let c = 0; c < C; c++) {
+      const w = W[base + c] as number;
+      if (w >= pruneBelow || w <= -pruneBelow) {
+        pClass.push(c);
+        pWeight.push(w);
+      }
+    }
+  }
+  postingStart[F] = pClass.length;
+
+  const threshold = options.threshold ?? 0.5;
+  const techniques: ModelTechnique[] = classes.map((t) => ({ id: t.id, name: t.name, threshold }));
+  return {
+    format: MODEL_FORMAT,
+    attackVersion: options.attackVersion,
+    builtAt: new Date().toISOString(),
+    info: { examples: N, features: F, postings: pClass.length, epochs, learningRate: lr0, l2, positiveWeight: posWeight, ...options.info },
+    techniques,
+    revoked: options.revoked,
+    features: encodeArray(Uint32Array.from(kept)),
+    idf: encodeArray(idf),
+    postingStart: encodeArray(postingStart),
+    postingClass: encodeArray(Uint16Array.from(pClass)),
+    postingWeight: encodeArray(Float32Array.from(pWeight)),
+    bias: encodeArray(bias),
+    threshold,
+  };
+}
