@@ -5,16 +5,24 @@ import { MIGRATIONS_TABLE, rollbackStatements } from "../src/db/rollback";
 interface SchemaObject {
   type: string;
   name: string;
-  sql: string | null;
+  columns?: string[];
 }
 
-/** Everything the migrations create (wrangler's own table and SQLite/D1 internals aside). */
+/**
+ * Everything the migrations create (wrangler's own table and SQLite/D1 internals aside), with the
+ * columns of each table: ALTER TABLE changes columns, not the object list.
+ */
 async function schema(): Promise<SchemaObject[]> {
   const { results } = await env.DB.prepare(
-    `SELECT type, name, sql FROM sqlite_master
+    `SELECT type, name FROM sqlite_master
      WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> '${MIGRATIONS_TABLE}'
      ORDER BY type, name`,
   ).all<SchemaObject>();
+  for (const o of results) {
+    if (o.type !== "table") continue;
+    const { results: cols } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${o.name}') ORDER BY cid`).all<{ name: string }>();
+    o.columns = cols.map((c) => c.name);
+  }
   return results;
 }
 
@@ -42,16 +50,24 @@ describe("migrations", () => {
     expect(await applied()).toEqual(env.TEST_MIGRATIONS.map((m) => m.name));
     expect(full.some((o) => o.name === "attack_techniques_fts")).toBe(true);
 
-    // Each rollback removes exactly what its migration added: step back through the history.
-    const seen: string[][] = [full.map((o) => o.name)];
-    for (let i = env.TEST_MIGRATIONS.length - 1; i >= 0; i--) {
-      expect(await rollbackLast()).toBe(env.TEST_MIGRATIONS[i]?.name);
-      seen.push((await schema()).map((o) => o.name));
-      expect(seen.at(-1)?.length).toBeLessThan(seen.at(-2)?.length ?? 0);
-    }
+    // Roll everything back, then re-apply one migration at a time, noting the schema after each.
+    for (let i = env.TEST_MIGRATIONS.length - 1; i >= 0; i--) expect(await rollbackLast()).toBe(env.TEST_MIGRATIONS[i]?.name);
     expect(await schema()).toEqual([]);
     expect(await applied()).toEqual([]);
+    const after: SchemaObject[][] = [];
+    for (let i = 1; i <= env.TEST_MIGRATIONS.length; i++) {
+      await applyD1Migrations(env.DB, env.TEST_MIGRATIONS.slice(0, i));
+      after.push(await schema());
+    }
+    expect(after.at(-1)).toEqual(full);
 
+    // Each down script takes the schema back to exactly what the migrations before it made.
+    for (let i = env.TEST_MIGRATIONS.length - 1; i >= 1; i--) {
+      await rollbackLast();
+      expect(await schema(), `after rolling back ${env.TEST_MIGRATIONS[i]?.name}`).toEqual(after[i - 1]);
+    }
+    await rollbackLast();
+    expect(await schema()).toEqual([]);
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     expect(await schema()).toEqual(full);
 
@@ -73,7 +89,8 @@ describe("migrations", () => {
         "INSERT INTO attack_techniques (version, stix_id, attack_id, name, description) VALUES ('0.2', 'attack-pattern--z', 'T0003', 'Kept Technique', 'exfiltration over carrier pigeon')",
       ),
     ]);
-    expect(await rollbackLast()).toBe("0001_technique_fts.sql");
+    // Back to before the search migration (and anything after it), then forward again.
+    while ((await applied()).includes("0001_technique_fts.sql")) await rollbackLast();
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const hit = await env.DB.prepare("SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'pigeon'").first();
     expect(hit).toEqual({ attack_id: "T0003" });

@@ -1,4 +1,6 @@
 export * from "./attack";
+export * from "./models";
 export * from "./reports";
 export * from "./tenants";
+export * from "./webhooks";
 export * from "./workflows";

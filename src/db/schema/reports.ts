@@ -2,7 +2,7 @@
  * @module Analysed reports and the techniques matched in them.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { attackVersions } from "./attack";
 import { createdAt, enumCheck } from "./common";
 import { tenants } from "./tenants";
@@ -29,6 +29,8 @@ export const reports = sqliteTable(
     attackVersion: text("attack_version")
       .notNull()
       .references(() => attackVersions.version),
+    /** Length of the extracted text, in characters. */
+    charCount: integer("char_count").notNull().default(0),
     summary: text("summary", { mode: "json" }),
     status: text("status", { enum: REPORT_STATUSES }).notNull().default("pending"),
     createdAt: createdAt(),
@@ -36,6 +38,7 @@ export const reports = sqliteTable(
   (t) => [
     index("reports_tenant_idx").on(t.tenantId, t.createdAt),
     index("reports_hash_idx").on(t.tenantId, t.contentHash, t.attackVersion),
+    index("reports_workflow_idx").on(t.workflowId),
     enumCheck("reports_source_type", t.sourceType, SOURCE_TYPES),
     enumCheck("reports_status", t.status, REPORT_STATUSES),
   ],
@@ -74,3 +77,22 @@ export const matches = sqliteTable(
 
 export type Report = typeof reports.$inferSelect;
 export type Match = typeof matches.$inferSelect;
+
+/**
+ * The extracted text of a report, gzipped and base64-encoded in chunks: kept so the report can be
+ * re-analysed when ATT&CK or the model changes.
+ */
+export const reportDocuments = sqliteTable(
+  "report_documents",
+  {
+    reportId: text("report_id")
+      .notNull()
+      .references(() => reports.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ name: "report_documents_pk", columns: [t.reportId, t.seq] })],
+);

@@ -24,6 +24,12 @@ export const workflows = sqliteTable(
     /** JSON input of the workflow (source reference, options). */
     input: text("input", { mode: "json" }),
     error: text("error"),
+    /**
+     * The report the workflow produced or found (same document analysed before). A plain column,
+     * not a foreign key: reports already reference their workflow, and this way the migration
+     * that added it can be rolled back with DROP COLUMN.
+     */
+    reportId: text("report_id"),
     createdAt: createdAt(),
     startedAt: text("started_at"),
     updatedAt: text("updated_at").notNull().default(NOW),
