@@ -31,27 +31,30 @@ export function urlRefused(message: string, internal?: string): AppError {
   return new AppError(400, "url_refused", message, { internal });
 }
 
-/** Parses and checks a URL; throws `url_refused` with the reason, or returns the parsed URL. */
-export function checkUrl(raw: string): URL {
-  if (raw.length > MAX_URL_LENGTH) throw urlRefused(`URL refused: longer than ${MAX_URL_LENGTH} characters`);
+/**
+ * Parses and checks a URL; throws `url_refused` with the reason, or returns the parsed URL.
+ * `what` starts the message ("URL refused", "redirect from … refused").
+ */
+export function checkUrl(raw: string, what = "URL refused"): URL {
+  if (raw.length > MAX_URL_LENGTH) throw urlRefused(`${what}: longer than ${MAX_URL_LENGTH} characters`);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw urlRefused("URL refused: not a valid absolute URL");
+    throw urlRefused(`${what}: not a valid absolute URL`);
   }
   const shown = url.href.length > 200 ? `${url.href.slice(0, 200)}…` : url.href;
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw urlRefused(`URL refused (${shown}): only http and https URLs can be fetched, not ${url.protocol}`);
+    throw urlRefused(`${what} (${shown}): only http and https URLs can be fetched, not ${url.protocol}`);
   }
   if (url.username !== "" || url.password !== "") {
-    throw urlRefused(`URL refused: URLs with credentials (user:password@) are not allowed`);
+    throw urlRefused(`${what}: URLs with credentials (user:password@) are not allowed`);
   }
   if (!ALLOWED_PORTS.has(url.port)) {
-    throw urlRefused(`URL refused (${shown}): port ${url.port} is not allowed (only 80, 443, 8080 and 8443)`);
+    throw urlRefused(`${what} (${shown}): port ${url.port} is not allowed (only 80, 443, 8080 and 8443)`);
   }
   const reason = hostRefusal(url.hostname);
-  if (reason) throw urlRefused(`URL refused (${shown}): host ${url.hostname} is ${reason}`);
+  if (reason) throw urlRefused(`${what} (${shown}): host ${url.hostname} is ${reason}`);
   return url;
 }
 
