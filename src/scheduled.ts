@@ -1,20 +1,33 @@
 /**
- * @module Cron jobs. The daily trigger runs every job in turn; one failing does not stop the rest.
+ * @module Cron jobs, by trigger (see wrangler.toml): the sweeper every few minutes, housekeeping
+ * daily. A trigger no job names (e.g. a manual one) runs them all. One job failing does not stop
+ * the rest.
  */
 import { createDb } from "./db/client";
 import { pruneAudit } from "./db/repos/audit";
 import { describeError } from "./errors";
+import { sweepWorkflows } from "./workflows/sweeper";
 
 const DAY_MS = 86_400_000;
 
+export const SWEEP_CRON = "*/5 * * * *";
+export const DAILY_CRON = "17 3 * * *";
+
 interface Job {
   name: string;
+  crons: string[];
   run(env: Env, now: Date): Promise<Record<string, unknown>>;
 }
 
 const JOBS: Job[] = [
   {
+    name: "workflow-sweeper",
+    crons: [SWEEP_CRON],
+    run: async (env, now) => ({ ...(await sweepWorkflows(env, createDb(env.DB), now)) }),
+  },
+  {
     name: "audit-retention",
+    crons: [DAILY_CRON],
     async run(env, now) {
       const days = Number.parseInt(env.AUDIT_RETENTION_DAYS, 10);
       if (!Number.isFinite(days) || days <= 0) return { skipped: `AUDIT_RETENTION_DAYS=${env.AUDIT_RETENTION_DAYS}` };
@@ -27,7 +40,8 @@ const JOBS: Job[] = [
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<Record<string, unknown>> {
   const now = new Date(controller.scheduledTime);
   const results: Record<string, unknown> = {};
-  for (const job of JOBS) {
+  const named = JOBS.filter((j) => j.crons.includes(controller.cron));
+  for (const job of named.length ? named : JOBS) {
     try {
       results[job.name] = await job.run(env, now);
     } catch (e) {

@@ -1,7 +1,9 @@
-import { env, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { loadAttackBundle, type LoadOptions, type LoadResult } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
+import { importModelArtifact } from "../src/workflows/model-cache";
+import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 
 export const SHIPPED_BUNDLE = "/repo/data/attack/enterprise-attack-18.1.json.gz";
 export const sharedBundle = (version: string) => `/shared/attack/enterprise-attack-${version}.json.gz`;
@@ -37,4 +39,33 @@ export function api(path: string, key?: string, init: RequestInit = {}): Promise
 
 export async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
+}
+
+export const SHIPPED_MODEL = "/repo/data/model/model.json.gz";
+
+/** Loads the shipped ATT&CK bundle and mapping model: what `npm start` does on a fresh clone. */
+export async function loadShippedAttackAndModel(): Promise<void> {
+  await loadFixture(SHIPPED_BUNDLE);
+  const bytes = new Uint8Array(await new Response(await fixtureStream(SHIPPED_MODEL)).arrayBuffer());
+  await importModelArtifact(createDb(env.DB), bytes);
+}
+
+/**
+ * Runs a workflow's alarms until it ends (no sleeping: each alarm is fired on demand). Returns its
+ * final state; fails the test when it does not end within `maxAlarms`.
+ */
+export async function driveWorkflow(id: string, maxAlarms = 30): Promise<WorkflowState> {
+  const stub = env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id));
+  for (let i = 0; i < maxAlarms; i++) {
+    const state = await stub.state();
+    if (!state) throw new Error(`workflow ${id} has no state`);
+    if (TERMINAL.has(state.status)) return state;
+    // An alarm already running (they also fire on their own) is waited for, not slept on.
+    if (!(await runDurableObjectAlarm(stub))) await stub.waitForChange(state.revision, 10_000);
+  }
+  throw new Error(`workflow ${id} did not end within ${maxAlarms} alarms: ${JSON.stringify(await stub.state())}`);
+}
+
+export function postJson(path: string, key: string, body: unknown): Promise<Response> {
+  return api(path, key, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }

@@ -17,7 +17,6 @@ export interface ModelTechnique {
 export interface ModelData {
   format: typeof MODEL_FORMAT;
   attackVersion: string;
-  builtAt: string;
   /** Build settings and training-set sizes, for the record. */
   info: Record<string, unknown>;
   techniques: ModelTechnique[];

@@ -180,7 +180,6 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   return {
     format: MODEL_FORMAT,
     attackVersion: options.attackVersion,
-    builtAt: new Date().toISOString(),
     info: { examples: N, features: F, postings: pClass.length, epochs, learningRate: lr0, l2, positiveWeight: posWeight, ...options.info },
     techniques,
     revoked: options.revoked,

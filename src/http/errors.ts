@@ -33,6 +33,14 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c
   return undefined;
 };
 
+/** Codes for errors Hono itself raises (malformed JSON, unsupported media type, body limits). */
+const HTTP_CODES: Partial<Record<number, string>> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof AppError) {
     if (err.internal) console.warn(JSON.stringify({ requestId: c.get("requestId"), code: err.code, internal: err.internal }));
@@ -40,7 +48,8 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    return c.json(errorBody(status === 401 ? "unauthorized" : "http_error", err.message || "request failed"), status);
+    const code = HTTP_CODES[status] ?? "http_error";
+    return c.json(errorBody(code, err.message || "request failed"), status);
   }
   console.error(JSON.stringify({ requestId: c.get("requestId"), error: describeError(err), stack: err instanceof Error ? err.stack : undefined }));
   return c.json(errorBody("internal_error", `internal error (request ${c.get("requestId") ?? "unknown"})`), 500);

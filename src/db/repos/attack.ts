@@ -246,3 +246,18 @@ export async function softwareOfGroup(db: Db, version: string, groupStixId: stri
     .where(and(eq(r.version, version), eq(r.sourceRef, groupStixId), eq(r.relationshipType, "uses"), eq(r.revoked, false)))
     .orderBy(asc(s.attackId));
 }
+
+/** Tactics of techniques given by ATT&CK id, in matrix order, keyed by ATT&CK id. */
+export async function tacticsOfAttackIds(db: Db, version: string, attackIds: string[]): Promise<Map<string, AttackTactic[]>> {
+  const out = new Map<string, AttackTactic[]>();
+  const t = attackTechniques;
+  for (let i = 0; i < attackIds.length; i += 90) {
+    const rows = await db
+      .select({ id: t.attackId, stixId: t.stixId })
+      .from(t)
+      .where(and(eq(t.version, version), inArray(t.attackId, attackIds.slice(i, i + 90))));
+    const byStix = await tacticsOfTechniques(db, version, rows.map((r) => r.stixId));
+    for (const r of rows) out.set(r.id, byStix.get(r.stixId) ?? []);
+  }
+  return out;
+}

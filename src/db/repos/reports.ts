@@ -1,0 +1,113 @@
+/**
+ * @module Reports and their matches, always scoped to a tenant. A report, its matches, its
+ * retained text and its workflow's completion are written in one D1 batch.
+ */
+import { and, asc, desc, eq, getTableColumns, gte, like, lt, or, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../client";
+import { matches, reportDocuments, reports, workflows, type Match, type Report } from "../schema";
+
+export type NewReport = typeof reports.$inferInsert;
+export type NewMatch = Omit<typeof matches.$inferInsert, "reportId" | "tenantId">;
+
+/** D1 binds at most 100 parameters per statement. */
+const rowsPerStatement = (table: Parameters<typeof getTableColumns>[0]) => Math.floor(100 / Object.keys(getTableColumns(table)).length);
+
+export async function findReportByHash(db: Db, tenantId: string, contentHash: string, attackVersion: string): Promise<Report | null> {
+  const r = reports;
+  return (
+    (await db
+      .select()
+      .from(r)
+      .where(and(eq(r.tenantId, tenantId), eq(r.contentHash, contentHash), eq(r.attackVersion, attackVersion), eq(r.status, "complete")))
+      .orderBy(desc(r.createdAt))
+      .limit(1)
+      .get()) ?? null
+  );
+}
+
+export interface PersistReport {
+  report: NewReport & { id: string; tenantId: string };
+  matches: NewMatch[];
+  /** Base64 chunks of the gzipped extracted text. */
+  documentChunks: string[];
+  /** Marks this workflow completed with the report, in the same batch. */
+  workflowId?: string;
+}
+
+export async function persistReport(db: Db, p: PersistReport): Promise<void> {
+  const { id, tenantId } = p.report;
+  const statements: BatchItem<"sqlite">[] = [db.insert(reports).values(p.report)];
+  const perStatement = rowsPerStatement(matches);
+  for (let i = 0; i < p.matches.length; i += perStatement) {
+    statements.push(db.insert(matches).values(p.matches.slice(i, i + perStatement).map((m) => ({ ...m, reportId: id, tenantId }))));
+  }
+  p.documentChunks.forEach((data, seq) => statements.push(db.insert(reportDocuments).values({ reportId: id, tenantId, seq, data })));
+  if (p.workflowId) {
+    const now = new Date().toISOString();
+    statements.push(
+      db
+        .update(workflows)
+        .set({ status: "completed", progress: 1, reportId: id, currentStep: null, completedAt: now, updatedAt: now })
+        .where(and(eq(workflows.id, p.workflowId), eq(workflows.tenantId, tenantId))),
+    );
+  }
+  const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+  await db.batch([first, ...rest]);
+}
+
+export async function getReport(db: Db, tenantId: string, id: string): Promise<Report | null> {
+  return (await db.select().from(reports).where(and(eq(reports.tenantId, tenantId), eq(reports.id, id))).get()) ?? null;
+}
+
+export async function listMatches(db: Db, tenantId: string, reportId: string): Promise<Match[]> {
+  return db
+    .select()
+    .from(matches)
+    .where(and(eq(matches.tenantId, tenantId), eq(matches.reportId, reportId)))
+    .orderBy(desc(matches.confidence), asc(matches.techniqueId));
+}
+
+export interface ReportFilter {
+  /** ATT&CK id; a parent also finds reports matching its sub-techniques. */
+  technique?: string;
+  /** ISO date or date-time: reports created at or after. */
+  since?: string;
+  /** A source type (url, text, html, pdf) or part of the source URL. */
+  source?: string;
+  limit: number;
+  after?: { createdAt: string; id: string };
+}
+
+export async function listReports(db: Db, tenantId: string, f: ReportFilter): Promise<Report[]> {
+  const r = reports;
+  const where: SQL[] = [eq(r.tenantId, tenantId)];
+  if (f.technique) {
+    where.push(sql`EXISTS (SELECT 1 FROM ${matches} m WHERE m.report_id = ${r.id} AND m.tenant_id = ${tenantId}
+      AND (m.technique_id = ${f.technique} OR m.technique_id LIKE ${`${f.technique}.%`}))`);
+  }
+  if (f.since) where.push(gte(r.createdAt, f.since));
+  if (f.source) {
+    const types = ["url", "text", "html", "pdf"];
+    where.push(types.includes(f.source) ? eq(r.sourceType, f.source as Report["sourceType"]) : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`));
+  }
+  if (f.after) where.push(or(lt(r.createdAt, f.after.createdAt), and(eq(r.createdAt, f.after.createdAt), lt(r.id, f.after.id))) as SQL);
+  return db
+    .select()
+    .from(r)
+    .where(and(...where))
+    .orderBy(desc(r.createdAt), desc(r.id))
+    .limit(f.limit + 1);
+}
+
+/** Base64 chunks of a report's retained text, in order. */
+export async function reportDocumentChunks(db: Db, tenantId: string, reportId: string): Promise<string[]> {
+  const d = reportDocuments;
+  const rows = await db.select({ data: d.data }).from(d).where(and(eq(d.tenantId, tenantId), eq(d.reportId, reportId))).orderBy(asc(d.seq));
+  return rows.map((x) => x.data);
+}
+
+export async function matchCount(db: Db, tenantId: string, reportId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)` }).from(matches).where(and(eq(matches.tenantId, tenantId), eq(matches.reportId, reportId)));
+  return row?.n ?? 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * @module Workflow rows and their step results. Reads are tenant-scoped; writes come from the
+ * workflow's own Durable Object, which knows its tenant.
+ */
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { taskResults, workflows, type TaskResult, type Workflow } from "../schema";
+
+export type NewWorkflow = typeof workflows.$inferInsert;
+
+export async function insertWorkflow(db: Db, row: NewWorkflow): Promise<void> {
+  await db.insert(workflows).values(row);
+}
+
+export async function getWorkflow(db: Db, tenantId: string, id: string): Promise<Workflow | null> {
+  return (await db.select().from(workflows).where(and(eq(workflows.tenantId, tenantId), eq(workflows.id, id))).get()) ?? null;
+}
+
+export async function listTaskResults(db: Db, tenantId: string, workflowId: string): Promise<TaskResult[]> {
+  // Through the workflow: a tenant only sees steps of its own workflows.
+  return db
+    .select({ t: taskResults })
+    .from(taskResults)
+    .innerJoin(workflows, eq(workflows.id, taskResults.workflowId))
+    .where(and(eq(workflows.tenantId, tenantId), eq(taskResults.workflowId, workflowId)))
+    .orderBy(asc(taskResults.id))
+    .then((rows) => rows.map((r) => r.t));
+}
+
+export type WorkflowPatch = Partial<Pick<Workflow, "status" | "currentStep" | "progress" | "error" | "startedAt" | "completedAt" | "reportId">>;
+
+export function updateWorkflowQuery(db: Db, id: string, patch: WorkflowPatch) {
+  return db
+    .update(workflows)
+    .set({ ...patch, updatedAt: new Date().toISOString() })
+    .where(eq(workflows.id, id));
+}
+
+export async function startTask(db: Db, workflowId: string, step: string, attempt: number): Promise<number> {
+  const [row] = await db.insert(taskResults).values({ workflowId, step, attempt, status: "running" }).returning({ id: taskResults.id });
+  if (!row) throw new Error("task_results insert returned no row");
+  return row.id;
+}
+
+export async function finishTask(
+  db: Db,
+  id: number,
+  outcome: { status: "succeeded" | "failed"; result?: unknown; error?: string; durationMs: number },
+): Promise<void> {
+  await db
+    .update(taskResults)
+    .set({ status: outcome.status, result: outcome.result ?? null, error: outcome.error ?? null, durationMs: outcome.durationMs, finishedAt: new Date().toISOString() })
+    .where(eq(taskResults.id, id));
+}
+
+/** Unfinished workflows not updated since `before`: candidates for the sweeper. */
+export async function staleWorkflows(db: Db, before: string, limit = 100): Promise<Workflow[]> {
+  return db
+    .select()
+    .from(workflows)
+    .where(and(inArray(workflows.status, ["pending", "running"]), lt(workflows.updatedAt, before)))
+    .orderBy(asc(workflows.updatedAt))
+    .limit(limit);
+}
+
+export async function failWorkflow(db: Db, id: string, error: string): Promise<void> {
+  const now = new Date().toISOString();
+  await db
+    .update(workflows)
+    .set({ status: "failed", error, completedAt: now, updatedAt: now })
+    .where(and(eq(workflows.id, id), sql`${workflows.status} IN ('pending', 'running')`));
+}

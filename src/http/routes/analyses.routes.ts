@@ -1,0 +1,145 @@
+/**
+ * @module /api/v1/analyses (asynchronous workflows) and /api/v1/analyze (synchronous, ≤ 1 MB).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { streamSSE } from "hono/streaming";
+import { AppError } from "../../errors";
+import { AnalysisOutput, AnalysisStatus } from "../../reports/schemas";
+import { statusView } from "../../reports/views";
+import { analyzeNow } from "../../workflows/analyze-now";
+import { cancelAnalysis, MAX_DOCUMENT_BYTES, readWorkflow, startAnalysis, tooLarge, watchWorkflow } from "../../workflows/service";
+import { TERMINAL } from "../../workflows/types";
+import { fromJson, fromRawBody, isJson, SubmissionJson, type SubmissionJsonT } from "../submission";
+import { authErrors, bearer, errorContent, json, router } from "./common";
+
+/** Base64 makes a 20 MB document about 27 MB of JSON. */
+const limit = (max: number) =>
+  bodyLimit({
+    maxSize: max,
+    onError: () => {
+      throw tooLarge(max);
+    },
+  });
+
+const documentBody = {
+  required: false,
+  content: {
+    "application/json": { schema: SubmissionJson },
+    "text/plain": { schema: z.string() },
+    "text/html": { schema: z.string() },
+    "text/markdown": { schema: z.string() },
+    "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+  },
+  description: "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title and force as query parameters)",
+};
+
+const WorkflowId = z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) });
+const documentErrors = {
+  413: errorContent("Document over the size limit"),
+  415: errorContent("Unsupported media type"),
+  422: errorContent("Unusable document (empty, unreadable)"),
+};
+
+const startRoute = createRoute({
+  method: "post",
+  path: "/analyses",
+  tags: ["Analysis"],
+  summary: "Start the analysis of a document (URL, text, HTML or PDF up to 20 MB)",
+  security: bearer,
+  middleware: [limit(28 * 1024 * 1024)] as const,
+  request: { body: documentBody },
+  responses: {
+    202: json(z.object({ workflowId: z.string(), status: z.string() }), "Started; follow it at /analyses/{workflowId}"),
+    ...authErrors,
+    ...documentErrors,
+  },
+});
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/analyses/{id}",
+  tags: ["Analysis"],
+  summary: "Status, progress and steps of an analysis",
+  security: bearer,
+  request: { params: WorkflowId },
+  responses: { 200: json(AnalysisStatus, "The analysis"), ...authErrors, 404: errorContent("No such analysis for this tenant") },
+});
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/analyses/{id}/events",
+  tags: ["Analysis"],
+  summary: "Server-Sent Events: `progress` on every change, then `done` with the final status",
+  security: bearer,
+  request: { params: WorkflowId },
+  responses: {
+    200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
+    ...authErrors,
+    404: errorContent("No such analysis for this tenant"),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: "post",
+  path: "/analyses/{id}/cancel",
+  tags: ["Analysis"],
+  summary: "Cancel an analysis at whatever step it is",
+  security: bearer,
+  request: { params: WorkflowId },
+  responses: { 200: json(AnalysisStatus, "The analysis, cancelled unless it had already ended"), ...authErrors, 404: errorContent("No such analysis") },
+});
+
+const analyzeRoute = createRoute({
+  method: "post",
+  path: "/analyze",
+  tags: ["Analysis"],
+  summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report)",
+  security: bearer,
+  middleware: [limit(2 * 1024 * 1024)] as const,
+  request: { body: documentBody },
+  responses: { 200: json(AnalysisOutput, "Techniques found, with evidence, and the report id"), ...authErrors, ...documentErrors },
+});
+
+/** How long one SSE connection follows a workflow before the client should reconnect. */
+const SSE_DEADLINE_MS = 10 * 60_000;
+
+export const analysisRoutes = router()
+  .openapi(startRoute, async (c) => {
+    const submission = isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
+    if ("bytes" in submission && submission.bytes.length > MAX_DOCUMENT_BYTES) throw tooLarge(submission.bytes.length);
+    const started = await startAnalysis(c.env, c.var.db, c.var.caller.tenantId, submission, "rest");
+    return c.json(started, 202, { Location: `/api/v1/analyses/${started.workflowId}` });
+  })
+  .openapi(statusRoute, async (c) => {
+    return c.json(statusView(await readWorkflow(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
+  })
+  .openapi(eventsRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { db, caller } = c.var;
+    await readWorkflow(db, caller.tenantId, id); // 404 before the stream opens
+    return streamSSE(c, async (stream) => {
+      const final = await watchWorkflow(c.env, id, Date.now() + SSE_DEADLINE_MS, async (state) => {
+        await stream.writeSSE({
+          event: "progress",
+          id: String(state.revision),
+          data: JSON.stringify({ status: state.status, progress: state.progress, step: state.steps[state.stepIndex] ?? null, error: state.error ?? null }),
+        });
+      });
+      if (final && TERMINAL.has(final.status)) {
+        await stream.writeSSE({ event: "done", data: JSON.stringify(statusView(await readWorkflow(db, caller.tenantId, id))) });
+      } else {
+        await stream.writeSSE({ event: "timeout", data: JSON.stringify({ message: "still running: reconnect to keep following" }) });
+      }
+    }) as never;
+  })
+  .openapi(cancelRoute, async (c) => {
+    return c.json(statusView(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
+  })
+  .openapi(analyzeRoute, async (c) => {
+    const submission = isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
+    if ("text" in submission && new TextEncoder().encode(submission.text).length > 1024 * 1024) {
+      throw new AppError(413, "document_too_large", "synchronous analysis takes up to 1 MB: use POST /api/v1/analyses");
+    }
+    return c.json(await analyzeNow(c.env, c.var.db, c.var.caller.tenantId, submission, "rest"), 200);
+  });

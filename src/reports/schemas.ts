@@ -1,0 +1,95 @@
+/**
+ * @module Shapes of analyses and reports as REST and MCP serve them.
+ */
+import { z } from "@hono/zod-openapi";
+
+export const EvidenceSpan = z
+  .object({
+    text: z.string().describe("the exact supporting text, as it appears in the extracted document"),
+    start: z.number().int().describe("offset of the text in the extracted document"),
+    end: z.number().int(),
+  })
+  .openapi("Evidence");
+
+export const TechniqueFinding = z
+  .object({
+    id: z.string().openapi({ example: "T1566.001" }),
+    name: z.string(),
+    confidence: z.number().min(0).max(1),
+    method: z.enum(["explicit_id", "name", "model", "feedback"]).describe("strongest kind of evidence"),
+    evidence: z.array(EvidenceSpan),
+    note: z.string().optional().describe("e.g. a revoked id in the text mapped to its successor"),
+  })
+  .openapi("TechniqueFinding");
+
+export const AnalysisOutput = z
+  .object({
+    reportId: z.string(),
+    duplicate: z.boolean().describe("true when the same text was already analysed under this ATT&CK version"),
+    file: z.string().nullable().describe("the source: URL, title or null"),
+    attackVersion: z.string(),
+    techniques: z.array(TechniqueFinding),
+  })
+  .openapi("AnalysisOutput");
+
+export const StepView = z
+  .object({
+    step: z.string(),
+    attempt: z.number().int(),
+    status: z.enum(["running", "succeeded", "failed"]),
+    error: z.string().nullable(),
+    result: z.unknown().nullable(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    durationMs: z.number().int().nullable(),
+  })
+  .openapi("WorkflowStep");
+
+export const AnalysisStatus = z
+  .object({
+    workflowId: z.string(),
+    status: z.enum(["pending", "running", "completed", "failed", "cancelled"]),
+    progress: z.number().min(0).max(1),
+    currentStep: z.string().nullable(),
+    error: z.string().nullable().describe("why it failed, or the last transient error while retrying"),
+    reportId: z.string().nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    steps: z.array(StepView),
+  })
+  .openapi("AnalysisStatus");
+
+export const ReportSummary = z
+  .object({
+    id: z.string(),
+    title: z.string().nullable(),
+    sourceType: z.enum(["url", "text", "html", "pdf"]),
+    sourceUrl: z.string().nullable(),
+    attackVersion: z.string(),
+    techniqueCount: z.number().int(),
+    charCount: z.number().int(),
+    workflowId: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("ReportSummary");
+
+export const Report = ReportSummary.extend({
+  contentHash: z.string(),
+  techniques: z.array(TechniqueFinding).describe("every asserted technique, most confident first"),
+  tactics: z
+    .array(
+      z.object({
+        id: z.string(),
+        shortname: z.string(),
+        name: z.string(),
+        techniques: z.array(z.object({ id: z.string(), name: z.string(), confidence: z.number() })),
+      }),
+    )
+    .describe("the techniques grouped by tactic, in matrix order"),
+}).openapi("Report");
+
+export type AnalysisOutputT = z.infer<typeof AnalysisOutput>;
+export type AnalysisStatusT = z.infer<typeof AnalysisStatus>;
+export type ReportT = z.infer<typeof Report>;
+export type ReportSummaryT = z.infer<typeof ReportSummary>;

@@ -1,0 +1,38 @@
+/**
+ * @module The mapping model of an ATT&CK version, loaded from D1 once per isolate (models are
+ * immutable: a new build is a new row, so caching by row id never serves a stale model).
+ */
+import { loadModel, MODEL_FORMAT, type Model, type ModelData } from "../analysis/model";
+import type { Db } from "../db/client";
+import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
+import { AppError } from "../errors";
+import { gunzip } from "../lib/bytes";
+
+const cache = new Map<string, Promise<Model>>();
+/** Models kept per isolate: the active one and the one being replaced. */
+const KEEP = 2;
+
+export async function modelFor(db: Db, attackVersion: string): Promise<{ id: string; model: Model }> {
+  const row = await latestModel(db, attackVersion);
+  if (!row) {
+    throw new AppError(503, "no_model", `no mapping model is loaded for ATT&CK ${attackVersion} (npm start loads the shipped one)`);
+  }
+  let pending = cache.get(row.id);
+  if (!pending) {
+    pending = readModelBytes(db, row)
+      .then(gunzip)
+      .then((bytes) => loadModel(JSON.parse(new TextDecoder().decode(bytes)) as ModelData));
+    cache.set(row.id, pending);
+    pending.catch(() => cache.delete(row.id));
+    while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
+  }
+  return { id: row.id, model: await pending };
+}
+
+/** Stores a model artifact (gzipped JSON, as `npm run model:build` writes it) in D1. */
+export async function importModelArtifact(db: Db, gzipped: Uint8Array): Promise<{ id: string; created: boolean; attackVersion: string }> {
+  const data = JSON.parse(new TextDecoder().decode(await gunzip(gzipped))) as ModelData;
+  if (data.format !== MODEL_FORMAT) throw new AppError(422, "invalid_model", `not a ${MODEL_FORMAT} artifact`);
+  const stored = await storeModel(db, gzipped, { attackVersion: data.attackVersion, format: data.format, info: data.info });
+  return { ...stored, attackVersion: data.attackVersion };
+}

@@ -1,0 +1,67 @@
+/**
+ * @module Workflow state as a Durable Object keeps it, and the contract of a step.
+ */
+import type { WORKFLOW_STATUSES, WORKFLOW_TYPES } from "../db/schema";
+import type { BlobStore } from "./blobs";
+
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
+
+export const TERMINAL: ReadonlySet<WorkflowStatus> = new Set(["completed", "failed", "cancelled"]);
+
+/** Input of an analysis: where the document comes from. The document itself is a blob. */
+export interface AnalysisInput {
+  source: "url" | "text" | "html" | "pdf";
+  url?: string;
+  /** Media type of an uploaded document. */
+  contentType?: string;
+  title?: string;
+  /** Analyse again even when the same text was analysed under the same ATT&CK version. */
+  force?: boolean;
+  /** Where the request came from: rest, mcp, webhook. */
+  via: string;
+}
+
+export interface WorkflowState {
+  id: string;
+  type: WorkflowType;
+  tenantId: string | null;
+  status: WorkflowStatus;
+  /** Names of the steps of this run, in order. */
+  steps: string[];
+  stepIndex: number;
+  /** Attempts made at the current step. */
+  attempt: number;
+  progress: number;
+  input: AnalysisInput;
+  error?: string;
+  reportId?: string;
+  createdAt: string;
+  startedAt?: string;
+  updatedAt: string;
+  completedAt?: string;
+  /** Bumped on every change, so watchers can wait for the next one. */
+  revision: number;
+  /** When the next attempt runs, while waiting to retry. */
+  retryAt?: string;
+}
+
+export interface StepContext {
+  env: Env;
+  state: Readonly<WorkflowState>;
+  blobs: BlobStore;
+}
+
+/** What a step may return: a summary for task_results, and optionally the end of the workflow. */
+export interface StepOutcome {
+  result?: Record<string, unknown>;
+  /** Finish the workflow now, completed, with this report (e.g. the document was analysed before). */
+  completeWith?: { reportId: string };
+}
+
+export interface StepDefinition {
+  name: string;
+  /** Progress once the step is done, 0–1. */
+  progress: number;
+  run(ctx: StepContext): Promise<StepOutcome>;
+}

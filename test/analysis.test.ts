@@ -1,0 +1,169 @@
+import { env } from "cloudflare:test";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { AnalysisOutputT, AnalysisStatusT, ReportT } from "../src/reports/schemas";
+import { api, driveWorkflow, fixtureStream, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+
+const REPORT_TEXT = [
+  "The threat actor sent spearphishing emails with malicious Word attachments to employees of the victim.",
+  "When opened, a macro launched PowerShell to download the second stage payload from a remote server.",
+  "For persistence the malware created a scheduled task that runs every hour.",
+  "The operators then used Mimikatz to dump credentials from LSASS memory.",
+].join(" ");
+
+const server = setupServer(
+  http.get("https://cloudflare-dns.com/dns-query", ({ request }) => {
+    const type = new URL(request.url).searchParams.get("type") === "AAAA" ? 28 : 1;
+    return HttpResponse.json({ Status: 0, Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [] });
+  }),
+  http.get("https://intel.example.com/report.html", () =>
+    HttpResponse.html(`<html><head><title>Intel report</title></head><body><nav>Home</nav><p>${REPORT_TEXT}</p><p>Seen on the web.</p></body></html>`),
+  ),
+);
+
+let key: string;
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: "error" });
+  await loadShippedAttackAndModel();
+  ({ key } = await newTenantKey("analysts"));
+});
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+async function startAndFinish(body: unknown): Promise<AnalysisStatusT> {
+  const res = await postJson("/api/v1/analyses", key, body);
+  expect(res.status).toBe(202);
+  const { workflowId } = await json<{ workflowId: string }>(res);
+  await driveWorkflow(workflowId);
+  return json<AnalysisStatusT>(await api(`/api/v1/analyses/${workflowId}`, key));
+}
+
+describe("analysis end to end", () => {
+  it("turns text into a stored report with evidence", async () => {
+    const status = await startAndFinish({ text: REPORT_TEXT, title: "text report" });
+    expect(status.status).toBe("completed");
+    expect(status.steps.map((s) => s.step)).toEqual(["extract", "analyze", "persist"]);
+    const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
+    const ids = report.techniques.map((t) => t.id);
+    expect(ids).toEqual(expect.arrayContaining(["T1566.001", "T1059.001", "T1053.005", "T1003.001"]));
+    for (const t of report.techniques) {
+      expect(t.evidence.length).toBeGreaterThan(0);
+      for (const e of t.evidence) expect(REPORT_TEXT.slice(e.start, e.end)).toBe(e.text);
+    }
+    expect(report.tactics.map((t) => t.shortname)).toEqual(expect.arrayContaining(["initial-access", "persistence", "credential-access"]));
+  });
+
+  it("fetches a URL and analyses the page", async () => {
+    const status = await startAndFinish({ url: "https://intel.example.com/report.html" });
+    expect(status.status).toBe("completed");
+    expect(status.steps.map((s) => s.step)).toEqual(["fetch", "extract", "analyze", "persist"]);
+    const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
+    expect(report).toMatchObject({ sourceType: "url", sourceUrl: "https://intel.example.com/report.html", title: "Intel report" });
+    expect(report.techniques.map((t) => t.id)).toContain("T1053.005");
+  });
+
+  it("analyses a PDF sent as base64 content", async () => {
+    const pdf = new Uint8Array(await new Response(await fixtureStream("/repo/test/fixtures/documents/report.pdf")).arrayBuffer());
+    const content = btoa(String.fromCharCode(...pdf));
+    const status = await startAndFinish({ content, contentType: "application/pdf" });
+    expect(status.status, status.error ?? "").toBe("completed");
+    const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
+    expect(report.sourceType).toBe("pdf");
+    expect(report.techniques.length).toBeGreaterThan(0);
+  });
+
+  it("analyses raw HTML sent as the request body, synchronously", async () => {
+    const res = await api("/api/v1/analyze?title=raw", key, {
+      method: "POST",
+      headers: { "content-type": "text/html" },
+      body: `<html><body><script>x()</script><h1>Campaign</h1><ul><li>${REPORT_TEXT}</li></ul></body></html>`,
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const out = await json<AnalysisOutputT>(res);
+    expect(out.attackVersion).toBe("18.1");
+    expect(out.techniques.map((t) => t.id)).toContain("T1566.001");
+    const report = await json<ReportT>(await api(`/api/v1/reports/${out.reportId}`, key));
+    expect(report.sourceType).toBe("html");
+  });
+});
+
+describe("bad input gets a clear error and stores nothing", () => {
+  async function reportCount(): Promise<number> {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM reports").first<{ n: number }>();
+    return row?.n ?? 0;
+  }
+
+  it.each([
+    ["an empty text", () => postJson("/api/v1/analyses", key, { text: "   " }), 422, "empty_document"],
+    ["invalid JSON", () => api("/api/v1/analyses", key, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text": ' }), 400, "invalid_request"],
+    ["JSON with two sources", () => postJson("/api/v1/analyses", key, { text: "a", url: "https://intel.example.com/" }), 400, "invalid_request"],
+    ["content without a type", () => postJson("/api/v1/analyses", key, { content: "aGVsbG8=" }), 400, "invalid_request"],
+    ["content that is not base64", () => postJson("/api/v1/analyses", key, { content: "%%%", contentType: "text/plain" }), 400, "bad_request"],
+    ["an image", () => api("/api/v1/analyses", key, { method: "POST", headers: { "content-type": "image/png" }, body: new Uint8Array([137, 80, 78, 71]) }), 415, "unsupported_media_type"],
+    ["a 25 MB body", () => api("/api/v1/analyses", key, { method: "POST", headers: { "content-type": "text/plain" }, body: "a".repeat(25 * 1024 * 1024) }), 413, "document_too_large"],
+    ["a private address", () => postJson("/api/v1/analyses", key, { url: "http://169.254.169.254/latest/meta-data/" }), 400, "url_refused"],
+    ["a 2 MB synchronous analysis", () => postJson("/api/v1/analyze", key, { text: "x ".repeat(1024 * 1024) }), 413, "document_too_large"],
+  ])("refuses %s", async (_name, send, status, code) => {
+    const before = await reportCount();
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect((await json<{ error: { code: string; message: string } }>(res)).error.code).toBe(code);
+    expect(await reportCount()).toBe(before);
+  });
+
+  const binary = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
+  const latin1 = new Uint8Array([...new TextEncoder().encode("Le groupe a utilis"), 0xe9, ...new TextEncoder().encode(" PowerShell.")]);
+  it.each([
+    ["binary junk sent as text", { content: btoa(String.fromCharCode(...binary)), contentType: "text/plain" }, /binary|text/i],
+    ["text that is not UTF-8 and says no charset", { content: btoa(String.fromCharCode(...latin1)), contentType: "text/plain" }, /UTF-8|charset/i],
+    ["a malformed PDF", { content: btoa("%PDF-1.7\n1 0 obj garbage"), contentType: "application/pdf" }, /PDF/],
+  ])("ends the workflow of %s as failed, with the reason", async (_name, body, reason) => {
+    const before = await reportCount();
+    const res = await postJson("/api/v1/analyses", key, body);
+    expect(res.status).toBe(202);
+    const { workflowId } = await json<{ workflowId: string }>(res);
+    const state = await driveWorkflow(workflowId);
+    expect(state.status).toBe("failed");
+    const status = await json<AnalysisStatusT>(await api(`/api/v1/analyses/${workflowId}`, key));
+    expect(status).toMatchObject({ status: "failed", reportId: null });
+    expect(status.error).toMatch(reason);
+    // A permanent failure is not retried.
+    expect(status.steps.filter((s) => s.step === "extract")).toHaveLength(1);
+    expect(await reportCount()).toBe(before);
+  });
+});
+
+describe("the same document twice", () => {
+  it("returns the existing report unless forced", async () => {
+    const text = `${REPORT_TEXT} It also exfiltrated data over its C2 channel.`;
+    const first = await startAndFinish({ text });
+    const second = await startAndFinish({ text });
+    expect(second.reportId).toBe(first.reportId);
+    expect(second.steps.map((s) => s.step)).toEqual(["extract"]);
+    const forced = await startAndFinish({ text, force: true });
+    expect(forced.reportId).not.toBe(first.reportId);
+    const sync = await json<AnalysisOutputT>(await postJson("/api/v1/analyze", key, { text }));
+    expect(sync).toMatchObject({ duplicate: true });
+    expect([first.reportId, forced.reportId]).toContain(sync.reportId);
+  });
+});
+
+describe("report listing", () => {
+  it("filters by technique (a parent finds its sub-techniques), date and source", async () => {
+    await startAndFinish({ text: `${REPORT_TEXT} Listing.` });
+    type Page = { items: { id: string; sourceType: string }[]; nextCursor: string | null };
+    const byParent = await json<Page>(await api("/api/v1/reports?technique=T1566", key));
+    expect(byParent.items.length).toBeGreaterThan(0);
+    const none = await json<Page>(await api("/api/v1/reports?technique=T1611", key));
+    expect(none.items).toEqual([]);
+    expect((await json<Page>(await api("/api/v1/reports?since=2999-01-01", key))).items).toEqual([]);
+    const texts = await json<Page>(await api("/api/v1/reports?source=text", key));
+    expect(texts.items.every((r) => r.sourceType === "text")).toBe(true);
+    const first = await json<Page>(await api("/api/v1/reports?limit=1", key));
+    expect(first.nextCursor).toBeTruthy();
+    const next = await json<Page>(await api(`/api/v1/reports?limit=1&cursor=${first.nextCursor}`, key));
+    expect(next.items[0]?.id).not.toBe(first.items[0]?.id);
+    expect((await api("/api/v1/reports?technique=nope", key)).status).toBe(400);
+  });
+});
