@@ -36,6 +36,8 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations")),
           TEST_DOWN_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/down")),
           HAS_SHARED_DATA: hasShared,
+          // Workflow alarms never fire on their own in tests: each test fires them (runDurableObjectAlarm).
+          WORKFLOW_STEP_DELAY_MS: "3600000",
         },
         serviceBindings: { FIXTURES: serveFixture },
       },

@@ -1,4 +1,6 @@
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { loadAttackBundle, type LoadOptions, type LoadResult } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
@@ -68,4 +70,25 @@ export async function driveWorkflow(id: string, maxAlarms = 30): Promise<Workflo
 
 export function postJson(path: string, key: string, body: unknown): Promise<Response> {
   return api(path, key, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/**
+ * Calls analyze_document and drives the workflow it starts: its id arrives in the first progress
+ * notification, so no polling is needed. Returns the tool result and the progress values seen.
+ */
+export async function callAnalyzeDocument(
+  client: Client,
+  args: Record<string, unknown>,
+): Promise<{ result: CallToolResult; progress: number[] }> {
+  const progress: number[] = [];
+  let driving: Promise<WorkflowState> | undefined;
+  const result = (await client.callTool({ name: "analyze_document", arguments: args }, undefined, {
+    onprogress: (p) => {
+      progress.push(p.progress);
+      const id = /analysis ([0-9a-f-]{36})/.exec(p.message ?? "")?.[1];
+      if (id && !driving) driving = driveWorkflow(id);
+    },
+  })) as CallToolResult;
+  await driving;
+  return { result, progress };
 }

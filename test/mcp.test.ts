@@ -34,16 +34,28 @@ describe("MCP endpoint through the SDK's own client", () => {
     await client.close();
   });
 
-  it("lists the ATT&CK tools with schemas and read-only hints", async () => {
+  it("lists every tool with described inputs, output schemas and honest hints", async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["get_group", "get_technique", "list_tactics", "search_techniques"]);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "analyze_document",
+      "cancel_analysis",
+      "get_analysis_status",
+      "get_group",
+      "get_report",
+      "get_technique",
+      "list_reports",
+      "list_tactics",
+      "search_techniques",
+    ]);
+    const mutating = new Set(["analyze_document", "cancel_analysis"]);
     for (const tool of tools) {
-      expect(tool.annotations?.readOnlyHint).toBe(true);
+      expect(tool.annotations?.readOnlyHint, tool.name).toBe(!mutating.has(tool.name));
       expect(tool.description?.length).toBeGreaterThan(20);
       expect(tool.outputSchema).toBeDefined();
       const properties = Object.values(tool.inputSchema.properties ?? {}) as { description?: string }[];
       expect(properties.every((p) => (p.description ?? "").length > 0), JSON.stringify(tool.inputSchema)).toBe(true);
     }
+    expect(tools.find((t) => t.name === "cancel_analysis")?.annotations?.destructiveHint).toBe(true);
   });
 
   it("search_techniques ranks T1566.001 first for 'spearphishing attachment'", async () => {

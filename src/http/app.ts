@@ -2,6 +2,7 @@
  * @module The Hono app: middleware, routes, the OpenAPI document and error mapping.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { except } from "hono/combine";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { createDb } from "../db/client";
@@ -10,10 +11,13 @@ import { SERVICE_VERSION } from "../version";
 import { onError, onNotFound, validationHook } from "./errors";
 import { auditMutations } from "./middleware/audit";
 import { requireApiKey } from "./middleware/auth";
+import { analysisRoutes } from "./routes/analyses.routes";
 import { attackRoutes } from "./routes/attack.routes";
 import { auditRoutes } from "./routes/audit.routes";
 import { healthRoutes } from "./routes/health.routes";
 import { keyRoutes } from "./routes/keys.routes";
+import { reportRoutes } from "./routes/reports.routes";
+import { webhookAdminRoutes, webhookDeliveryRoutes } from "./routes/webhooks.routes";
 import type { AppEnv } from "./types";
 
 const withDb = createMiddleware<AppEnv>(async (c, next) => {
@@ -26,11 +30,16 @@ export function createApp() {
   app.use("*", requestId(), withDb);
 
   app.route("/", healthRoutes);
-  app.use("/api/*", requireApiKey, auditMutations);
+  // Webhook deliveries authenticate by signature (in their handler), not by bearer key; still audited.
+  app.use("/api/*", except("/api/v1/webhooks/documents", requireApiKey), auditMutations);
   app.use("/mcp", requireApiKey);
   app.route("/api/v1/attack", attackRoutes);
   app.route("/api/v1/keys", keyRoutes);
   app.route("/api/v1/audit", auditRoutes);
+  app.route("/api/v1", analysisRoutes);
+  app.route("/api/v1/reports", reportRoutes);
+  app.route("/api/v1/webhooks/documents", webhookDeliveryRoutes);
+  app.route("/api/v1/webhooks", webhookAdminRoutes);
   app.route("/mcp", mcpRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -1,21 +1,55 @@
 /**
- * @module /mcp: MCP over Streamable HTTP, stateless, JSON responses. Auth is the same bearer key as REST.
+ * @module /mcp: MCP over Streamable HTTP, stateless. Requests answer with plain JSON, except a
+ * request that carries a progressToken: that one answers as an SSE stream, so progress
+ * notifications reach the client while the tool runs. Auth is the same bearer key as REST.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { errorBody } from "../http/errors";
 import type { AppEnv } from "../http/types";
+import { tooLarge } from "../workflows/service";
 import { createMcpServer } from "./server";
 
+/** Documents up to 20 MB can come as tool arguments, JSON-escaped. */
+const MAX_BODY = 28 * 1024 * 1024;
+
+function wantsProgress(message: unknown): boolean {
+  if (Array.isArray(message)) return message.some(wantsProgress);
+  const params = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params;
+  return params?._meta?.progressToken !== undefined;
+}
+
 export const mcpRoutes = new Hono<AppEnv>()
-  .post("/", async (c) => {
-    const server = createMcpServer({ db: c.var.db, caller: c.var.caller });
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    await server.connect(transport);
-    const response = await transport.handleRequest(c.req.raw);
-    c.executionCtx.waitUntil(server.close());
-    return response;
-  })
+  .post(
+    "/",
+    bodyLimit({
+      maxSize: MAX_BODY,
+      onError: () => {
+        throw tooLarge(MAX_BODY);
+      },
+    }),
+    async (c) => {
+      let parsed: unknown;
+      try {
+        parsed = await c.req.raw.clone().json();
+      } catch {
+        parsed = undefined; // the transport answers with a JSON-RPC parse error
+      }
+      const streaming = wantsProgress(parsed);
+      const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: !streaming,
+        maxRequestBodySize: MAX_BODY,
+      });
+      await server.connect(transport);
+      const response = await transport.handleRequest(c.req.raw, parsed === undefined ? undefined : { parsedBody: parsed });
+      // A JSON answer is complete here; a stream closes itself when its last message is sent.
+      if (!streaming) c.executionCtx.waitUntil(server.close());
+      return response;
+    },
+  )
   // Stateless: no server-initiated stream to GET and no session to DELETE.
   .on(["GET", "DELETE"], "/", (c) =>
     c.json(errorBody("method_not_allowed", "this MCP endpoint is stateless: send JSON-RPC with POST"), 405, { Allow: "POST" }),

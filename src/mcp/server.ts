@@ -7,17 +7,21 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import type { Db } from "../db/client";
 import type { Caller } from "../http/types";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version";
+import { registerAnalysisTools } from "./analysis.tools";
 import { registerAttackTools } from "./attack.tools";
 
 export interface ToolContext {
+  env: Env;
   db: Db;
   caller: Caller;
+  requestId: string;
 }
 
 const INSTRUCTIONS =
-  "TTPscope maps threat intelligence to MITRE ATT&CK. Use search_techniques to find technique ids for a " +
-  "behaviour, get_technique for details, mitigations and detection strategies, list_tactics for the matrix, " +
-  "get_group for what a threat group does.";
+  "TTPscope maps threat intelligence to MITRE ATT&CK. analyze_document maps a report (URL or text) to the " +
+  "techniques it describes, with evidence, and stores it; get_report, list_reports, get_analysis_status and " +
+  "cancel_analysis follow up. search_techniques finds technique ids for a behaviour, get_technique gives " +
+  "details, mitigations and detection strategies, list_tactics the matrix, get_group what a threat group does.";
 
 export function createMcpServer(context: ToolContext): McpServer {
   // The SDK's default (ajv) validator compiles with eval, which workerd forbids.
@@ -26,5 +30,6 @@ export function createMcpServer(context: ToolContext): McpServer {
     { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), instructions: INSTRUCTIONS },
   );
   registerAttackTools(server, context);
+  registerAnalysisTools(server, context);
   return server;
 }

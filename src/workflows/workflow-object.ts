@@ -50,6 +50,11 @@ export class WorkflowObject extends DurableObject<Env> {
     };
   }
 
+  /** When the next step runs: now, unless configured to pause between steps. */
+  private nextStepAt(): number {
+    return Date.now() + (Number.parseInt(this.env.WORKFLOW_STEP_DELAY_MS, 10) || 0);
+  }
+
   /** Starts the workflow; calling it again for the same workflow returns the existing state. */
   async start(request: StartRequest): Promise<WorkflowState> {
     const existing = await this.state();
@@ -74,7 +79,7 @@ export class WorkflowObject extends DurableObject<Env> {
       await this.blobs.putJson("raw-meta", { contentType: request.document.contentType });
     }
     await this.save(state);
-    await this.ctx.storage.setAlarm(Date.now());
+    await this.ctx.storage.setAlarm(this.nextStepAt());
     return state;
   }
 
@@ -152,7 +157,7 @@ export class WorkflowObject extends DurableObject<Env> {
       if (next >= stepsOf(state).length) return this.finish(latest, { status: "completed" });
       await this.save({ ...latest, stepIndex: next, attempt: 0, progress: step.progress });
       await updateWorkflowQuery(db, state.id, { progress: step.progress, currentStep: stepsOf(state)[next]?.name ?? null });
-      await this.ctx.storage.setAlarm(Date.now());
+      await this.ctx.storage.setAlarm(this.nextStepAt());
     } catch (e) {
       const appError = e instanceof AppError ? e : null;
       const message = appError ? appError.message : `internal error in step ${step.name}: ${describeError(e)}`;

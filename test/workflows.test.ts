@@ -1,0 +1,197 @@
+import { abortAllDurableObjects, createExecutionContext, createScheduledController, env, runDurableObjectAlarm, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import worker from "../src/index";
+import type { AnalysisStatusT } from "../src/reports/schemas";
+import { SWEEP_CRON } from "../src/scheduled";
+import { api, callAnalyzeDocument, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+
+const TEXT = "The attackers used PowerShell to download tools and created a scheduled task for persistence.";
+let flaky = 0;
+
+const server = setupServer(
+  http.get("https://cloudflare-dns.com/dns-query", ({ request }) => {
+    const type = new URL(request.url).searchParams.get("type") === "AAAA" ? 28 : 1;
+    return HttpResponse.json({ Status: 0, Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [] });
+  }),
+  // Fails twice (503), then serves the report.
+  http.get("https://intel.example.com/flaky.txt", () => (++flaky <= 2 ? new HttpResponse("busy", { status: 503 }) : HttpResponse.text(`${TEXT} Flaky.`))),
+  http.get("https://intel.example.com/gone.txt", () => new HttpResponse("no", { status: 404 })),
+  http.get("https://intel.example.com/slow.txt", () => HttpResponse.text(`${TEXT} Slow.`)),
+);
+
+let a: { key: string; tenantId: string };
+let b: { key: string; tenantId: string };
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: "error" });
+  await loadShippedAttackAndModel();
+  a = await newTenantKey("tenant-a");
+  b = await newTenantKey("tenant-b");
+});
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const status = async (id: string, key = a.key) => json<AnalysisStatusT>(await api(`/api/v1/analyses/${id}`, key));
+const start = async (body: unknown, key = a.key) => (await json<{ workflowId: string }>(await postJson("/api/v1/analyses", key, body))).workflowId;
+const stub = (id: string) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id));
+
+describe("retries and failures", () => {
+  it("retries a fetch that fails twice, then completes; task_results show every attempt", async () => {
+    const id = await start({ url: "https://intel.example.com/flaky.txt" });
+    // Alarm 1 runs attempt 1, which fails and schedules a retry with backoff; runDurableObjectAlarm fires it now.
+    const state = await driveWorkflow(id);
+    expect(state.status).toBe("completed");
+    const s = await status(id);
+    const fetches = s.steps.filter((x) => x.step === "fetch");
+    expect(fetches.map((f) => [f.attempt, f.status])).toEqual([
+      [1, "failed"],
+      [2, "failed"],
+      [3, "succeeded"],
+    ]);
+    expect(fetches[0]?.error).toMatch(/503/);
+    expect(s.reportId).toBeTruthy();
+  });
+
+  it("ends a permanent failure as failed with its reason, without retrying", async () => {
+    const id = await start({ url: "https://intel.example.com/gone.txt" });
+    expect((await driveWorkflow(id)).status).toBe("failed");
+    const s = await status(id);
+    expect(s.error).toMatch(/404/);
+    expect(s.steps).toHaveLength(1);
+  });
+
+  it("resumes where it was after its Durable Object is restarted", async () => {
+    const id = await start({ text: `${TEXT} Resumed.` });
+    await runDurableObjectAlarm(stub(id)); // extract
+    await abortAllDurableObjects();
+    const state = await driveWorkflow(id);
+    expect(state.status).toBe("completed");
+    expect((await status(id)).steps.map((x) => x.step)).toEqual(["extract", "analyze", "persist"]);
+  });
+});
+
+describe("cancel", () => {
+  it("stops a workflow between steps; it stores no report", async () => {
+    const id = await start({ text: `${TEXT} Cancelled.` });
+    await runDurableObjectAlarm(stub(id)); // extract only
+    const res = await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect((await json<AnalysisStatusT>(res)).status).toBe("cancelled");
+    expect(await runDurableObjectAlarm(stub(id))).toBe(false);
+    const s = await status(id);
+    expect(s).toMatchObject({ status: "cancelled", reportId: null });
+    expect(s.steps.map((x) => x.step)).toEqual(["extract"]);
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM reports WHERE workflow_id = ?").bind(id).first<{ n: number }>();
+    expect(n?.n).toBe(0);
+  });
+
+  it("cancels before the first step too, and cancelling again changes nothing", async () => {
+    const id = await start({ url: "https://intel.example.com/slow.txt" });
+    await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" });
+    const again = await json<AnalysisStatusT>(await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" }));
+    expect(again).toMatchObject({ status: "cancelled", steps: [] });
+  });
+});
+
+describe("progress as Server-Sent Events", () => {
+  it("streams progress until the workflow is done", async () => {
+    const id = await start({ text: `${TEXT} Streamed.` });
+    const res = await api(`/api/v1/analyses/${id}/events`, a.key);
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    // The stream ends with the final status once the workflow is driven to its end.
+    const [body] = await Promise.all([res.text(), driveWorkflow(id)]);
+    expect(body).toMatch(/event: progress/);
+    const done = /event: done\ndata: (.*)\n/.exec(body);
+    expect(JSON.parse(done?.[1] ?? "{}")).toMatchObject({ workflowId: id, status: "completed" });
+  });
+});
+
+describe("sweeper", () => {
+  it("fails a stale workflow whose Durable Object has no record of it, and leaves live ones alone", async () => {
+    const old = "2000-01-01T00:00:00.000Z";
+    const orphan = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO workflows (id, tenant_id, type, status, updated_at) VALUES (?, ?, 'analysis', 'running', ?)").bind(orphan, a.tenantId, old).run();
+    const live = await start({ text: `${TEXT} Swept.` });
+    await env.DB.prepare("UPDATE workflows SET updated_at = ? WHERE id = ?").bind(old, live).run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: SWEEP_CRON, scheduledTime: Date.now() }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await status(orphan)).toMatchObject({ status: "failed", error: expect.stringMatching(/no record/) });
+    expect((await status(live)).status).not.toBe("failed");
+    expect((await driveWorkflow(live)).status).toBe("completed");
+  });
+});
+
+describe("tenant isolation", () => {
+  it("tenant B cannot read or cancel tenant A's workflows and reports (REST)", async () => {
+    const id = await start({ text: `${TEXT} Private to A.` });
+    await driveWorkflow(id);
+    const { reportId } = await status(id);
+    for (const path of [`/api/v1/analyses/${id}`, `/api/v1/reports/${reportId}`]) expect((await api(path, b.key)).status).toBe(404);
+    expect((await api(`/api/v1/analyses/${id}/cancel`, b.key, { method: "POST" })).status).toBe(404);
+    const list = await json<{ items: { id: string }[] }>(await api("/api/v1/reports?limit=100", b.key));
+    expect(list.items.map((r) => r.id)).not.toContain(reportId);
+    expect((await api(`/api/v1/reports/${reportId}`, a.key)).status).toBe(200);
+  });
+});
+
+describe("MCP analysis tools through the SDK client", () => {
+  async function connect(key: string): Promise<Client> {
+    const client = new Client({ name: "test-agent", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), {
+        fetch: (input, init) => SELF.fetch(input, init),
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+    return client;
+  }
+
+  it("analyze_document reports progress and returns the report's techniques", async () => {
+    const client = await connect(a.key);
+    const { result, progress } = await callAnalyzeDocument(client, { text: `${TEXT} Over MCP.` });
+    expect(result.isError).toBeFalsy();
+    const out = result.structuredContent as { status: string; reportId: string; techniques: { id: string }[] };
+    expect(out.status).toBe("completed");
+    expect(out.techniques.map((t) => t.id)).toEqual(expect.arrayContaining(["T1059.001", "T1053.005"]));
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toBe(100);
+    const report = (await client.callTool({ name: "get_report", arguments: { report_id: out.reportId } })) as CallToolResult;
+    expect((report.structuredContent as { id: string }).id).toBe(out.reportId);
+    await client.close();
+  });
+
+  it("tenant B's agent gets isError for tenant A's report and workflow, and cannot cancel it", async () => {
+    const id = await start({ text: `${TEXT} MCP private.` });
+    await driveWorkflow(id);
+    const { reportId } = await status(id);
+    const client = await connect(b.key);
+    for (const [name, args] of [
+      ["get_report", { report_id: reportId }],
+      ["get_analysis_status", { workflow_id: id }],
+      ["cancel_analysis", { workflow_id: id }],
+    ] as const) {
+      const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      expect(r.isError, name).toBe(true);
+      expect((r.content[0] as { text: string }).text).toMatch(/no (report|analysis)/);
+    }
+    const listed = (await client.callTool({ name: "list_reports", arguments: {} })) as CallToolResult;
+    expect((listed.structuredContent as { items: { id: string }[] }).items.map((r) => r.id)).not.toContain(reportId);
+    await client.close();
+  });
+
+  it("reports a failed analysis as an isError result with the reason", async () => {
+    const client = await connect(a.key);
+    const { result: r } = await callAnalyzeDocument(client, { url: "https://intel.example.com/gone.txt" });
+    expect(r.isError).toBe(true);
+    expect((r.content[0] as { text: string }).text).toMatch(/404/);
+    const refused = (await client.callTool({ name: "analyze_document", arguments: { url: "http://10.0.0.1/x" } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    await client.close();
+  });
+});
