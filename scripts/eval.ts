@@ -10,7 +10,7 @@
 import { attackExamples } from "../src/analysis/examples";
 import { analyzeText } from "../src/analysis/engine";
 import { loadModel } from "../src/analysis/model";
-import { mulberry32, trainModel, type TrainingExample } from "../src/analysis/train";
+import { mulberry32, trainModel, type TrainingExample, type TrainOptions } from "../src/analysis/train";
 import { readAttackCorpus, readLabelledReports, type LabelledReport } from "./lib/datasets";
 import { intoLabelSpace, perLabel, score, type DocOutcome } from "./lib/metrics";
 import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/wrangler";
@@ -20,6 +20,8 @@ const datasetFile = flag(flags, "dataset") ?? fail("usage: npm run eval -- --dat
 const folds = Number.parseInt(flag(flags, "folds") ?? "5", 10);
 const seed = Number.parseInt(flag(flags, "seed") ?? "1", 10);
 const fixedThreshold = flag(flags, "threshold");
+/** Training settings to try, e.g. --train '{"pruneBelow":0.1,"maxPostingsPerFeature":32}'. */
+const trainOverrides = JSON.parse(flag(flags, "train") ?? "{}") as Partial<TrainOptions>;
 
 const corpus = await readAttackCorpus(flag(flags, "attack") ?? DEFAULT_BUNDLE);
 const { kind, reports } = readLabelledReports(datasetFile);
@@ -54,6 +56,7 @@ for (let k = 0; k < folds; k++) {
       techniques: corpus.techniques,
       revoked: corpus.revoked,
       seed,
+      ...trainOverrides,
     }),
   );
   const trainedMs = performance.now() - started;

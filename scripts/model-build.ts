@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { attackExamples } from "../src/analysis/examples";
-import { trainModel, type TrainingExample } from "../src/analysis/train";
+import { trainModel, type TrainingExample, type TrainOptions } from "../src/analysis/train";
 import { readAttackCorpus, readLabelledReports } from "./lib/datasets";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { DEFAULT_BUNDLE, flag, parseArgs, ROOT } from "./lib/wrangler";
@@ -19,6 +19,8 @@ const { flags } = parseArgs(process.argv.slice(2));
 const attackFile = flag(flags, "attack") ?? DEFAULT_BUNDLE;
 const evalDir = flag(flags, "eval-dir") ?? path.resolve(ROOT, "..", "shared", "data", "eval");
 const out = flag(flags, "out") ?? DEFAULT_MODEL;
+/** Training settings to override, as JSON (see TrainOptions), e.g. '{"maxPostingsPerFeature":32}'. */
+const overrides = JSON.parse(flag(flags, "train") ?? "{}") as Partial<TrainOptions>;
 
 const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);
@@ -41,6 +43,7 @@ const model = trainModel(examples, {
   techniques: corpus.techniques,
   revoked: corpus.revoked,
   info: { sources, inputsSha256: inputs.digest("hex") },
+  ...overrides,
 });
 const json = JSON.stringify(model);
 fs.mkdirSync(path.dirname(out), { recursive: true });

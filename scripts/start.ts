@@ -1,12 +1,16 @@
 /**
- * npm start: migrate the local D1, load the shipped ATT&CK bundle when no version is active, then
- * serve the Worker with `wrangler dev` on $PORT (default 8787). Works offline.
+ * npm start: migrate the local D1, load the shipped ATT&CK bundle when no version is active and
+ * the shipped mapping model when the active version has none, then serve the Worker with
+ * `wrangler dev` on $PORT (default 8787). Works offline.
  */
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
+import { latestModel } from "../src/db/repos/models";
+import { importModelArtifact } from "../src/workflows/model-cache";
+import { DEFAULT_MODEL } from "./lib/model-file";
 import { DEFAULT_BUNDLE, migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
 
 const port = process.env.PORT ?? "8787";
@@ -18,17 +22,24 @@ if (!/^\d{1,5}$/.test(port)) {
 console.error("applying migrations to the local D1 …");
 migrateLocal();
 await withLocalDb(async (d1) => {
-  const active = await getActiveVersion(createDb(d1));
-  if (active) {
-    console.error(`ATT&CK ${active.version} is active`);
-    return;
+  const db = createDb(d1);
+  let active = await getActiveVersion(db);
+  if (active) console.error(`ATT&CK ${active.version} is active`);
+  else {
+    console.error(`no ATT&CK version is active: loading ${DEFAULT_BUNDLE} …`);
+    const body = Readable.toWeb(fs.createReadStream(DEFAULT_BUNDLE)) as ReadableStream<Uint8Array>;
+    const result = await loadAttackBundle(d1, body, {
+      onProgress: (p) => process.stderr.write(`\r  ${p.objects.toLocaleString()} objects, ${p.rows.toLocaleString()} rows`),
+    });
+    console.error(`\nATT&CK ${result.version}: ${result.rows.toLocaleString()} rows in ${(result.durationMs / 1000).toFixed(1)} s`);
+    active = await getActiveVersion(db);
   }
-  console.error(`no ATT&CK version is active: loading ${DEFAULT_BUNDLE} …`);
-  const body = Readable.toWeb(fs.createReadStream(DEFAULT_BUNDLE)) as ReadableStream<Uint8Array>;
-  const result = await loadAttackBundle(d1, body, {
-    onProgress: (p) => process.stderr.write(`\r  ${p.objects.toLocaleString()} objects, ${p.rows.toLocaleString()} rows`),
-  });
-  console.error(`\nATT&CK ${result.version}: ${result.rows.toLocaleString()} rows in ${(result.durationMs / 1000).toFixed(1)} s`);
+  if (!active || (await latestModel(db, active.version))) return;
+  const stored = await importModelArtifact(db, new Uint8Array(fs.readFileSync(DEFAULT_MODEL)));
+  console.error(`mapping model ${stored.id} stored for ATT&CK ${stored.attackVersion}`);
+  if (stored.attackVersion !== active.version) {
+    console.error(`warning: the shipped model is for ATT&CK ${stored.attackVersion} but ${active.version} is active: run npm run model:build -- --attack BUNDLE`);
+  }
 });
 
 console.error(`serving on http://localhost:${port} — create an API key with: npm run -s key:create -- --tenant NAME`);

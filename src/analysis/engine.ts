@@ -6,7 +6,7 @@
  * names add their own evidence. Per technique, the document score combines its strongest
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
-import { forEachFeature } from "./features";
+import { emitFeatures, Tokens } from "./features";
 import { findIdMentions, findNameMentions, type Mention } from "./mentions";
 import { featureIndex, type Model } from "./model";
 import { refang } from "./refang";
@@ -50,6 +50,7 @@ const NAME_PROBABILITY_MULTIWORD = 0.5;
 const NAME_PROBABILITY_SINGLE = 0.3;
 /** Sentence probabilities below this are not kept as evidence. */
 const FLOOR = 0.05;
+const LOGIT_FLOOR = Math.log(FLOOR / (1 - FLOOR));
 const TOP_SENTENCES = 3;
 
 interface Hit {
@@ -59,35 +60,85 @@ interface Hit {
   note?: string;
 }
 
-/** Probabilities per technique for one sentence, written into `out` (class → p) above FLOOR. */
-export function scoreSpan(model: Model, text: string, span: Span, scratch: Float64Array, touched: number[], out: Map<number, number>): void {
-  const counts = new Map<number, number>();
-  forEachFeature(text, span.start, span.end, (h) => {
-    const f = featureIndex(model, h);
-    if (f >= 0) counts.set(f, (counts.get(f) ?? 0) + 1);
-  });
-  if (counts.size === 0) return;
-  let norm = 0;
-  for (const [f, n] of counts) {
-    const x = (1 + Math.log(n)) * (model.idf[f] as number);
-    counts.set(f, x);
-    norm += x * x;
+/**
+ * Scores sentences against the model. Holds scratch arrays sized to the model, so a document's
+ * sentences are scored without allocating per sentence.
+ */
+export class SentenceScorer {
+  private readonly scratch: Float64Array;
+  private readonly touched: Int32Array;
+  private readonly marked: Uint8Array;
+  private readonly seen: Int32Array;
+  private readonly tf: Float64Array;
+  private features = new Int32Array(256);
+  private stamp = 0;
+
+  constructor(private readonly model: Model) {
+    const classes = model.techniques.length;
+    const features = model.idf.length;
+    this.scratch = new Float64Array(classes);
+    this.touched = new Int32Array(classes);
+    this.marked = new Uint8Array(classes);
+    this.seen = new Int32Array(features).fill(-1);
+    this.tf = new Float64Array(features);
   }
-  norm = Math.sqrt(norm);
-  touched.length = 0;
-  for (const [f, x] of counts) {
-    const a = model.postingStart[f] as number;
-    const b = model.postingStart[f + 1] as number;
-    for (let k = a; k < b; k++) {
-      const c = model.postingClass[k] as number;
-      if (scratch[c] === 0) touched.push(c);
-      scratch[c] = (scratch[c] as number) + (x / norm) * (model.postingWeight[k] as number) + 1e-12;
+
+  /** Probabilities per technique (class → p) above FLOOR for a sentence's tokens, into `out`. */
+  score(tokens: Tokens, out: Map<number, number>): void {
+    const { model, seen, tf } = this;
+    const stamp = ++this.stamp;
+    let n = 0;
+    emitFeatures(tokens, (h) => {
+      const f = featureIndex(model, h);
+      if (f < 0) return;
+      if (seen[f] === stamp) {
+        tf[f] = (tf[f] as number) + 1;
+        return;
+      }
+      seen[f] = stamp;
+      tf[f] = 1;
+      if (n === this.features.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(this.features);
+        this.features = grown;
+      }
+      this.features[n++] = f;
+    });
+    if (n === 0) return;
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      const f = this.features[i] as number;
+      const x = (1 + Math.log(tf[f] as number)) * (model.idf[f] as number);
+      tf[f] = x;
+      norm += x * x;
     }
-  }
-  for (const c of touched) {
-    const p = 1 / (1 + Math.exp(-((scratch[c] as number) + (model.bias[c] as number))));
-    scratch[c] = 0;
-    if (p >= FLOOR) out.set(c, p);
+    const inv = 1 / Math.sqrt(norm);
+    const { scratch, touched, marked } = this;
+    const { postingStart, postingClass, postingWeight } = model;
+    const features = this.features;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const f = features[i] as number;
+      const x = (tf[f] as number) * inv;
+      const end = postingStart[f + 1] as number;
+      for (let k = postingStart[f] as number; k < end; k++) {
+        const c = postingClass[k] as number;
+        if (marked[c] === 0) {
+          marked[c] = 1;
+          touched[m++] = c;
+        }
+        scratch[c] = (scratch[c] as number) + x * (postingWeight[k] as number);
+      }
+    }
+    for (let i = 0; i < m; i++) {
+      const c = touched[i] as number;
+      const z = (scratch[c] as number) + (model.bias[c] as number);
+      scratch[c] = 0;
+      marked[c] = 0;
+      // p >= FLOOR  ⇔  z >= logit(FLOOR): most classes stop here without an exp().
+      if (z < LOGIT_FLOOR) continue;
+      out.set(c, 1 / (1 + Math.exp(-z)));
+    }
   }
 }
 
@@ -101,13 +152,17 @@ export function analyzeText(original: string, model: Model, options: AnalysisOpt
     else hits.set(c, [hit]);
   };
 
-  const scratch = new Float64Array(model.techniques.length);
-  const touched: number[] = [];
+  const scorer = new SentenceScorer(model);
+  const tokens = new Tokens();
   const probs = new Map<number, number>();
   spans.forEach((span, s) => {
+    tokens.read(text, span.start, span.end);
     probs.clear();
-    scoreSpan(model, text, span, scratch, touched, probs);
+    scorer.score(tokens, probs);
     for (const [c, p] of probs) add(c, { sentence: s, p, kind: "model" });
+    for (const m of findNameMentions(tokens, model)) {
+      add(m.classIndex, { sentence: s, p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, kind: "name" });
+    }
   });
 
   const sentenceOf = (offset: number) => {
@@ -123,7 +178,6 @@ export function analyzeText(original: string, model: Model, options: AnalysisOpt
   const mention = (m: Mention, p: number, kind: MatchMethod) =>
     spans.length > 0 && add(m.classIndex, { sentence: sentenceOf(m.start), p, kind, note: m.note });
   for (const m of findIdMentions(text, model)) mention(m, ID_PROBABILITY, "explicit_id");
-  for (const m of findNameMentions(text, model)) mention(m, m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, "name");
 
   const maxEvidence = options.maxEvidence ?? 3;
   const techniques: TechniqueMatch[] = [];

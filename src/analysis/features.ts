@@ -41,21 +41,41 @@ export function hashString(s: string, seed = 0x811c9dc5): number {
 const BIGRAM_SEED = 0x9e3779b9;
 const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0;
 
-/** Calls `emit` with the hash of every feature of text[start, end), repeats included. */
-export function forEachFeature(text: string, start: number, end: number, emit: (hash: number) => void): void {
+/** Lower-cased words of a span with their offsets; buffers are reused between spans. */
+export class Tokens {
+  words: string[] = [];
+  starts: number[] = [];
+  ends: number[] = [];
+  length = 0;
+
+  read(text: string, start: number, end: number): this {
+    let n = 0;
+    let i = start;
+    while (i < end) {
+      while (i < end && !isWordChar(text.charCodeAt(i))) i++;
+      const s = i;
+      while (i < end && isWordChar(text.charCodeAt(i))) i++;
+      if (i === s) break;
+      this.words[n] = text.slice(s, i).toLowerCase();
+      this.starts[n] = s;
+      this.ends[n] = i;
+      n++;
+    }
+    this.length = n;
+    return this;
+  }
+}
+
+/** Calls `emit` with the hash of every feature of the tokens, repeats included. */
+export function emitFeatures(tokens: Tokens, emit: (hash: number) => void): void {
   let prev = -1;
-  let i = start;
-  while (i < end) {
-    while (i < end && !isWordChar(text.charCodeAt(i))) i++;
-    const s = i;
-    while (i < end && isWordChar(text.charCodeAt(i))) i++;
-    if (i === s) break;
-    const len = i - s;
+  for (let t = 0; t < tokens.length; t++) {
+    const word = tokens.words[t] as string;
+    const len = word.length;
     if (len < 2 || len > MAX_TOKEN) {
       prev = -1;
       continue;
     }
-    const word = text.slice(s, i).toLowerCase();
     // Long numbers (ports, sizes, dates) carry no behaviour.
     const c0 = word.charCodeAt(0);
     if (c0 >= 48 && c0 <= 57 && /^\d+$/.test(word)) {
@@ -68,6 +88,13 @@ export function forEachFeature(text: string, start: number, end: number, emit: (
     if (prev >= 0) emit(mixBigram(prev, h));
     prev = h;
   }
+}
+
+const scratchTokens = new Tokens();
+
+/** Calls `emit` with the hash of every feature of text[start, end), repeats included. */
+export function forEachFeature(text: string, start: number, end: number, emit: (hash: number) => void): void {
+  emitFeatures(scratchTokens.read(text, start, end), emit);
 }
 
 /** Sparse vector: feature hashes and values, parallel arrays. */

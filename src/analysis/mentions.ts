@@ -2,7 +2,7 @@
  * @module Explicit mentions: ATT&CK ids written in the text (T1059.001, T1059/001) and technique
  * names, both resolved against the model's technique set (revoked ids to their successor).
  */
-import { isWordChar } from "./text";
+import type { Tokens } from "./features";
 import type { Model } from "./model";
 
 export interface Mention {
@@ -59,28 +59,19 @@ function nameIndex(model: Model): NameIndex {
   return index;
 }
 
-/** Technique names written out in text[start, end), longest name first at each position. */
-export function findNameMentions(text: string, model: Model, start = 0, end = text.length): (Mention & { words: number })[] {
+/** Technique names among the tokens of a sentence, longest name first at each position. */
+export function findNameMentions(tokens: Tokens, model: Model): (Mention & { words: number })[] {
   const { byFirst } = nameIndex(model);
-  const tokens: { word: string; start: number; end: number }[] = [];
-  let i = start;
-  while (i < end) {
-    while (i < end && !isWordChar(text.charCodeAt(i))) i++;
-    const s = i;
-    while (i < end && isWordChar(text.charCodeAt(i))) i++;
-    if (i > s) tokens.push({ word: text.slice(s, i).toLowerCase(), start: s, end: i });
-  }
   const out: (Mention & { words: number })[] = [];
   for (let t = 0; t < tokens.length; t++) {
-    const candidates = byFirst.get((tokens[t] as { word: string }).word);
+    const candidates = byFirst.get(tokens.words[t] as string);
     if (!candidates) continue;
     for (const c of candidates) {
       if (t + c.words.length > tokens.length) continue;
       let ok = true;
-      for (let k = 1; k < c.words.length && ok; k++) ok = tokens[t + k]?.word === c.words[k];
+      for (let k = 1; k < c.words.length && ok; k++) ok = tokens.words[t + k] === c.words[k];
       if (!ok) continue;
-      const last = tokens[t + c.words.length - 1] as { end: number };
-      out.push({ classIndex: c.classIndex, start: (tokens[t] as { start: number }).start, end: last.end, words: c.words.length });
+      out.push({ classIndex: c.classIndex, start: tokens.starts[t] as number, end: tokens.ends[t + c.words.length - 1] as number, words: c.words.length });
       break;
     }
   }

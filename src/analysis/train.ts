@@ -27,6 +27,8 @@ export interface TrainOptions {
   maxFeatures?: number;
   /** Weights smaller than this are dropped from the model. */
   pruneBelow?: number;
+  /** At most this many techniques per feature, the largest weights (speed: postings are the scoring cost). */
+  maxPostingsPerFeature?: number;
   threshold?: number;
   seed?: number;
   info?: Record<string, unknown>;
@@ -59,6 +61,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const minDf = options.minDf ?? 2;
   const maxFeatures = options.maxFeatures ?? 60_000;
   const pruneBelow = options.pruneBelow ?? 0.05;
+  const maxPostings = options.maxPostingsPerFeature ?? 32;
   const random = mulberry32(options.seed ?? 1);
 
   const classes = options.techniques;
@@ -165,12 +168,16 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   for (let f = 0; f < F; f++) {
     postingStart[f] = pClass.length;
     const base = f * C;
+    const kept: [number, number][] = [];
     for (let c = 0; c < C; c++) {
       const w = W[base + c] as number;
-      if (w >= pruneBelow || w <= -pruneBelow) {
-        pClass.push(c);
-        pWeight.push(w);
-      }
+      if (w >= pruneBelow || w <= -pruneBelow) kept.push([c, w]);
+    }
+    if (kept.length > maxPostings) kept.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]).length = maxPostings;
+    kept.sort((x, y) => x[0] - y[0]);
+    for (const [c, w] of kept) {
+      pClass.push(c);
+      pWeight.push(w);
     }
   }
   postingStart[F] = pClass.length;
@@ -180,7 +187,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   return {
     format: MODEL_FORMAT,
     attackVersion: options.attackVersion,
-    info: { examples: N, features: F, postings: pClass.length, epochs, learningRate: lr0, l2, positiveWeight: posWeight, ...options.info },
+    info: { examples: N, features: F, postings: pClass.length, epochs, learningRate: lr0, l2, positiveWeight: posWeight, pruneBelow, maxPostings, ...options.info },
     techniques,
     revoked: options.revoked,
     features: encodeArray(Uint32Array.from(kept)),
