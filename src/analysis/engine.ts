@@ -7,7 +7,7 @@
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
 import { emitFeatures, Tokens } from "./features";
-import { findIdMentions, findNameMentions, type Mention } from "./mentions";
+import { findIdMentions, findNameMentions } from "./mentions";
 import { featureIndex, type Model } from "./model";
 import { refang } from "./refang";
 import { segmentSentences, type Span } from "./text";
@@ -52,6 +52,8 @@ const NAME_PROBABILITY_SINGLE = 0.3;
 const FLOOR = 0.05;
 const LOGIT_FLOOR = Math.log(FLOOR / (1 - FLOOR));
 const TOP_SENTENCES = 3;
+/** Model sentences kept per technique: a few more than used, so a mention's sentence is rarely missed. */
+const KEEP = 4;
 
 interface Hit {
   sentence: number;
@@ -83,8 +85,8 @@ export class SentenceScorer {
     this.tf = new Float64Array(features);
   }
 
-  /** Probabilities per technique (class → p) above FLOOR for a sentence's tokens, into `out`. */
-  score(tokens: Tokens, out: Map<number, number>): void {
+  /** Calls `emit(class, p)` for every technique with probability ≥ FLOOR in a sentence's tokens. */
+  score(tokens: Tokens, emit: (classIndex: number, p: number) => void): void {
     const { model, seen, tf } = this;
     const stamp = ++this.stamp;
     let n = 0;
@@ -137,7 +139,7 @@ export class SentenceScorer {
       marked[c] = 0;
       // p >= FLOOR  ⇔  z >= logit(FLOOR): most classes stop here without an exp().
       if (z < LOGIT_FLOOR) continue;
-      out.set(c, 1 / (1 + Math.exp(-z)));
+      emit(c, 1 / (1 + Math.exp(-z)));
     }
   }
 }
@@ -145,25 +147,42 @@ export class SentenceScorer {
 export function analyzeText(original: string, model: Model, options: AnalysisOptions = {}): AnalysisResult {
   const { text, toOriginal } = refang(original);
   const spans = segmentSentences(text);
-  const hits = new Map<number, Hit[]>();
-  const add = (c: number, hit: Hit) => {
-    const list = hits.get(c);
+  // Model evidence: the best sentences per technique, kept in flat arrays (no object per hit).
+  const classes = model.techniques.length;
+  const topP = new Float64Array(classes * KEEP);
+  const topS = new Int32Array(classes * KEEP).fill(-1);
+  const hitClasses: number[] = [];
+  const insert = (c: number, s: number, p: number) => {
+    const base = c * KEEP;
+    if (topS[base] === -1) hitClasses.push(c);
+    if (p <= (topP[base + KEEP - 1] as number) && topS[base + KEEP - 1] !== -1) return;
+    let k = KEEP - 1;
+    while (k > 0 && (topS[base + k - 1] === -1 || (topP[base + k - 1] as number) < p)) {
+      topP[base + k] = topP[base + k - 1] as number;
+      topS[base + k] = topS[base + k - 1] as number;
+      k--;
+    }
+    topP[base + k] = p;
+    topS[base + k] = s;
+  };
+  // Mentions (ids, names) are rare: plain objects.
+  const mentions = new Map<number, Hit[]>();
+  const addMention = (c: number, hit: Hit) => {
+    const list = mentions.get(c);
     if (list) list.push(hit);
-    else hits.set(c, [hit]);
+    else mentions.set(c, [hit]);
   };
 
   const scorer = new SentenceScorer(model);
   const tokens = new Tokens();
-  const probs = new Map<number, number>();
-  spans.forEach((span, s) => {
+  for (let s = 0; s < spans.length; s++) {
+    const span = spans[s] as Span;
     tokens.read(text, span.start, span.end);
-    probs.clear();
-    scorer.score(tokens, probs);
-    for (const [c, p] of probs) add(c, { sentence: s, p, kind: "model" });
+    scorer.score(tokens, (c, p) => insert(c, s, p));
     for (const m of findNameMentions(tokens, model)) {
-      add(m.classIndex, { sentence: s, p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, kind: "name" });
+      addMention(m.classIndex, { sentence: s, p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, kind: "name" });
     }
-  });
+  }
 
   const sentenceOf = (offset: number) => {
     let lo = 0;
@@ -175,9 +194,18 @@ export function analyzeText(original: string, model: Model, options: AnalysisOpt
     }
     return lo;
   };
-  const mention = (m: Mention, p: number, kind: MatchMethod) =>
-    spans.length > 0 && add(m.classIndex, { sentence: sentenceOf(m.start), p, kind, note: m.note });
-  for (const m of findIdMentions(text, model)) mention(m, ID_PROBABILITY, "explicit_id");
+  if (spans.length > 0) {
+    for (const m of findIdMentions(text, model)) {
+      addMention(m.classIndex, { sentence: sentenceOf(m.start), p: ID_PROBABILITY, kind: "explicit_id", note: m.note });
+    }
+  }
+  const hits = new Map<number, Hit[]>();
+  for (const c of hitClasses) {
+    const list: Hit[] = [];
+    for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++) list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
+    hits.set(c, list);
+  }
+  for (const [c, list] of mentions) hits.set(c, [...(hits.get(c) ?? []), ...list]);
 
   const maxEvidence = options.maxEvidence ?? 3;
   const techniques: TechniqueMatch[] = [];
