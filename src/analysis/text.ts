@@ -57,8 +57,8 @@ function endsWithAbbreviation(text: string, from: number, dot: number): boolean 
   let k = dot;
   while (k > from && !isSpace(text.charCodeAt(k - 1))) k--;
   const word = text.slice(k, dot).toLowerCase().replace(/^[("'[]+/, "");
-  // Single letters ("J. Smith") and initialisms ("U.S") do not end sentences.
-  return word.length === 1 || ABBREVIATIONS.has(word);
+  // Single letters ("J. Smith") and initialisms ("U.S") do not end sentences; numbers do ("on Jan. 5.").
+  return (word.length === 1 && /\p{L}/u.test(word)) || ABBREVIATIONS.has(word);
 }
 
 function splitLong(text: string, start: number, end: number, out: Span[]): void {
