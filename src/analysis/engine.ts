@@ -10,6 +10,7 @@ import { emitFeatures, Tokens } from "./features";
 import { findIdMentions, findNameMentions } from "./mentions";
 import { featureIndex, type Model } from "./model";
 import { refang } from "./refang";
+import { candidateFeatures, stackerProbability, type CandidateEvidence } from "./stacker";
 import { segmentSentences, type Span } from "./text";
 
 export type MatchMethod = "explicit_id" | "name" | "model";
@@ -55,7 +56,7 @@ const TOP_SENTENCES = 3;
 /** Model sentences kept per technique: a few more than used, so a mention's sentence is rarely missed. */
 const KEEP = 4;
 
-interface Hit {
+export interface Hit {
   sentence: number;
   p: number;
   kind: MatchMethod;
@@ -144,17 +145,40 @@ export class SentenceScorer {
   }
 }
 
-export function analyzeText(original: string, model: Model, options: AnalysisOptions = {}): AnalysisResult {
+/** All evidence of one technique in a report. */
+export interface Candidate extends CandidateEvidence {
+  classIndex: number;
+  /** Best sentences (strongest first), model and mentions merged per sentence. */
+  ranked: Hit[];
+}
+
+export interface CollectedEvidence {
+  text: string;
+  toOriginal: (offset: number) => number;
+  spans: Span[];
+  candidates: Candidate[];
+}
+
+/** Scores every sentence and gathers, per technique, the evidence the decision is made from. */
+export function collectEvidence(original: string, model: Model): CollectedEvidence {
   const { text, toOriginal } = refang(original);
   const spans = segmentSentences(text);
   // Model evidence: the best sentences per technique, kept in flat arrays (no object per hit).
   const classes = model.techniques.length;
   const topP = new Float64Array(classes * KEEP);
   const topS = new Int32Array(classes * KEEP).fill(-1);
+  const n20 = new Int32Array(classes);
+  const n50 = new Int32Array(classes);
+  const firstStrong = new Int32Array(classes).fill(-1);
   const hitClasses: number[] = [];
   const insert = (c: number, s: number, p: number) => {
     const base = c * KEEP;
     if (topS[base] === -1) hitClasses.push(c);
+    if (p >= 0.2) n20[c] = (n20[c] as number) + 1;
+    if (p >= 0.5) {
+      n50[c] = (n50[c] as number) + 1;
+      if (firstStrong[c] === -1) firstStrong[c] = s;
+    }
     if (p <= (topP[base + KEEP - 1] as number) && topS[base + KEEP - 1] !== -1) return;
     let k = KEEP - 1;
     while (k > 0 && (topS[base + k - 1] === -1 || (topP[base + k - 1] as number) < p)) {
@@ -183,33 +207,18 @@ export function analyzeText(original: string, model: Model, options: AnalysisOpt
       addMention(m.classIndex, { sentence: s, p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, kind: "name" });
     }
   }
-
-  const sentenceOf = (offset: number) => {
-    let lo = 0;
-    let hi = spans.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((spans[mid] as Span).start <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   if (spans.length > 0) {
     for (const m of findIdMentions(text, model)) {
-      addMention(m.classIndex, { sentence: sentenceOf(m.start), p: ID_PROBABILITY, kind: "explicit_id", note: m.note });
+      addMention(m.classIndex, { sentence: sentenceOf(spans, m.start), p: ID_PROBABILITY, kind: "explicit_id", note: m.note });
     }
   }
-  const hits = new Map<number, Hit[]>();
-  for (const c of hitClasses) {
+
+  const candidates: Candidate[] = [];
+  for (const c of new Set([...hitClasses, ...mentions.keys()])) {
     const list: Hit[] = [];
     for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++) list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
-    hits.set(c, list);
-  }
-  for (const [c, list] of mentions) hits.set(c, [...(hits.get(c) ?? []), ...list]);
-
-  const maxEvidence = options.maxEvidence ?? 3;
-  const techniques: TechniqueMatch[] = [];
-  for (const [c, list] of hits) {
+    const found = mentions.get(c) ?? [];
+    list.push(...found);
     // Strongest evidence per sentence, then the best sentences first.
     const best = new Map<number, Hit>();
     for (const h of list) {
@@ -224,19 +233,60 @@ export function analyzeText(original: string, model: Model, options: AnalysisOpt
     const ranked = [...best.values()].sort((a, b) => b.p - a.p || a.sentence - b.sentence);
     let miss = 1;
     for (const h of ranked.slice(0, TOP_SENTENCES)) miss *= 1 - h.p;
-    const confidence = 1 - miss;
-    const technique = model.techniques[c];
+    candidates.push({
+      classIndex: c,
+      ranked,
+      top: ranked.slice(0, TOP_SENTENCES).map((h) => h.p),
+      noisyOr: 1 - miss,
+      n20: n20[c] as number,
+      n50: n50[c] as number,
+      firstStrong: firstStrong[c] as number,
+      idMentions: found.filter((h) => h.kind === "explicit_id").length,
+      nameMentions: found.filter((h) => h.kind === "name").length,
+    });
+  }
+  return { text, toOriginal, spans, candidates };
+}
+
+function sentenceOf(spans: Span[], offset: number): number {
+  let lo = 0;
+  let hi = spans.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((spans[mid] as Span).start <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The document score of a candidate: the stacker's probability when the model has one. */
+export function candidateConfidence(model: Model, c: Candidate, sentences: number): number {
+  const stacker = model.data.stacker;
+  if (!stacker) return c.noisyOr;
+  const technique = model.techniques[c.classIndex];
+  const prior = model.priors?.[c.classIndex] ?? 0;
+  return stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false));
+}
+
+export function analyzeText(original: string, model: Model, options: AnalysisOptions = {}): AnalysisResult {
+  const { spans, candidates, toOriginal } = collectEvidence(original, model);
+  const maxEvidence = options.maxEvidence ?? 3;
+  const techniques: TechniqueMatch[] = [];
+  for (const c of candidates) {
+    const technique = model.techniques[c.classIndex];
     if (!technique) continue;
+    // An explicit id is asserted whatever else the report says.
+    const confidence = Math.max(candidateConfidence(model, c, spans.length), c.idMentions > 0 ? ID_PROBABILITY : 0);
     const threshold = options.threshold ?? technique.threshold;
     if (confidence < threshold && !options.includeBelowThreshold) continue;
-    const method = ranked.reduce<MatchMethod>((m, h) => (rank(h.kind) > rank(m) ? h.kind : m), "model");
-    const note = ranked.find((h) => h.note)?.note;
+    const method = c.ranked.reduce<MatchMethod>((m, h) => (rank(h.kind) > rank(m) ? h.kind : m), "model");
+    const note = c.ranked.find((h) => h.note)?.note;
     techniques.push({
       id: technique.id,
       name: technique.name,
       confidence: Math.round(confidence * 1000) / 1000,
       method,
-      evidence: ranked.slice(0, maxEvidence).map((h) => {
+      evidence: c.ranked.slice(0, maxEvidence).map((h) => {
         const span = spans[h.sentence] as Span;
         const start = toOriginal(span.start);
         const end = toOriginal(span.end);

@@ -4,6 +4,8 @@
  * engine needs to read explicit ids and names. Serialised as JSON with base64 typed arrays.
  */
 
+import type { StackerData } from "./stacker";
+
 export const MODEL_FORMAT = "ttpscope-model/1";
 
 export interface ModelTechnique {
@@ -36,11 +38,16 @@ export interface ModelData {
   bias: string;
   /** Default document-score threshold, used by techniques without one of their own. */
   threshold: number;
+  /** Document-level decision model; without it the score is the noisy-or of the best sentences. */
+  stacker?: StackerData;
+  /** Logit of how often each technique is labelled in training reports (float32 per class). */
+  priors?: string;
 }
 
 /** The model in memory: typed arrays and a hash table from feature hash to feature index. */
 export interface Model {
-  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias">;
+  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors">;
+  priors: Float32Array | null;
   techniques: ModelTechnique[];
   indexOf: Map<string, number>;
   idf: Float32Array;
@@ -90,9 +97,10 @@ export function loadModel(data: ModelData): Model {
     table[slot] = f + 1;
     tableHashes[slot] = h;
   }
-  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, ...rest } = data;
+  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, priors, ...rest } = data;
   return {
     data: rest,
+    priors: priors ? decode(priors, (b) => new Float32Array(b)) : null,
     techniques: data.techniques,
     indexOf: new Map(data.techniques.map((t, i) => [t.id, i])),
     idf: decode(idf, (b) => new Float32Array(b)),

@@ -8,6 +8,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { normalizeTechniqueId } from "../attack/catalog";
 import { recordAudit } from "../db/repos/audit";
 import { badRequest } from "../errors";
+import { Feedback, submitFeedback } from "../reports/feedback";
 import { AnalysisStatus, Report, ReportSummary, TechniqueFinding } from "../reports/schemas";
 import { reportList, reportView, statusView } from "../reports/views";
 import { cancelAnalysis, readWorkflow, startAnalysis, watchWorkflow } from "../workflows/service";
@@ -149,6 +150,40 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
           return ok(view);
         } catch (e) {
           await audit("cancel_analysis", args.workflow_id, "failure");
+          throw e;
+        }
+      }),
+  );
+
+  server.registerTool(
+    "submit_match_feedback",
+    {
+      title: "Give feedback on a match",
+      description:
+        "Tell TTPscope whether a technique it found in a report is right (accept) or wrong (reject), optionally " +
+        "with the technique the evidence really shows. The model learns from feedback at its next build.",
+      inputSchema: {
+        report_id: z.string().uuid().describe("the report"),
+        match_id: z.string().uuid().describe("the match (matchId in get_report's techniques)"),
+        verdict: z.enum(["accept", "reject"]).describe("accept: the match is right; reject: it is wrong"),
+        correct_technique: z.string().max(20).optional().describe("with reject: the right technique id, e.g. T1059.003"),
+        comment: z.string().max(2000).optional().describe("why, for the record"),
+      },
+      outputSchema: Feedback.shape,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (args) =>
+      runTool(async () => {
+        try {
+          const feedback = await submitFeedback(db, caller, args.report_id, args.match_id, {
+            verdict: args.verdict,
+            correctTechnique: args.correct_technique,
+            comment: args.comment,
+          });
+          await audit("submit_match_feedback", args.match_id, "success");
+          return ok(feedback);
+        } catch (e) {
+          await audit("submit_match_feedback", args.match_id, "failure");
           throw e;
         }
       }),

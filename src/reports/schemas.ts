@@ -19,6 +19,8 @@ export const TechniqueFinding = z
     method: z.enum(["explicit_id", "name", "model", "feedback"]).describe("strongest kind of evidence"),
     evidence: z.array(EvidenceSpan),
     note: z.string().optional().describe("e.g. a revoked id in the text mapped to its successor"),
+    matchId: z.string().optional().describe("id of the stored match, for feedback"),
+    feedback: z.enum(["accept", "reject"]).optional().describe("the tenant's verdict on this match, if any"),
   })
   .openapi("TechniqueFinding");
 

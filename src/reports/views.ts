@@ -2,6 +2,7 @@
  * @module Reports and analyses as the API shows them, built from D1 rows (tenant-scoped).
  */
 import { listTactics, tacticsOfAttackIds, getTechnique } from "../db/repos/attack";
+import { feedbackForReport } from "../db/repos/feedback";
 import { getReport, listMatches, listReports, type ReportFilter } from "../db/repos/reports";
 import type { Db } from "../db/client";
 import type { Report as ReportRow } from "../db/schema";
@@ -30,7 +31,8 @@ export function toReportSummary(r: ReportRow): ReportSummaryT {
 export async function reportView(db: Db, tenantId: string, id: string): Promise<ReportT> {
   const report = await getReport(db, tenantId, id);
   if (!report) throw notFound(`no report ${id} for this tenant`);
-  const rows = await listMatches(db, tenantId, id);
+  const [rows, verdicts] = await Promise.all([listMatches(db, tenantId, id), feedbackForReport(db, tenantId, id)]);
+  const verdictOf = new Map(verdicts.map((f) => [f.matchId, f.verdict]));
   const names = new Map<string, string>();
   await Promise.all(
     [...new Set(rows.map((m) => m.techniqueId))].map(async (tid) => {
@@ -46,6 +48,8 @@ export async function reportView(db: Db, tenantId: string, id: string): Promise<
       { text: m.evidenceText, start: m.evidenceStart, end: m.evidenceEnd },
     ],
     ...(m.note ? { note: m.note } : {}),
+    matchId: m.id,
+    ...(verdictOf.has(m.id) ? { feedback: verdictOf.get(m.id) } : {}),
   }));
   const tacticsOf = await tacticsOfAttackIds(db, report.attackVersion, techniques.map((t) => t.id));
   const order = await listTactics(db, report.attackVersion);

@@ -2,7 +2,7 @@
  * @module Analysed reports and the techniques matched in them.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { attackVersions } from "./attack";
 import { createdAt, enumCheck } from "./common";
 import { tenants } from "./tenants";
@@ -96,3 +96,38 @@ export const reportDocuments = sqliteTable(
   },
   (t) => [primaryKey({ name: "report_documents_pk", columns: [t.reportId, t.seq] })],
 );
+
+export const FEEDBACK_VERDICTS = ["accept", "reject"] as const;
+
+/**
+ * An analyst's verdict on a match: right (accept) or wrong (reject), optionally with the technique
+ * it should have been. `npm run model:build` learns from these as labelled sentences.
+ */
+export const matchFeedback = sqliteTable(
+  "match_feedback",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    reportId: text("report_id")
+      .notNull()
+      .references(() => reports.id, { onDelete: "cascade" }),
+    matchId: text("match_id")
+      .notNull()
+      .references(() => matches.id, { onDelete: "cascade" }),
+    verdict: text("verdict", { enum: FEEDBACK_VERDICTS }).notNull(),
+    /** The technique the evidence really shows, when the match named the wrong one. */
+    correctTechniqueId: text("correct_technique_id"),
+    comment: text("comment"),
+    keyPrefix: text("key_prefix"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("match_feedback_match").on(t.tenantId, t.matchId),
+    index("match_feedback_report").on(t.tenantId, t.reportId),
+    enumCheck("match_feedback_verdict", t.verdict, FEEDBACK_VERDICTS),
+  ],
+);
+
+export type MatchFeedback = typeof matchFeedback.$inferSelect;

@@ -4,6 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { normalizeTechniqueId } from "../../attack/catalog";
 import { badRequest } from "../../errors";
+import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback";
 import { Report, ReportSummary } from "../../reports/schemas";
 import { reportList, reportView } from "../../reports/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
@@ -41,6 +42,27 @@ const getRoute = createRoute({
   responses: { 200: json(Report, "The report"), ...authErrors, 404: errorContent("No such report for this tenant") },
 });
 
+const feedbackRoute = createRoute({
+  method: "post",
+  path: "/{id}/matches/{matchId}/feedback",
+  tags: ["Reports"],
+  summary: "Accept or reject a match (optionally with the right technique); the model learns from it at its next build",
+  security: bearer,
+  request: {
+    params: z.object({
+      id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }),
+      matchId: z.string().uuid().openapi({ param: { name: "matchId", in: "path" } }),
+    }),
+    body: { required: true, content: { "application/json": { schema: FeedbackInput } } },
+  },
+  responses: {
+    201: json(Feedback, "Recorded (a new verdict on the same match replaces the previous one)"),
+    ...authErrors,
+    404: errorContent("No such report or match for this tenant"),
+    422: errorContent("The corrected technique is not an active technique"),
+  },
+});
+
 const ReportCursor = z.object({ c: z.string(), i: z.string() });
 
 export const reportRoutes = router()
@@ -58,4 +80,8 @@ export const reportRoutes = router()
     });
     return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null }, 200);
   })
-  .openapi(getRoute, async (c) => c.json(await reportView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200));
+  .openapi(getRoute, async (c) => c.json(await reportView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200))
+  .openapi(feedbackRoute, async (c) => {
+    const { id, matchId } = c.req.valid("param");
+    return c.json(await submitFeedback(c.var.db, c.var.caller, id, matchId, c.req.valid("json")), 201);
+  });

@@ -1,0 +1,2 @@
+-- Reverts 0003_feedback.sql.
+DROP TABLE IF EXISTS `match_feedback`;
