@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../src/db/client";
+import { feedbackExamples } from "../src/db/repos/feedback";
 import type { AnalysisOutputT, AnalysisStatusT, ReportT } from "../src/reports/schemas";
 import { api, driveWorkflow, fixtureStream, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
 
@@ -23,10 +25,11 @@ const server = setupServer(
 );
 
 let key: string;
+let tenantId: string;
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: "error" });
   await loadShippedAttackAndModel();
-  ({ key } = await newTenantKey("analysts"));
+  ({ key, tenantId } = await newTenantKey("analysts"));
 });
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
@@ -165,5 +168,46 @@ describe("report listing", () => {
     const next = await json<Page>(await api(`/api/v1/reports?limit=1&cursor=${first.nextCursor}`, key));
     expect(next.items[0]?.id).not.toBe(first.items[0]?.id);
     expect((await api("/api/v1/reports?technique=nope", key)).status).toBe(400);
+  });
+});
+
+describe("analyst feedback", () => {
+  it("records accept and reject verdicts on a report's matches, shows them, and yields training examples", async () => {
+    const status = await startAndFinish({ text: `${REPORT_TEXT} Reviewed by an analyst.` });
+    const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
+    const [first, second] = report.techniques;
+    if (!first?.matchId || !second?.matchId) throw new Error("the report needs two matches");
+    const url = (matchId: string) => `/api/v1/reports/${report.id}/matches/${matchId}/feedback`;
+
+    const accepted = await postJson(url(first.matchId), key, { verdict: "accept" });
+    expect(accepted.status).toBe(201);
+    expect(await json(accepted)).toMatchObject({ verdict: "accept", techniqueId: first.id, correctTechnique: null });
+    const corrected = await postJson(url(second.matchId), key, { verdict: "reject", correctTechnique: "t1059.003", comment: "cmd, not this" });
+    expect(await json(corrected)).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
+
+    const again = await json<ReportT>(await api(`/api/v1/reports/${report.id}`, key));
+    expect(again.techniques.find((t) => t.matchId === first.matchId)?.feedback).toBe("accept");
+    expect(again.techniques.find((t) => t.matchId === second.matchId)?.feedback).toBe("reject");
+
+    const examples = await feedbackExamples(createDb(env.DB), { tenantId });
+    expect(examples).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ techniqueId: first.id, verdict: "accept", text: first.evidence[0]?.text }),
+        expect.objectContaining({ techniqueId: second.id, verdict: "reject", correctTechniqueId: "T1059.003" }),
+      ]),
+    );
+
+    for (const [body, status2, code] of [
+      [{ verdict: "maybe" }, 400, "invalid_request"],
+      [{ verdict: "reject", correctTechnique: "T9999" }, 422, "unknown_technique"],
+      [{ verdict: "accept", correctTechnique: "T1059.003" }, 400, "bad_request"],
+    ] as const) {
+      const res = await postJson(url(first.matchId), key, body);
+      expect(res.status).toBe(status2);
+      expect((await json<{ error: { code: string } }>(res)).error.code).toBe(code);
+    }
+    const other = await newTenantKey("another-team");
+    expect((await postJson(url(first.matchId), other.key, { verdict: "reject" })).status).toBe(404);
+    expect((await postJson(`/api/v1/reports/${report.id}/matches/${crypto.randomUUID()}/feedback`, key, { verdict: "accept" })).status).toBe(404);
   });
 });

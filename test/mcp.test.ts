@@ -46,8 +46,9 @@ describe("MCP endpoint through the SDK's own client", () => {
       "list_reports",
       "list_tactics",
       "search_techniques",
+      "submit_match_feedback",
     ]);
-    const mutating = new Set(["analyze_document", "cancel_analysis"]);
+    const mutating = new Set(["analyze_document", "cancel_analysis", "submit_match_feedback"]);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint, tool.name).toBe(!mutating.has(tool.name));
       expect(tool.description?.length).toBeGreaterThan(20);

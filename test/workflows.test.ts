@@ -162,7 +162,18 @@ describe("MCP analysis tools through the SDK client", () => {
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(100);
     const report = (await client.callTool({ name: "get_report", arguments: { report_id: out.reportId } })) as CallToolResult;
-    expect((report.structuredContent as { id: string }).id).toBe(out.reportId);
+    const view = report.structuredContent as { id: string; techniques: { matchId: string }[] };
+    expect(view.id).toBe(out.reportId);
+    const feedback = (await client.callTool({
+      name: "submit_match_feedback",
+      arguments: { report_id: out.reportId, match_id: view.techniques[0]?.matchId, verdict: "reject", correct_technique: "T1059.003" },
+    })) as CallToolResult;
+    expect(feedback.structuredContent).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
+    const wrong = (await client.callTool({
+      name: "submit_match_feedback",
+      arguments: { report_id: out.reportId, match_id: crypto.randomUUID(), verdict: "accept" },
+    })) as CallToolResult;
+    expect(wrong.isError).toBe(true);
     await client.close();
   });
 

@@ -4,12 +4,14 @@
  * model trained without them, giving out-of-fold candidates (technique evidence per report) on
  * which the document-level stacker is fitted and evaluated.
  */
-import { collectEvidence, type Candidate } from "../../src/analysis/engine";
+import { collectEvidence, EXPLICIT_ID_CONFIDENCE, type Candidate } from "../../src/analysis/engine";
 import { attackExamples, type AttackCorpus } from "../../src/analysis/examples";
 import { loadModel } from "../../src/analysis/model";
+import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
+import { candidateFeatures, stackerProbability, trainStacker, type StackerData } from "../../src/analysis/stacker";
 import { mulberry32, trainModel, type TrainingExample, type TrainOptions } from "../../src/analysis/train";
 import type { LabelledReport } from "./datasets";
-import { intoLabelSpace } from "./metrics";
+import { intoLabelSpace, score, type DocOutcome } from "./metrics";
 
 export interface Dataset {
   name: string;
@@ -45,23 +47,37 @@ export function assignFolds(datasets: Dataset[], folds: number, seed: number): M
   return out;
 }
 
+export interface BuildSettings {
+  train?: Partial<TrainOptions>;
+  /** Learn from document-labelled reports through pseudo-labelled sentences (a second training pass). */
+  pseudoLabels?: boolean;
+}
+
+/** The sentence model for a set of training reports: ATT&CK texts, sentence labels, pseudo-labels. */
+export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []) {
+  const options = { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, seed, ...settings.train };
+  const examples = [...attackExamples(corpus), ...reportExamples(train), ...extra];
+  const first = trainModel(examples, options);
+  const documentLabelled = train.filter((r) => !r.sentences);
+  if (!settings.pseudoLabels || documentLabelled.length === 0) return first;
+  const pseudo = pseudoLabelExamples(loadModel(first), documentLabelled);
+  return trainModel([...examples, ...pseudo], { ...options, info: { ...options.info, pseudoLabelled: pseudo.length } });
+}
+
 export function outOfFold(
   corpus: AttackCorpus,
   datasets: Dataset[],
   folds: number,
   seed: number,
-  overrides: Partial<TrainOptions>,
+  settings: BuildSettings,
   log: (line: string) => void,
 ): OutOfFold[] {
   const foldOf = assignFolds(datasets, folds, seed);
-  const base = attackExamples(corpus);
   const out: OutOfFold[] = [];
   for (let k = 0; k < folds; k++) {
     const train = datasets.flatMap((d) => d.reports.filter((r) => foldOf.get(r) !== k));
     const started = performance.now();
-    const model = loadModel(
-      trainModel([...base, ...reportExamples(train)], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, seed, ...overrides }),
-    );
+    const model = loadModel(buildSentenceModel(corpus, train, seed, settings));
     for (const d of datasets) {
       for (const report of d.reports.filter((r) => foldOf.get(r) === k)) {
         const evidence = collectEvidence(report.text, model);
@@ -96,4 +112,82 @@ export function techniquePriors(items: { report: LabelledReport; labelSpace: Set
     priors.set(id, Math.log(p / (1 - p)));
   }
   return priors;
+}
+
+export interface StackerFit {
+  stacker: StackerData;
+  priors: Map<string, number>;
+  features: (o: OutOfFold, id: string) => number[];
+}
+
+/** The stacker and priors fitted on the candidates of every fold but `heldOut` (all folds when undefined). */
+export function fitStacker(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], heldOut?: number): StackerFit {
+  const training = oof.filter((o) => o.fold !== heldOut);
+  const priors = techniquePriors(
+    training.map((o) => ({ report: o.report, labelSpace: spaceOf.get(o.dataset) as Set<string> })),
+    techniqueIds,
+  );
+  const features = (o: OutOfFold, id: string) => {
+    const c = o.candidates.get(id);
+    if (!c) throw new Error(`no candidate ${id}`);
+    return candidateFeatures(c, o.sentences, priors.get(id) ?? 0, id.includes("."));
+  };
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (const o of training) {
+    const space = spaceOf.get(o.dataset) as Set<string>;
+    for (const id of o.candidates.keys()) {
+      const label = intoLabelSpace(id, space);
+      if (!label) continue; // the report's annotators could not have labelled it
+      rows.push(features(o, id));
+      labels.push(o.report.labels.includes(label) ? 1 : 0);
+    }
+  }
+  return { stacker: trainStacker(rows, labels), priors, features };
+}
+
+/** A held-out report with its label-space candidates scored by noisy-or and by the stacker. */
+export interface Scored {
+  gold: Set<string>;
+  noisyOr: Map<string, number>;
+  stacked: Map<string, number>;
+}
+
+/** Every report scored by the stacker fitted without its fold: honest held-out document scores. */
+export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number): Map<string, Scored[]> {
+  const out = new Map<string, Scored[]>([...spaceOf.keys()].map((name) => [name, []]));
+  for (let k = 0; k < folds; k++) {
+    const { stacker, features } = fitStacker(oof, spaceOf, techniqueIds, k);
+    for (const o of oof.filter((x) => x.fold === k)) {
+      const space = spaceOf.get(o.dataset) as Set<string>;
+      const noisyOr = new Map<string, number>();
+      const stacked = new Map<string, number>();
+      for (const [id, c] of o.candidates) {
+        const label = intoLabelSpace(id, space);
+        if (!label) continue;
+        const p = Math.max(stackerProbability(stacker, features(o, id)), c.idMentions > 0 ? EXPLICIT_ID_CONFIDENCE : 0);
+        noisyOr.set(label, Math.max(noisyOr.get(label) ?? 0, c.noisyOr));
+        stacked.set(label, Math.max(stacked.get(label) ?? 0, p));
+      }
+      out.get(o.dataset)?.push({ gold: new Set(o.report.labels.filter((l) => space.has(l))), noisyOr, stacked });
+    }
+  }
+  return out;
+}
+
+export const predictedAt = (list: Scored[], which: "noisyOr" | "stacked", threshold: number): DocOutcome[] =>
+  list.map((s) => ({ gold: s.gold, predicted: new Set([...s[which]].filter(([, c]) => c >= threshold).map(([l]) => l)) }));
+
+export const THRESHOLDS = Array.from({ length: 18 }, (_, i) => Math.round((0.1 + i * 0.05) * 100) / 100);
+
+/** The one threshold (the product has one default) with the best mean doc-F1 over the datasets. */
+export function sharedThreshold(scored: Map<string, Scored[]>, which: "noisyOr" | "stacked"): { threshold: number; docF1: Record<string, number> } {
+  let best = { threshold: 0.5, mean: -1, docF1: {} as Record<string, number> };
+  for (const t of THRESHOLDS) {
+    const docF1 = Object.fromEntries([...scored].map(([name, list]) => [name, score(predictedAt(list, which, t)).docF1]));
+    const values = Object.values(docF1);
+    const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+    if (mean > best.mean) best = { threshold: t, mean, docF1 };
+  }
+  return { threshold: best.threshold, docF1: best.docF1 };
 }

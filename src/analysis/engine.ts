@@ -47,6 +47,8 @@ export interface AnalysisResult {
 
 /** Evidence weights of explicit mentions, as sentence probabilities. */
 const ID_PROBABILITY = 0.98;
+/** Confidence of a technique whose id the report writes out. */
+export const EXPLICIT_ID_CONFIDENCE = ID_PROBABILITY;
 const NAME_PROBABILITY_MULTIWORD = 0.5;
 const NAME_PROBABILITY_SINGLE = 0.3;
 /** Sentence probabilities below this are not kept as evidence. */
