@@ -32,7 +32,7 @@ const datasets = [load(datasetFile), ...(flag(flags, "with") ? [load(flag(flags,
 for (const d of datasets) console.log(`${d.name}: ${d.reports.length} reports, ${d.labelSpace.size} labels`);
 console.log(`ATT&CK ${corpus.version}, ${folds} folds`);
 
-const oof = outOfFold(corpus, datasets, folds, seed, { train: overrides, pseudoLabels: flags["pseudo-labels"] === true }, console.log);
+const oof = outOfFold(corpus, datasets, folds, seed, { train: overrides, pseudoLabels: flags["pseudo-labels"] === true, maskUnannotated: flags["mask-unannotated"] === true }, console.log);
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
 const ids = corpus.techniques.map((t) => t.id);
 const scored = heldOutScores(oof, spaceOf, ids, folds);

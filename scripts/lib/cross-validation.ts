@@ -28,9 +28,12 @@ export interface OutOfFold {
   candidates: Map<string, Candidate>;
 }
 
-/** Sentence-labelled reports train as sentences; document-labelled ones only through the stacker. */
-export function reportExamples(list: LabelledReport[]): TrainingExample[] {
-  return list.flatMap((r) => r.sentences?.map((s) => ({ text: s.text, labels: s.labels })) ?? []);
+/**
+ * Sentence-labelled reports train as sentences, each annotated only for its dataset's label space
+ * (when `annotatedFor` is on); document-labelled ones only through the stacker.
+ */
+export function reportExamples(list: LabelledReport[], annotatedFor?: string[]): TrainingExample[] {
+  return list.flatMap((r) => r.sentences?.map((s) => ({ text: s.text, labels: s.labels, annotatedFor })) ?? []);
 }
 
 export function assignFolds(datasets: Dataset[], folds: number, seed: number): Map<LabelledReport, number> {
@@ -49,6 +52,8 @@ export function assignFolds(datasets: Dataset[], folds: number, seed: number): M
 
 export interface BuildSettings {
   train?: Partial<TrainOptions>;
+  /** Sentence labels supervise only the techniques of their dataset's label space. */
+  maskUnannotated?: boolean;
   /** Learn from document-labelled reports through pseudo-labelled sentences (a second training pass). */
   pseudoLabels?: boolean;
 }
@@ -56,7 +61,9 @@ export interface BuildSettings {
 /** The sentence model for a set of training reports: ATT&CK texts, sentence labels, pseudo-labels. */
 export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []) {
   const options = { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, seed, ...settings.train };
-  const examples = [...attackExamples(corpus), ...reportExamples(train), ...extra];
+  // The label space of sentence-labelled reports: what their annotators looked for.
+  const space = settings.maskUnannotated ? [...new Set(train.flatMap((r) => r.sentences?.flatMap((x) => x.labels) ?? []))] : undefined;
+  const examples = [...attackExamples(corpus), ...reportExamples(train, space), ...extra];
   const first = trainModel(examples, options);
   const documentLabelled = train.filter((r) => !r.sentences);
   if (!settings.pseudoLabels || documentLabelled.length === 0) return first;

@@ -12,6 +12,12 @@ export interface TrainingExample {
   labels: string[];
   /** Relative weight of this example (default 1). */
   weight?: number;
+  /**
+   * The techniques this example was annotated for: it teaches nothing about the others. A TRAM2
+   * sentence is annotated for TRAM2's 50 techniques only; an unlabelled one is no evidence that
+   * it does not describe, say, data encryption for impact. Default: every technique.
+   */
+  annotatedFor?: string[];
 }
 
 export interface TrainOptions {
@@ -90,6 +96,9 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const vals: number[] = [];
   const labelsOf: number[][] = [];
   const weightOf: number[] = [];
+  /** Per example, the classes it supervises, or null for all; shared between examples with the same list. */
+  const maskOf: (Uint8Array | null)[] = [];
+  const masks = new Map<string[], Uint8Array>();
   for (let i = 0; i < N; i++) {
     const v = counted[i] as { keys: number[]; values: number[] };
     const row: [number, number][] = [];
@@ -115,6 +124,20 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
     }
     labelsOf.push([...labels]);
     weightOf.push(example.weight ?? 1);
+    let mask: Uint8Array | null = null;
+    if (example.annotatedFor) {
+      mask = masks.get(example.annotatedFor) ?? null;
+      if (!mask) {
+        mask = new Uint8Array(C);
+        for (const id of example.annotatedFor) {
+          const c = classOf.get(successor(id, options.revoked));
+          if (c !== undefined) mask[c] = 1;
+        }
+        masks.set(example.annotatedFor, mask);
+      }
+      for (const c of labels) mask[c] = 1;
+    }
+    maskOf.push(mask);
   }
 
   // SGD on the dense weight matrix W[f * C + c]; typed arrays live outside the JS heap.
@@ -141,7 +164,12 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
       const labels = labelsOf[i] as number[];
       for (const c of labels) isPos[c] = 1;
       const w = weightOf[i] as number;
+      const mask = maskOf[i] as Uint8Array | null;
       for (let c = 0; c < C; c++) {
+        if (mask && mask[c] === 0) {
+          z[c] = 0; // not annotated for this technique: no gradient
+          continue;
+        }
         const p = 1 / (1 + Math.exp(-(z[c] as number)));
         const g = isPos[c] ? (p - 1) * posWeight * w : p * w;
         z[c] = g;
