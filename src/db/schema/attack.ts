@@ -254,3 +254,19 @@ export type AttackDetectionStrategy = typeof attackDetectionStrategies.$inferSel
 export type AttackAnalytic = typeof attackAnalytics.$inferSelect;
 export type AttackProcedure = typeof attackProcedures.$inferSelect;
 export type AttackRelationship = typeof attackRelationships.$inferSelect;
+
+/** Changes between two loaded versions (see attack/diff.ts), computed once and kept. */
+export const attackChanges = sqliteTable(
+  "attack_changes",
+  {
+    fromVersion: text("from_version")
+      .notNull()
+      .references((): AnySQLiteColumn => attackVersions.version, { onDelete: "cascade", onUpdate: "cascade" }),
+    toVersion: text("to_version")
+      .notNull()
+      .references((): AnySQLiteColumn => attackVersions.version, { onDelete: "cascade", onUpdate: "cascade" }),
+    changes: text("changes", { mode: "json" }).notNull(),
+    computedAt: text("computed_at").notNull(),
+  },
+  (t) => [primaryKey({ name: "attack_changes_pk", columns: [t.fromVersion, t.toVersion] })],
+);

@@ -33,12 +33,25 @@ export const reports = sqliteTable(
     charCount: integer("char_count").notNull().default(0),
     summary: text("summary", { mode: "json" }),
     status: text("status", { enum: REPORT_STATUSES }).notNull().default("pending"),
+    /**
+     * Versions: re-evaluating a report under a new ATT&CK release stores a new report that points
+     * at the one before (plain columns, not foreign keys, so the migration rolls back cleanly).
+     * `rootReportId` is the first version's id (null on the first version itself).
+     */
+    rootReportId: text("root_report_id"),
+    previousReportId: text("previous_report_id"),
+    versionNumber: integer("version_number").notNull().default(1),
+    /** 1 for the newest version of a report, 0 once a newer version exists. */
+    latest: integer("latest", { mode: "boolean" }).notNull().default(true),
+    /** What changed since the previous version (techniques added, removed, moved, flagged). */
+    changes: text("changes", { mode: "json" }),
     createdAt: createdAt(),
   },
   (t) => [
     index("reports_tenant_idx").on(t.tenantId, t.createdAt),
     index("reports_hash_idx").on(t.tenantId, t.contentHash, t.attackVersion),
     index("reports_workflow_idx").on(t.workflowId),
+    index("reports_root_idx").on(t.tenantId, t.rootReportId),
     enumCheck("reports_source_type", t.sourceType, SOURCE_TYPES),
     enumCheck("reports_status", t.status, REPORT_STATUSES),
   ],

@@ -11,6 +11,8 @@ export const tenants = sqliteTable("tenants", {
   createdAt: createdAt(),
 });
 
+export const KEY_ROLES = ["member", "admin"] as const;
+
 export const apiKeys = sqliteTable(
   "api_keys",
   {
@@ -19,6 +21,8 @@ export const apiKeys = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull().default("default"),
+    /** admin keys may also run deployment-wide operations (ATT&CK refresh). */
+    role: text("role", { enum: KEY_ROLES }).notNull().default("member"),
     /** First characters of the key, shown to people so they can tell keys apart. */
     prefix: text("prefix").notNull(),
     /** SHA-256 of the whole key, hex. The key itself is never stored. */
@@ -30,6 +34,7 @@ export const apiKeys = sqliteTable(
   (t) => [
     index("api_keys_tenant_idx").on(t.tenantId, t.createdAt),
     check("api_keys_hash_len", sql`length(${t.keyHash}) = 64`),
+    enumCheck("api_keys_role", t.role, KEY_ROLES),
   ],
 );
 
