@@ -38,6 +38,8 @@ export default defineConfig(async () => ({
           HAS_SHARED_DATA: hasShared,
           // Workflow alarms never fire on their own in tests: each test fires them (runDurableObjectAlarm).
           WORKFLOW_STEP_DELAY_MS: "3600000",
+          // The ATT&CK release index the refresh tests serve (msw).
+          ATTACK_INDEX_URL: "https://attack-data.example.com/index.json",
         },
         serviceBindings: { FIXTURES: serveFixture },
       },

@@ -1,5 +1,5 @@
 /**
- * npm run -s key:create -- --tenant NAME [--name LABEL] [--persist-to DIR]
+ * npm run -s key:create -- --tenant NAME [--name LABEL] [--admin] [--persist-to DIR]
  *
  * Creates the tenant if needed and a new API key for it in the local D1. The key is printed once,
  * alone on the last line of stdout; everything else goes to stderr.
@@ -21,9 +21,9 @@ migrateLocal(persistTo);
 const key = await withLocalDb(async (d1) => {
   const db = createDb(d1);
   const { tenant, created } = await ensureTenant(db, tenantName);
-  const { key, apiKey } = await createApiKey(db, tenant.id, label);
+  const { key, apiKey } = await createApiKey(db, tenant.id, label, flags.admin ? "admin" : "member");
   await recordAudit(db, { tenantId: tenant.id, keyPrefix: null, action: "cli:key.create", target: apiKey.id, outcome: "success" });
-  console.error(`${created ? "created tenant" : "tenant"} ${tenant.name}; new key ${apiKey.prefix}… (id ${apiKey.id})`);
+  console.error(`${created ? "created tenant" : "tenant"} ${tenant.name}; new ${apiKey.role} key ${apiKey.prefix}… (id ${apiKey.id})`);
   return key;
 }, persistTo);
 console.log(key);

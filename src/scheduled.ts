@@ -6,6 +6,7 @@
 import { createDb } from "./db/client";
 import { pruneAudit } from "./db/repos/audit";
 import { describeError } from "./errors";
+import { refreshIfNewer } from "./workflows/refresh-service";
 import { sweepWorkflows } from "./workflows/sweeper";
 
 const DAY_MS = 86_400_000;
@@ -24,6 +25,11 @@ const JOBS: Job[] = [
     name: "workflow-sweeper",
     crons: [SWEEP_CRON],
     run: async (env, now) => ({ ...(await sweepWorkflows(env, createDb(env.DB), now)) }),
+  },
+  {
+    name: "attack-refresh",
+    crons: [DAILY_CRON],
+    run: (env, now) => refreshIfNewer(env, createDb(env.DB), now),
   },
   {
     name: "audit-retention",

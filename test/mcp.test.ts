@@ -40,15 +40,18 @@ describe("MCP endpoint through the SDK's own client", () => {
       "analyze_document",
       "cancel_analysis",
       "get_analysis_status",
+      "get_attack_changes",
       "get_group",
+      "get_refresh_status",
       "get_report",
       "get_technique",
       "list_reports",
       "list_tactics",
+      "refresh_attack",
       "search_techniques",
       "submit_match_feedback",
     ]);
-    const mutating = new Set(["analyze_document", "cancel_analysis", "submit_match_feedback"]);
+    const mutating = new Set(["analyze_document", "cancel_analysis", "refresh_attack", "submit_match_feedback"]);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint, tool.name).toBe(!mutating.has(tool.name));
       expect(tool.description?.length).toBeGreaterThan(20);

@@ -115,3 +115,37 @@ export type TechniqueT = z.infer<typeof Technique>;
 export type TechniqueHitT = z.infer<typeof TechniqueHit>;
 export type TacticT = z.infer<typeof Tactic>;
 export type GroupT = z.infer<typeof Group>;
+
+const ChangedId = z.string().openapi({ example: "T1574.001" });
+
+/** What changed between two versions, technique by technique, each list sorted by id (rules: attack/diff.ts). */
+export const AttackChangeLists = z.object({
+  added: z.array(ChangedId).describe("active in `to` and absent from `from`"),
+  removed: z.array(ChangedId).describe("in `from` and absent from `to`"),
+  revoked: z
+    .array(z.object({ id: ChangedId, revokedBy: z.string().nullable().describe("the technique that replaced it in `to`") }))
+    .describe("not revoked in `from`, revoked in `to`"),
+  deprecated: z.array(ChangedId).describe("not deprecated in `from`, deprecated in `to`"),
+  renamed: z
+    .array(z.object({ id: ChangedId, from: z.string().describe("name in `from`"), to: z.string().describe("name in `to`") }))
+    .describe("in both versions under different names"),
+  tacticsChanged: z
+    .array(
+      z.object({
+        id: ChangedId,
+        from: z.array(z.string()).describe("tactic shortnames in `from`, sorted"),
+        to: z.array(z.string()).describe("tactic shortnames in `to`, sorted"),
+      }),
+    )
+    .describe("in both versions under a different set of tactics"),
+  updated: z.array(ChangedId).describe("in both versions, active in `to`, with a different x_mitre_version"),
+});
+
+export const AttackChanges = AttackChangeLists.extend({
+  from: z.string().describe("the ATT&CK version compared from"),
+  to: z.string().describe("the ATT&CK version compared to"),
+  computedAt: z.string().describe("when these changes were computed (ISO 8601); they are kept and served again"),
+}).openapi("AttackChanges");
+
+export type AttackChangeListsT = z.infer<typeof AttackChangeLists>;
+export type AttackChangesT = z.infer<typeof AttackChanges>;

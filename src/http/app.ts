@@ -16,6 +16,7 @@ import { attackRoutes } from "./routes/attack.routes";
 import { auditRoutes } from "./routes/audit.routes";
 import { healthRoutes } from "./routes/health.routes";
 import { keyRoutes } from "./routes/keys.routes";
+import { refreshRoutes } from "./routes/refresh.routes";
 import { reportRoutes } from "./routes/reports.routes";
 import { webhookAdminRoutes, webhookDeliveryRoutes } from "./routes/webhooks.routes";
 import type { AppEnv } from "./types";
@@ -34,6 +35,7 @@ export function createApp() {
   app.use("/api/*", except("/api/v1/webhooks/documents", requireApiKey), auditMutations);
   app.use("/mcp", requireApiKey);
   app.route("/api/v1/attack", attackRoutes);
+  app.route("/api/v1/attack", refreshRoutes);
   app.route("/api/v1/keys", keyRoutes);
   app.route("/api/v1/audit", auditRoutes);
   app.route("/api/v1", analysisRoutes);

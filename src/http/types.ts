@@ -6,6 +6,8 @@ export interface Caller {
   tenantName: string;
   keyId: string;
   keyPrefix: string;
+  /** admin keys may run deployment-wide operations (ATT&CK refresh). */
+  role: "member" | "admin";
 }
 
 export interface AppEnv {

@@ -11,7 +11,8 @@ import {
   resolveVersion,
   searchTechniqueHits,
 } from "../attack/catalog";
-import { AttackVersionParam, Group, Tactic, Technique, TechniqueHit } from "../attack/schemas";
+import { getChanges } from "../attack/diff";
+import { AttackChanges, AttackVersionParam, Group, Tactic, Technique, TechniqueHit } from "../attack/schemas";
 import type { ToolContext } from "./server";
 import { ok, runTool } from "./tool-result";
 
@@ -101,5 +102,23 @@ export function registerAttackTools(server: McpServer, { db }: ToolContext): voi
       annotations: READ_ONLY,
     },
     (args) => runTool(async () => ok(await getGroupDetail(db, await resolveVersion(db, args.version), args.id))),
+  );
+
+  server.registerTool(
+    "get_attack_changes",
+    {
+      title: "Changes between ATT&CK versions",
+      description:
+        "What changed from one loaded ATT&CK version to another, by technique id: added, removed, revoked (with the " +
+        "replacement), deprecated, renamed, moved between tactics, and updated (new x_mitre_version). Use it to see " +
+        "which mappings or detections an upgrade affects.",
+      inputSchema: {
+        from: AttackVersionParam.describe("the ATT&CK version to compare from, e.g. 17.1"),
+        to: AttackVersionParam.describe("the ATT&CK version to compare to, e.g. 18.1"),
+      },
+      outputSchema: AttackChanges.shape,
+      annotations: READ_ONLY,
+    },
+    (args) => runTool(async () => ok(await getChanges(db, args.from, args.to))),
   );
 }

@@ -7,6 +7,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import type { Db } from "../db/client";
 import type { Caller } from "../http/types";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version";
+import { registerAdminTools } from "./admin.tools";
 import { registerAnalysisTools } from "./analysis.tools";
 import { registerAttackTools } from "./attack.tools";
 
@@ -31,5 +32,6 @@ export function createMcpServer(context: ToolContext): McpServer {
   );
   registerAttackTools(server, context);
   registerAnalysisTools(server, context);
+  registerAdminTools(server, context);
   return server;
 }

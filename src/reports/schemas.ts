@@ -72,12 +72,28 @@ export const ReportSummary = z
     techniqueCount: z.number().int(),
     charCount: z.number().int(),
     workflowId: z.string().nullable(),
+    versionNumber: z.number().int().describe("1 for the first analysis; +1 per re-evaluation under a newer ATT&CK"),
+    latest: z.boolean().describe("false once a newer version of this report exists"),
     createdAt: z.string(),
   })
   .openapi("ReportSummary");
 
+export const ReportChanges = z
+  .object({
+    fromVersion: z.string(),
+    toVersion: z.string(),
+    added: z.array(z.string()).describe("techniques found now and not before"),
+    removed: z.array(z.string()).describe("techniques found before and not now"),
+    moved: z.array(z.object({ from: z.string(), to: z.string() })).describe("matches on a revoked technique moved to its successor"),
+    flagged: z.array(z.string()).describe("matches on a technique ATT&CK deprecated, kept for review"),
+  })
+  .openapi("ReportChanges");
+
 export const Report = ReportSummary.extend({
   contentHash: z.string(),
+  rootReportId: z.string().describe("the first version's id"),
+  previousReportId: z.string().nullable(),
+  changes: ReportChanges.nullable().describe("what changed since the previous version"),
   techniques: z.array(TechniqueFinding).describe("every asserted technique, most confident first"),
   tactics: z
     .array(

@@ -3,7 +3,7 @@
  */
 import { listTactics, tacticsOfAttackIds, getTechnique } from "../db/repos/attack";
 import { feedbackForReport } from "../db/repos/feedback";
-import { getReport, listMatches, listReports, type ReportFilter } from "../db/repos/reports";
+import { getReport, listMatches, listReports, reportVersions, type ReportFilter } from "../db/repos/reports";
 import type { Db } from "../db/client";
 import type { Report as ReportRow } from "../db/schema";
 import { notFound } from "../errors";
@@ -24,6 +24,8 @@ export function toReportSummary(r: ReportRow): ReportSummaryT {
     techniqueCount: (r.summary as Summary | null)?.techniques ?? 0,
     charCount: r.charCount,
     workflowId: r.workflowId,
+    versionNumber: r.versionNumber,
+    latest: r.latest,
     createdAt: r.createdAt,
   };
 }
@@ -63,7 +65,27 @@ export async function reportView(db: Db, tenantId: string, id: string): Promise<
         .map((t) => ({ id: t.id, name: t.name, confidence: t.confidence })),
     }))
     .filter((t) => t.techniques.length > 0);
-  return { ...toReportSummary(report), contentHash: report.contentHash, techniques, tactics };
+  return {
+    ...toReportSummary(report),
+    contentHash: report.contentHash,
+    rootReportId: report.rootReportId ?? report.id,
+    previousReportId: report.previousReportId,
+    changes: (report.changes as ReportT["changes"]) ?? null,
+    techniques,
+    tactics,
+  };
+}
+
+/** Every version of the report `id` belongs to, oldest first, with what changed in each. */
+export async function reportVersionsView(db: Db, tenantId: string, id: string) {
+  const report = await getReport(db, tenantId, id);
+  if (!report) throw notFound(`no report ${id} for this tenant`);
+  const rootReportId = report.rootReportId ?? report.id;
+  const versions = await reportVersions(db, tenantId, rootReportId);
+  return {
+    rootReportId,
+    versions: versions.map((v) => ({ ...toReportSummary(v), previousReportId: v.previousReportId, changes: (v.changes as ReportT["changes"]) ?? null })),
+  };
 }
 
 export async function reportList(db: Db, tenantId: string, filter: ReportFilter): Promise<{ items: ReportSummaryT[]; last: ReportRow | null; hasMore: boolean }> {

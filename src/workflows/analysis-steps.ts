@@ -12,7 +12,7 @@ import { AppError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { modelFor } from "./model-cache";
 import { storeReport } from "./reporting";
-import type { StepContext, StepDefinition } from "./types";
+import type { AnalysisInput, StepContext, StepDefinition, WorkflowDefinition } from "./types";
 
 interface RawMeta {
   contentType: string;
@@ -33,7 +33,7 @@ const fetchStep: StepDefinition = {
   name: "fetch",
   progress: 0.25,
   async run({ env, state, blobs }) {
-    const url = state.input.url as string;
+    const url = (state.input as AnalysisInput).url as string;
     const doc = await safeFetch(url, {
       dnsCheck: env.URL_DNS_CHECK !== "false",
       timeoutMs: Number.parseInt(env.FETCH_TIMEOUT_MS, 10) || undefined,
@@ -56,8 +56,9 @@ const extractStep: StepDefinition = {
     const db = createDb(env.DB);
     const attackVersion = await resolveVersion(db, undefined);
     const contentHash = await sha256Hex(doc.text);
-    const title = state.input.title ?? doc.title;
-    if (!state.input.force && state.tenantId) {
+    const input = state.input as AnalysisInput;
+    const title = input.title ?? doc.title;
+    if (!input.force && state.tenantId) {
       const existing = await findReportByHash(db, state.tenantId, contentHash, attackVersion);
       if (existing) {
         await blobs.delete("raw");
@@ -95,11 +96,12 @@ const persistStep: StepDefinition = {
     const analysis = await blobs.getJson<{ modelId: string; result: AnalysisResult }>("analysis");
     const rawMeta = await blobs.getJson<RawMeta>("raw-meta");
     if (text === null || !meta || !analysis || !state.tenantId) throw missing("analysis");
+    const input = state.input as AnalysisInput;
     const reportId = await storeReport(createDb(env.DB), {
       tenantId: state.tenantId,
       workflowId: state.id,
-      source: state.input.source,
-      sourceUrl: rawMeta?.finalUrl ?? state.input.url ?? null,
+      source: input.source,
+      sourceUrl: rawMeta?.finalUrl ?? input.url ?? null,
       title: meta.title,
       text,
       contentHash: meta.contentHash,
@@ -115,3 +117,7 @@ const persistStep: StepDefinition = {
 export function analysisSteps(source: string): StepDefinition[] {
   return source === "url" ? [fetchStep, extractStep, analyzeStep, persistStep] : [extractStep, analyzeStep, persistStep];
 }
+
+export const analysisWorkflow: WorkflowDefinition = {
+  steps: (state) => analysisSteps((state.input as AnalysisInput).source),
+};

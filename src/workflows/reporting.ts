@@ -23,6 +23,14 @@ export interface AnalysedDocument {
   modelId: string;
   kind: string;
   result: AnalysisResult;
+  /** For a new version of an existing report: the link, what changed, matches carried over. */
+  version?: {
+    previous: { id: string; rootReportId: string | null; versionNumber: number };
+    changes: unknown;
+    carried: NewMatch[];
+    /** The previous version's retained text, reused as is. */
+    documentChunks: string[];
+  };
 }
 
 export function toMatches(result: AnalysisResult): NewMatch[] {
@@ -57,6 +65,14 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string
       attackVersion: doc.attackVersion,
       charCount: doc.text.length,
       status: "complete",
+      ...(doc.version
+        ? {
+            rootReportId: doc.version.previous.rootReportId ?? doc.version.previous.id,
+            previousReportId: doc.version.previous.id,
+            versionNumber: doc.version.previous.versionNumber + 1,
+            changes: doc.version.changes,
+          }
+        : {}),
       summary: {
         techniques: doc.result.techniques.length,
         sentences: doc.result.sentences,
@@ -65,9 +81,10 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string
         methods: countBy(doc.result.techniques.map((t) => t.method)),
       },
     },
-    matches: toMatches(doc.result),
-    documentChunks: base64Chunks(await gzip(doc.text), DOCUMENT_CHUNK),
+    matches: [...toMatches(doc.result), ...(doc.version?.carried ?? [])],
+    documentChunks: doc.version?.documentChunks ?? base64Chunks(await gzip(doc.text), DOCUMENT_CHUNK),
     workflowId: doc.workflowId,
+    supersedes: doc.version?.previous.id,
   });
   return id;
 }

@@ -3,7 +3,7 @@
  * webhook alike. The D1 row is written first, then the workflow's Durable Object takes over.
  */
 import type { Db } from "../db/client";
-import { failWorkflow, getWorkflow, insertWorkflow, listTaskResults } from "../db/repos/workflows";
+import { failWorkflow, getWorkflow, insertWorkflow, listTaskResults, listTaskResultsOf } from "../db/repos/workflows";
 import type { TaskResult, Workflow } from "../db/schema";
 import { acceptedMediaType, parseContentType } from "../documents/media-type";
 import { checkUrl } from "../documents/url-policy";
@@ -67,7 +67,7 @@ export async function startAnalysis(
     input: { source: input.source, url: input.url ?? null, title: input.title ?? null, force: input.force ?? false, via, bytes: document?.bytes.length ?? null },
   });
   try {
-    const state = await workflowStub(env, id).start({ id, tenantId, input, document });
+    const state = await workflowStub(env, id).start({ id, type: "analysis", tenantId, input, document });
     return { workflowId: id, status: state.status };
   } catch (e) {
     // Nothing will run this workflow: say so rather than leave it pending.
@@ -86,6 +86,9 @@ export async function readWorkflow(db: Db, tenantId: string, id: string): Promis
   if (!workflow) throw notFound(`no analysis ${id} for this tenant`);
   return { workflow, steps: await listTaskResults(db, tenantId, id) };
 }
+
+/** Steps of a workflow the caller is already allowed to see. */
+export const readWorkflowSteps = listTaskResultsOf;
 
 export async function cancelAnalysis(env: Env, db: Db, tenantId: string, id: string): Promise<WorkflowView> {
   const { workflow } = await readWorkflow(db, tenantId, id);

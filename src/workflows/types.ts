@@ -22,6 +22,26 @@ export interface AnalysisInput {
   via: string;
 }
 
+/** Input of an ATT&CK refresh: a bundle URL, or (none) the newest release of the release index. */
+export interface RefreshInput {
+  via: string;
+  url?: string;
+  /** The version the bundle should be, when known. */
+  version?: string;
+  /** Switch even to a version not newer than the active one. */
+  force?: boolean;
+}
+
+/** Input of a re-evaluation: one report, carried from one ATT&CK version to another. */
+export interface ReevalInput {
+  via: string;
+  reportId: string;
+  fromVersion: string;
+  toVersion: string;
+}
+
+export type WorkflowInput = AnalysisInput | RefreshInput | ReevalInput;
+
 export interface WorkflowState {
   id: string;
   type: WorkflowType;
@@ -33,7 +53,7 @@ export interface WorkflowState {
   /** Attempts made at the current step. */
   attempt: number;
   progress: number;
-  input: AnalysisInput;
+  input: WorkflowInput;
   error?: string;
   reportId?: string;
   createdAt: string;
@@ -56,7 +76,9 @@ export interface StepContext {
 export interface StepOutcome {
   result?: Record<string, unknown>;
   /** Finish the workflow now, completed, with this report (e.g. the document was analysed before). */
-  completeWith?: { reportId: string };
+  completeWith?: { reportId?: string };
+  /** Run this step again (work done in slices, one per alarm). */
+  repeat?: boolean;
 }
 
 export interface StepDefinition {
@@ -64,4 +86,10 @@ export interface StepDefinition {
   /** Progress once the step is done, 0–1. */
   progress: number;
   run(ctx: StepContext): Promise<StepOutcome>;
+}
+
+/** The steps of a kind of workflow, and what to undo when one ends failed or cancelled. */
+export interface WorkflowDefinition {
+  steps(state: WorkflowState): StepDefinition[];
+  cleanup?(ctx: StepContext): Promise<void>;
 }

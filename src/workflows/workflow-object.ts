@@ -9,16 +9,18 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import { finishTask, startTask, updateWorkflowQuery } from "../db/repos/workflows";
 import { AppError, describeError } from "../errors";
-import { analysisSteps } from "./analysis-steps";
 import { BlobStore } from "./blobs";
-import { TERMINAL, type AnalysisInput, type StepDefinition, type WorkflowState } from "./types";
+import { WORKFLOWS } from "./registry";
+import { TERMINAL, type StepDefinition, type WorkflowInput, type WorkflowState, type WorkflowType } from "./types";
 
 const STATE = "state";
 
 export interface StartRequest {
   id: string;
-  tenantId: string;
-  input: AnalysisInput;
+  type: WorkflowType;
+  /** Null for deployment-wide workflows (ATT&CK refresh). */
+  tenantId: string | null;
+  input: WorkflowInput;
   /** The document, for uploads and text; URLs are fetched by the first step. */
   document?: { bytes: Uint8Array; contentType: string };
 }
@@ -34,7 +36,7 @@ export function retryDelay(policy: RetryPolicy, attempt: number): number {
 }
 
 function stepsOf(state: WorkflowState): StepDefinition[] {
-  return analysisSteps(state.input.source);
+  return WORKFLOWS[state.type].steps(state);
 }
 
 export class WorkflowObject extends DurableObject<Env> {
@@ -62,10 +64,10 @@ export class WorkflowObject extends DurableObject<Env> {
     const now = new Date().toISOString();
     const state: WorkflowState = {
       id: request.id,
-      type: "analysis",
+      type: request.type,
       tenantId: request.tenantId,
       status: "pending",
-      steps: analysisSteps(request.input.source).map((s) => s.name),
+      steps: [],
       stepIndex: 0,
       attempt: 0,
       progress: 0,
@@ -74,6 +76,7 @@ export class WorkflowObject extends DurableObject<Env> {
       updatedAt: now,
       revision: 0,
     };
+    state.steps = stepsOf(state).map((s) => s.name);
     if (request.document) {
       await this.blobs.put("raw", request.document.bytes);
       await this.blobs.putJson("raw-meta", { contentType: request.document.contentType });
@@ -108,6 +111,7 @@ export class WorkflowObject extends DurableObject<Env> {
     const now = new Date().toISOString();
     const cancelled: WorkflowState = { ...state, status: "cancelled", completedAt: now, retryAt: undefined };
     await this.ctx.storage.deleteAlarm();
+    await this.cleanup(state);
     await this.save(cancelled);
     await updateWorkflowQuery(createDb(this.env.DB), state.id, { status: "cancelled", completedAt: now, currentStep: null });
     await this.clearBlobs();
@@ -153,6 +157,11 @@ export class WorkflowObject extends DurableObject<Env> {
       const latest = await this.state();
       if (!latest || latest.status === "cancelled") return;
       if (outcome.completeWith) return this.finish(latest, { status: "completed", reportId: outcome.completeWith.reportId });
+      if (outcome.repeat) {
+        await this.save({ ...latest, attempt: 0 });
+        await this.ctx.storage.setAlarm(this.nextStepAt());
+        return;
+      }
       const next = state.stepIndex + 1;
       if (next >= stepsOf(state).length) return this.finish(latest, { status: "completed" });
       await this.save({ ...latest, stepIndex: next, attempt: 0, progress: step.progress });
@@ -179,6 +188,7 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   private async finish(state: WorkflowState, end: { status: "completed" | "failed"; error?: string; reportId?: string }): Promise<void> {
+    if (end.status === "failed") await this.cleanup(state);
     const now = new Date().toISOString();
     const done: WorkflowState = {
       ...state,
@@ -201,6 +211,15 @@ export class WorkflowObject extends DurableObject<Env> {
     await this.clearBlobs();
   }
 
+  /** Undoes what an unfinished workflow left (e.g. a half-done ATT&CK refresh); never throws. */
+  private async cleanup(state: WorkflowState): Promise<void> {
+    try {
+      await WORKFLOWS[state.type].cleanup?.({ env: this.env, state, blobs: this.blobs });
+    } catch (e) {
+      console.error(JSON.stringify({ workflow: state.id, cleanup: describeError(e) }));
+    }
+  }
+
   private async save(state: WorkflowState): Promise<void> {
     const next = { ...state, revision: state.revision + 1, updatedAt: new Date().toISOString() };
     await this.ctx.storage.put(STATE, next);
@@ -210,6 +229,6 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   private async clearBlobs(): Promise<void> {
-    for (const name of ["raw", "raw-meta", "text", "doc", "analysis"]) await this.blobs.delete(name);
+    for (const name of ["raw", "raw-meta", "text", "doc", "analysis", "refresh"]) await this.blobs.delete(name);
   }
 }

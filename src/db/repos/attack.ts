@@ -261,3 +261,55 @@ export async function tacticsOfAttackIds(db: Db, version: string, attackIds: str
   }
   return out;
 }
+
+/** Active techniques of a version (the classes of its model) and its revocations. */
+export async function techniqueCatalog(db: Db, version: string): Promise<{ techniques: { id: string; name: string }[]; revoked: Record<string, string> }> {
+  const t = attackTechniques;
+  const rows = await db
+    .select({ id: t.attackId, name: t.name, revoked: t.revoked, deprecated: t.deprecated, revokedBy: t.revokedBy })
+    .from(t)
+    .where(eq(t.version, version))
+    .orderBy(asc(t.attackId));
+  const revoked: Record<string, string> = {};
+  for (const r of rows) if (r.revoked && r.revokedBy) revoked[r.id] = r.revokedBy;
+  return { techniques: rows.filter((r) => !r.revoked && !r.deprecated).map((r) => ({ id: r.id, name: r.name })), revoked };
+}
+
+/** Description and procedure-example texts of some techniques of a version. */
+export async function techniqueTexts(db: Db, version: string, attackIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const t = attackTechniques;
+  const p = attackProcedures;
+  for (let i = 0; i < attackIds.length; i += 90) {
+    const ids = attackIds.slice(i, i + 90);
+    const techniques = await db.select({ id: t.attackId, stixId: t.stixId, description: t.description }).from(t).where(and(eq(t.version, version), inArray(t.attackId, ids)));
+    const idOf = new Map(techniques.map((x) => [x.stixId, x.id]));
+    for (const x of techniques) out.set(x.id, [x.description]);
+    if (techniques.length === 0) continue;
+    const procedures = await db
+      .select({ techniqueRef: p.techniqueRef, description: p.description })
+      .from(p)
+      .where(and(eq(p.version, version), inArray(p.techniqueRef, techniques.map((x) => x.stixId))));
+    for (const x of procedures) out.get(idOf.get(x.techniqueRef) as string)?.push(x.description);
+  }
+  return out;
+}
+
+/** Makes `version` the active one, in one batch. */
+export async function activateVersion(db: Db, version: string): Promise<void> {
+  const v = attackVersions;
+  await db.batch([
+    // Only when the new one can take over: a batch cannot roll back on "nothing matched".
+    db
+      .update(v)
+      .set({ active: false })
+      .where(and(eq(v.active, true), sql`${v.version} <> ${version}`, sql`EXISTS (SELECT 1 FROM attack_versions r WHERE r.version = ${version} AND r.status = 'ready')`)),
+    db.update(v).set({ active: true }).where(and(eq(v.version, version), eq(v.status, "ready"))),
+  ]);
+  const now = await getActiveVersion(db);
+  if (now?.version !== version) throw new Error(`ATT&CK ${version} could not be activated (is it loaded?)`);
+}
+
+export async function deleteVersion(db: Db, version: string): Promise<void> {
+  await db.delete(attackVersions).where(eq(attackVersions.version, version));
+}

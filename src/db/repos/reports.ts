@@ -33,6 +33,8 @@ export interface PersistReport {
   documentChunks: string[];
   /** Marks this workflow completed with the report, in the same batch. */
   workflowId?: string;
+  /** The report this one is a new version of: no longer the latest, in the same batch. */
+  supersedes?: string;
 }
 
 export async function persistReport(db: Db, p: PersistReport): Promise<void> {
@@ -43,6 +45,9 @@ export async function persistReport(db: Db, p: PersistReport): Promise<void> {
     statements.push(db.insert(matches).values(p.matches.slice(i, i + perStatement).map((m) => ({ ...m, reportId: id, tenantId }))));
   }
   p.documentChunks.forEach((data, seq) => statements.push(db.insert(reportDocuments).values({ reportId: id, tenantId, seq, data })));
+  if (p.supersedes) {
+    statements.push(db.update(reports).set({ latest: false }).where(and(eq(reports.tenantId, tenantId), eq(reports.id, p.supersedes))));
+  }
   if (p.workflowId) {
     const now = new Date().toISOString();
     statements.push(
@@ -75,6 +80,8 @@ export interface ReportFilter {
   since?: string;
   /** A source type (url, text, html, pdf) or part of the source URL. */
   source?: string;
+  /** Also earlier versions of re-evaluated reports (default: latest versions only). */
+  allVersions?: boolean;
   limit: number;
   after?: { createdAt: string; id: string };
 }
@@ -87,6 +94,7 @@ export async function listReports(db: Db, tenantId: string, f: ReportFilter): Pr
       AND (m.technique_id = ${f.technique} OR m.technique_id LIKE ${`${f.technique}.%`}))`);
   }
   if (f.since) where.push(gte(r.createdAt, f.since));
+  if (!f.allVersions) where.push(eq(r.latest, true));
   if (f.source) {
     const types = ["url", "text", "html", "pdf"];
     where.push(types.includes(f.source) ? eq(r.sourceType, f.source as Report["sourceType"]) : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`));
@@ -110,4 +118,41 @@ export async function reportDocumentChunks(db: Db, tenantId: string, reportId: s
 export async function matchCount(db: Db, tenantId: string, reportId: string): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)` }).from(matches).where(and(eq(matches.tenantId, tenantId), eq(matches.reportId, reportId)));
   return row?.n ?? 0;
+}
+
+/**
+ * Latest report versions not yet on ATT&CK `notVersion` that match one of `techniques` (or all),
+ * by id after `after`: the reports an ATT&CK refresh re-evaluates. Deployment-wide by nature,
+ * which the scope argument says.
+ */
+export async function reportsToReevaluate(
+  db: Db,
+  scope: "all-tenants",
+  q: { notVersion: string; techniques: string[] | "all"; after?: string; limit: number },
+): Promise<Pick<Report, "id" | "tenantId" | "attackVersion">[]> {
+  void scope;
+  const r = reports;
+  const where: SQL[] = [eq(r.latest, true), eq(r.status, "complete"), sql`${r.attackVersion} <> ${q.notVersion}`];
+  if (q.after) where.push(sql`${r.id} > ${q.after}`);
+  if (q.techniques !== "all") {
+    if (q.techniques.length === 0) return [];
+    // json_each: one bound parameter for any number of technique ids.
+    where.push(sql`EXISTS (SELECT 1 FROM ${matches} m WHERE m.report_id = ${r.id}
+      AND m.technique_id IN (SELECT value FROM json_each(${JSON.stringify(q.techniques)})))`);
+  }
+  return db
+    .select({ id: r.id, tenantId: r.tenantId, attackVersion: r.attackVersion })
+    .from(r)
+    .where(and(...where))
+    .orderBy(asc(r.id))
+    .limit(q.limit);
+}
+
+/** Every version of a report, oldest first. */
+export async function reportVersions(db: Db, tenantId: string, rootId: string): Promise<Report[]> {
+  return db
+    .select()
+    .from(reports)
+    .where(and(eq(reports.tenantId, tenantId), or(eq(reports.id, rootId), eq(reports.rootReportId, rootId))))
+    .orderBy(asc(reports.versionNumber));
 }

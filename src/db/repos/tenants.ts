@@ -22,11 +22,16 @@ export async function ensureTenant(db: Db, name: string): Promise<{ tenant: Tena
 }
 
 /** Creates a key; the plaintext is returned once and never stored. */
-export async function createApiKey(db: Db, tenantId: string, name = "default"): Promise<{ key: string; apiKey: ApiKey }> {
+export async function createApiKey(
+  db: Db,
+  tenantId: string,
+  name = "default",
+  role: ApiKey["role"] = "member",
+): Promise<{ key: string; apiKey: ApiKey }> {
   const key = generateApiKey();
   const [apiKey] = await db
     .insert(apiKeys)
-    .values({ id: crypto.randomUUID(), tenantId, name, prefix: displayPrefix(key), keyHash: await hashApiKey(key) })
+    .values({ id: crypto.randomUUID(), tenantId, name, role, prefix: displayPrefix(key), keyHash: await hashApiKey(key) })
     .returning();
   if (!apiKey) throw new Error("api key insert returned no row");
   return { key, apiKey };

@@ -16,6 +16,15 @@ export async function getWorkflow(db: Db, tenantId: string, id: string): Promise
   return (await db.select().from(workflows).where(and(eq(workflows.tenantId, tenantId), eq(workflows.id, id))).get()) ?? null;
 }
 
+/** A workflow by id whatever its tenant: for deployment-wide workflows (refresh), read by admins. */
+export async function getWorkflowAnyTenant(db: Db, id: string): Promise<Workflow | null> {
+  return (await db.select().from(workflows).where(eq(workflows.id, id)).get()) ?? null;
+}
+
+export async function listTaskResultsOf(db: Db, workflowId: string): Promise<TaskResult[]> {
+  return db.select().from(taskResults).where(eq(taskResults.workflowId, workflowId)).orderBy(asc(taskResults.id));
+}
+
 export async function listTaskResults(db: Db, tenantId: string, workflowId: string): Promise<TaskResult[]> {
   // Through the workflow: a tenant only sees steps of its own workflows.
   return db

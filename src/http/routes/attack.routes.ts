@@ -1,5 +1,5 @@
 /**
- * @module /api/v1/attack: the ATT&CK knowledge base (versions, techniques, tactics, groups).
+ * @module /api/v1/attack: the ATT&CK knowledge base (versions, techniques, tactics, groups, changes between versions).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
@@ -9,7 +9,16 @@ import {
   resolveVersion,
   searchTechniqueHits,
 } from "../../attack/catalog";
-import { AttackVersionInfo, AttackVersionParam, Group, Tactic, Technique, TechniqueHit } from "../../attack/schemas";
+import { getChanges } from "../../attack/diff";
+import {
+  AttackChanges,
+  AttackVersionInfo,
+  AttackVersionParam,
+  Group,
+  Tactic,
+  Technique,
+  TechniqueHit,
+} from "../../attack/schemas";
 import { listVersionStats } from "../../db/repos/attack";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
 import { authErrors, bearer, errorContent, json, router } from "./common";
@@ -94,6 +103,25 @@ const groupRoute = createRoute({
   responses: { 200: json(Group, "The group"), ...authErrors, 404: errorContent("No such group") },
 });
 
+const changesRoute = createRoute({
+  method: "get",
+  path: "/changes",
+  tags: ["ATT&CK"],
+  summary: "Techniques added, removed, revoked, deprecated, renamed, moved between tactics or updated from one loaded version to another",
+  security: bearer,
+  request: {
+    query: z.object({
+      from: AttackVersionParam.describe("the ATT&CK version to compare from, e.g. 17.1"),
+      to: AttackVersionParam.describe("the ATT&CK version to compare to, e.g. 18.1"),
+    }),
+  },
+  responses: {
+    200: json(AttackChanges, "The changes, each list sorted by technique id"),
+    ...authErrors,
+    404: errorContent("One of the versions is not loaded; the message lists the loaded ones"),
+  },
+});
+
 const SearchCursor = z.object({ v: z.string(), o: z.number().int().min(0) });
 
 export const attackRoutes = router()
@@ -122,4 +150,8 @@ export const attackRoutes = router()
   .openapi(groupRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
     return c.json(await getGroupDetail(c.var.db, version, c.req.valid("param").id), 200);
+  })
+  .openapi(changesRoute, async (c) => {
+    const { from, to } = c.req.valid("query");
+    return c.json(await getChanges(c.var.db, from, to), 200);
   });

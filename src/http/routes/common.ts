@@ -19,6 +19,9 @@ export const authErrors = {
   401: errorContent("Missing, invalid or revoked API key"),
 } as const;
 
+/** Plus the answer of admin-only routes to a member key. */
+export const adminErrors = { ...authErrors, 403: errorContent("The key is not an admin key") } as const;
+
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },

@@ -5,6 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../db/repos/tenants";
 import type { ApiKey } from "../../db/schema";
 import { notFound } from "../../errors";
+import { assertAdmin } from "../middleware/auth";
 import { authErrors, bearer, errorContent, json, router } from "./common";
 
 const KeyInfo = z
@@ -12,6 +13,7 @@ const KeyInfo = z
     id: z.string(),
     name: z.string(),
     prefix: z.string().describe("first characters of the key, to tell keys apart"),
+    role: z.enum(["member", "admin"]),
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
@@ -22,6 +24,7 @@ const toInfo = (k: ApiKey) => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,
+  role: k.role,
   createdAt: k.createdAt,
   lastUsedAt: k.lastUsedAt,
   revokedAt: k.revokedAt,
@@ -47,7 +50,10 @@ const createKeyRoute = createRoute({
       required: false,
       content: {
         "application/json": {
-          schema: z.object({ name: z.string().trim().min(1).max(64).optional().describe("a label, e.g. 'ci' or 'soc-agent'") }),
+          schema: z.object({
+            name: z.string().trim().min(1).max(64).optional().describe("a label, e.g. 'ci' or 'soc-agent'"),
+            role: z.enum(["member", "admin"]).optional().describe("admin keys can only be created with an admin key"),
+          }),
         },
       },
     },
@@ -71,8 +77,9 @@ export const keyRoutes = router()
     return c.json({ keys: keys.map(toInfo) }, 200);
   })
   .openapi(createKeyRoute, async (c) => {
-    const { name } = c.req.valid("json");
-    const { key, apiKey } = await createApiKey(c.var.db, c.var.caller.tenantId, name);
+    const { name, role } = c.req.valid("json");
+    if (role === "admin") assertAdmin(c.var.caller);
+    const { key, apiKey } = await createApiKey(c.var.db, c.var.caller.tenantId, name, role);
     return c.json({ ...toInfo(apiKey), key }, 201);
   })
   .openapi(revokeRoute, async (c) => {

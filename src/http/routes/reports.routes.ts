@@ -5,8 +5,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { normalizeTechniqueId } from "../../attack/catalog";
 import { badRequest } from "../../errors";
 import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback";
-import { Report, ReportSummary } from "../../reports/schemas";
-import { reportList, reportView } from "../../reports/views";
+import { Report, ReportChanges, ReportSummary } from "../../reports/schemas";
+import { reportList, reportVersionsView, reportView } from "../../reports/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
 import { authErrors, bearer, errorContent, json, router } from "./common";
 
@@ -25,6 +25,11 @@ const listRoute = createRoute({
         .optional()
         .describe("reports created at or after this date"),
       source: z.string().max(200).optional().describe("url, text, html or pdf, or part of the source URL"),
+      allVersions: z
+        .enum(["true", "false"])
+        .optional()
+        .transform((v) => v === "true")
+        .describe("also list earlier versions of re-evaluated reports"),
       limit: LimitParam,
       cursor: CursorParam,
     }),
@@ -63,6 +68,26 @@ const feedbackRoute = createRoute({
   },
 });
 
+const versionsRoute = createRoute({
+  method: "get",
+  path: "/{id}/versions",
+  tags: ["Reports"],
+  summary: "Every version of a report (one per ATT&CK release it was evaluated under), with what changed",
+  security: bearer,
+  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+  responses: {
+    200: json(
+      z.object({
+        rootReportId: z.string(),
+        versions: z.array(ReportSummary.extend({ previousReportId: z.string().nullable(), changes: ReportChanges.nullable() })),
+      }),
+      "Versions, oldest first",
+    ),
+    ...authErrors,
+    404: errorContent("No such report for this tenant"),
+  },
+});
+
 const ReportCursor = z.object({ c: z.string(), i: z.string() });
 
 export const reportRoutes = router()
@@ -75,12 +100,14 @@ export const reportRoutes = router()
       technique,
       since: q.since,
       source: q.source,
+      allVersions: q.allVersions,
       limit: q.limit,
       after: after && { createdAt: after.c, id: after.i },
     });
     return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null }, 200);
   })
   .openapi(getRoute, async (c) => c.json(await reportView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200))
+  .openapi(versionsRoute, async (c) => c.json(await reportVersionsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200))
   .openapi(feedbackRoute, async (c) => {
     const { id, matchId } = c.req.valid("param");
     return c.json(await submitFeedback(c.var.db, c.var.caller, id, matchId, c.req.valid("json")), 201);

@@ -174,7 +174,7 @@ export const webhookDeliveryRoutes = router().openapi(deliveryRoute, async (c) =
     throw invalidSignature();
   }
   // Authenticated from here on: the audit middleware records the request for this tenant.
-  c.set("caller", { tenantId, tenantName: found.tenant.name, keyId: "webhook", keyPrefix: "webhook" });
+  c.set("caller", { tenantId, tenantName: found.tenant.name, keyId: "webhook", keyPrefix: "webhook", role: "member" });
 
   const submission = parseSubmission(body);
   if (!(await claimDelivery(db, tenantId, deliveryId))) {

@@ -1,0 +1,89 @@
+/**
+ * @module Changes between two loaded ATT&CK versions, by technique id: what was added, removed,
+ * revoked, deprecated, renamed, moved between tactics or updated. Computed once per ordered pair
+ * and kept in attack_changes, since loaded versions never change.
+ *
+ * A technique is *active* when it is neither revoked nor deprecated. The rules, with A the version
+ * compared from and B the one compared to:
+ * - added: active in B, absent from A (an id that appears already revoked or deprecated is not news);
+ * - removed: in A, absent from B;
+ * - revoked: not revoked in A (or absent from it), revoked in B, with B's replacement;
+ * - deprecated: not deprecated in A (or absent from it), deprecated in B;
+ * - renamed: in both, names differ;
+ * - tacticsChanged: in both, sets of tactic shortnames differ;
+ * - updated: in both, active in B, x_mitre_version differs.
+ */
+import { getVersion, listVersionStats } from "../db/repos/attack";
+import { getStoredChanges, listTechniqueStates, storeChanges, type TechniqueState } from "../db/repos/attack-changes";
+import type { Db } from "../db/client";
+import { badRequest, notFound } from "../errors";
+import { AttackChangeLists, type AttackChangeListsT, type AttackChangesT } from "./schemas";
+
+export type { TechniqueState };
+
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const isActive = (t: TechniqueState): boolean => !t.revoked && !t.deprecated;
+const sortedTactics = (t: TechniqueState): string[] => [...new Set(t.tactics)].sort();
+
+/** The comparison itself: pure, so it can be tested without a database. */
+export function diffTechniques(a: TechniqueState[], b: TechniqueState[]): AttackChangeListsT {
+  const before = new Map(a.map((t) => [t.id, t]));
+  const after = [...b].sort(byId);
+  const afterIds = new Set(b.map((t) => t.id));
+  const out: AttackChangeListsT = {
+    added: [],
+    removed: [...before.keys()].filter((id) => !afterIds.has(id)).sort(),
+    revoked: [],
+    deprecated: [],
+    renamed: [],
+    tacticsChanged: [],
+    updated: [],
+  };
+  for (const t of after) {
+    const old = before.get(t.id);
+    if (t.revoked && !old?.revoked) out.revoked.push({ id: t.id, revokedBy: t.revokedBy });
+    if (t.deprecated && !old?.deprecated) out.deprecated.push(t.id);
+    if (!old) {
+      if (isActive(t)) out.added.push(t.id);
+      continue;
+    }
+    if (old.name !== t.name) out.renamed.push({ id: t.id, from: old.name, to: t.name });
+    const [from, to] = [sortedTactics(old), sortedTactics(t)];
+    if (from.join("\n") !== to.join("\n")) out.tacticsChanged.push({ id: t.id, from, to });
+    if (isActive(t) && old.objectVersion !== t.objectVersion) out.updated.push(t.id);
+  }
+  return out;
+}
+
+/** Reads both versions' techniques and compares them. Does not check that the versions are loaded. */
+export async function computeChanges(db: Db, from: string, to: string): Promise<AttackChangesT> {
+  const [a, b] = await Promise.all([listTechniqueStates(db, from), listTechniqueStates(db, to)]);
+  return { from, to, computedAt: new Date().toISOString(), ...diffTechniques(a, b) };
+}
+
+/** The changes from one loaded version to another: the kept ones, or computed and kept now. */
+export async function getChanges(db: Db, from: string, to: string): Promise<AttackChangesT> {
+  if (from === to) throw badRequest(`'from' and 'to' are both ${from}: name two different ATT&CK versions`);
+  const versions = await Promise.all([getVersion(db, from), getVersion(db, to)]);
+  const missing = [from, to].filter((_, i) => versions[i]?.status !== "ready");
+  if (missing.length > 0) {
+    const loaded = (await listVersionStats(db)).filter((v) => v.status === "ready").map((v) => v.version);
+    const which = missing.length === 1 ? `ATT&CK ${missing[0]} is` : `ATT&CK ${missing.join(" and ")} are`;
+    throw notFound(`${which} not loaded (loaded: ${loaded.join(", ") || "none"})`);
+  }
+
+  const stored = await readStored(db, from, to);
+  if (stored) return stored;
+  const computed = await computeChanges(db, from, to);
+  const { from: _f, to: _t, computedAt, ...lists } = computed;
+  if (await storeChanges(db, from, to, lists, computedAt)) return computed;
+  // Another request stored the pair meanwhile: serve its row, so every caller sees the same computedAt.
+  return (await readStored(db, from, to)) ?? computed;
+}
+
+async function readStored(db: Db, from: string, to: string): Promise<AttackChangesT | null> {
+  const row = await getStoredChanges(db, from, to);
+  if (!row) return null;
+  // Validated: the JSON column has no type of its own, and a row outlives the code that wrote it.
+  return { from, to, computedAt: row.computedAt, ...AttackChangeLists.parse(row.changes) };
+}

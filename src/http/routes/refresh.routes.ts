@@ -1,0 +1,49 @@
+/**
+ * @module /api/v1/attack/refresh: an admin starts an ATT&CK refresh (the newest release of the
+ * release index, or a given bundle URL) and follows it.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { AnalysisStatus } from "../../reports/schemas";
+import { statusView } from "../../reports/views";
+import { readRefresh, startRefresh } from "../../workflows/refresh-service";
+import { assertAdmin } from "../middleware/auth";
+import { adminErrors, bearer, errorContent, json, router } from "./common";
+
+const RefreshRequest = z
+  .object({
+    url: z.string().url().max(2048).optional().describe("a STIX bundle (.json or .json.gz); default: the newest release of the release index"),
+    version: z.string().regex(/^\d+(\.\d+)*$/).optional().describe("the version the bundle must be"),
+    force: z.boolean().optional().describe("switch even to a version that is not newer than the active one"),
+  })
+  .openapi("RefreshRequest");
+
+const startRoute = createRoute({
+  method: "post",
+  path: "/refresh",
+  tags: ["ATT&CK"],
+  summary: "Refresh ATT&CK: load a newer release, compute the changes, carry the model, switch, re-evaluate reports (admin)",
+  security: bearer,
+  request: { body: { required: false, content: { "application/json": { schema: RefreshRequest } } } },
+  responses: { 202: json(z.object({ workflowId: z.string(), status: z.string() }), "Started (or already running today)"), ...adminErrors },
+});
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/refresh/{id}",
+  tags: ["ATT&CK"],
+  summary: "Status and steps of an ATT&CK refresh (admin)",
+  security: bearer,
+  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+  responses: { 200: json(AnalysisStatus, "The refresh workflow"), ...adminErrors, 404: errorContent("No such refresh") },
+});
+
+export const refreshRoutes = router()
+  .openapi(startRoute, async (c) => {
+    assertAdmin(c.var.caller);
+    const body = c.req.valid("json");
+    return c.json(await startRefresh(c.env, c.var.db, { via: "rest", ...body }), 202);
+  })
+  .openapi(statusRoute, async (c) => {
+    assertAdmin(c.var.caller);
+    return c.json(statusView(await readRefresh(c.var.db, c.req.valid("param").id)), 200);
+  });

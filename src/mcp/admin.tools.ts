@@ -1,0 +1,56 @@
+/**
+ * @module MCP tools for deployment administration: the ATT&CK refresh. They answer isError to
+ * callers without an admin key.
+ */
+import { z } from "@hono/zod-openapi";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { recordAudit } from "../db/repos/audit";
+import { assertAdmin } from "../http/middleware/auth";
+import { AnalysisStatus } from "../reports/schemas";
+import { statusView } from "../reports/views";
+import { readRefresh, startRefresh } from "../workflows/refresh-service";
+import type { ToolContext } from "./server";
+import { ok, runTool } from "./tool-result";
+
+export function registerAdminTools(server: McpServer, { env, db, caller, requestId }: ToolContext): void {
+  server.registerTool(
+    "refresh_attack",
+    {
+      title: "Refresh ATT&CK",
+      description:
+        "Admin only. Loads the newest Enterprise ATT&CK release (or a given STIX bundle URL) as a new version, computes " +
+        "the changes, carries the mapping model over, switches to it and re-evaluates affected reports. Returns the " +
+        "workflow id; follow it with get_refresh_status.",
+      inputSchema: {
+        url: z.string().url().max(2048).optional().describe("a STIX bundle URL; default the newest release of the release index"),
+        version: z.string().max(20).optional().describe("the version the bundle must be, e.g. 18.1"),
+        force: z.boolean().optional().describe("switch even to a version not newer than the active one"),
+      },
+      outputSchema: { workflowId: z.string(), status: z.string() },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+    },
+    (args) =>
+      runTool(async () => {
+        assertAdmin(caller);
+        const started = await startRefresh(env, db, { via: "mcp", url: args.url, version: args.version, force: args.force });
+        await recordAudit(db, { tenantId: caller.tenantId, keyPrefix: caller.keyPrefix, action: "mcp:refresh_attack", target: started.workflowId, outcome: "success", requestId });
+        return ok(started);
+      }),
+  );
+
+  server.registerTool(
+    "get_refresh_status",
+    {
+      title: "Get an ATT&CK refresh's status",
+      description: "Admin only. Status, current step and per-step results of an ATT&CK refresh.",
+      inputSchema: { workflow_id: z.string().uuid().describe("the workflowId refresh_attack returned") },
+      outputSchema: AnalysisStatus.shape,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      runTool(async () => {
+        assertAdmin(caller);
+        return ok(statusView(await readRefresh(db, args.workflow_id)));
+      }),
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * @module Starting an ATT&CK refresh: from the daily cron (only when the release index has a newer
+ * Enterprise release than the active one) or on demand by an admin (REST, MCP), also from a given
+ * bundle URL. Refreshes of the same target on the same day are one workflow.
+ */
+import { DEFAULT_INDEX_URL, fetchReleaseIndex } from "../attack/release-index";
+import { compareVersions } from "../attack/stix";
+import type { Db } from "../db/client";
+import { getActiveVersion } from "../db/repos/attack";
+import { getWorkflowAnyTenant } from "../db/repos/workflows";
+import { workflows } from "../db/schema";
+import { checkUrl } from "../documents/url-policy";
+import { notFound } from "../errors";
+import { derivedId } from "./reeval-service";
+import { readWorkflowSteps, workflowStub, type WorkflowView } from "./service";
+import type { RefreshInput, WorkflowState } from "./types";
+
+export async function startRefresh(env: Env, db: Db, input: RefreshInput, now = new Date()): Promise<{ workflowId: string; status: WorkflowState["status"] }> {
+  if (input.url && env.ATTACK_URL_CHECK !== "false") checkUrl(input.url, "bundle URL refused");
+  const id = await derivedId("refresh", input.url ?? "index", input.version ?? "", input.force ? "force" : "", now.toISOString().slice(0, 10));
+  await db.insert(workflows).values({ id, tenantId: null, type: "refresh", status: "pending", input }).onConflictDoNothing();
+  const state = await workflowStub(env, id).start({ id, type: "refresh", tenantId: null, input });
+  return { workflowId: id, status: state.status };
+}
+
+/** The daily check: a refresh when the index has a newer Enterprise release; nothing otherwise. */
+export async function refreshIfNewer(env: Env, db: Db, now: Date): Promise<Record<string, unknown>> {
+  const [newest] = await fetchReleaseIndex(env.ATTACK_INDEX_URL || DEFAULT_INDEX_URL);
+  const active = await getActiveVersion(db);
+  if (!newest) return { upToDate: true, reason: "no Enterprise release in the index" };
+  if (active && compareVersions(newest.version, active.version) <= 0) return { upToDate: true, active: active.version, newest: newest.version };
+  const started = await startRefresh(env, db, { via: "cron", url: newest.url, version: newest.version }, now);
+  return { refresh: started.workflowId, from: active?.version ?? null, to: newest.version };
+}
+
+export async function readRefresh(db: Db, id: string): Promise<WorkflowView> {
+  const workflow = await getWorkflowAnyTenant(db, id);
+  if (!workflow || workflow.type !== "refresh") throw notFound(`no ATT&CK refresh ${id}`);
+  return { workflow, steps: await readWorkflowSteps(db, id) };
+}

@@ -1,0 +1,204 @@
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { adaptModel } from "../src/analysis/adapt";
+import { MODEL_FORMAT, type ModelData } from "../src/analysis/model";
+import { createDb } from "../src/db/client";
+import { getActiveVersion, techniqueCatalog, techniqueTexts } from "../src/db/repos/attack";
+import { storeModel } from "../src/db/repos/models";
+import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
+import worker from "../src/index";
+import { gunzip, gzip } from "../src/lib/bytes";
+import type { AnalysisOutputT, ReportT } from "../src/reports/schemas";
+import { DAILY_CRON } from "../src/scheduled";
+import { api, driveWorkflow, fixtureStream, json, loadFixture, postJson, sharedBundle, SHIPPED_MODEL } from "./helpers";
+
+const ORIGIN = "https://attack-data.example.com";
+const db = createDb(env.DB);
+
+/** What the mocked release index lists: version → bundle path on ORIGIN. */
+const published = new Map<string, string>();
+const server = setupServer(
+  http.get(`${ORIGIN}/index.json`, () =>
+    HttpResponse.json({
+      id: "index",
+      name: "MITRE ATT&CK",
+      collections: [
+        {
+          id: "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
+          name: "Enterprise ATT&CK",
+          versions: [...published].map(([version, path]) => ({ version, url: `${ORIGIN}${path}`, modified: "2025-01-01T00:00:00.000Z" })),
+        },
+      ],
+    }),
+  ),
+  http.get(`${ORIGIN}/bundles/:version/:variant`, async ({ params }) => {
+    const body = await fixtureStream(sharedBundle(String(params.version)));
+    if (params.variant === "good") return new HttpResponse(body, { headers: { "content-type": "application/gzip" } });
+    const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+    if (params.variant === "corrupt") bytes.fill(0x41, 4096, 1 << 20);
+    // "cut": the connection drops half-way through the body.
+    const half = bytes.slice(0, bytes.length >> 1);
+    const stream =
+      params.variant === "cut"
+        ? new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(half);
+              controller.error(new Error("connection reset"));
+            },
+          })
+        : new Blob([bytes]).stream();
+    return new HttpResponse(stream, { headers: { "content-type": "application/gzip" } });
+  }),
+);
+
+async function runCron(): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: DAILY_CRON, scheduledTime: Date.now() }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+async function refreshWorkflows(): Promise<{ id: string; status: string; error: string | null }[]> {
+  const { results } = await env.DB.prepare("SELECT id, status, error FROM workflows WHERE type = 'refresh' ORDER BY created_at").all<{ id: string; status: string; error: string | null }>();
+  return results;
+}
+
+/** The model of a version, carried from the shipped 18.1 model (what a refresh does). */
+async function modelFor(version: string): Promise<void> {
+  const gz = new Uint8Array(await new Response(await fixtureStream(SHIPPED_MODEL)).arrayBuffer());
+  const base = JSON.parse(new TextDecoder().decode(await gunzip(gz))) as ModelData;
+  const catalog = await techniqueCatalog(db, version);
+  const known = new Set(base.techniques.map((t) => t.id));
+  const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
+  const { model } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });
+  await storeModel(db, await gzip(JSON.stringify(model)), { attackVersion: version, format: MODEL_FORMAT, info: model.info });
+}
+
+let member: string;
+let admin: string;
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: "error" });
+  const { tenant } = await ensureTenant(db, "refreshers");
+  member = (await createApiKey(db, tenant.id, "member")).key;
+  admin = (await createApiKey(db, tenant.id, "admin", "admin")).key;
+});
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+describe("admin only", () => {
+  it("refuses a member key (REST 403, MCP isError) and accepts an admin key", async () => {
+    const res = await postJson("/api/v1/attack/refresh", member, {});
+    expect(res.status).toBe(403);
+    expect((await json<{ error: { code: string } }>(res)).error.code).toBe("forbidden");
+    const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), { fetch: (i, init) => SELF.fetch(i, init), requestInit: { headers: { authorization: `Bearer ${member}` } } }),
+    );
+    const r = (await client.callTool({ name: "refresh_attack", arguments: {} })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    await client.close();
+    const refused = await postJson("/api/v1/attack/refresh", admin, { url: "http://10.0.0.1/bundle.json" });
+    expect(refused.status).toBe(400);
+  });
+});
+
+describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 (needs ../shared/data)", () => {
+  let reportId: string;
+
+  beforeAll(async () => {
+    await loadFixture(sharedBundle("16.1"));
+    await modelFor("16.1");
+    published.set("16.1", "/bundles/16.1/good");
+    const out = await json<AnalysisOutputT>(
+      await postJson("/api/v1/analyze", member, { text: "The loader uses T1574.002 to run its payload next to a signed binary." }),
+    );
+    expect(out.attackVersion).toBe("16.1");
+    expect(out.techniques.map((t) => t.id)).toContain("T1574.002");
+    reportId = out.reportId;
+  });
+
+  it("does nothing while the index has nothing newer", async () => {
+    await runCron();
+    expect(await refreshWorkflows()).toEqual([]);
+    expect((await getActiveVersion(db))?.version).toBe("16.1");
+  });
+
+  it("loads 17.1, stores the changes, switches, and re-evaluates the report onto T1574.001", async () => {
+    published.set("17.1", "/bundles/17.1/good");
+    await runCron();
+    const [refresh] = await refreshWorkflows();
+    expect(refresh).toBeDefined();
+    const state = await driveWorkflow(refresh?.id as string);
+    expect(state.status, state.error).toBe("completed");
+    expect((await getActiveVersion(db))?.version).toBe("17.1");
+
+    const changes = await json<{ added: string[]; revoked: { id: string; revokedBy: string }[]; renamed: { id: string }[]; updated: string[] }>(
+      await api("/api/v1/attack/changes?from=16.1&to=17.1", member),
+    );
+    expect(changes.added).toHaveLength(24);
+    expect(changes.revoked).toEqual([{ id: "T1574.002", revokedBy: "T1574.001" }]);
+    expect(changes.renamed.map((r) => r.id)).toEqual(["T1036.003", "T1036.005", "T1176", "T1219", "T1574.001"]);
+    expect(changes.updated).toHaveLength(383);
+
+    // The refresh started one re-evaluation for our report.
+    const reeval = await env.DB.prepare("SELECT id FROM workflows WHERE type = 'reeval'").all<{ id: string }>();
+    expect(reeval.results).toHaveLength(1);
+    expect((await driveWorkflow(reeval.results[0]?.id as string)).status).toBe("completed");
+    const versions = await json<{ versions: { id: string; versionNumber: number; latest: boolean; attackVersion: string }[] }>(
+      await api(`/api/v1/reports/${reportId}/versions`, member),
+    );
+    expect(versions.versions.map((v) => [v.versionNumber, v.attackVersion, v.latest])).toEqual([
+      [1, "16.1", false],
+      [2, "17.1", true],
+    ]);
+    const latest = await json<ReportT>(await api(`/api/v1/reports/${versions.versions[1]?.id}`, member));
+    const moved = latest.techniques.find((t) => t.id === "T1574.001");
+    expect(moved?.note).toMatch(/T1574\.002.*revoked.*T1574\.001/);
+    expect(latest.techniques.map((t) => t.id)).not.toContain("T1574.002");
+    expect(latest.changes).toMatchObject({ fromVersion: "16.1", toVersion: "17.1", moved: [{ from: "T1574.002", to: "T1574.001" }] });
+    // History is kept: the first version still says what it said.
+    const first = await json<ReportT>(await api(`/api/v1/reports/${reportId}`, member));
+    expect(first.techniques.map((t) => t.id)).toContain("T1574.002");
+  });
+
+  it("a second cron run with nothing new is a no-op", async () => {
+    const before = await refreshWorkflows();
+    await runCron();
+    expect(await refreshWorkflows()).toEqual(before);
+  });
+
+  it.each(["cut", "corrupt"])("a %s 18.1 download fails the refresh and leaves 17.1 active and untouched", async (variant) => {
+    const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM attack_techniques").first<{ n: number }>())?.n;
+    const before = await rows();
+    published.set("18.1", `/bundles/18.1/${variant}`);
+    await runCron();
+    const refresh = (await refreshWorkflows()).at(-1);
+    const state = await driveWorkflow(refresh?.id as string);
+    expect(state.status).toBe("failed");
+    expect(state.error).toMatch(/could not be read|ends early|not valid JSON/);
+    expect((await getActiveVersion(db))?.version).toBe("17.1");
+    expect(await rows()).toBe(before);
+    const v = await env.DB.prepare("SELECT count(*) AS n FROM attack_versions WHERE version = '18.1'").first<{ n: number }>();
+    expect(v?.n).toBe(0);
+  });
+
+  it("then applies 18.1", async () => {
+    published.set("18.1", "/bundles/18.1/good");
+    await runCron();
+    const refresh = (await refreshWorkflows()).at(-1);
+    expect((await driveWorkflow(refresh?.id as string)).status).toBe("completed");
+    expect((await getActiveVersion(db))?.version).toBe("18.1");
+    const changes = await json<{ added: string[]; revoked: unknown[]; renamed: { id: string }[]; updated: string[] }>(
+      await api("/api/v1/attack/changes?from=17.1&to=18.1", member),
+    );
+    expect([changes.added.length, changes.revoked.length, changes.updated.length]).toEqual([12, 0, 62]);
+    expect(changes.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
+    const status = await json<{ status: string; steps: { step: string }[] }>(await api(`/api/v1/attack/refresh/${refresh?.id}`, admin));
+    expect(status.steps.map((s) => s.step)).toEqual(["resolve", "load", "diff", "model", "switch", "reeval"]);
+  });
+});
