@@ -15,7 +15,7 @@ import { median, percentile, type Row } from "./table";
 const WARMUP = 5;
 const REQUESTS = 100;
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, "127.0.0.1", () => {
@@ -32,7 +32,7 @@ function script(name: string, args: string[]): string {
   return r.stdout.trim().split("\n").at(-1) ?? "";
 }
 
-async function waitForHealth(base: string): Promise<void> {
+export async function waitForHealth(base: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`${base}/health`)).ok) return;

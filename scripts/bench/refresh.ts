@@ -1,0 +1,112 @@
+/**
+ * @module ATT&CK refresh 17.1 → 18.1 in the Worker (`wrangler dev`): the bundle served from a local
+ * file over HTTP, then download, load, diff, model carried over, switch, re-evaluation start. Also
+ * the peak resident memory of the workerd process running it (an upper bound for the Worker:
+ * workerd's own runtime is included).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { DEFAULT_BUNDLE, migrateLocal, ROOT, WRANGLER, wranglerEnv } from "../lib/wrangler";
+import { attackLoad, TSX } from "./attack-ingest";
+import { freePort, waitForHealth } from "./rest";
+import type { Row } from "./table";
+
+const BUNDLE_171 = path.resolve(ROOT, "..", "shared", "data", "attack", "enterprise-attack-17.1.json.gz");
+
+function script(name: string, args: string[]): string {
+  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+  return r.stdout.trim().split("\n").at(-1) ?? "";
+}
+
+/** Largest VmHWM (peak) or VmRSS (now) of the workerd processes below `pid`, MB. */
+function workerdMb(pid: number, field: "VmHWM" | "VmRSS"): number {
+  const kids = (p: number): number[] => {
+    try {
+      return fs
+        .readdirSync(`/proc/${p}/task`)
+        .flatMap((t) => fs.readFileSync(`/proc/${p}/task/${t}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number))
+        .flatMap((c) => [c, ...kids(c)]);
+    } catch {
+      return [];
+    }
+  };
+  const peaks = kids(pid)
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/comm`, "utf8").startsWith("workerd");
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0));
+  return Math.round(Math.max(0, ...peaks) / 1024);
+}
+
+export async function benchRefresh(): Promise<Row[]> {
+  if (!fs.existsSync(BUNDLE_171)) {
+    process.stderr.write(`refresh bench SKIPPED: ${BUNDLE_171} not found (../shared/data is needed for the 17.1 bundle)\n`);
+    return [["ATT&CK refresh 17.1 → 18.1", "skipped: no ../shared/data", "≤ 60 s"]];
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-refresh-"));
+  const files = http.createServer((req, res) => {
+    if (req.url !== "/enterprise-attack-18.1.json.gz") return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/gzip" });
+    fs.createReadStream(DEFAULT_BUNDLE).pipe(res);
+  });
+  const filePort = await freePort();
+  await new Promise<void>((resolve) => files.listen(filePort, "127.0.0.1", resolve));
+  const port = await freePort();
+  let dev: ReturnType<typeof spawn> | undefined;
+  try {
+    migrateLocal(dir);
+    attackLoad(dir, BUNDLE_171);
+    const model = path.join(dir, "model-17.1.json.gz");
+    script("model-adapt.ts", ["--attack", BUNDLE_171, "--out", model]);
+    script("model-load.ts", [model, "--persist-to", dir]);
+    const admin = script("key-create.ts", ["--tenant", "bench", "--admin", "--persist-to", dir]);
+    dev = spawn(
+      WRANGLER,
+      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false", "--var", "ATTACK_URL_CHECK:false"],
+      { cwd: ROOT, env: wranglerEnv(), stdio: "ignore" },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHealth(base);
+    const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
+    const before = dev.pid ? workerdMb(dev.pid, "VmRSS") : 0;
+    const t0 = performance.now();
+    const started = (await (
+      await fetch(`${base}/api/v1/attack/refresh`, { method: "POST", headers, body: JSON.stringify({ url: `http://127.0.0.1:${filePort}/enterprise-attack-18.1.json.gz` }) })
+    ).json()) as { workflowId: string };
+    let status = { status: "pending", error: null as string | null, steps: [] as { step: string; durationMs: number | null }[] };
+    while (!["completed", "failed", "cancelled"].includes(status.status)) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await (await fetch(`${base}/api/v1/attack/refresh/${started.workflowId}`, { headers })).json()) as typeof status;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (status.status !== "completed") throw new Error(`refresh ${status.status}: ${status.error}`);
+    const peak = dev.pid ? workerdMb(dev.pid, "VmHWM") : 0;
+    const steps = status.steps.map((s) => `${s.step} ${((s.durationMs ?? 0) / 1000).toFixed(1)}`).join(", ");
+    process.stderr.write(`refresh: ${seconds.toFixed(1)} s (${steps})\n`);
+    const probe = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(ROOT, "scripts", "bench", "heap-probe.ts"), DEFAULT_BUNDLE, path.join(ROOT, "data", "model", "model.json.gz")], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    const heap = JSON.parse(probe.stdout.trim().split("\n").at(-1) ?? "{}") as { loaderHeapMb?: number; adaptHeapMb?: number };
+    return [
+      ["ATT&CK refresh 17.1 → 18.1 in the Worker, seconds", seconds.toFixed(1), "≤ 60"],
+      ["  loader's live JS heap while streaming 18.1 (sampled after GC), MB", (heap.loaderHeapMb ?? Number.NaN).toFixed(1), "≤ 128"],
+      ["  carried model kept in memory after adaptation, MB", (heap.adaptHeapMb ?? Number.NaN).toFixed(1), ""],
+      [`  steps, seconds: ${steps}`, "", ""],
+      ["  workerd peak RSS above its RSS before the refresh (loader, model, local D1), MB", String(peak - before), "≤ 128 (Worker)"],
+      ["  workerd peak RSS, whole runtime (V8, local D1, DO storage), MB", String(peak), ""],
+    ];
+  } finally {
+    dev?.kill("SIGTERM");
+    files.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
