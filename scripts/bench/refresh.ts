@@ -9,6 +9,7 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { workerdMemoryMb } from "../lib/rss";
 import { DEFAULT_BUNDLE, migrateLocal, ROOT, WRANGLER, wranglerEnv } from "../lib/wrangler";
 import { attackLoad, TSX } from "./attack-ingest";
 import { freePort, waitForHealth } from "./rest";
@@ -20,30 +21,6 @@ function script(name: string, args: string[]): string {
   const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
   return r.stdout.trim().split("\n").at(-1) ?? "";
-}
-
-/** Largest VmHWM (peak) or VmRSS (now) of the workerd processes below `pid`, MB. */
-function workerdMb(pid: number, field: "VmHWM" | "VmRSS"): number {
-  const kids = (p: number): number[] => {
-    try {
-      return fs
-        .readdirSync(`/proc/${p}/task`)
-        .flatMap((t) => fs.readFileSync(`/proc/${p}/task/${t}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number))
-        .flatMap((c) => [c, ...kids(c)]);
-    } catch {
-      return [];
-    }
-  };
-  const peaks = kids(pid)
-    .filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/comm`, "utf8").startsWith("workerd");
-      } catch {
-        return false;
-      }
-    })
-    .map((p) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0));
-  return Math.round(Math.max(0, ...peaks) / 1024);
 }
 
 export async function benchRefresh(): Promise<Row[]> {
@@ -76,7 +53,7 @@ export async function benchRefresh(): Promise<Row[]> {
     const base = `http://127.0.0.1:${port}`;
     await waitForHealth(base);
     const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
-    const before = dev.pid ? workerdMb(dev.pid, "VmRSS") : 0;
+    const before = dev.pid ? (workerdMemoryMb(dev.pid, "VmRSS") ?? 0) : 0;
     const t0 = performance.now();
     const started = (await (
       await fetch(`${base}/api/v1/attack/refresh`, { method: "POST", headers, body: JSON.stringify({ url: `http://127.0.0.1:${filePort}/enterprise-attack-18.1.json.gz` }) })
@@ -88,7 +65,7 @@ export async function benchRefresh(): Promise<Row[]> {
     }
     const seconds = (performance.now() - t0) / 1000;
     if (status.status !== "completed") throw new Error(`refresh ${status.status}: ${status.error}`);
-    const peak = dev.pid ? workerdMb(dev.pid, "VmHWM") : 0;
+    const peak = dev.pid ? (workerdMemoryMb(dev.pid, "VmHWM") ?? 0) : 0;
     const steps = status.steps.map((s) => `${s.step} ${((s.durationMs ?? 0) / 1000).toFixed(1)}`).join(", ");
     process.stderr.write(`refresh: ${seconds.toFixed(1)} s (${steps})\n`);
     const probe = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(ROOT, "scripts", "bench", "heap-probe.ts"), DEFAULT_BUNDLE, path.join(ROOT, "data", "model", "model.json.gz")], {

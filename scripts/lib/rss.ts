@@ -14,9 +14,9 @@ function children(pid: number): number[] {
   }
 }
 
-function hwmKb(pid: number): number {
+function statusKb(pid: number, field: "VmHWM" | "VmRSS"): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -28,17 +28,21 @@ function descendants(pid: number): number[] {
   return [...direct, ...direct.flatMap(descendants)];
 }
 
-/** Sample while the children still run: their high-water mark goes with them. */
-export function peakRssMb(): { node: number; workerd: number | null } {
-  const node = Math.round(process.resourceUsage().maxRSS / 1024);
-  const workerd = descendants(process.pid)
-    .filter((pid) => {
+/** Largest peak (VmHWM) or current (VmRSS) resident memory of the workerd processes below `pid`, MB. */
+export function workerdMemoryMb(pid: number, field: "VmHWM" | "VmRSS" = "VmHWM"): number | null {
+  const values = descendants(pid)
+    .filter((p) => {
       try {
-        return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim().startsWith("workerd");
+        return fs.readFileSync(`/proc/${p}/comm`, "utf8").trim().startsWith("workerd");
       } catch {
         return false;
       }
     })
-    .map(hwmKb);
-  return { node, workerd: workerd.length ? Math.round(Math.max(...workerd) / 1024) : null };
+    .map((p) => statusKb(p, field));
+  return values.length ? Math.round(Math.max(...values) / 1024) : null;
+}
+
+/** Sample while the children still run: their high-water mark goes with them. */
+export function peakRssMb(): { node: number; workerd: number | null } {
+  return { node: Math.round(process.resourceUsage().maxRSS / 1024), workerd: workerdMemoryMb(process.pid) };
 }
