@@ -15,8 +15,28 @@ if (!hasShared) {
 /** Files the tests may read, by URL path prefix. workerd has no filesystem, so a Node handler serves them. */
 const FIXTURE_ROOTS: Record<string, string> = { repo: root, shared: sharedData };
 
+/** Files below a directory, relative to it, sorted. */
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+/**
+ * GET /<root>/<path>: the file. GET /list/<root>/<dir>: JSON array of the files below the directory
+ * (relative paths), so tests can walk a corpus such as ../shared/data/rules/sigma.
+ */
 function serveFixture(request: Request): Response {
   const { pathname } = new URL(request.url);
+  if (pathname.startsWith("/list/")) {
+    const [, , rootName, ...rest] = pathname.split("/");
+    const base = rootName ? FIXTURE_ROOTS[rootName] : undefined;
+    const dir = base ? path.resolve(base, decodeURIComponent(rest.join("/"))) : undefined;
+    if (!base || !dir || !(dir === base || dir.startsWith(base + path.sep)) || !fs.existsSync(dir)) return new Response(`no directory at ${pathname}`, { status: 404 });
+    return new Response(JSON.stringify(listFiles(dir)), { headers: { "content-type": "application/json" } });
+  }
   const [, rootName, ...rest] = pathname.split("/");
   const base = rootName ? FIXTURE_ROOTS[rootName] : undefined;
   const file = base ? path.resolve(base, decodeURIComponent(rest.join("/"))) : undefined;

@@ -92,3 +92,14 @@ export async function callAnalyzeDocument(
   await driving;
   return { result, progress };
 }
+
+/** Relative paths of the files below a fixture directory, e.g. "/shared/rules/sigma". */
+export async function listFixtures(dir: string): Promise<string[]> {
+  const res = await env.FIXTURES.fetch(`http://fixtures/list${dir}`);
+  if (!res.ok) throw new Error(`fixture listing ${dir}: ${res.status}`);
+  return (await res.json()) as string[];
+}
+
+export async function fixtureText(path: string): Promise<string> {
+  return new Response(await fixtureStream(path)).text();
+}
