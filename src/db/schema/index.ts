@@ -4,3 +4,4 @@ export * from "./reports";
 export * from "./tenants";
 export * from "./webhooks";
 export * from "./workflows";
+export * from "./coverage";

@@ -1,0 +1,20 @@
+-- Reverts 0005_coverage.sql: views, then tables children first.
+DROP VIEW IF EXISTS `health_summary_view`;
+DROP VIEW IF EXISTS `current_gaps_view`;
+DROP VIEW IF EXISTS `account_coverage_view`;
+DROP TABLE IF EXISTS `coverage_history`;
+DROP TABLE IF EXISTS `api_deprecation_impacts`;
+DROP TABLE IF EXISTS `api_deprecations`;
+DROP TABLE IF EXISTS `detection_health`;
+DROP TABLE IF EXISTS `coverage_overlaps`;
+DROP TABLE IF EXISTS `coverage_gaps`;
+DROP TABLE IF EXISTS `coverage_scores`;
+DROP TABLE IF EXISTS `scan_snapshots`;
+DROP TABLE IF EXISTS `detection_mappings`;
+DROP TABLE IF EXISTS `detection_logic`;
+DROP TABLE IF EXISTS `detection_versions`;
+DROP TABLE IF EXISTS `detections`;
+DROP TABLE IF EXISTS `accounts`;
+DROP TABLE IF EXISTS `detection_services`;
+DROP TABLE IF EXISTS `detection_types`;
+DROP TABLE IF EXISTS `cloud_providers`;
