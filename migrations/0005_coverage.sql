@@ -213,6 +213,7 @@ CREATE TABLE `detections` (
 	`version` integer DEFAULT 1 NOT NULL,
 	`previous_version_id` integer,
 	`removed_at` text,
+	`last_scan_id` text,
 	`discovered_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`modified_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`source_modified` text,
@@ -245,7 +246,8 @@ CREATE TABLE `scan_snapshots` (
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `scan_snapshots_account_idx` ON `scan_snapshots` (`account_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `scan_snapshots_account_idx` ON `scan_snapshots` (`account_id`,`created_at`);
+--> statement-breakpoint
 -- Reference data.
 INSERT INTO `cloud_providers` (`id`, `name`) VALUES ('aws', 'Amazon Web Services'), ('azure', 'Microsoft Azure'), ('gcp', 'Google Cloud'), ('on_prem', 'On-premises'), ('saas', 'SaaS'), ('other', 'Other');
 --> statement-breakpoint

@@ -102,6 +102,8 @@ export const detections = sqliteTable(
     previousVersionId: integer("previous_version_id"),
     /** Set when a complete scan no longer found the rule. */
     removedAt: text("removed_at"),
+    /** The scan that last saw the rule: a completed scan removes the rules it did not see. */
+    lastScanId: text("last_scan_id"),
     discoveredAt: text("discovered_at").notNull().default(NOW),
     modifiedAt: text("modified_at").notNull().default(NOW),
     sourceModified: text("source_modified"),
