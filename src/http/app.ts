@@ -11,6 +11,7 @@ import { SERVICE_VERSION } from "../version";
 import { onError, onNotFound, validationHook } from "./errors";
 import { auditMutations } from "./middleware/audit";
 import { requireApiKey } from "./middleware/auth";
+import { accountRoutes } from "./routes/accounts.routes";
 import { analysisRoutes } from "./routes/analyses.routes";
 import { attackRoutes } from "./routes/attack.routes";
 import { auditRoutes } from "./routes/audit.routes";
@@ -18,6 +19,7 @@ import { healthRoutes } from "./routes/health.routes";
 import { keyRoutes } from "./routes/keys.routes";
 import { refreshRoutes } from "./routes/refresh.routes";
 import { reportRoutes } from "./routes/reports.routes";
+import { threatGapRoutes } from "./routes/threat-gaps.routes";
 import { webhookAdminRoutes, webhookDeliveryRoutes } from "./routes/webhooks.routes";
 import type { AppEnv } from "./types";
 
@@ -40,6 +42,8 @@ export function createApp() {
   app.route("/api/v1/audit", auditRoutes);
   app.route("/api/v1", analysisRoutes);
   app.route("/api/v1/reports", reportRoutes);
+  app.route("/api/v1/accounts", accountRoutes);
+  app.route("/api/v1", threatGapRoutes);
   app.route("/api/v1/webhooks/documents", webhookDeliveryRoutes);
   app.route("/api/v1/webhooks", webhookAdminRoutes);
   app.route("/mcp", mcpRoutes);

@@ -10,6 +10,7 @@ import { SERVICE_NAME, SERVICE_VERSION } from "../version";
 import { registerAdminTools } from "./admin.tools";
 import { registerAnalysisTools } from "./analysis.tools";
 import { registerAttackTools } from "./attack.tools";
+import { registerCoverageTools } from "./coverage.tools";
 
 export interface ToolContext {
   env: Env;
@@ -33,5 +34,6 @@ export function createMcpServer(context: ToolContext): McpServer {
   registerAttackTools(server, context);
   registerAnalysisTools(server, context);
   registerAdminTools(server, context);
+  registerCoverageTools(server, context);
   return server;
 }

@@ -1,0 +1,86 @@
+/**
+ * @module Navigator layers for an account's coverage, a report, and a report against an account.
+ * Coverage scores count the enabled detections mapped to each technique (qualifying mappings, as
+ * coverage counts them), one entry per technique × tactic, sub-techniques as themselves.
+ */
+import { resolveVersion } from "../attack/catalog";
+import type { Db } from "../db/client";
+import { getReport, listMatches } from "../db/repos/reports";
+import { notFound } from "../errors";
+import { attackContext } from "./attack-context";
+import { coveringDetections, DEFAULT_MIN_CONFIDENCE } from "./compute";
+import { buildLayer, techniqueEntriesPerTactic, type NavigatorLayer } from "./navigator";
+import { reportGaps } from "./threat-gaps";
+import { accountOrThrow } from "./views";
+
+const MAX_LISTED = 15;
+
+function listDetections(names: string[]): string {
+  const shown = names.slice(0, MAX_LISTED).join("; ");
+  return names.length > MAX_LISTED ? `${shown}; … and ${names.length - MAX_LISTED} more` : shown;
+}
+
+export async function accountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
+  const account = await accountOrThrow(db, tenantId, accountId);
+  const version = await resolveVersion(db, undefined);
+  const context = await attackContext(db, version);
+  const covering = await coveringDetections(db, tenantId, accountId, DEFAULT_MIN_CONFIDENCE);
+  const techniques = [...covering]
+    .filter(([id]) => context.techniques.has(id))
+    .map(([id, list]) => ({
+      id,
+      tactics: context.techniques.get(id)?.tactics ?? [],
+      score: list.length,
+      comment: `${list.length} detection${list.length === 1 ? "" : "s"}: ${listDetections(list.map((d) => d.name).sort())}`,
+    }));
+  return buildLayer({
+    name: `${account.name} coverage`,
+    description: `Enabled detections per technique for account ${account.identifier} (${account.providerId}, ${account.environment}), ATT&CK ${version}`,
+    attackVersion: version,
+    techniques: techniqueEntriesPerTactic(techniques),
+  });
+}
+
+export async function reportLayer(db: Db, tenantId: string, reportId: string): Promise<NavigatorLayer> {
+  const report = await getReport(db, tenantId, reportId);
+  if (!report) throw notFound(`no report ${reportId} for this tenant`);
+  const context = await attackContext(db, report.attackVersion);
+  const matches = await listMatches(db, tenantId, reportId);
+  return buildLayer({
+    name: report.title ?? `report ${report.id}`,
+    description: `Techniques found in the report (score: confidence × 100), ATT&CK ${report.attackVersion}`,
+    attackVersion: report.attackVersion,
+    techniques: techniqueEntriesPerTactic(
+      [...new Map(matches.map((m) => [m.techniqueId, m])).values()].map((m) => ({
+        id: m.techniqueId,
+        tactics: context.techniques.get(m.techniqueId)?.tactics ?? [],
+        score: Math.round(m.confidence * 100),
+        comment: m.evidenceText.slice(0, 300),
+      })),
+    ),
+    gradient: { colors: ["#ffffff", "#ff6666"], minValue: 0, maxValue: 100 },
+  });
+}
+
+/** The report's techniques against an account: covered green (score 1), not covered red (score 0). */
+export async function reportGapLayer(db: Db, tenantId: string, reportId: string, accountId: string): Promise<NavigatorLayer> {
+  const gaps = await reportGaps(db, tenantId, reportId, accountId);
+  return buildLayer({
+    name: `${gaps.report.title ?? "report"} vs ${gaps.account.name}`,
+    description: `Report techniques the account detects (1) and does not (0), ATT&CK ${gaps.attackVersion}`,
+    attackVersion: gaps.attackVersion,
+    techniques: techniqueEntriesPerTactic(
+      gaps.techniques.map((t) => ({
+        id: t.id,
+        tactics: t.tactics,
+        score: t.covered ? 1 : 0,
+        comment: t.covered ? `covered by ${listDetections(t.detections.map((d) => d.name))}` : `not covered; NIST 800-53: ${t.controls.map((c) => c.id).join(", ") || "no mapped controls"}`,
+      })),
+    ),
+    gradient: { colors: ["#ff6666", "#66bb66"], minValue: 0, maxValue: 1 },
+    legendItems: [
+      { label: "covered", color: "#66bb66" },
+      { label: "not covered", color: "#ff6666" },
+    ],
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * @module Coverage as the API shows it: stored scores, ranked gaps (with NIST 800-53 controls for
+ * what is not covered), overlaps, history and detection health of one account of a tenant.
+ */
+import { and, asc, desc, eq, lt, or, sql } from "drizzle-orm";
+import { resolveVersion } from "../attack/catalog";
+import type { Db } from "../db/client";
+import { getAccount } from "../db/repos/accounts";
+import { coverageGaps, coverageHistory, coverageOverlaps, detections, type Account } from "../db/schema";
+import { notFound } from "../errors";
+import { attackContext } from "./attack-context";
+import { recomputeCoverage, type CoverageSummary } from "./compute";
+import { controlsFor } from "./nist";
+
+export async function accountOrThrow(db: Db, tenantId: string, accountId: string): Promise<Account> {
+  const account = await getAccount(db, tenantId, accountId);
+  if (!account) throw notFound(`no account ${accountId} for this tenant`);
+  return account;
+}
+
+/** The latest stored coverage (computed now if the account has none yet, or ATT&CK moved on). */
+export async function coverageView(db: Db, tenantId: string, accountId: string): Promise<CoverageSummary & { health: Record<string, number> }> {
+  const account = await accountOrThrow(db, tenantId, accountId);
+  const [version, rows] = await Promise.all([
+    resolveVersion(db, undefined),
+    db.all<{ tacticId: string; covered: number; total: number; percent: number; computedAt: string; attackVersion: string }>(sql`
+      SELECT tactic_id AS tacticId, covered, total, percent, computed_at AS computedAt, attack_version AS attackVersion
+      FROM account_coverage_view WHERE account_id = ${accountId} AND tenant_id = ${tenantId}`),
+  ]);
+  const health = await healthSummary(db, tenantId, accountId);
+  if (rows.length === 0 || rows[0]?.attackVersion !== version) return { ...(await recomputeCoverage(db, account)), health };
+  const context = await attackContext(db, version);
+  const history = await db
+    .select()
+    .from(coverageHistory)
+    .where(and(eq(coverageHistory.tenantId, tenantId), eq(coverageHistory.accountId, accountId)))
+    .orderBy(desc(coverageHistory.id))
+    .limit(1)
+    .get();
+  const byId = new Map(rows.map((r) => [r.tacticId, r]));
+  return {
+    accountId,
+    attackVersion: version,
+    covered: history?.covered ?? 0,
+    total: history?.total ?? context.techniques.size,
+    percent: history?.percent ?? 0,
+    tactics: context.tactics.map((t) => {
+      const r = byId.get(t.id);
+      return { ...t, covered: r?.covered ?? 0, total: r?.total ?? 0, percent: r?.percent ?? 0 };
+    }),
+    computedAt: rows[0]?.computedAt ?? "",
+    health,
+  };
+}
+
+export async function healthSummary(db: Db, tenantId: string, accountId: string): Promise<Record<string, number>> {
+  const rows = await db.all<{ status: string; detections: number }>(
+    sql`SELECT status, detections FROM health_summary_view WHERE tenant_id = ${tenantId} AND account_id = ${accountId}`,
+  );
+  return Object.fromEntries(["healthy", "degraded", "broken", "unknown"].map((s) => [s, rows.find((r) => r.status === s)?.detections ?? 0]));
+}
+
+export interface GapView {
+  techniqueId: string;
+  name: string;
+  tactics: string[];
+  riskScore: number;
+  status: string;
+  firstIdentifiedAt: string;
+  controls: { id: string; name: string; inherited: boolean }[];
+}
+
+export async function gapsView(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  q: { status?: string; limit: number; after?: { risk: number; id: string } },
+): Promise<{ items: GapView[]; hasMore: boolean }> {
+  await coverageView(db, tenantId, accountId); // computes the gaps when the account has none yet
+  const context = await attackContext(db, await resolveVersion(db, undefined));
+  const g = coverageGaps;
+  const where = [eq(g.tenantId, tenantId), eq(g.accountId, accountId), q.status ? eq(g.status, q.status as GapView["status"] & "open") : sql`${g.status} IN ('open', 'acknowledged')`];
+  if (q.after) where.push(or(lt(g.riskScore, q.after.risk), and(eq(g.riskScore, q.after.risk), sql`${g.techniqueId} > ${q.after.id}`)) as ReturnType<typeof eq>);
+  const rows = await db
+    .select()
+    .from(g)
+    .where(and(...where))
+    .orderBy(desc(g.riskScore), asc(g.techniqueId))
+    .limit(q.limit + 1);
+  const items = rows.slice(0, q.limit).map((r) => {
+    const t = context.techniques.get(r.techniqueId);
+    return {
+      techniqueId: r.techniqueId,
+      name: t?.name ?? r.techniqueId,
+      tactics: t?.tactics ?? [],
+      riskScore: r.riskScore,
+      status: r.status,
+      firstIdentifiedAt: r.firstIdentifiedAt,
+      controls: controlsFor(r.techniqueId),
+    };
+  });
+  return { items, hasMore: rows.length > q.limit };
+}
+
+export async function overlapsView(db: Db, tenantId: string, accountId: string) {
+  await accountOrThrow(db, tenantId, accountId);
+  const o = coverageOverlaps;
+  const rows = await db.select().from(o).where(and(eq(o.tenantId, tenantId), eq(o.accountId, accountId))).orderBy(desc(o.detectionCount), asc(o.techniqueId));
+  return rows.map((r) => ({ techniqueId: r.techniqueId, detectionCount: r.detectionCount, kind: r.kind, detectionIds: r.detectionIds }));
+}
+
+export async function historyView(db: Db, tenantId: string, accountId: string, limit: number) {
+  await accountOrThrow(db, tenantId, accountId);
+  const h = coverageHistory;
+  const rows = await db.all<{ id: number; snapshotId: string | null; attackVersion: string; covered: number; total: number; percent: number; byTactic: string; computedAt: string; added: number | null; modified: number | null; removed: number | null; format: string | null }>(sql`
+    SELECT h.id, h.snapshot_id AS snapshotId, h.attack_version AS attackVersion, h.covered, h.total, h.percent, h.by_tactic AS byTactic, h.computed_at AS computedAt,
+      s.added, s.modified, s.removed, s.format
+    FROM ${h} h LEFT JOIN scan_snapshots s ON s.id = h.snapshot_id
+    WHERE h.tenant_id = ${tenantId} AND h.account_id = ${accountId}
+    ORDER BY h.id DESC LIMIT ${limit}`);
+  return rows.map((r) => ({
+    snapshotId: r.snapshotId,
+    attackVersion: r.attackVersion,
+    covered: r.covered,
+    total: r.total,
+    percent: r.percent,
+    byTactic: JSON.parse(r.byTactic) as Record<string, number>,
+    computedAt: r.computedAt,
+    scan: r.snapshotId ? { format: r.format, added: r.added ?? 0, modified: r.modified ?? 0, removed: r.removed ?? 0 } : null,
+  }));
+}
+
+/** Detections of an account that are not healthy, with the summary. */
+export async function healthView(db: Db, tenantId: string, accountId: string) {
+  await accountOrThrow(db, tenantId, accountId);
+  const rows = await db.all<{ id: string; name: string; status: string; issues: string | null; lastTriggeredAt: string | null; parseConfidence: number | null }>(sql`
+    SELECT d.id, d.name, coalesce(h.status, 'unknown') AS status, h.issues, h.last_triggered_at AS lastTriggeredAt, l.parse_confidence AS parseConfidence
+    FROM ${detections} d LEFT JOIN detection_health h ON h.detection_id = d.id LEFT JOIN detection_logic l ON l.detection_id = d.id
+    WHERE d.tenant_id = ${tenantId} AND d.account_id = ${accountId} AND d.removed_at IS NULL AND coalesce(h.status, 'unknown') IN ('degraded', 'broken')
+    ORDER BY h.status, d.name LIMIT 200`);
+  return {
+    summary: await healthSummary(db, tenantId, accountId),
+    attention: rows.map((r) => ({ detectionId: r.id, name: r.name, status: r.status, issues: r.issues ? (JSON.parse(r.issues) as string[]) : [], lastTriggeredAt: r.lastTriggeredAt })),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * @module Accounts of a tenant (cloud accounts, subscriptions, projects, on-prem estates).
+ */
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "../client";
+import { accounts, cloudProviders, type Account } from "../schema";
+
+export type NewAccount = Omit<typeof accounts.$inferInsert, "id" | "tenantId" | "createdAt" | "updatedAt">;
+
+export async function providerExists(db: Db, providerId: string): Promise<boolean> {
+  return (await db.select({ id: cloudProviders.id }).from(cloudProviders).where(eq(cloudProviders.id, providerId)).get()) !== undefined;
+}
+
+export async function listProviders(db: Db): Promise<string[]> {
+  return (await db.select({ id: cloudProviders.id }).from(cloudProviders).orderBy(asc(cloudProviders.id))).map((p) => p.id);
+}
+
+/** Creates the account; null when the tenant already has one with this provider and identifier. */
+export async function createAccount(db: Db, tenantId: string, a: NewAccount): Promise<Account | null> {
+  const [row] = await db
+    .insert(accounts)
+    .values({ ...a, id: crypto.randomUUID(), tenantId })
+    .onConflictDoNothing()
+    .returning();
+  return row ?? null;
+}
+
+export async function getAccount(db: Db, tenantId: string, id: string): Promise<Account | null> {
+  return (await db.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), eq(accounts.id, id))).get()) ?? null;
+}
+
+export async function listAccounts(db: Db, tenantId: string): Promise<Account[]> {
+  return db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).orderBy(asc(accounts.name));
+}
+
+/** Every account of every tenant, for the fleet-wide recompute (a deployment operation). */
+export async function allAccountIds(db: Db, scope: "all-tenants"): Promise<{ id: string; tenantId: string }[]> {
+  void scope;
+  return db.select({ id: accounts.id, tenantId: accounts.tenantId }).from(accounts).orderBy(asc(accounts.id));
+}

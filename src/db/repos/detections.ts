@@ -1,0 +1,136 @@
+/**
+ * @module Detections of an account and their mappings to techniques. Tenant and account scope
+ * every query; write helpers return statements so a whole import goes in one batch.
+ */
+import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../client";
+import { detectionLogic, detectionMappings, detections, detectionServices, detectionVersions, scanSnapshots, type Detection, type DetectionMapping } from "../schema";
+
+export type NewDetection = typeof detections.$inferInsert;
+export type NewMapping = typeof detectionMappings.$inferInsert;
+export type NewLogic = typeof detectionLogic.$inferInsert;
+
+/** Existing detections of an account for some rule ids of a format, by rule id. */
+export async function detectionsByRuleId(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  format: string,
+  ruleIds: string[],
+): Promise<Map<string, Pick<Detection, "id" | "contentHash" | "version" | "name" | "rawConfig" | "removedAt">>> {
+  const out = new Map<string, Pick<Detection, "id" | "contentHash" | "version" | "name" | "rawConfig" | "removedAt">>();
+  const d = detections;
+  for (let i = 0; i < ruleIds.length; i += 90) {
+    const rows = await db
+      .select({ id: d.id, sourceRuleId: d.sourceRuleId, contentHash: d.contentHash, version: d.version, name: d.name, rawConfig: d.rawConfig, removedAt: d.removedAt })
+      .from(d)
+      .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), inArray(d.sourceRuleId, ruleIds.slice(i, i + 90))));
+    for (const { sourceRuleId, ...row } of rows) out.set(sourceRuleId, row);
+  }
+  return out;
+}
+
+/** Ids of log sources/services by name, creating those not seen before. */
+export async function serviceIds(db: Db, names: string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(names.filter(Boolean))];
+  const out = new Map<string, number>();
+  for (let i = 0; i < unique.length; i += 90) {
+    const chunk = unique.slice(i, i + 90);
+    await db.insert(detectionServices).values(chunk.map((name) => ({ name }))).onConflictDoNothing();
+    const rows = await db.select().from(detectionServices).where(inArray(detectionServices.name, chunk));
+    for (const r of rows) out.set(r.name, r.id);
+  }
+  return out;
+}
+
+export const insertDetection = (db: Db, row: NewDetection) => db.insert(detections).values(row);
+export const upsertLogic = (db: Db, row: NewLogic) =>
+  db.insert(detectionLogic).values(row).onConflictDoUpdate({ target: detectionLogic.detectionId, set: { ...row } });
+
+/** A changed rule: the old content goes to detection_versions, the detection takes the new one. */
+export function reviseDetection(db: Db, old: { id: string; version: number; name: string; rawConfig: string; contentHash: string }, tenantId: string, next: Partial<NewDetection>): BatchItem<"sqlite">[] {
+  return [
+    db.insert(detectionVersions).values({ tenantId, detectionId: old.id, version: old.version, name: old.name, rawConfig: old.rawConfig, contentHash: old.contentHash }),
+    db
+      .update(detections)
+      .set({
+        ...next,
+        version: old.version + 1,
+        previousVersionId: sql`(SELECT max(id) FROM detection_versions WHERE detection_id = ${old.id})`,
+        modifiedAt: new Date().toISOString(),
+        removedAt: null,
+      })
+      .where(and(eq(detections.tenantId, tenantId), eq(detections.id, old.id))),
+  ];
+}
+
+export const touchDetection = (db: Db, tenantId: string, id: string, scanId: string) =>
+  db.update(detections).set({ lastScanId: scanId, removedAt: null }).where(and(eq(detections.tenantId, tenantId), eq(detections.id, id)));
+
+/** Replaces the automatic (tag, nlp) mappings of a detection; manual and validated ones stay. */
+export function replaceAutomaticMappings(db: Db, tenantId: string, detectionId: string, rows: NewMapping[]): BatchItem<"sqlite">[] {
+  const m = detectionMappings;
+  const out: BatchItem<"sqlite">[] = [
+    db
+      .delete(m)
+      .where(and(eq(m.tenantId, tenantId), eq(m.detectionId, detectionId), inArray(m.method, ["tag", "nlp", "pattern_match"]), ne(m.validation, "validated"))),
+  ];
+  for (let i = 0; i < rows.length; i += 8) out.push(db.insert(m).values(rows.slice(i, i + 8)).onConflictDoNothing());
+  return out;
+}
+
+/** Marks rules of a format not seen by a completed scan as removed; returns the statement. */
+export function removeUnseen(db: Db, tenantId: string, accountId: string, format: string, scanId: string) {
+  const d = detections;
+  return db
+    .update(d)
+    .set({ removedAt: new Date().toISOString() })
+    .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), isNull(d.removedAt), or(isNull(d.lastScanId), ne(d.lastScanId, scanId))));
+}
+
+/** Rules of a format the scan has not seen, leaving out those about to be written (`seen`). */
+export async function countUnseen(db: Db, tenantId: string, accountId: string, format: string, scanId: string, seen: string[]): Promise<number> {
+  const d = detections;
+  const [row] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(d)
+    .where(
+      and(
+        eq(d.tenantId, tenantId),
+        eq(d.accountId, accountId),
+        eq(d.detectionType, format),
+        isNull(d.removedAt),
+        or(isNull(d.lastScanId), ne(d.lastScanId, scanId)),
+        // json_each: one bound parameter for up to 500 rule ids.
+        sql`${d.sourceRuleId} NOT IN (SELECT value FROM json_each(${JSON.stringify(seen)}))`,
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+export async function getSnapshot(db: Db, tenantId: string, accountId: string, id: string) {
+  return (
+    (await db
+      .select()
+      .from(scanSnapshots)
+      .where(and(eq(scanSnapshots.tenantId, tenantId), eq(scanSnapshots.accountId, accountId), eq(scanSnapshots.id, id)))
+      .get()) ?? null
+  );
+}
+
+export async function getMapping(db: Db, tenantId: string, accountId: string, id: string): Promise<DetectionMapping | null> {
+  const m = detectionMappings;
+  return (await db.select().from(m).where(and(eq(m.tenantId, tenantId), eq(m.accountId, accountId), eq(m.id, id))).get()) ?? null;
+}
+
+export async function setMappingValidation(db: Db, tenantId: string, id: string, validation: DetectionMapping["validation"], rationale: string | null): Promise<DetectionMapping | null> {
+  const m = detectionMappings;
+  const [row] = await db
+    .update(m)
+    .set({ validation, ...(rationale !== null ? { rationale } : {}), updatedAt: new Date().toISOString() })
+    .where(and(eq(m.tenantId, tenantId), eq(m.id, id)))
+    .returning();
+  return row ?? null;
+}
+

@@ -1,0 +1,180 @@
+/**
+ * @module /api/v1/accounts: accounts, detection imports, coverage, gaps, overlaps, history, health,
+ * mapping review and the coverage Navigator layer.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { listAccounts } from "../../db/repos/accounts";
+import { AppError } from "../../errors";
+import { accountLayer } from "../../coverage/layers";
+import { Account, AccountInput, Coverage, Gap, HealthInput, ImportInput, ImportOutput, Layer, Mapping, MappingReview } from "../../coverage/schemas";
+import { accountView, importAndRecompute, listMappings, newAccount, reportHealth, reviewMapping } from "../../coverage/service";
+import { accountOrThrow, coverageView, gapsView, healthView, historyView, overlapsView } from "../../coverage/views";
+import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
+import { authErrors, bearer, errorContent, json, router } from "./common";
+
+const AccountId = z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) });
+const notFound = { 404: errorContent("No such account for this tenant") };
+const get = (path: string, summary: string, response: z.ZodType) =>
+  createRoute({
+    method: "get",
+    path,
+    tags: ["Coverage"],
+    summary,
+    security: bearer,
+    request: { params: AccountId },
+    responses: { 200: json(response, summary), ...authErrors, ...notFound },
+  });
+const getWithQuery = <Q extends z.ZodObject>(path: string, summary: string, response: z.ZodType, query: Q) =>
+  createRoute({
+    method: "get",
+    path,
+    tags: ["Coverage"],
+    summary,
+    security: bearer,
+    request: { params: AccountId, query },
+    responses: { 200: json(response, summary), ...authErrors, ...notFound },
+  });
+
+const createRouteDef = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["Coverage"],
+  summary: "Register an account (cloud account, subscription, project, estate)",
+  security: bearer,
+  request: { body: { required: true, content: { "application/json": { schema: AccountInput } } } },
+  responses: { 201: json(Account, "Created"), ...authErrors, 409: errorContent("The tenant already has this provider + identifier") },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["Coverage"],
+  summary: "The tenant's accounts",
+  security: bearer,
+  responses: { 200: json(z.object({ accounts: z.array(Account) }), "Accounts"), ...authErrors },
+});
+
+const importRoute = createRoute({
+  method: "post",
+  path: "/{id}/detections/import",
+  tags: ["Coverage"],
+  summary: "Import detection rules (Sigma YAML, Splunk YAML, Elastic TOML) into the account; ≤ 500 files a call",
+  security: bearer,
+  middleware: [
+    bodyLimit({
+      maxSize: 64 * 1024 * 1024,
+      onError: () => {
+        throw new AppError(413, "payload_too_large", "an import body is at most 64 MB: send fewer files per call");
+      },
+    }),
+  ] as const,
+  request: { params: AccountId, body: { required: true, content: { "application/json": { schema: ImportInput } } } },
+  responses: { 200: json(ImportOutput, "What was imported, changed, left alone and refused (per file)"), ...authErrors, ...notFound },
+});
+
+const reviewRoute = createRoute({
+  method: "patch",
+  path: "/{id}/mappings/{mappingId}",
+  tags: ["Coverage"],
+  summary: "Validate or dispute a detection → technique mapping (an nlp mapping counts once validated)",
+  security: bearer,
+  request: {
+    params: AccountId.extend({ mappingId: z.string().uuid().openapi({ param: { name: "mappingId", in: "path" } }) }),
+    body: { required: true, content: { "application/json": { schema: MappingReview } } },
+  },
+  responses: { 200: json(Mapping, "The mapping"), ...authErrors, 404: errorContent("No such mapping") },
+});
+
+const healthPutRoute = createRoute({
+  method: "put",
+  path: "/{id}/detections/{detectionId}/health",
+  tags: ["Coverage"],
+  summary: "Report a detection's health (from your validation or alerting pipeline)",
+  security: bearer,
+  request: {
+    params: AccountId.extend({ detectionId: z.string().uuid().openapi({ param: { name: "detectionId", in: "path" } }) }),
+    body: { required: true, content: { "application/json": { schema: HealthInput } } },
+  },
+  responses: {
+    200: json(
+      z.object({
+        detectionId: z.string(),
+        status: z.enum(["healthy", "degraded", "broken", "unknown"]),
+        lastValidatedAt: z.string().nullable(),
+        lastTriggeredAt: z.string().nullable(),
+        issues: z.array(z.string()),
+        updatedAt: z.string(),
+      }),
+      "Recorded",
+    ),
+    ...authErrors,
+    404: errorContent("No such detection"),
+  },
+});
+
+const GapCursor = z.object({ r: z.number(), t: z.string() });
+
+export const accountRoutes = router()
+  .openapi(createRouteDef, async (c) => c.json(await newAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201))
+  .openapi(listRoute, async (c) => c.json({ accounts: (await listAccounts(c.var.db, c.var.caller.tenantId)).map(accountView) }, 200))
+  .openapi(get("/{id}", "An account", Account), async (c) => c.json(accountView(await accountOrThrow(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200))
+  .openapi(importRoute, async (c) => c.json(await importAndRecompute(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("json")), 200))
+  .openapi(get("/{id}/coverage", "Coverage per tactic, overall, and detection health", Coverage), async (c) =>
+    c.json(await coverageView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  )
+  .openapi(get("/{id}/coverage/layer", "The coverage as an ATT&CK Navigator layer (4.5): score = enabled detections per technique", Layer), async (c) =>
+    c.json(await accountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    getWithQuery(
+      "/{id}/gaps",
+      "Techniques the account does not detect, riskiest first, with NIST 800-53 controls",
+      z.object({ items: z.array(Gap), nextCursor: z.string().nullable() }),
+      z.object({ status: z.enum(["open", "acknowledged", "remediated", "accepted_risk"]).optional(), limit: LimitParam, cursor: CursorParam }),
+    ),
+    async (c) => {
+      const q = c.req.valid("query");
+      const after = decodeCursor(q.cursor, GapCursor);
+      const { items, hasMore } = await gapsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, {
+        status: q.status,
+        limit: q.limit,
+        after: after && { risk: after.r, id: after.t },
+      });
+      const last = items.at(-1);
+      return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ r: last.riskScore, t: last.techniqueId }) : null }, 200);
+    },
+  )
+  .openapi(
+    get(
+      "/{id}/overlaps",
+      "Techniques several detections cover: beneficial depth or excessive redundancy",
+      z.object({ items: z.array(z.object({ techniqueId: z.string(), detectionCount: z.number().int(), kind: z.enum(["beneficial", "excessive"]), detectionIds: z.array(z.string()) })) }),
+    ),
+    async (c) => c.json({ items: await overlapsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
+  )
+  .openapi(
+    getWithQuery("/{id}/history", "Coverage after each scan, newest first", z.object({ items: z.array(z.object({}).passthrough()) }), z.object({ limit: LimitParam })),
+    async (c) => c.json({ items: await historyView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").limit) }, 200),
+  )
+  .openapi(
+    get("/{id}/health", "Detection health: summary and the detections that need attention", z.object({ summary: z.record(z.string(), z.number()), attention: z.array(z.object({}).passthrough()) })),
+    async (c) => c.json(await healthView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    getWithQuery(
+      "/{id}/mappings",
+      "Detection → technique mappings, e.g. the nlp ones waiting for review (validation=pending&method=nlp)",
+      z.object({ items: z.array(Mapping) }),
+      z.object({ validation: z.enum(["pending", "validated", "disputed"]).optional(), method: z.enum(["manual", "tag", "pattern_match", "nlp"]).optional(), limit: LimitParam }),
+    ),
+    async (c) => c.json({ items: await listMappings(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query")) }, 200),
+  )
+  .openapi(reviewRoute, async (c) => {
+    const { id, mappingId } = c.req.valid("param");
+    return c.json(await reviewMapping(c.var.db, c.var.caller.tenantId, id, mappingId, c.req.valid("json")), 200);
+  })
+  .openapi(healthPutRoute, async (c) => {
+    const { id, detectionId } = c.req.valid("param");
+    return c.json(await reportHealth(c.var.db, c.var.caller.tenantId, id, detectionId, c.req.valid("json")), 200);
+  });
