@@ -39,19 +39,27 @@ describe("MCP endpoint through the SDK's own client", () => {
     expect(tools.map((t) => t.name).sort()).toEqual([
       "analyze_document",
       "cancel_analysis",
+      "create_account",
+      "export_navigator_layer",
       "get_analysis_status",
       "get_attack_changes",
+      "get_coverage",
+      "get_detection_health",
       "get_group",
       "get_refresh_status",
       "get_report",
       "get_technique",
+      "import_detections",
+      "list_gaps",
       "list_reports",
       "list_tactics",
       "refresh_attack",
+      "report_gap_analysis",
+      "review_mapping",
       "search_techniques",
       "submit_match_feedback",
     ]);
-    const mutating = new Set(["analyze_document", "cancel_analysis", "refresh_attack", "submit_match_feedback"]);
+    const mutating = new Set(["analyze_document", "cancel_analysis", "create_account", "import_detections", "refresh_attack", "review_mapping", "submit_match_feedback"]);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint, tool.name).toBe(!mutating.has(tool.name));
       expect(tool.description?.length).toBeGreaterThan(20);

@@ -1,0 +1,99 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { validateLayer } from "../src/coverage/navigator";
+import { fixtureText, json, listFixtures, loadShippedAttackAndModel, newTenantKey, postJson, api } from "./helpers";
+
+type ImportOut = { scanId: string; imported: number; updated: number; unchanged: number; skipped: number; removed: number; mappings: { tag: number; nlp: number }; errors: { path: string; message: string }[]; notes: { path: string; message: string }[] };
+type File = { path: string; content: string };
+
+async function readCorpus(dir: string, extensions: RegExp): Promise<File[]> {
+  const paths = (await listFixtures(dir)).filter((p) => extensions.test(p));
+  const files: File[] = [];
+  for (let i = 0; i < paths.length; i += 32) {
+    files.push(...(await Promise.all(paths.slice(i, i + 32).map(async (path) => ({ path, content: await fixtureText(`${dir}/${path}`) })))));
+  }
+  return files;
+}
+
+/** Imports a whole corpus as one scan, 500 files a call. */
+async function importAll(key: string, account: string, format: string, files: File[]): Promise<ImportOut> {
+  const total: ImportOut = { scanId: "", imported: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0, mappings: { tag: 0, nlp: 0 }, errors: [], notes: [] };
+  for (let i = 0; i < files.length; i += 500) {
+    const res = await postJson(`/api/v1/accounts/${account}/detections/import`, key, {
+      format,
+      files: files.slice(i, i + 500),
+      ...(total.scanId ? { scanId: total.scanId } : {}),
+      complete: i + 500 >= files.length,
+    });
+    expect(res.status).toBe(200);
+    const out = await json<ImportOut>(res);
+    total.scanId = out.scanId;
+    for (const k of ["imported", "updated", "unchanged", "skipped", "removed"] as const) total[k] += out[k];
+    total.mappings.tag += out.mappings.tag;
+    total.mappings.nlp += out.mappings.nlp;
+    total.errors.push(...out.errors);
+    total.notes.push(...out.notes);
+  }
+  return total;
+}
+
+/** Technique ids a rule's text names, counted straight from the text (not through our parser). */
+function sigmaTechniques(content: string): Set<string> {
+  return new Set([...content.matchAll(/^\s*-\s*['"]?attack\.(t\d{4}(?:\.\d{3})?)['"]?\s*(?:#.*)?$/gim)].map((m) => (m[1] as string).toUpperCase()));
+}
+
+describe.skipIf(!env.HAS_SHARED_DATA)("importing the real rule sets (needs ../shared/data/rules)", () => {
+  let key: string;
+  beforeAll(async () => {
+    await loadShippedAttackAndModel();
+    ({ key } = await newTenantKey("corpora"));
+  });
+
+  const account = async (identifier: string) =>
+    (await json<{ id: string }>(await postJson("/api/v1/accounts", key, { name: identifier, provider: "on_prem", identifier, environment: "prod", criticality: "high" }))).id;
+
+  it("Sigma: all 3,708 rules; the coverage layer's scores equal the rules per technique tag (SigmaHQ's count)", async () => {
+    const files = await readCorpus("/shared/rules/sigma", /\.ya?ml$/);
+    expect(files).toHaveLength(3708);
+    const id = await account("sigma");
+    const out = await importAll(key, id, "sigma", files);
+    const untagged = files.filter((f) => sigmaTechniques(f.content).size === 0).length;
+    expect(out).toMatchObject({ imported: 3708, skipped: 0, removed: 0 });
+    expect(out.errors).toEqual([]);
+    expect(out.mappings.tag).toBe(files.reduce((n, f) => n + sigmaTechniques(f.content).size, 0));
+    expect(out.mappings.nlp).toBeGreaterThan(untagged / 2);
+
+    const expected = new Map<string, number>();
+    for (const f of files) for (const t of sigmaTechniques(f.content)) expected.set(t, (expected.get(t) ?? 0) + 1);
+    expect(expected.size).toBe(395);
+    const layer = await json<{ techniques: { techniqueID: string; score: number; tactic?: string }[] }>(await api(`/api/v1/accounts/${id}/coverage/layer`, key));
+    expect(validateLayer(layer)).toEqual({ ok: true });
+    const scores = new Map(layer.techniques.map((t) => [t.techniqueID, t.score]));
+    expect(Object.fromEntries(scores)).toEqual(Object.fromEntries(expected));
+
+    // The same rules again: nothing changes.
+    const again = await importAll(key, id, "sigma", files);
+    expect(again).toMatchObject({ imported: 0, updated: 0, unchanged: 3708, removed: 0 });
+  });
+
+  it("Splunk: the security_content detections, T1574.002 remapped to T1574.001", async () => {
+    const files = await readCorpus("/shared/rules/splunk", /\.ya?ml$/);
+    const id = await account("splunk");
+    const out = await importAll(key, id, "splunk", files);
+    const withIds = files.filter((f) => /mitre_attack_id:\s*\n(\s*-\s*T\d{4}(\.\d{3})?\s*\n?)+/.test(f.content)).length;
+    expect(out.imported + out.skipped).toBe(files.length);
+    expect(out.skipped).toBe(out.errors.filter((e) => !/not an ATT&CK|deprecated/.test(e.message)).length);
+    expect(out.imported).toBeGreaterThanOrEqual(withIds - out.skipped);
+    expect(out.notes.some((n) => /T1574\.002.*T1574\.001/.test(n.message))).toBe(true);
+  });
+
+  it("Elastic: the detection-rules TOML files, T1547.011 remapped to its successor", async () => {
+    const files = await readCorpus("/shared/rules/elastic", /\.toml$/);
+    const id = await account("elastic");
+    const out = await importAll(key, id, "elastic", files);
+    expect(out.imported + out.skipped).toBe(files.length);
+    expect(out.skipped).toBe(0);
+    expect(out.mappings.tag).toBeGreaterThan(1900);
+    expect(out.notes.some((n) => /T1547\.011.*revoked/.test(n.message))).toBe(true);
+  });
+});
