@@ -165,7 +165,7 @@ CREATE TABLE `detection_mappings` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `detection_mappings_pair` ON `detection_mappings` (`detection_id`,`technique_id`);--> statement-breakpoint
 CREATE INDEX `detection_mappings_account_technique` ON `detection_mappings` (`account_id`,`technique_id`);--> statement-breakpoint
-CREATE INDEX `detection_mappings_tenant_validation` ON `detection_mappings` (`tenant_id`,`validation`);--> statement-breakpoint
+CREATE INDEX `detection_mappings_account_validation` ON `detection_mappings` (`account_id`,`validation`,`method`);--> statement-breakpoint
 CREATE TABLE `detection_services` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`name` text NOT NULL,

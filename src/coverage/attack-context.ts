@@ -38,20 +38,29 @@ export function attackContext(db: Db, version: string): Promise<AttackContext> {
 }
 
 async function load(db: Db, version: string): Promise<AttackContext> {
-  const rows = await db.all<{ id: string; name: string; revoked: number; deprecated: number; revokedBy: string | null; tactics: string | null; usage: number }>(sql`
-    SELECT t.attack_id AS id, t.name AS name, t.revoked AS revoked, t.deprecated AS deprecated, t.revoked_by AS revokedBy,
-      (SELECT group_concat(tt.tactic_shortname) FROM attack_technique_tactics tt WHERE tt.version = t.version AND tt.technique_stix_id = t.stix_id) AS tactics,
-      (SELECT count(DISTINCT p.source_ref) FROM attack_procedures p WHERE p.version = t.version AND p.technique_ref = t.stix_id) AS usage
-    FROM attack_techniques t WHERE t.version = ${version}`);
-  const tactics = await db.all<{ id: string; shortname: string; name: string }>(
-    sql`SELECT attack_id AS id, shortname, name FROM attack_tactics WHERE version = ${version} AND deprecated = 0 ORDER BY ordinal`,
-  );
+  // Three grouped scans rather than correlated subqueries per technique (those took seconds).
+  const [rows, tacticRows, usageRows, tactics] = await Promise.all([
+    db.all<{ stixId: string; id: string; name: string; revoked: number; deprecated: number; revokedBy: string | null }>(
+      sql`SELECT stix_id AS stixId, attack_id AS id, name, revoked, deprecated, revoked_by AS revokedBy FROM attack_techniques WHERE version = ${version}`,
+    ),
+    db.all<{ stixId: string; tactics: string }>(
+      sql`SELECT technique_stix_id AS stixId, group_concat(tactic_shortname) AS tactics FROM attack_technique_tactics WHERE version = ${version} GROUP BY technique_stix_id`,
+    ),
+    db.all<{ stixId: string; usage: number }>(
+      sql`SELECT technique_ref AS stixId, count(DISTINCT source_ref) AS usage FROM attack_procedures WHERE version = ${version} GROUP BY technique_ref`,
+    ),
+    db.all<{ id: string; shortname: string; name: string }>(
+      sql`SELECT attack_id AS id, shortname, name FROM attack_tactics WHERE version = ${version} AND deprecated = 0 ORDER BY ordinal`,
+    ),
+  ]);
+  const tacticsOf = new Map(tacticRows.map((r) => [r.stixId, r.tactics.split(",")]));
+  const usageOf = new Map(usageRows.map((r) => [r.stixId, r.usage]));
   const context: AttackContext = { version, techniques: new Map(), tactics, revokedBy: new Map(), deprecated: new Set() };
   for (const r of rows) {
     if (r.revoked) {
       if (r.revokedBy) context.revokedBy.set(r.id, r.revokedBy);
     } else if (r.deprecated) context.deprecated.add(r.id);
-    else context.techniques.set(r.id, { id: r.id, name: r.name, tactics: r.tactics ? r.tactics.split(",") : [], usage: r.usage });
+    else context.techniques.set(r.id, { id: r.id, name: r.name, tactics: tacticsOf.get(r.stixId) ?? [], usage: usageOf.get(r.stixId) ?? 0 });
   }
   return context;
 }

@@ -16,12 +16,16 @@ export const DEFAULT_MIN_CONFIDENCE = 0.6;
 const EXCESSIVE = 5;
 const CRITICALITY_WEIGHT: Record<Account["criticality"], number> = { high: 3, medium: 2, low: 1 };
 
-/** Detections covering each technique, for an account (qualifying mappings only). */
+/**
+ * Detections covering each technique, for an account (qualifying mappings only). The account index
+ * is named: with one tenant owning many accounts, SQLite would otherwise pick the tenant index and
+ * read every mapping of the tenant.
+ */
 export async function coveringDetections(db: Db, tenantId: string, accountId: string, minConfidence: number): Promise<Map<string, { id: string; name: string; serviceId: number | null }[]>> {
   const rows = await db.all<{ techniqueId: string; id: string; name: string; serviceId: number | null }>(sql`
     SELECT m.technique_id AS techniqueId, d.id AS id, d.name AS name, d.service_id AS serviceId
-    FROM detection_mappings m JOIN detections d ON d.id = m.detection_id
-    WHERE m.account_id = ${accountId} AND m.tenant_id = ${tenantId}
+    FROM detection_mappings m INDEXED BY detection_mappings_account_technique JOIN detections d ON d.id = m.detection_id
+    WHERE m.account_id = ${accountId} AND d.tenant_id = ${tenantId}
       AND d.status = 'enabled' AND d.removed_at IS NULL
       AND m.confidence >= ${minConfidence} AND m.validation <> 'disputed'
       AND (m.method IN ('tag', 'manual') OR m.validation = 'validated')`);

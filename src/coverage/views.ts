@@ -23,9 +23,12 @@ export async function coverageView(db: Db, tenantId: string, accountId: string):
   const account = await accountOrThrow(db, tenantId, accountId);
   const [version, rows] = await Promise.all([
     resolveVersion(db, undefined),
+    // The latest set of scores, through the (account, time) index (account_coverage_view says the same for SQL users).
     db.all<{ tacticId: string; covered: number; total: number; percent: number; computedAt: string; attackVersion: string }>(sql`
       SELECT tactic_id AS tacticId, covered, total, percent, computed_at AS computedAt, attack_version AS attackVersion
-      FROM account_coverage_view WHERE account_id = ${accountId} AND tenant_id = ${tenantId}`),
+      FROM coverage_scores
+      WHERE account_id = ${accountId} AND tenant_id = ${tenantId}
+        AND computed_at = (SELECT max(computed_at) FROM coverage_scores WHERE account_id = ${accountId})`),
   ]);
   const health = await healthSummary(db, tenantId, accountId);
   if (rows.length === 0 || rows[0]?.attackVersion !== version) return { ...(await recomputeCoverage(db, account)), health };
@@ -54,9 +57,12 @@ export async function coverageView(db: Db, tenantId: string, accountId: string):
 }
 
 export async function healthSummary(db: Db, tenantId: string, accountId: string): Promise<Record<string, number>> {
-  const rows = await db.all<{ status: string; detections: number }>(
-    sql`SELECT status, detections FROM health_summary_view WHERE tenant_id = ${tenantId} AND account_id = ${accountId}`,
-  );
+  // health_summary_view, restricted to one account before grouping.
+  const rows = await db.all<{ status: string; detections: number }>(sql`
+    SELECT coalesce(h.status, 'unknown') AS status, count(*) AS detections
+    FROM detections d LEFT JOIN detection_health h ON h.detection_id = d.id
+    WHERE d.account_id = ${accountId} AND d.tenant_id = ${tenantId} AND d.removed_at IS NULL
+    GROUP BY coalesce(h.status, 'unknown')`);
   return Object.fromEntries(["healthy", "degraded", "broken", "unknown"].map((s) => [s, rows.find((r) => r.status === s)?.detections ?? 0]));
 }
 

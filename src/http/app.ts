@@ -13,6 +13,7 @@ import { auditMutations } from "./middleware/audit";
 import { requireApiKey } from "./middleware/auth";
 import { accountRoutes } from "./routes/accounts.routes";
 import { analysisRoutes } from "./routes/analyses.routes";
+import { coverageAdminRoutes } from "./routes/coverage-admin.routes";
 import { attackRoutes } from "./routes/attack.routes";
 import { auditRoutes } from "./routes/audit.routes";
 import { healthRoutes } from "./routes/health.routes";
@@ -43,6 +44,7 @@ export function createApp() {
   app.route("/api/v1", analysisRoutes);
   app.route("/api/v1/reports", reportRoutes);
   app.route("/api/v1/accounts", accountRoutes);
+  app.route("/api/v1/coverage", coverageAdminRoutes);
   app.route("/api/v1", threatGapRoutes);
   app.route("/api/v1/webhooks/documents", webhookDeliveryRoutes);
   app.route("/api/v1/webhooks", webhookAdminRoutes);

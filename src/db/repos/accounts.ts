@@ -1,7 +1,7 @@
 /**
  * @module Accounts of a tenant (cloud accounts, subscriptions, projects, on-prem estates).
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, cloudProviders, type Account } from "../schema";
 
@@ -33,8 +33,13 @@ export async function listAccounts(db: Db, tenantId: string): Promise<Account[]>
   return db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).orderBy(asc(accounts.name));
 }
 
-/** Every account of every tenant, for the fleet-wide recompute (a deployment operation). */
-export async function allAccountIds(db: Db, scope: "all-tenants"): Promise<{ id: string; tenantId: string }[]> {
+/** A page of the accounts of every tenant, by id: the fleet-wide recompute (a deployment operation). */
+export async function accountsPage(db: Db, scope: "all-tenants", page: { after?: string; limit: number }): Promise<Account[]> {
   void scope;
-  return db.select({ id: accounts.id, tenantId: accounts.tenantId }).from(accounts).orderBy(asc(accounts.id));
+  return db
+    .select()
+    .from(accounts)
+    .where(page.after ? gt(accounts.id, page.after) : undefined)
+    .orderBy(asc(accounts.id))
+    .limit(page.limit);
 }

@@ -171,7 +171,7 @@ export const detectionMappings = sqliteTable(
   (t) => [
     uniqueIndex("detection_mappings_pair").on(t.detectionId, t.techniqueId),
     index("detection_mappings_account_technique").on(t.accountId, t.techniqueId),
-    index("detection_mappings_tenant_validation").on(t.tenantId, t.validation),
+    index("detection_mappings_account_validation").on(t.accountId, t.validation, t.method),
     enumCheck("detection_mappings_method", t.method, MAPPING_METHODS),
     enumCheck("detection_mappings_validation", t.validation, VALIDATIONS),
     check("detection_mappings_confidence", sql`${t.confidence} BETWEEN 0 AND 1`),

@@ -1,0 +1,41 @@
+/**
+ * @module /api/v1/coverage/recompute (admin): recompute the coverage of every account of every
+ * tenant, a page of accounts per call (a call stays well inside a Worker's time), e.g. after an
+ * ATT&CK refresh changed the technique set.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { recomputeCoverage } from "../../coverage/compute";
+import { accountsPage } from "../../db/repos/accounts";
+import { assertAdmin } from "../middleware/auth";
+import { adminErrors, bearer, json, router } from "./common";
+
+const recomputeRoute = createRoute({
+  method: "post",
+  path: "/recompute",
+  tags: ["Coverage"],
+  summary: "Recompute coverage for a page of accounts of all tenants (admin); call again with `after` until `next` is null",
+  security: bearer,
+  request: {
+    body: {
+      required: false,
+      content: {
+        "application/json": {
+          schema: z.object({
+            after: z.string().optional().describe("the `next` of the previous call"),
+            limit: z.number().int().min(1).max(200).optional().describe("accounts per call, default 50"),
+          }),
+        },
+      },
+    },
+  },
+  responses: { 200: json(z.object({ recomputed: z.number().int(), next: z.string().nullable() }), "Done for this page"), ...adminErrors },
+});
+
+export const coverageAdminRoutes = router().openapi(recomputeRoute, async (c) => {
+  assertAdmin(c.var.caller);
+  const { after, limit = 50 } = c.req.valid("json");
+  const db = c.var.db;
+  const page = await accountsPage(db, "all-tenants", { after, limit });
+  for (const account of page) await recomputeCoverage(db, account);
+  return c.json({ recomputed: page.length, next: page.length === limit ? (page.at(-1)?.id ?? null) : null }, 200);
+});
