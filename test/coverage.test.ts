@@ -5,6 +5,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateLayer } from "../src/coverage/navigator";
+import { createDb } from "../src/db/client";
+import { createApiKey } from "../src/db/repos/tenants";
 import type { AnalysisOutputT } from "../src/reports/schemas";
 import { api, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
 
@@ -175,9 +177,26 @@ describe("what a threat means for the account", () => {
   });
 });
 
+describe("deprecated APIs and detection health", () => {
+  it("an admin records a deprecation; detections that use it turn degraded and are listed", async () => {
+    const { key: adminKey } = await createApiKey(createDb(env.DB), a.tenantId, "ops", "admin");
+    const body = { apiName: "winword.exe", description: "test deprecation", removalDate: "2999-01-01", replacement: "the new field" };
+    expect((await postJson("/api/v1/coverage/deprecations", a.key, body)).status).toBe(403);
+    const res = await postJson("/api/v1/coverage/deprecations", adminKey, body);
+    expect(res.status).toBe(201);
+    expect(await json(res)).toMatchObject({ impactedDetections: 1, impact: "medium" });
+    const listed = await json<{ items: { detection: string; apiName: string }[] }>(await api(`/api/v1/accounts/${account}/deprecations`, a.key));
+    expect(listed.items).toEqual([expect.objectContaining({ detection: "Encoded PowerShell", apiName: "winword.exe" })]);
+    const health = await json<{ summary: Record<string, number>; attention: { name: string; status: string; issues: string[] }[] }>(await api(`/api/v1/accounts/${account}/health`, a.key));
+    expect(health.summary.degraded).toBe(1);
+    expect(health.attention[0]).toMatchObject({ name: "Encoded PowerShell", status: "degraded" });
+    expect(health.attention[0]?.issues[0]).toMatch(/winword\.exe/);
+  });
+});
+
 describe("tenant isolation", () => {
   it("tenant B cannot read, import into or export tenant A's account", async () => {
-    for (const path of ["", "/coverage", "/coverage/layer", "/gaps", "/overlaps", "/history", "/health", "/mappings"]) {
+    for (const path of ["", "/coverage", "/coverage/layer", "/gaps", "/overlaps", "/history", "/health", "/mappings", "/deprecations"]) {
       expect((await api(`/api/v1/accounts/${account}${path}`, b.key)).status, path).toBe(404);
     }
     expect((await importRules(RULES.slice(0, 1), {}, b.key)).status).toBe(404);

@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { listAccounts } from "../../db/repos/accounts";
 import { AppError } from "../../errors";
+import { accountDeprecations } from "../../coverage/deprecations";
 import { accountLayer } from "../../coverage/layers";
 import { Account, AccountInput, Coverage, Gap, HealthInput, ImportInput, ImportOutput, Layer, Mapping, MappingReview } from "../../coverage/schemas";
 import { accountView, importAndRecompute, listMappings, newAccount, reportHealth, reviewMapping } from "../../coverage/service";
@@ -169,6 +170,14 @@ export const accountRoutes = router()
       z.object({ validation: z.enum(["pending", "validated", "disputed"]).optional(), method: z.enum(["manual", "tag", "pattern_match", "nlp"]).optional(), limit: LimitParam }),
     ),
     async (c) => c.json({ items: await listMappings(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query")) }, 200),
+  )
+  .openapi(
+    get(
+      "/{id}/deprecations",
+      "The account's detections that use a deprecated API, event or field",
+      z.object({ items: z.array(z.object({ detectionId: z.string(), detection: z.string(), impact: z.string(), apiName: z.string(), removalDate: z.string().nullable(), replacement: z.string().nullable() })) }),
+    ),
+    async (c) => c.json({ items: await accountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
   )
   .openapi(reviewRoute, async (c) => {
     const { id, mappingId } = c.req.valid("param");

@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { recomputeCoverage } from "../../coverage/compute";
+import { addDeprecation, DeprecationInput } from "../../coverage/deprecations";
 import { accountsPage } from "../../db/repos/accounts";
 import { assertAdmin } from "../middleware/auth";
 import { adminErrors, bearer, json, router } from "./common";
@@ -31,7 +32,25 @@ const recomputeRoute = createRoute({
   responses: { 200: json(z.object({ recomputed: z.number().int(), next: z.string().nullable() }), "Done for this page"), ...adminErrors },
 });
 
-export const coverageAdminRoutes = router().openapi(recomputeRoute, async (c) => {
+const deprecationRoute = createRoute({
+  method: "post",
+  path: "/deprecations",
+  tags: ["Coverage"],
+  summary: "Record a deprecated API, event or field (admin): detections that use it become degraded, or broken after the removal date",
+  security: bearer,
+  request: { body: { required: true, content: { "application/json": { schema: DeprecationInput } } } },
+  responses: {
+    201: json(z.object({ id: z.string(), apiName: z.string(), impactedDetections: z.number().int(), impact: z.string() }), "Recorded, with how many detections it affects"),
+    ...adminErrors,
+  },
+});
+
+export const coverageAdminRoutes = router()
+  .openapi(deprecationRoute, async (c) => {
+    assertAdmin(c.var.caller);
+    return c.json(await addDeprecation(c.var.db, c.req.valid("json")), 201);
+  })
+  .openapi(recomputeRoute, async (c) => {
   assertAdmin(c.var.caller);
   const { after, limit = 50 } = c.req.valid("json");
   const db = c.var.db;
