@@ -63,7 +63,12 @@ export async function importDetections(db: Db, tenantId: string, accountId: stri
   if (!account) throw notFound(`no account ${accountId} for this tenant`);
   if (req.files.length > MAX_FILES_PER_IMPORT) throw new AppError(413, "too_many_files", `at most ${MAX_FILES_PER_IMPORT} files per import (got ${req.files.length}): send them in several calls with the same scanId`);
   let scanId = req.scanId;
-  if (scanId && !(await getSnapshot(db, tenantId, accountId, scanId))) throw notFound(`no scan ${scanId} for this account`);
+  if (scanId) {
+    const scan = await getSnapshot(db, tenantId, accountId, scanId);
+    if (!scan) throw notFound(`no scan ${scanId} for this account`);
+    if (scan.format !== req.format) throw new AppError(400, "bad_request", `scan ${scanId} is a ${scan.format} scan, not ${req.format}`);
+    if (scan.completedAt) throw new AppError(409, "conflict", `scan ${scanId} is complete: start a new scan`);
+  }
   scanId ??= crypto.randomUUID();
 
   const version = await resolveVersion(db, undefined);
