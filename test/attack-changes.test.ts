@@ -9,8 +9,7 @@ import { diffTechniques, getChanges, type TechniqueState } from "../src/attack/d
 import { loadAttackBundle } from "../src/attack/loader";
 import type { AttackChangesT } from "../src/attack/schemas";
 import { createDb } from "../src/db/client";
-import { AppError } from "../src/errors";
-import { api, fixtureStream, json, loadFixture, newTenantKey, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
+import { api, failure, fixtureStream, json, loadFixture, newTenantKey, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
 
 const db = createDb(env.DB);
 
@@ -35,13 +34,9 @@ async function callChanges(client: Client, from: string, to: string): Promise<Ca
 }
 
 async function expectAppError(promise: Promise<unknown>, status: number, message: RegExp) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).status).toBe(status);
-  expect((error as AppError).message).toMatch(message);
+  const error = await failure(promise);
+  expect(error.status).toBe(status);
+  expect(error.message).toMatch(message);
 }
 
 function expectSortedById(changes: AttackChangesT) {

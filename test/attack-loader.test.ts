@@ -5,7 +5,7 @@ import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { getActiveVersion, getTechnique, listVersionStats } from "../src/db/repos/attack";
 import { AppError } from "../src/errors";
-import { fixtureStream, loadFixture, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
+import { failure, fixtureStream, loadFixture, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
 
 const db = createDb(env.DB);
 
@@ -53,13 +53,9 @@ async function unreleasedBundle(): Promise<Uint8Array> {
 }
 
 async function expectRefused(body: ReadableStream<Uint8Array>, message: RegExp) {
-  const error = await loadAttackBundle(env.DB, body).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).status).toBe(422);
-  expect((error as AppError).message).toMatch(message);
+  const error = await failure(loadAttackBundle(env.DB, body));
+  expect(error.status).toBe(422);
+  expect(error.message).toMatch(message);
 }
 
 describe("loading the shipped ATT&CK 18.1", () => {

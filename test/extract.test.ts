@@ -1,28 +1,12 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { refang } from "../src/analysis/refang";
 import { extractDocument } from "../src/documents/extract";
 import { workersHtmlEngine } from "../src/documents/html";
-import { AppError } from "../src/errors";
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
-
-async function fixtureBytes(path: string): Promise<Uint8Array> {
-  const res = await env.FIXTURES.fetch(`http://fixtures/repo/test/fixtures/documents/${path}`);
-  expect(res.status, path).toBe(200);
-  return new Uint8Array(await res.arrayBuffer());
-}
+import { documentFixture, failure } from "./helpers";
 
 describe("extractDocument", () => {
   it("reduces an HTML report to its readable lines", async () => {
-    const doc = await extractDocument(await fixtureBytes("report.html"), "text/html; charset=utf-8");
+    const doc = await extractDocument(await documentFixture("report.html"), "text/html; charset=utf-8");
     expect(doc.kind).toBe("html");
     expect(doc.title).toBe("Operation Sample \u2013 Threat Report | Example Labs");
     expect(doc.text.split("\n")).toEqual([
@@ -60,7 +44,7 @@ describe("extractDocument", () => {
   });
 
   it("extracts the text of a real PDF, pages joined by a blank line", async () => {
-    const doc = await extractDocument(await fixtureBytes("report.pdf"), "application/pdf");
+    const doc = await extractDocument(await documentFixture("report.pdf"), "application/pdf");
     expect(doc).toEqual({
       kind: "pdf",
       title: "Operation Sample Report",
@@ -76,13 +60,13 @@ describe("extractDocument", () => {
   });
 
   it("refuses a malformed PDF and an encrypted one with 422 unreadable_pdf", async () => {
-    const pdf = await fixtureBytes("report.pdf");
+    const pdf = await documentFixture("report.pdf");
     for (const bytes of [new TextEncoder().encode("%PDF-1.7\nthis is not really a PDF\n%%EOF"), pdf.slice(0, 40), new Uint8Array()]) {
       const error = await failure(extractDocument(bytes, "application/pdf"));
       expect(error).toMatchObject({ status: 422, code: "unreadable_pdf", retryable: false });
       expect(error.message).toMatch(/malformed or damaged/);
     }
-    const encrypted = await failure(extractDocument(await fixtureBytes("encrypted.pdf"), "application/pdf"));
+    const encrypted = await failure(extractDocument(await documentFixture("encrypted.pdf"), "application/pdf"));
     expect(encrypted).toMatchObject({ status: 422, code: "unreadable_pdf" });
     expect(encrypted.message).toMatch(/encrypted with a password/);
   });
@@ -180,7 +164,7 @@ describe("refang", () => {
   });
 
   it("maps evidence in extracted PDF text back to the extracted text", async () => {
-    const doc = await extractDocument(await fixtureBytes("report.pdf"), "application/pdf");
+    const doc = await extractDocument(await documentFixture("report.pdf"), "application/pdf");
     expect(original(doc.text, "update.example.net")).toBe("update[.]example[.]net");
     expect(original(doc.text, "198.51.100.7")).toBe("198.51.100[.]7");
   });

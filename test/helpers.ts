@@ -1,9 +1,11 @@
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { expect } from "vitest";
 import { loadAttackBundle, type LoadOptions, type LoadResult } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
+import { AppError } from "../src/errors";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 
@@ -15,6 +17,23 @@ export async function fixtureStream(path: string): Promise<ReadableStream<Uint8A
   const res = await env.FIXTURES.fetch(`http://fixtures${path}`);
   if (!res.ok || !res.body) throw new Error(`fixture ${path}: ${res.status} ${await res.text()}`);
   return res.body;
+}
+
+/** The bytes of a file under test/fixtures/documents. */
+export async function documentFixture(path: string): Promise<Uint8Array> {
+  const res = await env.FIXTURES.fetch(`http://fixtures/repo/test/fixtures/documents/${path}`);
+  expect(res.status, path).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The typed error a promise rejects with (the test fails if it resolves or throws something else). */
+export async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
 }
 
 export async function loadFixture(path: string, options?: LoadOptions): Promise<LoadResult> {

@@ -1,11 +1,10 @@
-import { env } from "cloudflare:test";
 import { delay, http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { extractDocument } from "../src/documents/extract";
 import { classifyAddress } from "../src/documents/ip";
 import { safeFetch } from "../src/documents/safe-fetch";
-import { AppError } from "../src/errors";
+import { documentFixture, failure } from "./helpers";
 
 const DOH = "https://cloudflare-dns.com/dns-query";
 const A = 1;
@@ -67,21 +66,6 @@ afterEach(() => {
   dnsQueries.length = 0;
 });
 afterAll(() => server.close());
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
-
-async function fixtureBytes(path: string): Promise<Uint8Array> {
-  const res = await env.FIXTURES.fetch(`http://fixtures/repo/test/fixtures/documents/${path}`);
-  expect(res.status, path).toBe(200);
-  return new Uint8Array(await res.arrayBuffer());
-}
 
 describe("safeFetch refuses URLs that could reach us", () => {
   it.each([
@@ -344,7 +328,7 @@ describe("safeFetch limits", () => {
   });
 
   it("sniffs a missing content type, and trusts octet-stream only for a PDF", async () => {
-    const pdf = await fixtureBytes("report.pdf");
+    const pdf = await documentFixture("report.pdf");
     const bodies: Record<string, [Uint8Array, string | null]> = {
       pdf: [pdf, null],
       html: [new TextEncoder().encode("\n  <!doctype html><p>x</p>"), null],

@@ -19,6 +19,13 @@ interface LoadRun {
 
 export const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
+/** Runs scripts/<name> in its own process and returns the last line it printed. */
+export function runScript(name: string, args: string[]): string {
+  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+  return r.stdout.trim().split("\n").at(-1) ?? "";
+}
+
 export function attackLoad(persistTo: string, file = DEFAULT_BUNDLE): LoadRun {
   const r = spawnSync(TSX, [path.join(ROOT, "scripts", "attack-load.ts"), file, "--persist-to", persistTo, "--json"], {
     cwd: ROOT,

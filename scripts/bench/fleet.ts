@@ -4,24 +4,18 @@
  * page of accounts per call), and p50/p99 of reading one account's coverage and its gaps.
  * FLEET_ACCOUNTS and FLEET_PAGE change the fleet size and the page; BENCH_VERBOSE shows wrangler's log.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { migrateLocal, ROOT, withLocalDb, WRANGLER, wranglerEnv } from "../lib/wrangler";
-import { attackLoad, TSX } from "./attack-ingest";
+import { attackLoad, runScript } from "./attack-ingest";
 import { freePort, waitForHealth } from "./rest";
 import { median, percentile, type Row } from "./table";
 
 const ACCOUNTS = Number(process.env.FLEET_ACCOUNTS ?? 1000);
 const DETECTIONS = 1000;
 const SAMPLES = 200;
-
-function script(name: string, args: string[]): string {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
-  return r.stdout.trim().split("\n").at(-1) ?? "";
-}
 
 /** Seeds the fleet with SQL that generates the rows inside SQLite (a statement per account and table). */
 async function seed(dir: string): Promise<{ seconds: number; accountIds: string[] }> {
@@ -79,7 +73,7 @@ export async function benchFleet(): Promise<Row[]> {
   try {
     migrateLocal(dir);
     attackLoad(dir);
-    const admin = script("key-create.ts", ["--tenant", "fleet", "--admin", "--persist-to", dir]);
+    const admin = runScript("key-create.ts", ["--tenant", "fleet", "--admin", "--persist-to", dir]);
     const { seconds: seedSeconds, accountIds } = await seed(dir);
     process.stderr.write(`fleet: seeded ${ACCOUNTS} × ${DETECTIONS} in ${seedSeconds.toFixed(1)} s\n`);
     dev = spawn(WRANGLER, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false"], { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"] });

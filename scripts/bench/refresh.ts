@@ -11,17 +11,11 @@ import os from "node:os";
 import path from "node:path";
 import { workerdMemoryMb } from "../lib/rss";
 import { DEFAULT_BUNDLE, migrateLocal, ROOT, WRANGLER, wranglerEnv } from "../lib/wrangler";
-import { attackLoad, TSX } from "./attack-ingest";
+import { attackLoad, runScript } from "./attack-ingest";
 import { freePort, waitForHealth } from "./rest";
 import type { Row } from "./table";
 
 const BUNDLE_171 = path.resolve(ROOT, "..", "shared", "data", "attack", "enterprise-attack-17.1.json.gz");
-
-function script(name: string, args: string[]): string {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
-  return r.stdout.trim().split("\n").at(-1) ?? "";
-}
 
 export async function benchRefresh(): Promise<Row[]> {
   if (!fs.existsSync(BUNDLE_171)) {
@@ -42,9 +36,9 @@ export async function benchRefresh(): Promise<Row[]> {
     migrateLocal(dir);
     attackLoad(dir, BUNDLE_171);
     const model = path.join(dir, "model-17.1.json.gz");
-    script("model-adapt.ts", ["--attack", BUNDLE_171, "--out", model]);
-    script("model-load.ts", [model, "--persist-to", dir]);
-    const admin = script("key-create.ts", ["--tenant", "bench", "--admin", "--persist-to", dir]);
+    runScript("model-adapt.ts", ["--attack", BUNDLE_171, "--out", model]);
+    runScript("model-load.ts", [model, "--persist-to", dir]);
+    const admin = runScript("key-create.ts", ["--tenant", "bench", "--admin", "--persist-to", dir]);
     dev = spawn(
       WRANGLER,
       ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false", "--var", "ATTACK_URL_CHECK:false"],

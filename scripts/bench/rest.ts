@@ -2,13 +2,13 @@
  * @module REST latency: POST /api/v1/analyze with a 100 KB report against the Worker served by
  * `wrangler dev` (local D1 with ATT&CK and the model loaded), sequential requests after warm-up.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { migrateLocal, ROOT, WRANGLER, wranglerEnv } from "../lib/wrangler";
-import { attackLoad, TSX } from "./attack-ingest";
+import { attackLoad, runScript } from "./attack-ingest";
 import { documents, reportTexts } from "./corpus";
 import { median, percentile, type Row } from "./table";
 
@@ -24,12 +24,6 @@ export function freePort(): Promise<number> {
     });
     server.on("error", reject);
   });
-}
-
-function script(name: string, args: string[]): string {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
-  return r.stdout.trim().split("\n").at(-1) ?? "";
 }
 
 export async function waitForHealth(base: string): Promise<void> {
@@ -55,8 +49,8 @@ export async function benchRest(): Promise<Row[]> {
   try {
     migrateLocal(dir);
     attackLoad(dir);
-    script("model-load.ts", ["--persist-to", dir]);
-    const key = script("key-create.ts", ["--tenant", "bench", "--persist-to", dir]);
+    runScript("model-load.ts", ["--persist-to", dir]);
+    const key = runScript("key-create.ts", ["--tenant", "bench", "--persist-to", dir]);
     const base = `http://127.0.0.1:${port}`;
     await waitForHealth(base);
     const { texts } = await reportTexts();

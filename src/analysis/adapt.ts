@@ -8,7 +8,7 @@
  */
 import { countFeatures } from "./features";
 import { encodeArray, fromBase64, type ModelData } from "./model";
-import { successor } from "./train";
+import { successor } from "../attack/stix";
 
 export interface AdaptTarget {
   attackVersion: string;
@@ -41,7 +41,7 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
   // Base class → target class: itself, or the technique that replaced it.
   const mapped = base.techniques.map((t) => {
     const own = targetIndex.get(t.id);
-    return { index: own ?? targetIndex.get(successor(t.id, target.revoked)), own: own !== undefined };
+    return { index: own ?? targetIndex.get(successor(t.id, (x) => target.revoked[x])), own: own !== undefined };
   });
   const sourceOf = new Map<number, number>();
   mapped.forEach((m, c) => {
@@ -109,7 +109,7 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
   });
   postingStart[features.length] = pClass.length;
 
-  const carried = base.techniques.filter((t, c) => !mapped[c]?.own && mapped[c]?.index !== undefined).map((t) => t.id);
+  const carried = base.techniques.filter((_t, c) => !mapped[c]?.own && mapped[c]?.index !== undefined).map((t) => t.id);
   const model: ModelData = {
     ...base,
     attackVersion: target.attackVersion,

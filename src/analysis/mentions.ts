@@ -2,6 +2,7 @@
  * @module Explicit mentions: ATT&CK ids written in the text (T1059.001, T1059/001) and technique
  * names, both resolved against the model's technique set (revoked ids to their successor).
  */
+import { successor } from "../attack/stix";
 import type { Tokens } from "./features";
 import type { Model } from "./model";
 
@@ -18,8 +19,7 @@ const ID_PATTERN = /\bT(\d{4})(?:[./](\d{3}))?\b/g;
 function resolve(model: Model, id: string): { classIndex: number; note?: string } | null {
   const direct = model.indexOf.get(id);
   if (direct !== undefined) return { classIndex: direct };
-  let current = id;
-  for (let hops = 0; hops < 10 && model.data.revoked[current]; hops++) current = model.data.revoked[current] as string;
+  const current = successor(id, (x) => model.data.revoked[x]);
   const replaced = model.indexOf.get(current);
   return replaced === undefined ? null : { classIndex: replaced, note: `the text names ${id}, revoked in ATT&CK and replaced by ${current}` };
 }

@@ -4,6 +4,7 @@
  * examples come from the caller (ATT&CK texts, labelled reports, analyst feedback).
  */
 import { countFeatures } from "./features";
+import { successor } from "../attack/stix";
 import { encodeArray, MODEL_FORMAT, type ModelData, type ModelTechnique } from "./model";
 
 export interface TrainingExample {
@@ -52,12 +53,6 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** Follows a revoked id to the technique that finally replaced it. */
-export function successor(id: string, revoked: Record<string, string>): string {
-  let current = id;
-  for (let hops = 0; hops < 10 && revoked[current]; hops++) current = revoked[current] as string;
-  return current;
-}
 
 export function trainModel(examples: TrainingExample[], options: TrainOptions): ModelData {
   const epochs = options.epochs ?? 6;
@@ -119,7 +114,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
     const example = examples[i] as TrainingExample;
     const labels = new Set<number>();
     for (const id of example.labels) {
-      const c = classOf.get(successor(id, options.revoked));
+      const c = classOf.get(successor(id, (x) => options.revoked[x]));
       if (c !== undefined) labels.add(c);
     }
     labelsOf.push([...labels]);
@@ -130,7 +125,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
       if (!mask) {
         mask = new Uint8Array(C);
         for (const id of example.annotatedFor) {
-          const c = classOf.get(successor(id, options.revoked));
+          const c = classOf.get(successor(id, (x) => options.revoked[x]));
           if (c !== undefined) mask[c] = 1;
         }
         masks.set(example.annotatedFor, mask);

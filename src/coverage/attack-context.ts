@@ -4,6 +4,7 @@
  * technique id found in a rule resolves (revoked → successor). Read once per version and isolate.
  */
 import { sql } from "drizzle-orm";
+import { successor } from "../attack/stix";
 import type { Db } from "../db/client";
 
 export interface TechniqueFacts {
@@ -68,8 +69,7 @@ async function load(db: Db, version: string): Promise<AttackContext> {
 /** A technique id from a rule, in the context's version. */
 export function resolveTechnique(context: AttackContext, id: string): Resolution {
   if (context.techniques.has(id)) return { id };
-  let current = id;
-  for (let hops = 0; hops < 10 && context.revokedBy.has(current); hops++) current = context.revokedBy.get(current) as string;
+  const current = successor(id, (x) => context.revokedBy.get(x));
   if (current !== id && context.techniques.has(current)) {
     return { id: current, note: `${id} is revoked in ATT&CK ${context.version}; mapped to its successor ${current}` };
   }

@@ -82,8 +82,18 @@ export async function gapsView(
   accountId: string,
   q: { status?: string; limit: number; after?: { risk: number; id: string } },
 ): Promise<{ items: GapView[]; hasMore: boolean }> {
-  await coverageView(db, tenantId, accountId); // computes the gaps when the account has none yet
-  const context = await attackContext(db, await resolveVersion(db, undefined));
+  const account = await accountOrThrow(db, tenantId, accountId);
+  const version = await resolveVersion(db, undefined);
+  // Gaps exist once coverage was computed under the active ATT&CK version.
+  const latest = await db
+    .select({ attackVersion: coverageHistory.attackVersion })
+    .from(coverageHistory)
+    .where(eq(coverageHistory.accountId, accountId))
+    .orderBy(desc(coverageHistory.id))
+    .limit(1)
+    .get();
+  if (latest?.attackVersion !== version) await recomputeCoverage(db, account);
+  const context = await attackContext(db, version);
   const g = coverageGaps;
   const where = [eq(g.tenantId, tenantId), eq(g.accountId, accountId), q.status ? eq(g.status, q.status as GapView["status"] & "open") : sql`${g.status} IN ('open', 'acknowledged')`];
   if (q.after) where.push(or(lt(g.riskScore, q.after.risk), and(eq(g.riskScore, q.after.risk), sql`${g.techniqueId} > ${q.after.id}`)) as ReturnType<typeof eq>);

@@ -53,7 +53,8 @@ const reevaluateStep: StepDefinition = {
     const carried: NewMatch[] = [];
     const moved: { from: string; to: string }[] = [];
     const flagged: string[] = [];
-    for (const m of await listMatches(db, tenantId, report.id)) {
+    const previous = await listMatches(db, tenantId, report.id);
+    for (const m of previous) {
       const successor = revokedBy.get(m.techniqueId);
       if (successor) {
         moved.push({ from: m.techniqueId, to: successor });
@@ -69,7 +70,7 @@ const reevaluateStep: StepDefinition = {
         carried.push(carry(m, m.techniqueId, `deprecated in ATT&CK ${input.toVersion}: kept from the previous version for review`));
       }
     }
-    const before = new Set((await listMatches(db, tenantId, report.id)).map((m) => m.techniqueId));
+    const before = new Set(previous.map((m) => m.techniqueId));
     const reportChanges = {
       fromVersion: report.attackVersion,
       toVersion: input.toVersion,
