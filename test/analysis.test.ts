@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { feedbackExamples } from "../src/db/repos/feedback";
 import type { AnalysisOutputT, AnalysisStatusT, ReportT } from "../src/reports/schemas";
-import { api, driveWorkflow, fixtureStream, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+import { api, documentFixture, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson, publicDnsHandler, type ErrorBody } from "./helpers";
 
 const REPORT_TEXT = [
   "The threat actor sent spearphishing emails with malicious Word attachments to employees of the victim.",
@@ -15,10 +15,7 @@ const REPORT_TEXT = [
 ].join(" ");
 
 const server = setupServer(
-  http.get("https://cloudflare-dns.com/dns-query", ({ request }) => {
-    const type = new URL(request.url).searchParams.get("type") === "AAAA" ? 28 : 1;
-    return HttpResponse.json({ Status: 0, Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [] });
-  }),
+  publicDnsHandler,
   http.get("https://intel.example.com/report.html", () =>
     HttpResponse.html(`<html><head><title>Intel report</title></head><body><nav>Home</nav><p>${REPORT_TEXT}</p><p>Seen on the web.</p></body></html>`),
   ),
@@ -67,7 +64,7 @@ describe("analysis end to end", () => {
   });
 
   it("analyses a PDF sent as base64 content", async () => {
-    const pdf = new Uint8Array(await new Response(await fixtureStream("/repo/test/fixtures/documents/report.pdf")).arrayBuffer());
+    const pdf = await documentFixture("report.pdf");
     const content = btoa(String.fromCharCode(...pdf));
     const status = await startAndFinish({ content, contentType: "application/pdf" });
     expect(status.status, status.error ?? "").toBe("completed");
@@ -111,7 +108,7 @@ describe("bad input gets a clear error and stores nothing", () => {
     const before = await reportCount();
     const res = await send();
     expect(res.status).toBe(status);
-    expect((await json<{ error: { code: string; message: string } }>(res)).error.code).toBe(code);
+    expect((await json<ErrorBody>(res)).error.code).toBe(code);
     expect(await reportCount()).toBe(before);
   });
 
@@ -154,6 +151,7 @@ describe("the same document twice", () => {
 
 describe("report listing", () => {
   it("filters by technique (a parent finds its sub-techniques), date and source", async () => {
+    // At least one text report exists: this one.
     await startAndFinish({ text: `${REPORT_TEXT} Listing.` });
     type Page = { items: { id: string; sourceType: string }[]; nextCursor: string | null };
     const byParent = await json<Page>(await api("/api/v1/reports?technique=T1566", key));
@@ -162,10 +160,12 @@ describe("report listing", () => {
     expect(none.items).toEqual([]);
     expect((await json<Page>(await api("/api/v1/reports?since=2999-01-01", key))).items).toEqual([]);
     const texts = await json<Page>(await api("/api/v1/reports?source=text", key));
+    expect(texts.items.length).toBeGreaterThan(0);
     expect(texts.items.every((r) => r.sourceType === "text")).toBe(true);
     const first = await json<Page>(await api("/api/v1/reports?limit=1", key));
     expect(first.nextCursor).toBeTruthy();
     const next = await json<Page>(await api(`/api/v1/reports?limit=1&cursor=${first.nextCursor}`, key));
+    expect(next.items).toHaveLength(1);
     expect(next.items[0]?.id).not.toBe(first.items[0]?.id);
     expect((await api("/api/v1/reports?technique=nope", key)).status).toBe(400);
   });
@@ -204,7 +204,7 @@ describe("analyst feedback", () => {
     ] as const) {
       const res = await postJson(url(first.matchId), key, body);
       expect(res.status).toBe(status2);
-      expect((await json<{ error: { code: string } }>(res)).error.code).toBe(code);
+      expect((await json<ErrorBody>(res)).error.code).toBe(code);
     }
     const other = await newTenantKey("another-team");
     expect((await postJson(url(first.matchId), other.key, { verdict: "reject" })).status).toBe(404);

@@ -1,14 +1,11 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "../src/attack/schemas";
 import { createDb } from "../src/db/client";
-import worker from "../src/index";
-import { api, json, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
+import { DAILY_CRON } from "../src/scheduled";
+import { api, json, loadFixture, newTenantKey, runScheduled, SHIPPED_BUNDLE, type ErrorBody } from "./helpers";
 
-interface ErrorBody {
-  error: { code: string; message: string };
-}
 interface SearchBody {
   attackVersion: string;
   items: TechniqueHitT[];
@@ -188,9 +185,7 @@ describe("audit log", () => {
     const db = createDb(env.DB);
     await db.run(sql`INSERT INTO audit_log (tenant_id, action, outcome, created_at) VALUES
       (${t.tenantId}, 'old', 'success', '2000-01-01T00:00:00.000Z'), (${t.tenantId}, 'recent', 'success', ${new Date().toISOString()})`);
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "17 3 * * *", scheduledTime: Date.now() }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await runScheduled(DAILY_CRON);
     const rows = await db.all<{ action: string }>(sql`SELECT action FROM audit_log WHERE tenant_id = ${t.tenantId}`);
     expect(rows.map((r) => r.action)).toEqual(["recent"]);
   });

@@ -1,37 +1,16 @@
-import { env, SELF } from "cloudflare:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { env } from "cloudflare:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTechniques, getChanges, type TechniqueState } from "../src/attack/diff";
 import { loadAttackBundle } from "../src/attack/loader";
 import type { AttackChangesT } from "../src/attack/schemas";
 import { createDb } from "../src/db/client";
-import { api, failure, fixtureStream, json, loadFixture, newTenantKey, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
+import { api, callTool, connectMcp, failure, json, loadFixture, newTenantKey, relabelledBundle, sharedBundle, SHIPPED_BUNDLE, streamOf, type ErrorBody } from "./helpers";
 
 const db = createDb(env.DB);
 
-interface ErrorBody {
-  error: { code: string; message: string };
-}
-
 const KEYS = ["added", "computedAt", "deprecated", "from", "removed", "renamed", "revoked", "tacticsChanged", "to", "updated"];
-
-async function connect(key: string): Promise<Client> {
-  const client = new Client({ name: "ttpscope-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  const transport = new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), {
-    fetch: (input, init) => SELF.fetch(input, init),
-    requestInit: { headers: { authorization: `Bearer ${key}` } },
-  });
-  await client.connect(transport);
-  return client;
-}
-
-async function callChanges(client: Client, from: string, to: string): Promise<CallToolResult> {
-  return (await client.callTool({ name: "get_attack_changes", arguments: { from, to } })) as CallToolResult;
-}
 
 async function expectAppError(promise: Promise<unknown>, status: number, message: RegExp) {
   const error = await failure(promise);
@@ -112,21 +91,13 @@ describe("diffTechniques (pure)", () => {
   });
 });
 
-/** The shipped bundle relabelled 18.2 (its collection's version), gzipped: a second version without ../shared. */
-async function relabelledBundle(): Promise<ReadableStream<Uint8Array>> {
-  const text = await new Response((await fixtureStream(SHIPPED_BUNDLE)).pipeThrough(new DecompressionStream("gzip"))).text();
-  const relabelled = text.replace('"x_mitre_version": "18.1"', '"x_mitre_version": "18.2"');
-  expect(relabelled).not.toBe(text);
-  return streamOf(relabelled);
-}
-
 describe("changes between loaded versions (shipped 18.1 and a relabelled copy)", () => {
   let key: string;
   let client: Client;
 
   beforeAll(async () => {
     await loadFixture(SHIPPED_BUNDLE);
-    await loadAttackBundle(env.DB, await relabelledBundle(), { activate: "never" });
+    await loadAttackBundle(env.DB, streamOf(await relabelledBundle({ gzip: false })), { activate: "never" });
     // Edits to the copy, one per category the database query must see.
     await db.run(sql`UPDATE attack_techniques SET name = 'Spearphishing Attachments' WHERE version = '18.2' AND attack_id = 'T1566.001'`);
     await db.run(sql`UPDATE attack_techniques SET object_version = '99.0' WHERE version = '18.2' AND attack_id = 'T1003'`);
@@ -135,7 +106,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
     await db.run(sql`DELETE FROM attack_technique_tactics WHERE version = '18.2' AND technique_stix_id =
       (SELECT stix_id FROM attack_techniques WHERE version = '18.2' AND attack_id = 'T1566.001')`);
     key = (await newTenantKey("changes")).key;
-    client = await connect(key);
+    client = await connectMcp(key);
   });
   afterAll(async () => {
     await client.close();
@@ -206,7 +177,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
   });
 
   it("get_attack_changes returns the same object, and failures as isError", async () => {
-    const result = await callChanges(client, "18.1", "18.2");
+    const result = await callTool(client, "get_attack_changes", { from: "18.1", to: "18.2" });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual(await getChanges(db, "18.1", "18.2"));
     const tool = (await client.listTools()).tools.find((t) => t.name === "get_attack_changes");
@@ -216,7 +187,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
     expect(Object.keys(inputs).sort()).toEqual(["from", "to"]);
     expect(inputs.from?.description).toMatch(/compare from/);
     expect(tool?.inputSchema.required).toEqual(["from", "to"]);
-    const missing = await callChanges(client, "18.1", "99.9");
+    const missing = await callTool(client, "get_attack_changes", { from: "18.1", to: "99.9" });
     expect(missing.isError).toBe(true);
     expect((missing.content[0] as { text: string }).text).toMatch(/99\.9 is not loaded/);
   });
@@ -263,9 +234,9 @@ describe.skipIf(!env.HAS_SHARED_DATA)("changes between ATT&CK releases from ../s
     const res = await api("/api/v1/attack/changes?from=16.1&to=17.1", key);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(stored);
-    const client = await connect(key);
+    const client = await connectMcp(key);
     try {
-      expect((await callChanges(client, "16.1", "17.1")).structuredContent).toEqual(stored);
+      expect((await callTool(client, "get_attack_changes", { from: "16.1", to: "17.1" })).structuredContent).toEqual(stored);
     } finally {
       await client.close();
     }

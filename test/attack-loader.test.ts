@@ -4,8 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { getActiveVersion, getTechnique, listVersionStats } from "../src/db/repos/attack";
-import { AppError } from "../src/errors";
-import { failure, fixtureStream, loadFixture, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
+import { failure, fixtureStream, loadFixture, relabelledBundle, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
 
 const db = createDb(env.DB);
 
@@ -39,17 +38,6 @@ async function tableCounts(): Promise<Record<string, number>> {
     counts[name] = row?.n ?? 0;
   }
   return counts;
-}
-
-/**
- * The shipped bundle relabelled as a release not loaded yet (its collection says 18.2), gzipped:
- * a stand-in for a new download, so a failure cannot be mistaken for "already loaded".
- */
-async function unreleasedBundle(): Promise<Uint8Array> {
-  const text = await new Response((await fixtureStream(SHIPPED_BUNDLE)).pipeThrough(new DecompressionStream("gzip"))).text();
-  const relabelled = text.replace('"x_mitre_version": "18.1"', '"x_mitre_version": "18.2"');
-  expect(relabelled).not.toBe(text);
-  return new Uint8Array(await new Response(streamOf(relabelled).pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
 }
 
 async function expectRefused(body: ReadableStream<Uint8Array>, message: RegExp) {
@@ -123,10 +111,11 @@ describe("bad bundles are refused and leave the active version as it was", () =>
         ),
       /no x-mitre-collection/,
     ],
+    // The new release is the shipped one relabelled 18.2, so a failure cannot be mistaken for "already loaded".
     [
       "a download of a new release cut in the middle",
       async () => {
-        const bytes = await unreleasedBundle();
+        const bytes = await relabelledBundle({ gzip: true });
         return streamOf(bytes.slice(0, Math.floor(bytes.length / 2)));
       },
       /could not be read|ends early/,
@@ -134,7 +123,7 @@ describe("bad bundles are refused and leave the active version as it was", () =>
     [
       "a new release whose gzip is corrupt",
       async () => {
-        const bytes = await unreleasedBundle();
+        const bytes = await relabelledBundle({ gzip: true });
         bytes.fill(0x41, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 64);
         return streamOf(bytes);
       },
@@ -150,8 +139,8 @@ describe("bad bundles are refused and leave the active version as it was", () =>
   });
 
   it("refuses a bundle that is not the version the caller expects", async () => {
-    const error = await loadAttackBundle(env.DB, await fixtureStream(SHIPPED_BUNDLE), { version: "19.0" }).catch((e: unknown) => e);
-    expect((error as AppError).message).toMatch(/expected ATT&CK 19.0 but the bundle is 18.1/);
+    const error = await failure(loadAttackBundle(env.DB, await fixtureStream(SHIPPED_BUNDLE), { version: "19.0" }));
+    expect(error.message).toMatch(/expected ATT&CK 19.0 but the bundle is 18.1/);
   });
 });
 

@@ -1,9 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateLayer } from "../src/coverage/navigator";
-import { fixtureText, json, listFixtures, loadShippedAttackAndModel, newTenantKey, postJson, api } from "./helpers";
-
-type ImportOut = { scanId: string; imported: number; updated: number; unchanged: number; skipped: number; removed: number; mappings: { tag: number; nlp: number }; errors: { path: string; message: string }[]; notes: { path: string; message: string }[] };
+import { api, fixtureText, json, listFixtures, loadShippedAttackAndModel, newTenantKey, postJson, type ImportOut } from "./helpers";
 type File = { path: string; content: string };
 
 async function readCorpus(dir: string, extensions: RegExp): Promise<File[]> {

@@ -1,16 +1,11 @@
-import { env, SELF } from "cloudflare:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateLayer } from "../src/coverage/navigator";
 import { createDb } from "../src/db/client";
 import { createApiKey } from "../src/db/repos/tenants";
 import type { AnalysisOutputT } from "../src/reports/schemas";
-import { api, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+import { api, callTool, connectMcp, json, loadShippedAttackAndModel, newTenantKey, postJson, type ErrorBody, type ImportOut } from "./helpers";
 
-type ImportOut = { scanId: string; imported: number; updated: number; unchanged: number; skipped: number; removed: number; mappings: { tag: number; nlp: number }; errors: { path: string; message: string }[]; notes: { path: string; message: string }[] };
 type Gaps = { items: { techniqueId: string; riskScore: number; controls: { id: string }[] }[] };
 type Coverage = { covered: number; total: number; tactics: { shortname: string; covered: number }[]; health: Record<string, number> };
 
@@ -62,7 +57,7 @@ describe("accounts", () => {
     expect(dup.status).toBe(409);
     const bad = await postJson("/api/v1/accounts", a.key, { name: "x", provider: "oracle", identifier: "1", environment: "dev", criticality: "low" });
     expect(bad.status).toBe(400);
-    expect((await json<{ error: { message: string } }>(bad)).error.message).toMatch(/unknown provider/);
+    expect((await json<ErrorBody>(bad)).error.message).toMatch(/unknown provider/);
     // Another tenant may register the same identifier: accounts are per tenant.
     expect((await postJson("/api/v1/accounts", b.key, { name: "theirs", provider: "aws", identifier: "111122223333", environment: "prod", criticality: "low" })).status).toBe(201);
   });
@@ -207,20 +202,16 @@ describe("tenant isolation", () => {
 
 describe("MCP coverage tools", () => {
   it("create_account, import_detections, get_coverage and export_navigator_layer through the SDK client", async () => {
-    const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), { fetch: (i, init) => SELF.fetch(i, init), requestInit: { headers: { authorization: `Bearer ${a.key}` } } }),
-    );
-    const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
-    const created = await call("create_account", { name: "Azure sub", provider: "azure", identifier: "sub-1", environment: "staging", criticality: "medium" });
+    const client = await connectMcp(a.key);
+    const created = await callTool(client, "create_account", { name: "Azure sub", provider: "azure", identifier: "sub-1", environment: "staging", criticality: "medium" });
     const id = (created.structuredContent as { id: string }).id;
-    const imported = await call("import_detections", { account_id: id, format: "sigma", files: RULES.slice(0, 2) });
+    const imported = await callTool(client, "import_detections", { account_id: id, format: "sigma", files: RULES.slice(0, 2) });
     expect(imported.structuredContent).toMatchObject({ imported: 2 });
-    const coverage = await call("get_coverage", { account_id: id });
+    const coverage = await callTool(client, "get_coverage", { account_id: id });
     expect((coverage.structuredContent as { covered: number }).covered).toBe(2);
-    const layer = await call("export_navigator_layer", { account_id: id });
+    const layer = await callTool(client, "export_navigator_layer", { account_id: id });
     expect(validateLayer((layer.structuredContent as { layer: unknown }).layer)).toEqual({ ok: true });
-    const foreign = await call("get_coverage", { account_id: crypto.randomUUID() });
+    const foreign = await callTool(client, "get_coverage", { account_id: crypto.randomUUID() });
     expect(foreign.isError).toBe(true);
     await client.close();
   });

@@ -1,11 +1,17 @@
-import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { createExecutionContext, createScheduledController, env, runDurableObjectAlarm, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { http, HttpResponse } from "msw";
 import { expect } from "vitest";
+import type { ModelData } from "../src/analysis/model";
 import { loadAttackBundle, type LoadOptions, type LoadResult } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
 import { AppError } from "../src/errors";
+import worker from "../src/index";
+import { gunzip } from "../src/lib/bytes";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 
@@ -62,13 +68,80 @@ export async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** The JSON body of every REST error. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** What a detections import answers (REST). */
+export interface ImportOut {
+  scanId: string;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  removed: number;
+  mappings: { tag: number; nlp: number };
+  errors: { path: string; message: string }[];
+  notes: { path: string; message: string }[];
+}
+
 export const SHIPPED_MODEL = "/repo/data/model/model.json.gz";
+
+async function shippedModelBytes(): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(await fixtureStream(SHIPPED_MODEL)).arrayBuffer());
+}
+
+/** The shipped mapping model, gunzipped and parsed. */
+export async function shippedModelData(): Promise<ModelData> {
+  return JSON.parse(new TextDecoder().decode(await gunzip(await shippedModelBytes()))) as ModelData;
+}
 
 /** Loads the shipped ATT&CK bundle and mapping model: what `npm start` does on a fresh clone. */
 export async function loadShippedAttackAndModel(): Promise<void> {
   await loadFixture(SHIPPED_BUNDLE);
-  const bytes = new Uint8Array(await new Response(await fixtureStream(SHIPPED_MODEL)).arrayBuffer());
-  await importModelArtifact(createDb(env.DB), bytes);
+  await importModelArtifact(createDb(env.DB), await shippedModelBytes());
+}
+
+/**
+ * The shipped bundle relabelled as a release not loaded yet (its collection says 18.2): a second
+ * version without ../shared, or a stand-in for a new download. Gzipped on request, as downloads are.
+ */
+export async function relabelledBundle(options: { gzip: boolean }): Promise<Uint8Array> {
+  const text = await new Response((await fixtureStream(SHIPPED_BUNDLE)).pipeThrough(new DecompressionStream("gzip"))).text();
+  const relabelled = text.replace('"x_mitre_version": "18.1"', '"x_mitre_version": "18.2"');
+  expect(relabelled).not.toBe(text);
+  const plain = streamOf(relabelled);
+  return new Uint8Array(await new Response(options.gzip ? plain.pipeThrough(new CompressionStream("gzip")) : plain).arrayBuffer());
+}
+
+/** Runs the Worker's scheduled handler for a cron trigger (e.g. DAILY_CRON) and waits for its work. */
+export async function runScheduled(cron: string): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** An msw handler for DNS over HTTPS that resolves every name to one public IPv4 address (no IPv6). */
+export const publicDnsHandler = http.get("https://cloudflare-dns.com/dns-query", ({ request }) => {
+  const type = new URL(request.url).searchParams.get("type") === "AAAA" ? 28 : 1;
+  return HttpResponse.json({ Status: 0, Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [] });
+});
+
+/** The MCP SDK's own client, connected to the Worker's /mcp with a tenant's key. The caller closes it. */
+export async function connectMcp(key: string): Promise<Client> {
+  const client = new Client({ name: "ttpscope-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), {
+      fetch: (input, init) => SELF.fetch(input, init),
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    }),
+  );
+  return client;
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
 /**

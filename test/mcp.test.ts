@@ -1,34 +1,14 @@
-import { SELF } from "cloudflare:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GroupT, TechniqueHitT, TechniqueT } from "../src/attack/schemas";
-import { api, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
-
-const ENDPOINT = new URL("http://ttpscope.test/mcp");
-
-async function connect(key: string): Promise<Client> {
-  const client = new Client({ name: "ttpscope-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  const transport = new StreamableHTTPClientTransport(ENDPOINT, {
-    fetch: (input, init) => SELF.fetch(input, init),
-    requestInit: { headers: { authorization: `Bearer ${key}` } },
-  });
-  await client.connect(transport);
-  return client;
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
+import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
 
 describe("MCP endpoint through the SDK's own client", () => {
   let client: Client;
 
   beforeAll(async () => {
     await loadFixture(SHIPPED_BUNDLE);
-    client = await connect((await newTenantKey("mcp-agents")).key);
+    client = await connectMcp((await newTenantKey("mcp-agents")).key);
   });
   afterAll(async () => {
     await client.close();
@@ -71,7 +51,7 @@ describe("MCP endpoint through the SDK's own client", () => {
   });
 
   it("search_techniques ranks T1566.001 first for 'spearphishing attachment'", async () => {
-    const result = await call(client, "search_techniques", { query: "spearphishing attachment", limit: 3 });
+    const result = await callTool(client, "search_techniques", { query: "spearphishing attachment", limit: 3 });
     expect(result.isError).toBeFalsy();
     const items = (result.structuredContent as { items: TechniqueHitT[] }).items;
     expect(items[0]?.id).toBe("T1566.001");
@@ -80,27 +60,27 @@ describe("MCP endpoint through the SDK's own client", () => {
   });
 
   it("get_technique returns the technique and says what revoked a revoked one", async () => {
-    const t = (await call(client, "get_technique", { id: "T1059.001" })).structuredContent as TechniqueT;
+    const t = (await callTool(client, "get_technique", { id: "T1059.001" })).structuredContent as TechniqueT;
     expect(t).toMatchObject({ id: "T1059.001", name: "PowerShell", parent: { id: "T1059" } });
-    const revoked = (await call(client, "get_technique", { id: "T1574.002" })).structuredContent as TechniqueT;
+    const revoked = (await callTool(client, "get_technique", { id: "T1574.002" })).structuredContent as TechniqueT;
     expect(revoked.revokedBy?.id).toBe("T1574.001");
   });
 
   it("list_tactics and get_group answer", async () => {
-    const tactics = (await call(client, "list_tactics", {})).structuredContent as { tactics: unknown[] };
+    const tactics = (await callTool(client, "list_tactics", {})).structuredContent as { tactics: unknown[] };
     expect(tactics.tactics).toHaveLength(14);
-    const group = (await call(client, "get_group", { id: "APT29" })).structuredContent as GroupT;
+    const group = (await callTool(client, "get_group", { id: "APT29" })).structuredContent as GroupT;
     expect(group.id).toBe("G0016");
   });
 
   it("reports expected failures as isError results with the reason", async () => {
-    const unknown = await call(client, "get_technique", { id: "T9999" });
+    const unknown = await callTool(client, "get_technique", { id: "T9999" });
     expect(unknown.isError).toBe(true);
     expect((unknown.content[0] as { text: string }).text).toMatch(/T9999 does not exist/);
-    const malformed = await call(client, "get_technique", { id: "not-an-id" });
+    const malformed = await callTool(client, "get_technique", { id: "not-an-id" });
     expect(malformed.isError).toBe(true);
     expect((malformed.content[0] as { text: string }).text).toMatch(/not an ATT&CK technique id/);
-    const version = await call(client, "list_tactics", { version: "1.0" });
+    const version = await callTool(client, "list_tactics", { version: "1.0" });
     expect(version.isError).toBe(true);
   });
 

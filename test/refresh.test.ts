@@ -1,22 +1,17 @@
-import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { env } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { adaptModel } from "../src/analysis/adapt";
-import { MODEL_FORMAT, type ModelData } from "../src/analysis/model";
+import { MODEL_FORMAT } from "../src/analysis/model";
 import { createDb } from "../src/db/client";
 import { getActiveVersion, techniqueCatalog, techniqueTexts } from "../src/db/repos/attack";
 import { storeModel } from "../src/db/repos/models";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
-import worker from "../src/index";
-import { gunzip, gzip } from "../src/lib/bytes";
+import { gzip } from "../src/lib/bytes";
 import type { AnalysisOutputT, ReportT } from "../src/reports/schemas";
 import { DAILY_CRON } from "../src/scheduled";
-import { api, driveWorkflow, fixtureStream, json, loadFixture, postJson, sharedBundle, SHIPPED_MODEL } from "./helpers";
+import { api, callTool, connectMcp, driveWorkflow, fixtureStream, json, loadFixture, postJson, runScheduled, sharedBundle, shippedModelData, type ErrorBody } from "./helpers";
 
 const ORIGIN = "https://attack-data.example.com";
 const db = createDb(env.DB);
@@ -57,12 +52,6 @@ const server = setupServer(
   }),
 );
 
-async function runCron(): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: DAILY_CRON, scheduledTime: Date.now() }), env, ctx);
-  await waitOnExecutionContext(ctx);
-}
-
 async function refreshWorkflows(): Promise<{ id: string; status: string; error: string | null }[]> {
   const { results } = await env.DB.prepare("SELECT id, status, error FROM workflows WHERE type = 'refresh' ORDER BY created_at").all<{ id: string; status: string; error: string | null }>();
   return results;
@@ -70,8 +59,7 @@ async function refreshWorkflows(): Promise<{ id: string; status: string; error: 
 
 /** The model of a version, carried from the shipped 18.1 model (what a refresh does). */
 async function modelFor(version: string): Promise<void> {
-  const gz = new Uint8Array(await new Response(await fixtureStream(SHIPPED_MODEL)).arrayBuffer());
-  const base = JSON.parse(new TextDecoder().decode(await gunzip(gz))) as ModelData;
+  const base = await shippedModelData();
   const catalog = await techniqueCatalog(db, version);
   const known = new Set(base.techniques.map((t) => t.id));
   const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
@@ -94,12 +82,9 @@ describe("admin only", () => {
   it("refuses a member key (REST 403, MCP isError) and accepts an admin key", async () => {
     const res = await postJson("/api/v1/attack/refresh", member, {});
     expect(res.status).toBe(403);
-    expect((await json<{ error: { code: string } }>(res)).error.code).toBe("forbidden");
-    const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), { fetch: (i, init) => SELF.fetch(i, init), requestInit: { headers: { authorization: `Bearer ${member}` } } }),
-    );
-    const r = (await client.callTool({ name: "refresh_attack", arguments: {} })) as CallToolResult;
+    expect((await json<ErrorBody>(res)).error.code).toBe("forbidden");
+    const client = await connectMcp(member);
+    const r = await callTool(client, "refresh_attack", {});
     expect(r.isError).toBe(true);
     await client.close();
     const refused = await postJson("/api/v1/attack/refresh", admin, { url: "http://10.0.0.1/bundle.json" });
@@ -123,14 +108,14 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
   });
 
   it("does nothing while the index has nothing newer", async () => {
-    await runCron();
+    await runScheduled(DAILY_CRON);
     expect(await refreshWorkflows()).toEqual([]);
     expect((await getActiveVersion(db))?.version).toBe("16.1");
   });
 
   it("loads 17.1, stores the changes, switches, and re-evaluates the report onto T1574.001", async () => {
     published.set("17.1", "/bundles/17.1/good");
-    await runCron();
+    await runScheduled(DAILY_CRON);
     const [refresh] = await refreshWorkflows();
     expect(refresh).toBeDefined();
     const state = await driveWorkflow(refresh?.id as string);
@@ -168,7 +153,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
 
   it("a second cron run with nothing new is a no-op", async () => {
     const before = await refreshWorkflows();
-    await runCron();
+    await runScheduled(DAILY_CRON);
     expect(await refreshWorkflows()).toEqual(before);
   });
 
@@ -176,7 +161,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM attack_techniques").first<{ n: number }>())?.n;
     const before = await rows();
     published.set("18.1", `/bundles/18.1/${variant}`);
-    await runCron();
+    await runScheduled(DAILY_CRON);
     const refresh = (await refreshWorkflows()).at(-1);
     const state = await driveWorkflow(refresh?.id as string);
     expect(state.status).toBe("failed");
@@ -189,7 +174,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
 
   it("then applies 18.1", async () => {
     published.set("18.1", "/bundles/18.1/good");
-    await runCron();
+    await runScheduled(DAILY_CRON);
     const refresh = (await refreshWorkflows()).at(-1);
     expect((await driveWorkflow(refresh?.id as string)).status).toBe("completed");
     expect((await getActiveVersion(db))?.version).toBe("18.1");

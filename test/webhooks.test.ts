@@ -3,14 +3,11 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { workflows } from "../src/db/schema";
-import { api, json, newTenantKey } from "./helpers";
+import { api, json, newTenantKey, type ErrorBody } from "./helpers";
 
 // No ATT&CK or model is loaded here: a started workflow would fail at extract, and that is not what
 // these tests look at. They check what the webhook accepts, refuses and starts.
 
-interface ErrorBody {
-  error: { code: string; message: string };
-}
 interface Accepted {
   workflowId: string;
   status: string;

@@ -1,24 +1,16 @@
-import { abortAllDurableObjects, createExecutionContext, createScheduledController, env, runDurableObjectAlarm, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import worker from "../src/index";
 import type { AnalysisStatusT } from "../src/reports/schemas";
 import { SWEEP_CRON } from "../src/scheduled";
-import { api, callAnalyzeDocument, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+import { api, callAnalyzeDocument, callTool, connectMcp, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson, publicDnsHandler, runScheduled } from "./helpers";
 
 const TEXT = "The attackers used PowerShell to download tools and created a scheduled task for persistence.";
 let flaky = 0;
 
 const server = setupServer(
-  http.get("https://cloudflare-dns.com/dns-query", ({ request }) => {
-    const type = new URL(request.url).searchParams.get("type") === "AAAA" ? 28 : 1;
-    return HttpResponse.json({ Status: 0, Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [] });
-  }),
+  publicDnsHandler,
   // Fails twice (503), then serves the report.
   http.get("https://intel.example.com/flaky.txt", () => (++flaky <= 2 ? new HttpResponse("busy", { status: 503 }) : HttpResponse.text(`${TEXT} Flaky.`))),
   http.get("https://intel.example.com/gone.txt", () => new HttpResponse("no", { status: 404 })),
@@ -118,9 +110,7 @@ describe("sweeper", () => {
     await env.DB.prepare("INSERT INTO workflows (id, tenant_id, type, status, updated_at) VALUES (?, ?, 'analysis', 'running', ?)").bind(orphan, a.tenantId, old).run();
     const live = await start({ text: `${TEXT} Swept.` });
     await env.DB.prepare("UPDATE workflows SET updated_at = ? WHERE id = ?").bind(old, live).run();
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: SWEEP_CRON, scheduledTime: Date.now() }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await runScheduled(SWEEP_CRON);
     expect(await status(orphan)).toMatchObject({ status: "failed", error: expect.stringMatching(/no record/) });
     expect((await status(live)).status).not.toBe("failed");
     expect((await driveWorkflow(live)).status).toBe("completed");
@@ -141,19 +131,8 @@ describe("tenant isolation", () => {
 });
 
 describe("MCP analysis tools through the SDK client", () => {
-  async function connect(key: string): Promise<Client> {
-    const client = new Client({ name: "test-agent", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), {
-        fetch: (input, init) => SELF.fetch(input, init),
-        requestInit: { headers: { authorization: `Bearer ${key}` } },
-      }),
-    );
-    return client;
-  }
-
   it("analyze_document reports progress and returns the report's techniques", async () => {
-    const client = await connect(a.key);
+    const client = await connectMcp(a.key);
     const { result, progress } = await callAnalyzeDocument(client, { text: `${TEXT} Over MCP.` });
     expect(result.isError).toBeFalsy();
     const out = result.structuredContent as { status: string; reportId: string; techniques: { id: string }[] };
@@ -161,18 +140,17 @@ describe("MCP analysis tools through the SDK client", () => {
     expect(out.techniques.map((t) => t.id)).toEqual(expect.arrayContaining(["T1059.001", "T1053.005"]));
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(100);
-    const report = (await client.callTool({ name: "get_report", arguments: { report_id: out.reportId } })) as CallToolResult;
+    const report = await callTool(client, "get_report", { report_id: out.reportId });
     const view = report.structuredContent as { id: string; techniques: { matchId: string }[] };
     expect(view.id).toBe(out.reportId);
-    const feedback = (await client.callTool({
-      name: "submit_match_feedback",
-      arguments: { report_id: out.reportId, match_id: view.techniques[0]?.matchId, verdict: "reject", correct_technique: "T1059.003" },
-    })) as CallToolResult;
+    const feedback = await callTool(client, "submit_match_feedback", {
+      report_id: out.reportId,
+      match_id: view.techniques[0]?.matchId,
+      verdict: "reject",
+      correct_technique: "T1059.003",
+    });
     expect(feedback.structuredContent).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
-    const wrong = (await client.callTool({
-      name: "submit_match_feedback",
-      arguments: { report_id: out.reportId, match_id: crypto.randomUUID(), verdict: "accept" },
-    })) as CallToolResult;
+    const wrong = await callTool(client, "submit_match_feedback", { report_id: out.reportId, match_id: crypto.randomUUID(), verdict: "accept" });
     expect(wrong.isError).toBe(true);
     await client.close();
   });
@@ -181,27 +159,27 @@ describe("MCP analysis tools through the SDK client", () => {
     const id = await start({ text: `${TEXT} MCP private.` });
     await driveWorkflow(id);
     const { reportId } = await status(id);
-    const client = await connect(b.key);
+    const client = await connectMcp(b.key);
     for (const [name, args] of [
       ["get_report", { report_id: reportId }],
       ["get_analysis_status", { workflow_id: id }],
       ["cancel_analysis", { workflow_id: id }],
     ] as const) {
-      const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      const r = await callTool(client, name, args);
       expect(r.isError, name).toBe(true);
       expect((r.content[0] as { text: string }).text).toMatch(/no (report|analysis)/);
     }
-    const listed = (await client.callTool({ name: "list_reports", arguments: {} })) as CallToolResult;
+    const listed = await callTool(client, "list_reports", {});
     expect((listed.structuredContent as { items: { id: string }[] }).items.map((r) => r.id)).not.toContain(reportId);
     await client.close();
   });
 
   it("reports a failed analysis as an isError result with the reason", async () => {
-    const client = await connect(a.key);
+    const client = await connectMcp(a.key);
     const { result: r } = await callAnalyzeDocument(client, { url: "https://intel.example.com/gone.txt" });
     expect(r.isError).toBe(true);
     expect((r.content[0] as { text: string }).text).toMatch(/404/);
-    const refused = (await client.callTool({ name: "analyze_document", arguments: { url: "http://10.0.0.1/x" } })) as CallToolResult;
+    const refused = await callTool(client, "analyze_document", { url: "http://10.0.0.1/x" });
     expect(refused.isError).toBe(true);
     await client.close();
   });
