@@ -18,16 +18,30 @@ import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 export const SHIPPED_BUNDLE = "/repo/data/attack/enterprise-attack-18.1.json.gz";
 export const sharedBundle = (version: string) => `/shared/attack/enterprise-attack-${version}.json.gz`;
 
+/**
+ * A GET to the fixture server, repeated once if the connection drops: miniflare's loopback server
+ * closes idle sockets after Node's default 5 s keep-alive, racing workerd's next request on them
+ * (cloudflare/workers-sdk#14848), e.g. after a bundle load of several seconds. A GET is safe to repeat.
+ */
+async function fetchFixture(urlPath: string): Promise<Response> {
+  try {
+    return await env.FIXTURES.fetch(`http://fixtures${urlPath}`);
+  } catch (e) {
+    if (!(e instanceof Error && e.message.includes("Network connection lost"))) throw e;
+    return env.FIXTURES.fetch(`http://fixtures${urlPath}`);
+  }
+}
+
 /** A fixture file as a stream, as the Worker would get a download. */
 export async function fixtureStream(path: string): Promise<ReadableStream<Uint8Array>> {
-  const res = await env.FIXTURES.fetch(`http://fixtures${path}`);
+  const res = await fetchFixture(path);
   if (!res.ok || !res.body) throw new Error(`fixture ${path}: ${res.status} ${await res.text()}`);
   return res.body;
 }
 
 /** The bytes of a file under test/fixtures/documents. */
 export async function documentFixture(path: string): Promise<Uint8Array> {
-  const res = await env.FIXTURES.fetch(`http://fixtures/repo/test/fixtures/documents/${path}`);
+  const res = await fetchFixture(`/repo/test/fixtures/documents/${path}`);
   expect(res.status, path).toBe(200);
   return new Uint8Array(await res.arrayBuffer());
 }
@@ -187,7 +201,7 @@ export async function callAnalyzeDocument(
 
 /** Relative paths of the files below a fixture directory, e.g. "/shared/rules/sigma". */
 export async function listFixtures(dir: string): Promise<string[]> {
-  const res = await env.FIXTURES.fetch(`http://fixtures/list${dir}`);
+  const res = await fetchFixture(`/list${dir}`);
   if (!res.ok) throw new Error(`fixture listing ${dir}: ${res.status}`);
   return (await res.json()) as string[];
 }
