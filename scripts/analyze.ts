@@ -11,7 +11,7 @@ import fs from "node:fs";
 import { analyzeText } from "../src/analysis/engine";
 import { extractFile } from "./lib/extract-file";
 import { DEFAULT_MODEL, readModel } from "./lib/model-file";
-import { fail, flag, parseArgs } from "./lib/wrangler";
+import { fail, flag, parseArgs } from "./lib/cli";
 import { describeError } from "../src/errors";
 
 const { flags, positional } = parseArgs(process.argv.slice(2));

@@ -8,7 +8,8 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import { loadAttackBundle, type LoadOptions } from "../src/attack/loader";
 import { AppError } from "../src/errors";
-import { fail, fileExists, flag, migrateLocal, parseArgs, withLocalDb } from "./lib/wrangler";
+import { fail, fileExists, flag, parseArgs } from "./lib/cli";
+import { migrateLocal, withLocalDb } from "./lib/wrangler";
 import { peakRssMb } from "./lib/rss";
 
 const { flags, positional } = parseArgs(process.argv.slice(2));
@@ -33,7 +34,7 @@ try {
             `${Math.round((100 * p.bytes) / size)}% read`,
         ),
     });
-    // Sampled before the proxy stops: workerd's high-water mark leaves with its process.
+    // Sampled before miniflare stops: workerd's high-water mark leaves with its process.
     return { result: loaded, rss: peakRssMb() };
   }, persistTo);
   process.stderr.write("\n");

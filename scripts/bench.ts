@@ -8,7 +8,7 @@ import { benchFleet } from "./bench/fleet";
 import { benchRefresh } from "./bench/refresh";
 import { benchRest } from "./bench/rest";
 import { printTable, type Row } from "./bench/table";
-import { flag, parseArgs } from "./lib/wrangler";
+import { flag, parseArgs } from "./lib/cli";
 
 const { flags } = parseArgs(process.argv.slice(2));
 const runs = Number.parseInt(flag(flags, "runs") ?? "3", 10);

@@ -11,7 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { unstable_splitSqlQuery } from "wrangler";
 import { MIGRATIONS_TABLE, rollbackStatements } from "../src/db/rollback";
-import { fail, flag, parseArgs, persistArgs, ROOT, wrangler } from "./lib/wrangler";
+import { fail, flag, parseArgs, ROOT } from "./lib/cli";
+import { persistArgs, wrangler } from "./lib/wrangler";
 
 const { flags, positional } = parseArgs(process.argv.slice(2));
 const command = positional[0];

@@ -10,10 +10,10 @@
  */
 import { STACKER_FEATURES } from "../src/analysis/stacker";
 import type { TrainOptions } from "../src/analysis/train";
-import { fitStacker, heldOutScores, outOfFold, predictedAt, sharedThreshold, THRESHOLDS, type Dataset } from "./lib/cross-validation";
-import { readAttackCorpus, readLabelledReports } from "./lib/datasets";
+import { fitStacker, heldOutScores, outOfFold, predictedAt, sharedThreshold, THRESHOLDS } from "./lib/cross-validation";
+import { readAttackCorpus, readDataset } from "./lib/datasets";
 import { perLabel, score } from "./lib/metrics";
-import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/wrangler";
+import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/cli";
 
 const { flags } = parseArgs(process.argv.slice(2));
 const datasetFile = flag(flags, "dataset") ?? fail("usage: npm run eval -- --dataset FILE [--with FILE] [--folds 5]");
@@ -24,11 +24,8 @@ const fixedThreshold = flag(flags, "threshold");
 const overrides = JSON.parse(flag(flags, "train") ?? "{}") as Partial<TrainOptions>;
 
 const corpus = await readAttackCorpus(flag(flags, "attack") ?? DEFAULT_BUNDLE);
-const load = (file: string): Dataset => {
-  const { kind, reports } = readLabelledReports(file);
-  return { name: kind, reports, labelSpace: new Set(reports.flatMap((r) => r.labels)) };
-};
-const datasets = [load(datasetFile), ...(flag(flags, "with") ? [load(flag(flags, "with") as string)] : [])];
+const withFile = flag(flags, "with");
+const datasets = [readDataset(datasetFile), ...(withFile ? [readDataset(withFile)] : [])];
 for (const d of datasets) console.log(`${d.name}: ${d.reports.length} reports, ${d.labelSpace.size} labels`);
 console.log(`ATT&CK ${corpus.version}, ${folds} folds`);
 

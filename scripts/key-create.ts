@@ -8,7 +8,8 @@ import { recordAudit } from "../src/db/repos/audit";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
 import { createDb } from "../src/db/client";
 import { TENANT_NAME } from "../src/tenants/api-keys";
-import { fail, flag, migrateLocal, parseArgs, withLocalDb } from "./lib/wrangler";
+import { fail, flag, parseArgs } from "./lib/cli";
+import { migrateLocal, withLocalDb } from "./lib/wrangler";
 
 const { flags } = parseArgs(process.argv.slice(2));
 const tenantName = flag(flags, "tenant");

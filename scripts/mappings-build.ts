@@ -16,7 +16,7 @@ import path from "node:path";
 import { z } from "zod";
 // Type only: a value import would load the JSON this script writes (absent on a first build).
 import type { MappingFile } from "../src/coverage/nist";
-import { ROOT } from "./lib/wrangler";
+import { flag, parseArgs, ROOT } from "./lib/cli";
 
 const DEFAULT_IN = path.resolve(ROOT, "..", "shared", "data", "mappings", "nist_800_53-rev5_attack-16.1-enterprise.json");
 const DEFAULT_OUT = path.join(ROOT, "data", "mappings", "nist-800-53-rev5.json");
@@ -106,13 +106,9 @@ function buildMappingFile(raw: unknown, file: string): { out: MappingFile; statu
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const arg = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const input = path.resolve(arg("--in") ?? DEFAULT_IN);
-  const output = path.resolve(arg("--out") ?? DEFAULT_OUT);
+  const { flags } = parseArgs(process.argv.slice(2));
+  const input = path.resolve(flag(flags, "in") ?? DEFAULT_IN);
+  const output = path.resolve(flag(flags, "out") ?? DEFAULT_OUT);
   const { out, statuses } = buildMappingFile(JSON.parse(fs.readFileSync(input, "utf8")), path.basename(input));
   fs.mkdirSync(path.dirname(output), { recursive: true });
   const text = JSON.stringify(out) + "\n";

@@ -12,7 +12,7 @@ import { adaptModel } from "../src/analysis/adapt";
 import { plainText } from "../src/analysis/examples";
 import { readAttackCorpus } from "./lib/datasets";
 import { DEFAULT_MODEL, readModelData } from "./lib/model-file";
-import { fail, flag, parseArgs } from "./lib/wrangler";
+import { fail, flag, parseArgs } from "./lib/cli";
 
 const { flags } = parseArgs(process.argv.slice(2));
 const attack = flag(flags, "attack") ?? fail("usage: npm run -s model:adapt -- --attack BUNDLE [--model FILE] [--out FILE]");

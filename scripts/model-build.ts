@@ -17,32 +17,26 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { encodeArray } from "../src/analysis/model";
 import type { TrainingExample } from "../src/analysis/train";
-import { buildSentenceModel, fitStacker, heldOutScores, outOfFold, sharedThreshold, type BuildSettings, type Dataset } from "./lib/cross-validation";
-import { readAttackCorpus, readLabelledReports } from "./lib/datasets";
+import { buildSentenceModel, fitStacker, heldOutScores, outOfFold, sharedThreshold, type BuildSettings } from "./lib/cross-validation";
+import { defaultDatasets, EVAL_DIR, readAttackCorpus } from "./lib/datasets";
 import { localFeedbackExamples } from "./lib/feedback-source";
 import { DEFAULT_MODEL } from "./lib/model-file";
-import { DEFAULT_BUNDLE, flag, parseArgs, ROOT } from "./lib/wrangler";
+import { DEFAULT_BUNDLE, flag, parseArgs, ROOT } from "./lib/cli";
 
 /** What cross-validation chose (see the closing notes of the accuracy work). */
-export const SETTINGS: BuildSettings = { pseudoLabels: false };
+const SETTINGS: BuildSettings = { pseudoLabels: false };
 const SEED = 1;
 const FOLDS = 5;
 
 const { flags } = parseArgs(process.argv.slice(2));
 const attackFile = flag(flags, "attack") ?? DEFAULT_BUNDLE;
-const evalDir = flag(flags, "eval-dir") ?? path.resolve(ROOT, "..", "shared", "data", "eval");
+const evalDir = flag(flags, "eval-dir") ?? EVAL_DIR;
 const out = flag(flags, "out") ?? DEFAULT_MODEL;
 const log = (line: string) => console.error(line);
 
 const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);
-const datasets: Dataset[] = ["tram2-train.json", "annoctr-devtrain.json"]
-  .map((f) => path.join(evalDir, f))
-  .filter((f) => fs.existsSync(f))
-  .map((f) => {
-    const { kind, reports } = readLabelledReports(f);
-    return { name: kind, reports, labelSpace: new Set(reports.flatMap((r) => r.labels)) };
-  });
+const datasets = defaultDatasets(evalDir);
 if (datasets.length === 0) log(`warning: no labelled reports in ${evalDir}: building from ATT&CK texts only (a weaker model, no stacker)`);
 const feedback: TrainingExample[] = flags["no-feedback"] ? [] : await localFeedbackExamples(flag(flags, "persist-to"));
 if (feedback.length) log(`${feedback.length} analyst feedback examples from the local D1`);

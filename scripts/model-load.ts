@@ -8,7 +8,8 @@ import fs from "node:fs";
 import { createDb } from "../src/db/client";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { DEFAULT_MODEL } from "./lib/model-file";
-import { fail, fileExists, flag, migrateLocal, parseArgs, withLocalDb } from "./lib/wrangler";
+import { fail, fileExists, flag, parseArgs } from "./lib/cli";
+import { migrateLocal, withLocalDb } from "./lib/wrangler";
 
 const { flags, positional } = parseArgs(process.argv.slice(2));
 const file = positional[0] ?? DEFAULT_MODEL;

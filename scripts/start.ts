@@ -11,7 +11,8 @@ import { getActiveVersion } from "../src/db/repos/attack";
 import { latestModel } from "../src/db/repos/models";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { DEFAULT_MODEL } from "./lib/model-file";
-import { DEFAULT_BUNDLE, migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
+import { DEFAULT_BUNDLE } from "./lib/cli";
+import { migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
 
 const port = process.env.PORT ?? "8787";
 if (!/^\d{1,5}$/.test(port)) {

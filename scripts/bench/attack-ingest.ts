@@ -2,40 +2,11 @@
  * @module ATT&CK ingest: the shipped 18.1 bundle into a fresh local D1 (wrangler's own SQLite,
  * through miniflare), each run in its own `attack:load` process so peak RSS is that process's alone.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEFAULT_BUNDLE, migrateLocal, ROOT, wranglerEnv } from "../lib/wrangler";
+import { attackLoad, type LoadRun } from "./harness";
 import { median, type Row } from "./table";
-
-interface LoadRun {
-  status: string;
-  rows: number;
-  seconds: number;
-  rowsPerSecond: number;
-  peakRssMb: { node: number; workerd: number | null };
-}
-
-export const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
-
-/** Runs scripts/<name> in its own process and returns the last line it printed. */
-export function runScript(name: string, args: string[]): string {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
-  return r.stdout.trim().split("\n").at(-1) ?? "";
-}
-
-export function attackLoad(persistTo: string, file = DEFAULT_BUNDLE): LoadRun {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", "attack-load.ts"), file, "--persist-to", persistTo, "--json"], {
-    cwd: ROOT,
-    env: wranglerEnv(),
-    encoding: "utf8",
-  });
-  const line = r.stdout.trim().split("\n").at(-1) ?? "";
-  if (r.status !== 0 || !line.startsWith("{")) throw new Error(`attack:load failed:\n${r.stderr}`);
-  return JSON.parse(line) as LoadRun;
-}
 
 export function benchAttackIngest(runs: number): Row[] {
   const loads: LoadRun[] = [];
@@ -43,7 +14,7 @@ export function benchAttackIngest(runs: number): Row[] {
   for (let i = 0; i < runs; i++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-bench-"));
     try {
-      migrateLocal(dir);
+      // attack:load migrates the fresh folder itself, before its timer starts.
       loads.push(attackLoad(dir));
       reloads.push(attackLoad(dir));
     } finally {

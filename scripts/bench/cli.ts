@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT } from "../lib/wrangler";
-import { TSX } from "./attack-ingest";
+import { ROOT } from "../lib/cli";
+import { TSX } from "./harness";
 import { documents, reportTexts } from "./corpus";
 import type { Row } from "./table";
 

@@ -2,17 +2,14 @@
  * @module A corpus of report-like text for throughput benchmarks: the labelled reports of
  * ../shared/data/eval where present, else ATT&CK's own descriptions and procedure examples.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { plainText } from "../../src/analysis/examples";
-import { readAttackCorpus, readLabelledReports } from "../lib/datasets";
-import { DEFAULT_BUNDLE, ROOT } from "../lib/wrangler";
+import { DEFAULT_BUNDLE } from "../lib/cli";
+import { defaultDatasets, readAttackCorpus } from "../lib/datasets";
 
 export async function reportTexts(): Promise<{ texts: string[]; source: string }> {
-  const evalDir = path.resolve(ROOT, "..", "shared", "data", "eval");
-  const files = ["tram2-train.json", "annoctr-devtrain.json"].map((f) => path.join(evalDir, f)).filter((f) => fs.existsSync(f));
-  if (files.length) {
-    return { texts: files.flatMap((f) => readLabelledReports(f).reports.map((r) => r.text)), source: "TRAM2 + AnnoCTR reports" };
+  const datasets = defaultDatasets();
+  if (datasets.length) {
+    return { texts: datasets.flatMap((d) => d.reports.map((r) => r.text)), source: "TRAM2 + AnnoCTR reports" };
   }
   const corpus = await readAttackCorpus(DEFAULT_BUNDLE);
   const texts = [...corpus.techniques.map((t) => plainText(t.description)), ...corpus.procedures.map((p) => plainText(p.text))];

@@ -4,13 +4,11 @@
  * page of accounts per call), and p50/p99 of reading one account's coverage and its gaps.
  * FLEET_ACCOUNTS and FLEET_PAGE change the fleet size and the page; BENCH_VERBOSE shows wrangler's log.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { migrateLocal, ROOT, withLocalDb, WRANGLER, wranglerEnv } from "../lib/wrangler";
-import { attackLoad, runScript } from "./attack-ingest";
-import { freePort, waitForHealth } from "./rest";
+import { withLocalDb } from "../lib/wrangler";
+import { attackLoad, runScript, startDev, type DevServer } from "./harness";
 import { median, percentile, type Row } from "./table";
 
 const ACCOUNTS = Number(process.env.FLEET_ACCOUNTS ?? 1000);
@@ -68,17 +66,15 @@ async function seed(dir: string): Promise<{ seconds: number; accountIds: string[
 
 export async function benchFleet(): Promise<Row[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-fleet-"));
-  const port = await freePort();
-  let dev: ReturnType<typeof spawn> | undefined;
+  let dev: DevServer | undefined;
   try {
-    migrateLocal(dir);
     attackLoad(dir);
     const admin = runScript("key-create.ts", ["--tenant", "fleet", "--admin", "--persist-to", dir]);
     const { seconds: seedSeconds, accountIds } = await seed(dir);
     process.stderr.write(`fleet: seeded ${ACCOUNTS} × ${DETECTIONS} in ${seedSeconds.toFixed(1)} s\n`);
-    dev = spawn(WRANGLER, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false"], { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"] });
-    const base = `http://127.0.0.1:${port}`;
-    await waitForHealth(base);
+    dev = await startDev(dir, [], { verbose: Boolean(process.env.BENCH_VERBOSE) });
+    const { base } = dev;
+    await dev.ready();
     const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
 
     const t0 = performance.now();
@@ -114,7 +110,7 @@ export async function benchFleet(): Promise<Row[]> {
       [`GET account gaps (25), p50 / p99 ms (${SAMPLES} accounts)`, `${median(gaps).toFixed(1)} / ${percentile(gaps, 99).toFixed(1)}`, "p50 ≤ 50"],
     ];
   } finally {
-    dev?.kill("SIGTERM");
+    dev?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,15 +4,15 @@
  * the peak resident memory of the workerd process running it (an upper bound for the Worker:
  * workerd's own runtime is included).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULT_BUNDLE, ROOT } from "../lib/cli";
+import { DEFAULT_MODEL } from "../lib/model-file";
 import { workerdMemoryMb } from "../lib/rss";
-import { DEFAULT_BUNDLE, migrateLocal, ROOT, WRANGLER, wranglerEnv } from "../lib/wrangler";
-import { attackLoad, runScript } from "./attack-ingest";
-import { freePort, waitForHealth } from "./rest";
+import { attackLoad, freePort, runScript, startDev, type DevServer } from "./harness";
 import type { Row } from "./table";
 
 const BUNDLE_171 = path.resolve(ROOT, "..", "shared", "data", "attack", "enterprise-attack-17.1.json.gz");
@@ -30,24 +30,18 @@ export async function benchRefresh(): Promise<Row[]> {
   });
   const filePort = await freePort();
   await new Promise<void>((resolve) => files.listen(filePort, "127.0.0.1", resolve));
-  const port = await freePort();
-  let dev: ReturnType<typeof spawn> | undefined;
+  let dev: DevServer | undefined;
   try {
-    migrateLocal(dir);
     attackLoad(dir, BUNDLE_171);
     const model = path.join(dir, "model-17.1.json.gz");
     runScript("model-adapt.ts", ["--attack", BUNDLE_171, "--out", model]);
     runScript("model-load.ts", [model, "--persist-to", dir]);
     const admin = runScript("key-create.ts", ["--tenant", "bench", "--admin", "--persist-to", dir]);
-    dev = spawn(
-      WRANGLER,
-      ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false", "--var", "ATTACK_URL_CHECK:false"],
-      { cwd: ROOT, env: wranglerEnv(), stdio: "ignore" },
-    );
-    const base = `http://127.0.0.1:${port}`;
-    await waitForHealth(base);
+    dev = await startDev(dir, ["--var", "ATTACK_URL_CHECK:false"]);
+    const { base, pid } = dev;
+    await dev.ready();
     const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
-    const before = dev.pid ? (workerdMemoryMb(dev.pid, "VmRSS") ?? 0) : 0;
+    const before = pid ? (workerdMemoryMb(pid, "VmRSS") ?? 0) : 0;
     const t0 = performance.now();
     const started = (await (
       await fetch(`${base}/api/v1/attack/refresh`, { method: "POST", headers, body: JSON.stringify({ url: `http://127.0.0.1:${filePort}/enterprise-attack-18.1.json.gz` }) })
@@ -59,10 +53,10 @@ export async function benchRefresh(): Promise<Row[]> {
     }
     const seconds = (performance.now() - t0) / 1000;
     if (status.status !== "completed") throw new Error(`refresh ${status.status}: ${status.error}`);
-    const peak = dev.pid ? (workerdMemoryMb(dev.pid, "VmHWM") ?? 0) : 0;
+    const peak = pid ? (workerdMemoryMb(pid, "VmHWM") ?? 0) : 0;
     const steps = status.steps.map((s) => `${s.step} ${((s.durationMs ?? 0) / 1000).toFixed(1)}`).join(", ");
     process.stderr.write(`refresh: ${seconds.toFixed(1)} s (${steps})\n`);
-    const probe = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(ROOT, "scripts", "bench", "heap-probe.ts"), DEFAULT_BUNDLE, path.join(ROOT, "data", "model", "model.json.gz")], {
+    const probe = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(ROOT, "scripts", "bench", "heap-probe.ts"), DEFAULT_BUNDLE, DEFAULT_MODEL], {
       cwd: ROOT,
       encoding: "utf8",
     });
@@ -76,7 +70,7 @@ export async function benchRefresh(): Promise<Row[]> {
       ["  workerd peak RSS, whole runtime (V8, local D1, DO storage), MB", String(peak), ""],
     ];
   } finally {
-    dev?.kill("SIGTERM");
+    dev?.stop();
     files.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

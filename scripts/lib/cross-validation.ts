@@ -10,14 +10,8 @@ import { loadModel } from "../../src/analysis/model";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
 import { candidateFeatures, stackerProbability, trainStacker, type StackerData } from "../../src/analysis/stacker";
 import { mulberry32, trainModel, type TrainingExample, type TrainOptions } from "../../src/analysis/train";
-import type { LabelledReport } from "./datasets";
+import type { Dataset, LabelledReport } from "./datasets";
 import { intoLabelSpace, score, type DocOutcome } from "./metrics";
-
-export interface Dataset {
-  name: string;
-  reports: LabelledReport[];
-  labelSpace: Set<string>;
-}
 
 export interface OutOfFold {
   dataset: string;
@@ -32,11 +26,11 @@ export interface OutOfFold {
  * Sentence-labelled reports train as sentences, each annotated only for its dataset's label space
  * (when `annotatedFor` is on); document-labelled ones only through the stacker.
  */
-export function reportExamples(list: LabelledReport[], annotatedFor?: string[]): TrainingExample[] {
+function reportExamples(list: LabelledReport[], annotatedFor?: string[]): TrainingExample[] {
   return list.flatMap((r) => r.sentences?.map((s) => ({ text: s.text, labels: s.labels, annotatedFor })) ?? []);
 }
 
-export function assignFolds(datasets: Dataset[], folds: number, seed: number): Map<LabelledReport, number> {
+function assignFolds(datasets: Dataset[], folds: number, seed: number): Map<LabelledReport, number> {
   const out = new Map<LabelledReport, number>();
   const random = mulberry32(seed);
   for (const d of datasets) {
@@ -102,7 +96,7 @@ export function outOfFold(
  * How often each technique is labelled in the given reports, as a smoothed logit: over the reports
  * whose label space can hold it (a TRAM2 report only labels its 50 techniques).
  */
-export function techniquePriors(items: { report: LabelledReport; labelSpace: Set<string> }[], techniqueIds: string[]): Map<string, number> {
+function techniquePriors(items: { report: LabelledReport; labelSpace: Set<string> }[], techniqueIds: string[]): Map<string, number> {
   const PSEUDO = 2;
   const BASE = 0.02;
   const priors = new Map<string, number>();

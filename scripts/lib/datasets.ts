@@ -3,11 +3,18 @@
  * product's own STIX mapping) and the labelled report sets of ../shared/data/eval.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { JSONParser } from "@streamparser/json";
 import type { AttackCorpus } from "../../src/analysis/examples";
 import { mitreReference, stripCitations, type StixObject } from "../../src/attack/stix";
+import { ROOT } from "./cli";
+
+/** The labelled report sets, next to the project (not shipped with it). */
+export const EVAL_DIR = path.resolve(ROOT, "..", "shared", "data", "eval");
+/** The training splits that `model:build` learns from and the benchmarks cut text from. */
+const DEFAULT_FILES = ["tram2-train.json", "annoctr-devtrain.json"];
 
 /** ATT&CK texts of a bundle: active techniques, revocations and procedure examples. */
 export async function readAttackCorpus(file: string): Promise<AttackCorpus> {
@@ -66,7 +73,14 @@ export interface LabelledReport {
   labels: string[];
 }
 
-export type DatasetKind = "tram2" | "annoctr";
+type DatasetKind = "tram2" | "annoctr";
+
+/** A labelled report set and the techniques its annotators labelled (its label space). */
+export interface Dataset {
+  name: string;
+  reports: LabelledReport[];
+  labelSpace: Set<string>;
+}
 
 const TECHNIQUE = /^T\d{4}(\.\d{3})?$/;
 
@@ -95,4 +109,16 @@ export function readLabelledReports(file: string): { kind: DatasetKind; reports:
     return { kind: "annoctr", reports };
   }
   throw new Error(`${file}: neither TRAM2 (cti_report: sentences, label) nor AnnoCTR (cti_report: text, mitre_ids) format`);
+}
+
+export function readDataset(file: string): Dataset {
+  const { kind, reports } = readLabelledReports(file);
+  return { name: kind, reports, labelSpace: new Set(reports.flatMap((r) => r.labels)) };
+}
+
+/** The default training splits found in `dir`; none when the folder or its files are absent. */
+export function defaultDatasets(dir = EVAL_DIR): Dataset[] {
+  return DEFAULT_FILES.map((f) => path.join(dir, f))
+    .filter((f) => fs.existsSync(f))
+    .map(readDataset);
 }

@@ -4,18 +4,16 @@
  * correct technique when given, otherwise that the sentence does not show the matched one.
  */
 import fs from "node:fs";
-import path from "node:path";
 import type { TrainingExample } from "../../src/analysis/train";
 import { createDb } from "../../src/db/client";
 import { feedbackExamples } from "../../src/db/repos/feedback";
-import { ROOT, withLocalDb } from "./wrangler";
+import { localD1Dir, withLocalDb } from "./wrangler";
 
 /** Feedback outweighs a single labelled sentence: an analyst looked at exactly this case. */
 const FEEDBACK_WEIGHT = 2;
 
 export async function localFeedbackExamples(persistTo?: string): Promise<TrainingExample[]> {
-  const state = path.resolve(persistTo ?? path.join(ROOT, ".wrangler", "state"), "v3", "d1");
-  if (!fs.existsSync(state)) return [];
+  if (!fs.existsSync(localD1Dir(persistTo))) return [];
   const rows = await withLocalDb(async (d1) => {
     const exists = await d1.prepare("SELECT 1 FROM sqlite_master WHERE name = 'match_feedback'").first();
     return exists ? feedbackExamples(createDb(d1), "all-tenants") : [];

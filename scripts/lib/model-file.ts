@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { loadModel, type Model, type ModelData } from "../../src/analysis/model";
-import { ROOT } from "./wrangler";
+import { ROOT } from "./cli";
 
 export const DEFAULT_MODEL = path.join(ROOT, "data", "model", "model.json.gz");
 

@@ -1,17 +1,15 @@
 /**
- * @module Helpers for the Node-side scripts: running wrangler offline, and reaching the same local
- * D1 as `wrangler dev` through wrangler's platform proxy.
+ * @module Wrangler and local D1 for the Node-side scripts: running wrangler offline, and reaching
+ * the same local D1 as `wrangler dev` through miniflare.
  */
 import { spawn, spawnSync, type SpawnOptions } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { parse as parseToml } from "smol-toml";
+import { ROOT } from "./cli";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
-export const DEFAULT_BUNDLE = path.join(ROOT, "data", "attack", "enterprise-attack-18.1.json.gz");
+const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
 
 /** Environment for every wrangler call: offline, no telemetry, logs kept inside the project. */
 export function wranglerEnv(): NodeJS.ProcessEnv {
@@ -58,6 +56,11 @@ interface WranglerToml {
   d1_databases: { binding: string; database_id: string }[];
 }
 
+/** Where miniflare keeps local D1 databases (keyed by database_id) under a wrangler state root. */
+export function localD1Dir(persistTo?: string): string {
+  return path.resolve(persistTo ?? path.join(ROOT, ".wrangler", "state"), "v3", "d1");
+}
+
 /**
  * Runs `fn` with the local D1 binding: the same SQLite file `wrangler dev` and
  * `wrangler d1 ... --local` use (miniflare keys local D1 by database_id under <state>/v3/d1).
@@ -67,50 +70,16 @@ export async function withLocalDb<T>(fn: (db: D1Database) => Promise<T>, persist
   const config = parseToml(fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) as unknown as WranglerToml;
   const d1 = config.d1_databases.find((d) => d.binding === "DB");
   if (!d1) throw new Error("wrangler.toml has no D1 binding named DB");
-  const state = path.resolve(persistTo ?? path.join(ROOT, ".wrangler", "state"));
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch: () => new Response(null, { status: 404 }) };",
     compatibilityDate: config.compatibility_date,
     d1Databases: { DB: d1.database_id },
-    d1Persist: path.join(state, "v3", "d1"),
+    d1Persist: localD1Dir(persistTo),
   });
   try {
     return await fn((await mf.getD1Database("DB")) as unknown as D1Database);
   } finally {
     await mf.dispose();
   }
-}
-
-/** Minimal flag parser: `--name value`, `--flag`, and positional arguments. */
-export function parseArgs(argv: string[]): { flags: Record<string, string | true>; positional: string[] } {
-  const flags: Record<string, string | true> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg.startsWith("--")) {
-      const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-      const next = argv[i + 1];
-      if (inline !== undefined) flags[name] = inline;
-      else if (next !== undefined && !next.startsWith("--")) {
-        flags[name] = next;
-        i++;
-      } else flags[name] = true;
-    } else positional.push(arg);
-  }
-  return { flags, positional };
-}
-
-export function flag(flags: Record<string, string | true>, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-export function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(1);
-}
-
-export function fileExists(p: string): boolean {
-  return fs.existsSync(p) && fs.statSync(p).isFile();
 }
