@@ -9,7 +9,6 @@
 import fs from "node:fs";
 import { gzipSync } from "node:zlib";
 import { adaptModel } from "../src/analysis/adapt";
-import { plainText } from "../src/analysis/examples";
 import { readAttackCorpus } from "./lib/datasets";
 import { DEFAULT_MODEL, readModelData } from "./lib/model-file";
 import { fail, flag, parseArgs } from "./lib/cli";
@@ -18,8 +17,8 @@ const { flags } = parseArgs(process.argv.slice(2));
 const attack = flag(flags, "attack") ?? fail("usage: npm run -s model:adapt -- --attack BUNDLE [--model FILE] [--out FILE]");
 const corpus = await readAttackCorpus(attack);
 const base = readModelData(flag(flags, "model") ?? DEFAULT_MODEL);
-const texts = new Map<string, string[]>(corpus.techniques.map((t) => [t.id, [plainText(t.description)]]));
-for (const p of corpus.procedures) texts.get(p.techniqueId)?.push(plainText(p.text));
+const texts = new Map<string, string[]>(corpus.techniques.map((t) => [t.id, [t.description]]));
+for (const p of corpus.procedures) texts.get(p.techniqueId)?.push(p.text);
 const { model, newTechniques, carried } = adaptModel(base, {
   attackVersion: corpus.version,
   techniques: corpus.techniques.map((t) => ({ id: t.id, name: t.name })),

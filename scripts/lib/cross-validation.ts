@@ -4,7 +4,7 @@
  * model trained without them, giving out-of-fold candidates (technique evidence per report) on
  * which the document-level stacker is fitted and evaluated.
  */
-import { collectEvidence, EXPLICIT_ID_CONFIDENCE, type Candidate } from "../../src/analysis/engine";
+import { collectEvidence, documentConfidence, type Candidate } from "../../src/analysis/engine";
 import { attackExamples, type AttackCorpus } from "../../src/analysis/examples";
 import { loadModel } from "../../src/analysis/model";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
@@ -166,7 +166,7 @@ export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>
       for (const [id, c] of o.candidates) {
         const label = intoLabelSpace(id, space);
         if (!label) continue;
-        const p = Math.max(stackerProbability(stacker, features(o, id)), c.idMentions > 0 ? EXPLICIT_ID_CONFIDENCE : 0);
+        const p = documentConfidence(stackerProbability(stacker, features(o, id)), c);
         noisyOr.set(label, Math.max(noisyOr.get(label) ?? 0, c.noisyOr));
         stacked.set(label, Math.max(stacked.get(label) ?? 0, p));
       }

@@ -6,8 +6,9 @@
  * weights from their own texts (description, procedure examples): a TF-IDF centroid in the model's
  * feature space. `npm run model:build -- --attack BUNDLE` gives a fully retrained model.
  */
-import { countFeatures } from "./features";
-import { encodeArray, fromBase64, type ModelData } from "./model";
+import { plainText } from "./examples";
+import { countFeatures, tfidfRow } from "./features";
+import { encodeArray, encodePostings, featureIndex, loadModel, type ModelData } from "./model";
 import { successor } from "../attack/stix";
 
 export interface AdaptTarget {
@@ -15,7 +16,7 @@ export interface AdaptTarget {
   /** Active techniques of the target version: its classes. */
   techniques: { id: string; name: string }[];
   revoked: Record<string, string>;
-  /** Texts of a technique the base model does not know: description sentences, procedure examples. */
+  /** Texts of a technique the base model does not know (description, procedure examples), markdown as ATT&CK has it. */
   textsOf(id: string): string[];
 }
 
@@ -24,18 +25,10 @@ const NEW_FEATURES = 48;
 const NEW_SCALE = 6;
 const NEW_PRIOR = Math.log(0.02 / 0.98);
 
-const u32 = (b64: string) => new Uint32Array(fromBase64(b64).slice().buffer);
-const f32 = (b64: string) => new Float32Array(fromBase64(b64).slice().buffer);
-const u16 = (b64: string) => new Uint16Array(fromBase64(b64).slice().buffer);
-
 export function adaptModel(base: ModelData, target: AdaptTarget): { model: ModelData; newTechniques: string[]; carried: string[] } {
-  const features = u32(base.features);
-  const idf = f32(base.idf);
-  const start = u32(base.postingStart);
-  const cls = u16(base.postingClass);
-  const weight = f32(base.postingWeight);
-  const baseBias = f32(base.bias);
-  const basePriors = base.priors ? f32(base.priors) : null;
+  const loaded = loadModel(base);
+  const { idf, postingStart: start, postingClass: cls, postingWeight: weight, bias: baseBias, priors: basePriors } = loaded;
+  const featureCount = idf.length;
 
   const targetIndex = new Map(target.techniques.map((t, i) => [t.id, i]));
   // Base class → target class: itself, or the technique that replaced it.
@@ -48,8 +41,8 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
     if (m.index !== undefined && (m.own || !sourceOf.has(m.index))) sourceOf.set(m.index, c);
   });
 
-  const postings: Map<number, number>[] = Array.from({ length: features.length }, () => new Map());
-  for (let f = 0; f < features.length; f++) {
+  const postings: Map<number, number>[] = Array.from({ length: featureCount }, () => new Map());
+  for (let f = 0; f < featureCount; f++) {
     const own = postings[f] as Map<number, number>;
     const carried: [number, number][] = [];
     for (let k = start[f] as number; k < (start[f + 1] as number); k++) {
@@ -62,26 +55,15 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
   }
 
   // Techniques the base never saw: a centroid of their texts, in the base's feature space.
-  const featureOf = new Map<number, number>();
-  features.forEach((h, f) => featureOf.set(h, f));
   const newTechniques = target.techniques.filter((t) => !sourceOf.has(targetIndex.get(t.id) as number)).map((t) => t.id);
   for (const id of newTechniques) {
     const c = targetIndex.get(id) as number;
     const centroid = new Map<number, number>();
-    const texts = target.textsOf(id);
+    // Read the way training reads ATT&CK texts, whoever the caller is.
+    const texts = target.textsOf(id).map(plainText);
     for (const text of texts) {
-      const counts = countFeatures(text, 0, text.length);
-      const vec: [number, number][] = [];
-      let norm = 0;
-      counts.keys.forEach((h, j) => {
-        const f = featureOf.get(h);
-        if (f === undefined) return;
-        const x = (1 + Math.log(counts.values[j] as number)) * (idf[f] as number);
-        vec.push([f, x]);
-        norm += x * x;
-      });
-      norm = Math.sqrt(norm) || 1;
-      for (const [f, x] of vec) centroid.set(f, (centroid.get(f) ?? 0) + x / norm / texts.length);
+      const row = tfidfRow(countFeatures(text, 0, text.length), (h) => featureIndex(loaded, h), idf);
+      for (const [f, x] of row) centroid.set(f, (centroid.get(f) ?? 0) + x / texts.length);
     }
     const top = [...centroid].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, NEW_FEATURES);
     for (const [f, w] of top) postings[f]?.set(c, w * NEW_SCALE);
@@ -97,17 +79,7 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
     priors[c] = source === undefined || !basePriors ? NEW_PRIOR : (basePriors[source] as number);
   });
 
-  const postingStart = new Uint32Array(features.length + 1);
-  const pClass: number[] = [];
-  const pWeight: number[] = [];
-  postings.forEach((m, f) => {
-    postingStart[f] = pClass.length;
-    for (const [c, w] of [...m].sort((a, b) => a[0] - b[0])) {
-      pClass.push(c);
-      pWeight.push(w);
-    }
-  });
-  postingStart[features.length] = pClass.length;
+  const { postings: encoded } = encodePostings(featureCount, (f) => [...(postings[f] as Map<number, number>)].sort((a, b) => a[0] - b[0]));
 
   const carried = base.techniques.filter((_t, c) => !mapped[c]?.own && mapped[c]?.index !== undefined).map((t) => t.id);
   const model: ModelData = {
@@ -116,9 +88,7 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
     info: { ...base.info, adaptedFrom: base.attackVersion, newTechniques: newTechniques.length, carriedFromRevoked: carried.length },
     techniques: target.techniques.map((t) => ({ id: t.id, name: t.name, threshold: base.threshold })),
     revoked: target.revoked,
-    postingStart: encodeArray(postingStart),
-    postingClass: encodeArray(Uint16Array.from(pClass)),
-    postingWeight: encodeArray(Float32Array.from(pWeight)),
+    ...encoded,
     bias: encodeArray(bias),
     priors: encodeArray(priors),
   };

@@ -88,9 +88,17 @@ export class SentenceScorer {
     this.tf = new Float64Array(features);
   }
 
-  /** Calls `emit(class, p)` for every technique with probability ≥ FLOOR in a sentence's tokens. */
+  /**
+   * Calls `emit(class, p)` for every technique with probability ≥ FLOOR in a sentence's tokens.
+   * Synchronous, and the scratch state is clean again when it returns (unless `emit` throws).
+   */
   score(tokens: Tokens, emit: (classIndex: number, p: number) => void): void {
     const { model, seen, tf } = this;
+    // A new stamp marks every feature unseen; start over before it leaves the Int32 range.
+    if (this.stamp === 0x7fffffff) {
+      seen.fill(-1);
+      this.stamp = 0;
+    }
     const stamp = ++this.stamp;
     let n = 0;
     emitFeatures(tokens, (h) => {
@@ -147,6 +155,22 @@ export class SentenceScorer {
   }
 }
 
+const scorers = new WeakMap<Model, SentenceScorer>();
+
+/**
+ * The scorer of a model, made once: its scratch arrays are sized by the feature count (hundreds of
+ * KB), and coverage import analyses one short text per rule. Sharing is safe: `score` runs to
+ * completion without yielding and leaves its scratch clean, as long as `emit` does not throw.
+ */
+export function scorerFor(model: Model): SentenceScorer {
+  let scorer = scorers.get(model);
+  if (!scorer) {
+    scorer = new SentenceScorer(model);
+    scorers.set(model, scorer);
+  }
+  return scorer;
+}
+
 /** All evidence of one technique in a report. */
 export interface Candidate extends CandidateEvidence {
   classIndex: number;
@@ -199,7 +223,7 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
     else mentions.set(c, [hit]);
   };
 
-  const scorer = new SentenceScorer(model);
+  const scorer = scorerFor(model);
   const tokens = new Tokens();
   for (let s = 0; s < spans.length; s++) {
     const span = spans[s] as Span;
@@ -270,6 +294,11 @@ export function candidateConfidence(model: Model, c: Candidate, sentences: numbe
   return stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false));
 }
 
+/** The confidence a report gives a technique: its document score, but never below that of an id the text writes out. */
+export function documentConfidence(score: number, c: Pick<Candidate, "idMentions">): number {
+  return Math.max(score, c.idMentions > 0 ? EXPLICIT_ID_CONFIDENCE : 0);
+}
+
 export function analyzeText(original: string, model: Model, options: AnalysisOptions = {}): AnalysisResult {
   const { spans, candidates, toOriginal } = collectEvidence(original, model);
   const maxEvidence = options.maxEvidence ?? 3;
@@ -277,8 +306,7 @@ export function analyzeText(original: string, model: Model, options: AnalysisOpt
   for (const c of candidates) {
     const technique = model.techniques[c.classIndex];
     if (!technique) continue;
-    // An explicit id is asserted whatever else the report says.
-    const confidence = Math.max(candidateConfidence(model, c, spans.length), c.idMentions > 0 ? ID_PROBABILITY : 0);
+    const confidence = documentConfidence(candidateConfidence(model, c, spans.length), c);
     const threshold = options.threshold ?? technique.threshold;
     if (confidence < threshold && !options.includeBelowThreshold) continue;
     const method = c.ranked.reduce<MatchMethod>((m, h) => (rank(h.kind) > rank(m) ? h.kind : m), "model");

@@ -109,3 +109,22 @@ export function countFeatures(text: string, start: number, end: number): SparseV
   forEachFeature(text, start, end, (h) => counts.set(h, (counts.get(h) ?? 0) + 1));
   return { keys: [...counts.keys()], values: [...counts.values()] };
 }
+
+/**
+ * A count row as the model sees it: (1 + log tf) · idf per known feature, L2-normalised.
+ * `indexOf` gives a hash's feature index, or -1 for a feature the model does not have.
+ */
+export function tfidfRow(counts: SparseVector, indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
+  const row: [number, number][] = [];
+  let norm = 0;
+  for (let j = 0; j < counts.keys.length; j++) {
+    const f = indexOf(counts.keys[j] as number);
+    if (f < 0) continue;
+    const x = (1 + Math.log(counts.values[j] as number)) * (idf[f] as number);
+    row.push([f, x]);
+    norm += x * x;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (const entry of row) entry[1] /= norm;
+  return row;
+}

@@ -3,7 +3,7 @@
  * names, both resolved against the model's technique set (revoked ids to their successor).
  */
 import { successor } from "../attack/stix";
-import type { Tokens } from "./features";
+import { Tokens } from "./features";
 import type { Model } from "./model";
 
 export interface Mention {
@@ -45,8 +45,10 @@ function nameIndex(model: Model): NameIndex {
   let index = nameIndexes.get(model);
   if (index) return index;
   const byFirst = new Map<string, { words: string[]; classIndex: number }[]>();
+  // Names split into words as sentences are, so the two compare word for word.
+  const tokens = new Tokens();
   model.techniques.forEach((t, classIndex) => {
-    const words = t.name.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const words = tokens.read(t.name, 0, t.name.length).words.slice(0, tokens.length);
     const first = words[0];
     if (!first) return;
     const list = byFirst.get(first) ?? [];

@@ -77,6 +77,35 @@ export function fromBase64(b64: string): Uint8Array {
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 export const encodeArray = (a: Uint32Array | Float32Array | Uint16Array) => toBase64(bytesOf(a));
 
+/**
+ * CSR postings of `features` rows, each (class, weight) pairs in class order, encoded for ModelData;
+ * `count` is the number of postings.
+ */
+export function encodePostings(
+  features: number,
+  row: (f: number) => Iterable<readonly [number, number]>,
+): { postings: Pick<ModelData, "postingStart" | "postingClass" | "postingWeight">; count: number } {
+  const postingStart = new Uint32Array(features + 1);
+  const pClass: number[] = [];
+  const pWeight: number[] = [];
+  for (let f = 0; f < features; f++) {
+    postingStart[f] = pClass.length;
+    for (const [c, w] of row(f)) {
+      pClass.push(c);
+      pWeight.push(w);
+    }
+  }
+  postingStart[features] = pClass.length;
+  return {
+    postings: {
+      postingStart: encodeArray(postingStart),
+      postingClass: encodeArray(Uint16Array.from(pClass)),
+      postingWeight: encodeArray(Float32Array.from(pWeight)),
+    },
+    count: pClass.length,
+  };
+}
+
 function decode<T>(b64: string, make: (buf: ArrayBuffer) => T): T {
   const bytes = fromBase64(b64);
   // Copy into a fresh, aligned buffer for the typed-array view.

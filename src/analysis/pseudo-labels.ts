@@ -4,7 +4,7 @@
  * (positives) and the confident sentences about techniques the report is not labelled with (hard
  * negatives). Training on them adapts the sentence model to how such reports are written.
  */
-import { SentenceScorer } from "./engine";
+import { scorerFor } from "./engine";
 import { Tokens } from "./features";
 import type { Model } from "./model";
 import { segmentSentences } from "./text";
@@ -26,7 +26,7 @@ export function pseudoLabelExamples(
 ): TrainingExample[] {
   const positiveAt = options.positiveAt ?? 0.3;
   const negativeAt = options.negativeAt ?? 0.6;
-  const scorer = new SentenceScorer(model);
+  const scorer = scorerFor(model);
   const tokens = new Tokens();
   const out: TrainingExample[] = [];
   for (const report of reports) {

@@ -3,9 +3,9 @@
  * n-grams, fitted with SGD, then pruned to a sparse feature → technique weight table. Pure: the
  * examples come from the caller (ATT&CK texts, labelled reports, analyst feedback).
  */
-import { countFeatures } from "./features";
+import { countFeatures, tfidfRow, type SparseVector } from "./features";
 import { successor } from "../attack/stix";
-import { encodeArray, MODEL_FORMAT, type ModelData, type ModelTechnique } from "./model";
+import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData, type ModelTechnique } from "./model";
 
 export interface TrainingExample {
   text: string;
@@ -95,20 +95,9 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const maskOf: (Uint8Array | null)[] = [];
   const masks = new Map<string[], Uint8Array>();
   for (let i = 0; i < N; i++) {
-    const v = counted[i] as { keys: number[]; values: number[] };
-    const row: [number, number][] = [];
-    let norm = 0;
-    for (let j = 0; j < v.keys.length; j++) {
-      const f = featureOf.get(v.keys[j] as number);
-      if (f === undefined) continue;
-      const x = (1 + Math.log(v.values[j] as number)) * (idf[f] as number);
-      row.push([f, x]);
-      norm += x * x;
-    }
-    norm = Math.sqrt(norm) || 1;
-    for (const [f, x] of row) {
+    for (const [f, x] of tfidfRow(counted[i] as SparseVector, (h) => featureOf.get(h) ?? -1, idf)) {
       cols.push(f);
-      vals.push(x / norm);
+      vals.push(x);
     }
     rowStart.push(cols.length);
     const example = examples[i] as TrainingExample;
@@ -185,11 +174,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   }
 
   // Keep only weights that matter.
-  const postingStart = new Uint32Array(F + 1);
-  const pClass: number[] = [];
-  const pWeight: number[] = [];
-  for (let f = 0; f < F; f++) {
-    postingStart[f] = pClass.length;
+  const { postings, count } = encodePostings(F, (f) => {
     const base = f * C;
     const kept: [number, number][] = [];
     for (let c = 0; c < C; c++) {
@@ -197,27 +182,20 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
       if (w >= pruneBelow || w <= -pruneBelow) kept.push([c, w]);
     }
     if (kept.length > maxPostings) kept.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]).length = maxPostings;
-    kept.sort((x, y) => x[0] - y[0]);
-    for (const [c, w] of kept) {
-      pClass.push(c);
-      pWeight.push(w);
-    }
-  }
-  postingStart[F] = pClass.length;
+    return kept.sort((x, y) => x[0] - y[0]);
+  });
 
   const threshold = options.threshold ?? 0.5;
   const techniques: ModelTechnique[] = classes.map((t) => ({ id: t.id, name: t.name, threshold }));
   return {
     format: MODEL_FORMAT,
     attackVersion: options.attackVersion,
-    info: { examples: N, features: F, postings: pClass.length, epochs, learningRate: lr0, l2, positiveWeight: posWeight, pruneBelow, maxPostings, ...options.info },
+    info: { examples: N, features: F, postings: count, epochs, learningRate: lr0, l2, positiveWeight: posWeight, pruneBelow, maxPostings, ...options.info },
     techniques,
     revoked: options.revoked,
     features: encodeArray(Uint32Array.from(kept)),
     idf: encodeArray(idf),
-    postingStart: encodeArray(postingStart),
-    postingClass: encodeArray(Uint16Array.from(pClass)),
-    postingWeight: encodeArray(Float32Array.from(pWeight)),
+    ...postings,
     bias: encodeArray(bias),
     threshold,
   };

@@ -12,7 +12,6 @@
 import { JSONParser } from "@streamparser/json";
 import { and, eq, getTableColumns, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
   attackAnalytics,
@@ -29,6 +28,8 @@ import {
   attackTechniqueTactics,
   attackVersions,
 } from "../db/schema";
+import { createDb, type Db } from "../db/client";
+import { activateVersion } from "../db/repos/attack";
 import { AppError, describeError } from "../errors";
 import { compareVersions, METADATA_TYPES, stixObjectProblem, toRows, type RowSet, type RowTable, type StixObject } from "./stix";
 
@@ -92,7 +93,7 @@ export async function loadAttackBundle(
   body: ReadableStream<Uint8Array>,
   options: LoadOptions = {},
 ): Promise<LoadResult> {
-  const load = new BundleLoad(drizzle(d1), options);
+  const load = new BundleLoad(createDb(d1), options);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
     const { stream, bytesRead } = await decode(body);
@@ -199,7 +200,7 @@ class BundleLoad {
   private meta: { name?: string; releasedAt?: string; specVersion?: string } = {};
 
   constructor(
-    private readonly db: DrizzleD1Database,
+    private readonly db: Db,
     private readonly options: LoadOptions,
   ) {
     this.batchRows = options.batchRows ?? 1500;
@@ -366,12 +367,8 @@ class BundleLoad {
     const row = await this.db.select({ active: v.active }).from(v).where(eq(v.version, version)).get();
     if (row?.active) return this.result(version, "unchanged", true);
     const activate = await this.shouldActivate(version);
-    if (activate) {
-      await this.db.batch([
-        this.db.update(v).set({ active: false }).where(eq(v.active, true)),
-        this.db.update(v).set({ active: true }).where(eq(v.version, version)),
-      ]);
-    }
+    // AlreadyLoaded means the row is ready, so activateVersion's guard lets it through.
+    if (activate) await activateVersion(this.db, version);
     return this.result(version, "unchanged", activate);
   }
 

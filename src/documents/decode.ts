@@ -22,7 +22,7 @@ export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): stri
   const bom = detectBom(bytes);
   const label = bom?.encoding ?? options.charset?.trim().toLowerCase();
   const body = bom ? bytes.subarray(bom.length) : bytes;
-  if (!bom?.encoding.startsWith("utf-16") && looksBinary(body)) throw binaryContent();
+  if (!bom?.encoding.startsWith("utf-16") && looksBinary(body.length, (i) => body[i] ?? 0)) throw binaryContent();
   let text: string;
   if (label && !isUtf8(label)) {
     text = decodeWith(label, body);
@@ -35,7 +35,7 @@ export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): stri
       else throw undecodable(label !== undefined);
     }
   }
-  if (bom?.encoding.startsWith("utf-16") && looksBinaryText(text)) throw binaryContent();
+  if (bom?.encoding.startsWith("utf-16") && looksBinary(text.length, (i) => text.charCodeAt(i))) throw binaryContent();
   return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
 }
 
@@ -75,27 +75,19 @@ function binaryContent(): AppError {
 /** True for control bytes other than tab, LF, FF, CR and ESC. */
 const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f;
 
-/** A NUL byte, or more than 10 % control bytes, in the first 64 KB: text files have neither. */
-function looksBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, SAMPLE);
+/**
+ * A NUL, or more than 10 % control characters, among the first 64 KB of `n` code units read with
+ * `at` (bytes before decoding, UTF-16 units after): text files have neither.
+ */
+function looksBinary(n: number, at: (i: number) => number): boolean {
+  const sample = Math.min(n, SAMPLE);
   let controls = 0;
-  for (let i = 0; i < n; i++) {
-    const c = bytes[i] ?? 0;
+  for (let i = 0; i < sample; i++) {
+    const c = at(i);
     if (c === 0) return true;
     if (isControl(c)) controls++;
   }
-  return controls > n / 10;
-}
-
-function looksBinaryText(text: string): boolean {
-  const n = Math.min(text.length, SAMPLE);
-  let controls = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0) return true;
-    if (isControl(c)) controls++;
-  }
-  return controls > n / 10;
+  return controls > sample / 10;
 }
 
 /** The charset a document names in its first 1024 bytes (`<meta charset>` or `http-equiv` content). */

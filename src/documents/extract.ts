@@ -6,7 +6,7 @@
 import { AppError } from "../errors";
 import { decodeText } from "./decode";
 import { extractHtml, type HtmlEngine } from "./html";
-import { acceptedMediaType, parseContentType, unsupportedMediaType } from "./media-type";
+import { acceptedMediaType, parseContentType, unsupportedDocumentType } from "./media-type";
 import { extractPdf } from "./pdf";
 
 export type DocumentKind = "text" | "html" | "pdf";
@@ -34,7 +34,7 @@ export async function extractDocument(
 ): Promise<ExtractedDocument> {
   const parsed = parseContentType(contentType);
   const type = parsed.type && acceptedMediaType(parsed.type);
-  if (!type) throw unsupportedMediaType(`unsupported content type ${parsed.type ?? JSON.stringify(contentType)}: reports must be HTML, plain text, Markdown or PDF`);
+  if (!type) throw unsupportedDocumentType(parsed.type ?? JSON.stringify(contentType));
   const cs = charset ?? parsed.charset;
 
   let doc: ExtractedDocument;

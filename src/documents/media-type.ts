@@ -38,13 +38,18 @@ export function unsupportedMediaType(message: string): AppError {
   return new AppError(415, "unsupported_media_type", message);
 }
 
+/** A document type we do not read, said the same way wherever it is refused. */
+export function unsupportedDocumentType(type: string): AppError {
+  return unsupportedMediaType(`unsupported content type ${type}: reports must be HTML, plain text, Markdown or PDF`);
+}
+
 /** The accepted type a body stands for, sniffing when the declared type is missing or opaque. */
 export function resolveMediaType(declared: string | null, bytes: Uint8Array): DocumentMediaType {
   const type = declared === null ? null : (ALIASES[declared] ?? declared);
   if (type !== null && ACCEPTED.has(type)) return type as DocumentMediaType;
   if (type === null) return sniff(bytes);
   if (OPAQUE.has(type) && sniff(bytes) === "application/pdf") return "application/pdf";
-  throw unsupportedMediaType(`unsupported content type ${type}: reports must be HTML, plain text, Markdown or PDF`);
+  throw unsupportedDocumentType(type);
 }
 
 /** The accepted type if `declared` (already parsed) names one, else null; no sniffing. */

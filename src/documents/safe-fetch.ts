@@ -7,7 +7,7 @@
 import { AppError, describeError } from "../errors";
 import { asDnsError, dohResolver, type Resolver } from "./dns";
 import { classifyAddress } from "./ip";
-import { mayBeAccepted, parseContentType, resolveMediaType, unsupportedMediaType, type DocumentMediaType } from "./media-type";
+import { mayBeAccepted, parseContentType, resolveMediaType, unsupportedDocumentType, type DocumentMediaType } from "./media-type";
 import { checkUrl, isIpLiteral, urlRefused } from "./url-policy";
 
 export interface SafeFetchOptions {
@@ -76,7 +76,7 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions = {}):
       const { type, charset } = parseContentType(res.headers.get("content-type"));
       if (!mayBeAccepted(type)) {
         await discard(res);
-        throw unsupportedMediaType(`unsupported content type ${type}: reports must be HTML, plain text, Markdown or PDF`);
+        throw unsupportedDocumentType(String(type));
       }
       const bytes = await readCapped(res, maxBytes, signal);
       const contentType = resolveMediaType(type, bytes);
