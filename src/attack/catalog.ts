@@ -6,17 +6,12 @@ import * as repo from "../db/repos/attack";
 import { searchTechniques, type TechniqueQuery } from "../db/repos/attack-search";
 import type { Db } from "../db/client";
 import { AppError, badRequest, notFound } from "../errors";
+import { normalizeTechniqueId } from "./ids";
 import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "./schemas";
 
-const TECHNIQUE_ID = /^T(\d{4})(?:[./](\d{3}))?$/i;
-const PROCEDURE_SAMPLE = 5;
+export { normalizeTechniqueId };
 
-/** Canonical technique id (T1059.001) from what people type (t1059.001, T1059/001), or null. */
-export function normalizeTechniqueId(raw: string): string | null {
-  const m = TECHNIQUE_ID.exec(raw.trim());
-  if (!m) return null;
-  return m[2] ? `T${m[1]}.${m[2]}` : `T${m[1]}`;
-}
+const PROCEDURE_SAMPLE = 5;
 
 export function parseTechniqueId(raw: string): string {
   const id = normalizeTechniqueId(raw);

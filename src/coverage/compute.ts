@@ -9,6 +9,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { coverageGaps, coverageHistory, coverageOverlaps, coverageScores, type Account } from "../db/schema";
+import { countBy } from "../lib/collections";
 import { attackContext, type AttackContext } from "./attack-context";
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
@@ -32,7 +33,8 @@ export async function coveringDetections(db: Db, tenantId: string, accountId: st
   const out = new Map<string, { id: string; name: string; serviceId: number | null }[]>();
   for (const r of rows) {
     const list = out.get(r.techniqueId) ?? [];
-    if (!list.some((x) => x.id === r.id)) list.push({ id: r.id, name: r.name, serviceId: r.serviceId });
+    // One row per (detection, technique): detection_mappings_pair is unique.
+    list.push({ id: r.id, name: r.name, serviceId: r.serviceId });
     out.set(r.techniqueId, list);
   }
   return out;
@@ -56,8 +58,9 @@ export interface CoverageSummary {
 
 const pct = (covered: number, total: number) => (total ? Math.round((1000 * covered) / total) / 10 : 0);
 
-export async function recomputeCoverage(db: Db, account: Account, options: { snapshotId?: string; minConfidence?: number } = {}): Promise<CoverageSummary> {
-  const version = await resolveVersion(db, undefined);
+/** Recomputes and stores an account's coverage under `options.version` (default: the active ATT&CK version). */
+export async function recomputeCoverage(db: Db, account: Account, options: { snapshotId?: string; minConfidence?: number; version?: string } = {}): Promise<CoverageSummary> {
+  const version = options.version ?? (await resolveVersion(db, undefined));
   const context = await attackContext(db, version);
   const covering = await coveringDetections(db, account.tenantId, account.id, options.minConfidence ?? DEFAULT_MIN_CONFIDENCE);
   const now = new Date().toISOString();
@@ -148,10 +151,4 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
   const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
   await db.batch([first, ...rest]);
   return summary;
-}
-
-function countBy(values: string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
-  return out;
 }

@@ -4,12 +4,14 @@
  * impacted, and its health turns degraded (broken once the removal date has passed).
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
 import { providerExists } from "../db/repos/accounts";
 import { apiDeprecationImpacts, apiDeprecations, detectionHealth, detections } from "../db/schema";
+import { NOW } from "../db/schema/common";
 import { AppError, badRequest } from "../errors";
+
+type HealthStatus = (typeof detectionHealth.$inferSelect)["status"];
 import { accountOrThrow } from "./views";
 
 export const DeprecationInput = z
@@ -23,53 +25,84 @@ export const DeprecationInput = z
   })
   .openapi("DeprecationInput");
 
+/**
+ * Records the deprecation and, in the same batch, its impacts and the health of every affected
+ * detection (INSERT … SELECT: a fixed number of statements, all or nothing).
+ */
 export async function addDeprecation(db: Db, input: z.infer<typeof DeprecationInput>, now = new Date()) {
   if (input.provider && !(await providerExists(db, input.provider))) throw badRequest(`unknown provider '${input.provider}'`);
   const id = crypto.randomUUID();
-  const inserted = await db
-    .insert(apiDeprecations)
-    .values({
-      id,
-      providerId: input.provider ?? null,
-      apiName: input.apiName,
-      description: input.description ?? "",
-      deprecatedAt: input.deprecatedAt ?? null,
-      removalDate: input.removalDate ?? null,
-      replacement: input.replacement ?? null,
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (inserted.length === 0) throw new AppError(409, "conflict", `${input.apiName} is already recorded as deprecated`);
   const removed = input.removalDate !== undefined && input.removalDate <= now.toISOString().slice(0, 10);
+  const impact = removed ? "high" : "medium";
+  const status: HealthStatus = removed ? "broken" : "degraded";
   const pattern = `%${input.apiName.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const affected = await db
-    .select({ id: detections.id, tenantId: detections.tenantId, accountId: detections.accountId })
-    .from(detections)
-    .where(and(isNull(detections.removedAt), sql`${detections.rawConfig} LIKE ${pattern} ESCAPE '\\'`));
   const issue = `uses ${input.apiName}, deprecated${input.removalDate ? `; removed ${input.removalDate}` : ""}${input.replacement ? `; use ${input.replacement}` : ""}`;
-  const statements: BatchItem<"sqlite">[] = [];
-  for (const d of affected) {
-    statements.push(
-      db.insert(apiDeprecationImpacts).values({ tenantId: d.tenantId, deprecationId: id, detectionId: d.id, accountId: d.accountId, impact: removed ? "high" : "medium" }),
-      db
-        .insert(detectionHealth)
-        .values({ detectionId: d.id, tenantId: d.tenantId, accountId: d.accountId, status: removed ? "broken" : "degraded", issues: [issue] })
-        .onConflictDoUpdate({
-          target: detectionHealth.detectionId,
-          set: {
-            // Never better than it was: a broken detection stays broken.
-            status: removed ? "broken" : sql`CASE WHEN ${detectionHealth.status} = 'broken' THEN 'broken' ELSE 'degraded' END`,
-            issues: sql`json_insert(${detectionHealth.issues}, '$[#]', ${issue})`,
-            updatedAt: now.toISOString(),
-          },
-        }),
-    );
-  }
-  for (let i = 0; i < statements.length; i += 500) {
-    const [first, ...rest] = statements.slice(i, i + 500) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-    await db.batch([first, ...rest]);
-  }
-  return { id, apiName: input.apiName, impactedDetections: affected.length, impact: removed ? "high" : "medium" };
+  const d = detections;
+  const affected = and(
+    isNull(d.removedAt),
+    sql`${d.rawConfig} LIKE ${pattern} ESCAPE '\\'`,
+    // Only if this deprecation was inserted: a duplicate (409) writes nothing.
+    sql`EXISTS (SELECT 1 FROM ${apiDeprecations} WHERE ${apiDeprecations.id} = ${id})`,
+  );
+  const [inserted, impacts] = await db.batch([
+    db
+      .insert(apiDeprecations)
+      .values({
+        id,
+        providerId: input.provider ?? null,
+        apiName: input.apiName,
+        description: input.description ?? "",
+        deprecatedAt: input.deprecatedAt ?? null,
+        removalDate: input.removalDate ?? null,
+        replacement: input.replacement ?? null,
+      })
+      .onConflictDoNothing()
+      .returning({ id: apiDeprecations.id }),
+    db
+      .insert(apiDeprecationImpacts)
+      .select((qb) =>
+        qb
+          .select({
+            tenantId: d.tenantId,
+            deprecationId: sql<string>`${id}`.as("deprecation_id"),
+            detectionId: d.id,
+            accountId: d.accountId,
+            impact: sql<typeof impact>`${impact}`.as("impact"),
+            detectedAt: sql<string>`${NOW}`.as("detected_at"),
+          })
+          .from(d)
+          .where(affected),
+      )
+      .returning({ detectionId: apiDeprecationImpacts.detectionId }),
+    db
+      .insert(detectionHealth)
+      .select((qb) =>
+        qb
+          .select({
+            detectionId: d.id,
+            tenantId: d.tenantId,
+            accountId: d.accountId,
+            status: sql<HealthStatus>`${status}`.as("status"),
+            lastValidatedAt: sql<string | null>`NULL`.as("last_validated_at"),
+            lastTriggeredAt: sql<string | null>`NULL`.as("last_triggered_at"),
+            issues: sql<string[]>`json_array(${issue})`.as("issues"),
+            updatedAt: sql<string>`${NOW}`.as("updated_at"),
+          })
+          .from(d)
+          .where(affected),
+      )
+      .onConflictDoUpdate({
+        target: detectionHealth.detectionId,
+        set: {
+          // Never better than it was: a broken detection stays broken.
+          status: removed ? "broken" : sql`CASE WHEN ${detectionHealth.status} = 'broken' THEN 'broken' ELSE 'degraded' END`,
+          issues: sql`json_insert(${detectionHealth.issues}, '$[#]', ${issue})`,
+          updatedAt: now.toISOString(),
+        },
+      }),
+  ]);
+  if (inserted.length === 0) throw new AppError(409, "conflict", `${input.apiName} is already recorded as deprecated`);
+  return { id, apiName: input.apiName, impactedDetections: impacts.length, impact };
 }
 
 export async function accountDeprecations(db: Db, tenantId: string, accountId: string) {

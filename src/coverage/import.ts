@@ -9,18 +9,15 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, sql } from "drizzle-orm";
 import { analyzeText } from "../analysis/engine";
-import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
-import { getAccount } from "../db/repos/accounts";
 import { detectionsByRuleId, insertDetection, replaceAutomaticMappings, reviseDetection, serviceIds, touchDetection, upsertLogic, removeUnseen, countUnseen, getSnapshot, type NewMapping } from "../db/repos/detections";
-import { scanSnapshots } from "../db/schema";
+import { scanSnapshots, type Account } from "../db/schema";
 import { AppError, notFound } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { modelFor } from "../workflows/model-cache";
 import { attackContext, resolveTechnique } from "./attack-context";
 import { parseRule, PARSER_VERSION, type ParsedRule, type RuleFormat } from "./parsers";
 
-export const MAX_FILES_PER_IMPORT = 500;
 /** Confidence of a mapping read from the rule's own ATT&CK tag. */
 const TAG_CONFIDENCE = 0.9;
 /** Techniques inferred for an untagged rule: at most this many, at or above the model's threshold. */
@@ -58,10 +55,12 @@ function serviceName(rule: ParsedRule, format: RuleFormat): string {
   return parts.length ? `${format}:${parts.join("/")}` : format;
 }
 
-export async function importDetections(db: Db, tenantId: string, accountId: string, req: ImportRequest): Promise<ImportResult> {
-  const account = await getAccount(db, tenantId, accountId);
-  if (!account) throw notFound(`no account ${accountId} for this tenant`);
-  if (req.files.length > MAX_FILES_PER_IMPORT) throw new AppError(413, "too_many_files", `at most ${MAX_FILES_PER_IMPORT} files per import (got ${req.files.length}): send them in several calls with the same scanId`);
+/**
+ * Imports into `account` (already read for its tenant), resolving ids against ATT&CK `version`.
+ * The file count is bounded by the input schema (MAX_FILES_PER_IMPORT).
+ */
+export async function importDetections(db: Db, account: Account, version: string, req: ImportRequest): Promise<ImportResult> {
+  const { tenantId, id: accountId } = account;
   let scanId = req.scanId;
   if (scanId) {
     const scan = await getSnapshot(db, tenantId, accountId, scanId);
@@ -71,7 +70,6 @@ export async function importDetections(db: Db, tenantId: string, accountId: stri
   }
   scanId ??= crypto.randomUUID();
 
-  const version = await resolveVersion(db, undefined);
   const context = await attackContext(db, version);
   const result: ImportResult = { scanId, imported: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0, mappings: { tag: 0, nlp: 0 }, errors: [], notes: [] };
 

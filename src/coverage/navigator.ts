@@ -4,6 +4,7 @@
  * can be checked, and a builder that fills in every field the spec defines. Pure.
  */
 import { z } from "zod";
+import { TECHNIQUE_ID } from "../attack/ids";
 import { badRequest } from "../errors";
 
 /**
@@ -23,7 +24,6 @@ export const ENTERPRISE_PLATFORMS = [
   "Windows", "Linux", "macOS", "Network Devices", "ESXi", "PRE", "Containers", "IaaS", "SaaS", "Office Suite", "Identity Provider",
 ] as const;
 
-const TECHNIQUE_ID = /^T\d{4}(\.\d{3})?$/;
 /** Tactic shortnames: "initial-access", "command-and-control". */
 const TACTIC_SHORTNAME = /^[a-z]+(?:-[a-z]+)*$/;
 /** #rgb, #rrggbb, or #rrggbbaa (Navigator writes gradient colors with alpha). */

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import mappingFile from "../../data/mappings/nist-800-53-rev5.json";
+import { canonicalTechniqueId, TECHNIQUE_ID } from "../attack/ids";
 
 /** The shipped file's shape (the build script writes it, tests hold it to this schema). */
 export const MappingFileSchema = z.strictObject({
@@ -20,9 +21,9 @@ export const MappingFileSchema = z.strictObject({
   attackVersion: z.string().regex(/^\d+\.\d+$/),
   license: z.literal("Apache-2.0"),
   /** Technique id → [control id ("AC-2"), control name], sorted by family then number. */
-  techniques: z.record(z.string().regex(/^T\d{4}(\.\d{3})?$/), z.array(z.tuple([z.string().regex(/^[A-Z]{2}-\d+(\(\d+\))?$/), z.string()])).min(1)),
+  techniques: z.record(z.string().regex(TECHNIQUE_ID), z.array(z.tuple([z.string().regex(/^[A-Z]{2}-\d+(\(\d+\))?$/), z.string()])).min(1)),
   /** Techniques CTID marked "non_mappable" (no control applies): these never borrow a parent's controls. */
-  nonMappable: z.array(z.string().regex(/^T\d{4}(\.\d{3})?$/)),
+  nonMappable: z.array(z.string().regex(TECHNIQUE_ID)),
 });
 export type MappingFile = z.infer<typeof MappingFileSchema>;
 
@@ -52,8 +53,8 @@ export const NIST_SOURCE = {
  * non-mappable does not (CTID decided no control applies). Unknown ids give [].
  */
 export function controlsFor(techniqueId: string): NistControl[] {
-  const id = techniqueId.trim().toUpperCase();
-  if (!/^T\d{4}(\.\d{3})?$/.test(id)) return [];
+  const id = canonicalTechniqueId(techniqueId);
+  if (!id) return [];
   const own = FILE.techniques[id];
   if (own) return own.map(([cid, name]) => ({ id: cid, name, inherited: false }));
   if (NON_MAPPABLE.has(id)) return [];

@@ -27,10 +27,13 @@ export const Account = z
   })
   .openapi("Account");
 
+/** Files one import call takes; a larger rule set goes in several calls with the same scanId. */
+export const MAX_FILES_PER_IMPORT = 500;
+
 export const ImportInput = z
   .object({
     format: z.enum(["sigma", "splunk", "elastic"]),
-    files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).min(1).max(500).describe("at most 500 files per call"),
+    files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).min(1).max(MAX_FILES_PER_IMPORT).describe(`at most ${MAX_FILES_PER_IMPORT} files per call`),
     scanId: z.string().uuid().optional().describe("continue a scan started by an earlier call"),
     complete: z.boolean().optional().describe("this call ends a scan that held every rule of the format: rules not seen are marked removed"),
   })

@@ -6,7 +6,8 @@ import { and, asc, eq } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
 import { createAccount, listProviders, providerExists } from "../db/repos/accounts";
-import { getMapping, setMappingValidation } from "../db/repos/detections";
+import { resolveVersion } from "../attack/catalog";
+import { setMappingValidation } from "../db/repos/detections";
 import { detectionHealth, detectionMappings, detections, type Account as AccountRow, type DetectionMapping } from "../db/schema";
 import { AppError, badRequest, notFound } from "../errors";
 import { recomputeCoverage } from "./compute";
@@ -43,10 +44,12 @@ export async function newAccount(db: Db, tenantId: string, input: z.infer<typeof
   return accountView(row);
 }
 
-/** Imports, then recomputes the account's coverage with the scan as its snapshot. */
+/** Imports, then recomputes the account's coverage with the scan as its snapshot (one ATT&CK version for both). */
 export async function importAndRecompute(db: Db, tenantId: string, accountId: string, req: ImportRequest): Promise<ImportResult> {
-  const result = await importDetections(db, tenantId, accountId, req);
-  await recomputeCoverage(db, await accountOrThrow(db, tenantId, accountId), { snapshotId: result.scanId });
+  const account = await accountOrThrow(db, tenantId, accountId);
+  const version = await resolveVersion(db, undefined);
+  const result = await importDetections(db, account, version, req);
+  await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
   return result;
 }
 
@@ -63,8 +66,7 @@ export const mappingView = (m: DetectionMapping) => ({
 /** Validates or disputes a mapping, then recomputes: a validated nlp mapping now counts. */
 export async function reviewMapping(db: Db, tenantId: string, accountId: string, mappingId: string, review: { validation: DetectionMapping["validation"]; rationale?: string }) {
   const account = await accountOrThrow(db, tenantId, accountId);
-  if (!(await getMapping(db, tenantId, accountId, mappingId))) throw notFound(`account ${accountId} has no mapping ${mappingId}`);
-  const updated = await setMappingValidation(db, tenantId, mappingId, review.validation, review.rationale ?? null);
+  const updated = await setMappingValidation(db, tenantId, accountId, mappingId, review.validation, review.rationale ?? null);
   if (!updated) throw notFound(`account ${accountId} has no mapping ${mappingId}`);
   await recomputeCoverage(db, account);
   return mappingView(updated);

@@ -34,8 +34,7 @@ export interface ThreatGaps {
   techniques: ThreatTechnique[];
 }
 
-async function gapsFor(db: Db, account: Account, wanted: { id: string; confidence: number }[]): Promise<ThreatGaps> {
-  const version = await resolveVersion(db, undefined);
+async function gapsFor(db: Db, account: Account, version: string, wanted: { id: string; confidence: number }[]): Promise<ThreatGaps> {
   const context = await attackContext(db, version);
   const covering = await coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE);
   const byId = new Map<string, ThreatTechnique>();
@@ -75,13 +74,14 @@ export async function reportGaps(db: Db, tenantId: string, reportId: string, acc
   if (!report) throw notFound(`no report ${reportId} for this tenant`);
   const account = await accountOrThrow(db, tenantId, accountId);
   const matches = await listMatches(db, tenantId, reportId);
-  const gaps = await gapsFor(db, account, matches.map((m) => ({ id: m.techniqueId, confidence: m.confidence })));
+  const gaps = await gapsFor(db, account, await resolveVersion(db, undefined), matches.map((m) => ({ id: m.techniqueId, confidence: m.confidence })));
   return { ...gaps, report: { id: report.id, title: report.title, attackVersion: report.attackVersion } };
 }
 
 export async function groupGaps(db: Db, tenantId: string, group: string, accountId: string): Promise<ThreatGaps & { group: { id: string; name: string } }> {
   const account = await accountOrThrow(db, tenantId, accountId);
-  const detail = await getGroupDetail(db, await resolveVersion(db, undefined), group);
-  const gaps = await gapsFor(db, account, detail.techniques.map((t) => ({ id: t.id, confidence: 1 })));
+  const version = await resolveVersion(db, undefined);
+  const detail = await getGroupDetail(db, version, group);
+  const gaps = await gapsFor(db, account, version, detail.techniques.map((t) => ({ id: t.id, confidence: 1 })));
   return { ...gaps, group: { id: detail.id, name: detail.name } };
 }

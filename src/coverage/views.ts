@@ -6,7 +6,7 @@ import { and, asc, desc, eq, lt, or, sql } from "drizzle-orm";
 import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
-import { coverageGaps, coverageHistory, coverageOverlaps, detections, type Account } from "../db/schema";
+import { coverageGaps, coverageHistory, coverageOverlaps, detections, type Account, type CoverageHistoryRow } from "../db/schema";
 import { notFound } from "../errors";
 import { attackContext } from "./attack-context";
 import { recomputeCoverage, type CoverageSummary } from "./compute";
@@ -18,40 +18,52 @@ export async function accountOrThrow(db: Db, tenantId: string, accountId: string
   return account;
 }
 
+type LatestHistory = Pick<CoverageHistoryRow, "covered" | "total" | "percent" | "attackVersion" | "computedAt">;
+
+/**
+ * Stored coverage is current when the account's latest history row was computed under `version`
+ * (a recompute writes scores, gaps and that row in one batch); otherwise it is recomputed now.
+ */
+async function ensureCurrent(db: Db, account: Account, version: string): Promise<{ latest: LatestHistory } | { recomputed: CoverageSummary }> {
+  const h = coverageHistory;
+  const latest = await db
+    .select({ covered: h.covered, total: h.total, percent: h.percent, attackVersion: h.attackVersion, computedAt: h.computedAt })
+    .from(h)
+    .where(and(eq(h.tenantId, account.tenantId), eq(h.accountId, account.id)))
+    .orderBy(desc(h.id))
+    .limit(1)
+    .get();
+  if (latest?.attackVersion === version) return { latest };
+  return { recomputed: await recomputeCoverage(db, account, { version }) };
+}
+
 /** The latest stored coverage (computed now if the account has none yet, or ATT&CK moved on). */
 export async function coverageView(db: Db, tenantId: string, accountId: string): Promise<CoverageSummary & { health: Record<string, number> }> {
   const account = await accountOrThrow(db, tenantId, accountId);
-  const [version, rows] = await Promise.all([
-    resolveVersion(db, undefined),
-    // The latest set of scores, through the (account, time) index (account_coverage_view says the same for SQL users).
-    db.all<{ tacticId: string; covered: number; total: number; percent: number; computedAt: string; attackVersion: string }>(sql`
-      SELECT tactic_id AS tacticId, covered, total, percent, computed_at AS computedAt, attack_version AS attackVersion
+  const version = await resolveVersion(db, undefined);
+  const [current, health] = await Promise.all([ensureCurrent(db, account, version), healthSummary(db, tenantId, accountId)]);
+  if ("recomputed" in current) return { ...current.recomputed, health };
+  const { latest } = current;
+  const [context, rows] = await Promise.all([
+    attackContext(db, version),
+    // The scores written with that history row, through the (account, time) index.
+    db.all<{ tacticId: string; covered: number; total: number; percent: number }>(sql`
+      SELECT tactic_id AS tacticId, covered, total, percent
       FROM coverage_scores
-      WHERE account_id = ${accountId} AND tenant_id = ${tenantId}
-        AND computed_at = (SELECT max(computed_at) FROM coverage_scores WHERE account_id = ${accountId})`),
+      WHERE account_id = ${accountId} AND tenant_id = ${tenantId} AND computed_at = ${latest.computedAt}`),
   ]);
-  const health = await healthSummary(db, tenantId, accountId);
-  if (rows.length === 0 || rows[0]?.attackVersion !== version) return { ...(await recomputeCoverage(db, account)), health };
-  const context = await attackContext(db, version);
-  const history = await db
-    .select()
-    .from(coverageHistory)
-    .where(and(eq(coverageHistory.tenantId, tenantId), eq(coverageHistory.accountId, accountId)))
-    .orderBy(desc(coverageHistory.id))
-    .limit(1)
-    .get();
   const byId = new Map(rows.map((r) => [r.tacticId, r]));
   return {
     accountId,
     attackVersion: version,
-    covered: history?.covered ?? 0,
-    total: history?.total ?? context.techniques.size,
-    percent: history?.percent ?? 0,
+    covered: latest.covered,
+    total: latest.total,
+    percent: latest.percent,
     tactics: context.tactics.map((t) => {
       const r = byId.get(t.id);
       return { ...t, covered: r?.covered ?? 0, total: r?.total ?? 0, percent: r?.percent ?? 0 };
     }),
-    computedAt: rows[0]?.computedAt ?? "",
+    computedAt: latest.computedAt,
     health,
   };
 }
@@ -85,24 +97,19 @@ export async function gapsView(
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   // Gaps exist once coverage was computed under the active ATT&CK version.
-  const latest = await db
-    .select({ attackVersion: coverageHistory.attackVersion })
-    .from(coverageHistory)
-    .where(eq(coverageHistory.accountId, accountId))
-    .orderBy(desc(coverageHistory.id))
-    .limit(1)
-    .get();
-  if (latest?.attackVersion !== version) await recomputeCoverage(db, account);
-  const context = await attackContext(db, version);
+  await ensureCurrent(db, account, version);
   const g = coverageGaps;
   const where = [eq(g.tenantId, tenantId), eq(g.accountId, accountId), q.status ? eq(g.status, q.status as GapView["status"] & "open") : sql`${g.status} IN ('open', 'acknowledged')`];
   if (q.after) where.push(or(lt(g.riskScore, q.after.risk), and(eq(g.riskScore, q.after.risk), sql`${g.techniqueId} > ${q.after.id}`)) as ReturnType<typeof eq>);
-  const rows = await db
-    .select()
-    .from(g)
-    .where(and(...where))
-    .orderBy(desc(g.riskScore), asc(g.techniqueId))
-    .limit(q.limit + 1);
+  const [context, rows] = await Promise.all([
+    attackContext(db, version),
+    db
+      .select()
+      .from(g)
+      .where(and(...where))
+      .orderBy(desc(g.riskScore), asc(g.techniqueId))
+      .limit(q.limit + 1),
+  ]);
   const items = rows.slice(0, q.limit).map((r) => {
     const t = context.techniques.get(r.techniqueId);
     return {
@@ -149,13 +156,16 @@ export async function historyView(db: Db, tenantId: string, accountId: string, l
 /** Detections of an account that are not healthy, with the summary. */
 export async function healthView(db: Db, tenantId: string, accountId: string) {
   await accountOrThrow(db, tenantId, accountId);
-  const rows = await db.all<{ id: string; name: string; status: string; issues: string | null; lastTriggeredAt: string | null; parseConfidence: number | null }>(sql`
-    SELECT d.id, d.name, coalesce(h.status, 'unknown') AS status, h.issues, h.last_triggered_at AS lastTriggeredAt, l.parse_confidence AS parseConfidence
-    FROM ${detections} d LEFT JOIN detection_health h ON h.detection_id = d.id LEFT JOIN detection_logic l ON l.detection_id = d.id
-    WHERE d.tenant_id = ${tenantId} AND d.account_id = ${accountId} AND d.removed_at IS NULL AND coalesce(h.status, 'unknown') IN ('degraded', 'broken')
-    ORDER BY h.status, d.name LIMIT 200`);
+  const [rows, summary] = await Promise.all([
+    db.all<{ id: string; name: string; status: string; issues: string | null; lastTriggeredAt: string | null; parseConfidence: number | null }>(sql`
+      SELECT d.id, d.name, coalesce(h.status, 'unknown') AS status, h.issues, h.last_triggered_at AS lastTriggeredAt, l.parse_confidence AS parseConfidence
+      FROM ${detections} d LEFT JOIN detection_health h ON h.detection_id = d.id LEFT JOIN detection_logic l ON l.detection_id = d.id
+      WHERE d.tenant_id = ${tenantId} AND d.account_id = ${accountId} AND d.removed_at IS NULL AND coalesce(h.status, 'unknown') IN ('degraded', 'broken')
+      ORDER BY h.status, d.name LIMIT 200`),
+    healthSummary(db, tenantId, accountId),
+  ]);
   return {
-    summary: await healthSummary(db, tenantId, accountId),
+    summary,
     attention: rows.map((r) => ({ detectionId: r.id, name: r.name, status: r.status, issues: r.issues ? (JSON.parse(r.issues) as string[]) : [], lastTriggeredAt: r.lastTriggeredAt })),
   };
 }

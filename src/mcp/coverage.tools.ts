@@ -6,7 +6,7 @@ import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { recordAudit } from "../db/repos/audit";
 import { accountLayer, reportGapLayer, reportLayer } from "../coverage/layers";
-import { Account, Coverage, Gap, ImportOutput, Mapping, ThreatGaps } from "../coverage/schemas";
+import { Account, AccountInput, Coverage, Gap, ImportInput, ImportOutput, Mapping, MappingReview, MAX_FILES_PER_IMPORT, ThreatGaps } from "../coverage/schemas";
 import { importAndRecompute, newAccount, reviewMapping } from "../coverage/service";
 import { groupGaps, reportGaps } from "../coverage/threat-gaps";
 import { coverageView, gapsView, healthView } from "../coverage/views";
@@ -37,12 +37,14 @@ export function registerCoverageTools(server: McpServer, { db, caller, requestId
     {
       title: "Register an account",
       description: "Registers a cloud account, subscription, project or on-prem estate whose detections TTPscope tracks.",
+      // REST's AccountInput rules, with the descriptions agents read.
       inputSchema: {
-        name: z.string().min(1).max(200).describe("display name"),
-        provider: z.string().max(40).describe("aws, azure, gcp, on_prem, saas or other"),
-        identifier: z.string().min(1).max(200).describe("the provider's id for the account"),
-        environment: z.enum(["prod", "staging", "dev"]).describe("environment"),
-        criticality: z.enum(["high", "medium", "low"]).describe("how much its gaps weigh"),
+        ...AccountInput.shape,
+        name: AccountInput.shape.name.describe("display name"),
+        identifier: AccountInput.shape.identifier.describe("the provider's id for the account"),
+        environment: AccountInput.shape.environment.describe("environment"),
+        criticality: AccountInput.shape.criticality.describe("how much its gaps weigh"),
+        regions: AccountInput.shape.regions.describe("the regions it runs in (optional)"),
       },
       outputSchema: Account.shape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -55,12 +57,12 @@ export function registerCoverageTools(server: McpServer, { db, caller, requestId
     {
       title: "Import detection rules",
       description:
-        "Imports detection rules into an account (Sigma YAML, Splunk security_content YAML or Elastic TOML; at most 500 files " +
+        `Imports detection rules into an account (Sigma YAML, Splunk security_content YAML or Elastic TOML; at most ${MAX_FILES_PER_IMPORT} files ` +
         "a call), maps them to ATT&CK and recomputes coverage. Changed rules become new versions; bad files are reported per file.",
       inputSchema: {
         account_id: accountId,
-        format: z.enum(["sigma", "splunk", "elastic"]).describe("rule format"),
-        files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).min(1).max(500).describe("the rule files: path and text"),
+        format: ImportInput.shape.format.describe("rule format"),
+        files: ImportInput.shape.files.describe("the rule files: path and text"),
         scan_id: z.string().uuid().optional().describe("continue a scan started by an earlier call"),
         complete: z.boolean().optional().describe("the scan held every rule of the format: rules not seen are removed"),
       },
@@ -163,8 +165,9 @@ export function registerCoverageTools(server: McpServer, { db, caller, requestId
       inputSchema: {
         account_id: accountId,
         mapping_id: z.string().uuid().describe("the mapping id"),
-        validation: z.enum(["validated", "disputed", "pending"]).describe("the verdict"),
-        rationale: z.string().max(2000).optional().describe("why"),
+        ...MappingReview.shape,
+        validation: MappingReview.shape.validation.describe("the verdict"),
+        rationale: MappingReview.shape.rationale.describe("why"),
       },
       outputSchema: Mapping.shape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },

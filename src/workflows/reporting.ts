@@ -6,6 +6,7 @@ import type { AnalysisResult } from "../analysis/engine";
 import type { Db } from "../db/client";
 import { persistReport, type NewMatch } from "../db/repos/reports";
 import { base64Chunks, gzip } from "../lib/bytes";
+import { countBy } from "../lib/collections";
 import type { AnalysisInput } from "./types";
 
 /** Raw (gzipped) bytes per retained-text chunk: about 1.4 MB of base64 per D1 row. */
@@ -78,7 +79,7 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string
         sentences: doc.result.sentences,
         kind: doc.kind,
         modelId: doc.modelId,
-        methods: countBy(doc.result.techniques.map((t) => t.method)),
+        methods: Object.fromEntries(countBy(doc.result.techniques.map((t) => t.method))),
       },
     },
     matches: [...toMatches(doc.result), ...(doc.version?.carried ?? [])],
@@ -87,10 +88,4 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string
     supersedes: doc.version?.previous.id,
   });
   return id;
-}
-
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
 }

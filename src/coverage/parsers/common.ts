@@ -2,6 +2,7 @@
  * @module Small pure helpers the format parsers share: reading loosely typed YAML/TOML values,
  * technique and tactic ids, status from the path, parse confidence.
  */
+import { canonicalTechniqueId } from "../../attack/ids";
 import type { ParseResult } from "./types";
 
 export type Dict = Record<string, unknown>;
@@ -9,7 +10,6 @@ export type Dict = Record<string, unknown>;
 /** Longest query or search kept as a condition: enough to read, bounded for storage. */
 export const MAX_CONDITION_CHARS = 2000;
 
-const TECHNIQUE_ID = /^T\d{4}(?:\.\d{3})?$/i;
 const TACTIC_ID = /^TA\d{4}$/i;
 
 export function isDict(v: unknown): v is Dict {
@@ -40,7 +40,10 @@ export function uniqueSorted(values: Iterable<string>): string[] {
 /** Upper-cased technique ids among `raw`, de-duplicated and sorted; anything else is dropped. */
 export function techniqueIds(raw: Iterable<string>): string[] {
   const ids: string[] = [];
-  for (const r of raw) if (TECHNIQUE_ID.test(r.trim())) ids.push(r.trim().toUpperCase());
+  for (const r of raw) {
+    const id = canonicalTechniqueId(r);
+    if (id) ids.push(id);
+  }
   return uniqueSorted(ids);
 }
 

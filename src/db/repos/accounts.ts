@@ -34,8 +34,7 @@ export async function listAccounts(db: Db, tenantId: string): Promise<Account[]>
 }
 
 /** A page of the accounts of every tenant, by id: the fleet-wide recompute (a deployment operation). */
-export async function accountsPage(db: Db, scope: "all-tenants", page: { after?: string; limit: number }): Promise<Account[]> {
-  void scope;
+export async function accountsPage(db: Db, page: { after?: string; limit: number }): Promise<Account[]> {
   return db
     .select()
     .from(accounts)

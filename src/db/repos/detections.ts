@@ -5,11 +5,15 @@
 import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
+import { IDS_PER_IN_LIST, rowsPerStatement } from "../rows";
 import { detectionLogic, detectionMappings, detections, detectionServices, detectionVersions, scanSnapshots, type Detection, type DetectionMapping } from "../schema";
 
 export type NewDetection = typeof detections.$inferInsert;
 export type NewMapping = typeof detectionMappings.$inferInsert;
 export type NewLogic = typeof detectionLogic.$inferInsert;
+
+/** A JSON array as one bound parameter: `x IN (…)` for hundreds of values within D1's 100-parameter limit. */
+const jsonValues = (values: string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 /** Existing detections of an account for some rule ids of a format, by rule id. */
 export async function detectionsByRuleId(
@@ -20,14 +24,13 @@ export async function detectionsByRuleId(
   ruleIds: string[],
 ): Promise<Map<string, Pick<Detection, "id" | "contentHash" | "version" | "name" | "rawConfig" | "removedAt">>> {
   const out = new Map<string, Pick<Detection, "id" | "contentHash" | "version" | "name" | "rawConfig" | "removedAt">>();
+  if (ruleIds.length === 0) return out;
   const d = detections;
-  for (let i = 0; i < ruleIds.length; i += 90) {
-    const rows = await db
-      .select({ id: d.id, sourceRuleId: d.sourceRuleId, contentHash: d.contentHash, version: d.version, name: d.name, rawConfig: d.rawConfig, removedAt: d.removedAt })
-      .from(d)
-      .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), inArray(d.sourceRuleId, ruleIds.slice(i, i + 90))));
-    for (const { sourceRuleId, ...row } of rows) out.set(sourceRuleId, row);
-  }
+  const rows = await db
+    .select({ id: d.id, sourceRuleId: d.sourceRuleId, contentHash: d.contentHash, version: d.version, name: d.name, rawConfig: d.rawConfig, removedAt: d.removedAt })
+    .from(d)
+    .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), sql`${d.sourceRuleId} IN ${jsonValues(ruleIds)}`));
+  for (const { sourceRuleId, ...row } of rows) out.set(sourceRuleId, row);
   return out;
 }
 
@@ -35,8 +38,8 @@ export async function detectionsByRuleId(
 export async function serviceIds(db: Db, names: string[]): Promise<Map<string, number>> {
   const unique = [...new Set(names.filter(Boolean))];
   const out = new Map<string, number>();
-  for (let i = 0; i < unique.length; i += 90) {
-    const chunk = unique.slice(i, i + 90);
+  for (let i = 0; i < unique.length; i += IDS_PER_IN_LIST) {
+    const chunk = unique.slice(i, i + IDS_PER_IN_LIST);
     await db.insert(detectionServices).values(chunk.map((name) => ({ name }))).onConflictDoNothing();
     const rows = await db.select().from(detectionServices).where(inArray(detectionServices.name, chunk));
     for (const r of rows) out.set(r.name, r.id);
@@ -76,36 +79,28 @@ export function replaceAutomaticMappings(db: Db, tenantId: string, detectionId: 
       .delete(m)
       .where(and(eq(m.tenantId, tenantId), eq(m.detectionId, detectionId), inArray(m.method, ["tag", "nlp", "pattern_match"]), ne(m.validation, "validated"))),
   ];
-  for (let i = 0; i < rows.length; i += 8) out.push(db.insert(m).values(rows.slice(i, i + 8)).onConflictDoNothing());
+  const perStatement = rowsPerStatement(m);
+  for (let i = 0; i < rows.length; i += perStatement) out.push(db.insert(m).values(rows.slice(i, i + perStatement)).onConflictDoNothing());
   return out;
+}
+
+/** Present rules of a format that a scan has not (yet) seen. */
+function unseen(tenantId: string, accountId: string, format: string, scanId: string) {
+  const d = detections;
+  return and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), isNull(d.removedAt), or(isNull(d.lastScanId), ne(d.lastScanId, scanId)));
 }
 
 /** Marks rules of a format not seen by a completed scan as removed; returns the statement. */
 export function removeUnseen(db: Db, tenantId: string, accountId: string, format: string, scanId: string) {
-  const d = detections;
-  return db
-    .update(d)
-    .set({ removedAt: new Date().toISOString() })
-    .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), isNull(d.removedAt), or(isNull(d.lastScanId), ne(d.lastScanId, scanId))));
+  return db.update(detections).set({ removedAt: new Date().toISOString() }).where(unseen(tenantId, accountId, format, scanId));
 }
 
 /** Rules of a format the scan has not seen, leaving out those about to be written (`seen`). */
 export async function countUnseen(db: Db, tenantId: string, accountId: string, format: string, scanId: string, seen: string[]): Promise<number> {
-  const d = detections;
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
-    .from(d)
-    .where(
-      and(
-        eq(d.tenantId, tenantId),
-        eq(d.accountId, accountId),
-        eq(d.detectionType, format),
-        isNull(d.removedAt),
-        or(isNull(d.lastScanId), ne(d.lastScanId, scanId)),
-        // json_each: one bound parameter for up to 500 rule ids.
-        sql`${d.sourceRuleId} NOT IN (SELECT value FROM json_each(${JSON.stringify(seen)}))`,
-      ),
-    );
+    .from(detections)
+    .where(and(unseen(tenantId, accountId, format, scanId), sql`${detections.sourceRuleId} NOT IN ${jsonValues(seen)}`));
   return row?.n ?? 0;
 }
 
@@ -119,17 +114,20 @@ export async function getSnapshot(db: Db, tenantId: string, accountId: string, i
   );
 }
 
-export async function getMapping(db: Db, tenantId: string, accountId: string, id: string): Promise<DetectionMapping | null> {
-  const m = detectionMappings;
-  return (await db.select().from(m).where(and(eq(m.tenantId, tenantId), eq(m.accountId, accountId), eq(m.id, id))).get()) ?? null;
-}
-
-export async function setMappingValidation(db: Db, tenantId: string, id: string, validation: DetectionMapping["validation"], rationale: string | null): Promise<DetectionMapping | null> {
+/** Sets a mapping's validation; null when the account of the tenant has no such mapping. */
+export async function setMappingValidation(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  id: string,
+  validation: DetectionMapping["validation"],
+  rationale: string | null,
+): Promise<DetectionMapping | null> {
   const m = detectionMappings;
   const [row] = await db
     .update(m)
     .set({ validation, ...(rationale !== null ? { rationale } : {}), updatedAt: new Date().toISOString() })
-    .where(and(eq(m.tenantId, tenantId), eq(m.id, id)))
+    .where(and(eq(m.tenantId, tenantId), eq(m.accountId, accountId), eq(m.id, id)))
     .returning();
   return row ?? null;
 }

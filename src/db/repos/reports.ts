@@ -2,16 +2,14 @@
  * @module Reports and their matches, always scoped to a tenant. A report, its matches, its
  * retained text and its workflow's completion are written in one D1 batch.
  */
-import { and, asc, desc, eq, getTableColumns, gte, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, like, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
+import { rowsPerStatement } from "../rows";
 import { matches, reportDocuments, reports, workflows, type Match, type Report } from "../schema";
 
 export type NewReport = typeof reports.$inferInsert;
 export type NewMatch = Omit<typeof matches.$inferInsert, "reportId" | "tenantId">;
-
-/** D1 binds at most 100 parameters per statement. */
-const rowsPerStatement = (table: Parameters<typeof getTableColumns>[0]) => Math.floor(100 / Object.keys(getTableColumns(table)).length);
 
 export async function findReportByHash(db: Db, tenantId: string, contentHash: string, attackVersion: string): Promise<Report | null> {
   const r = reports;

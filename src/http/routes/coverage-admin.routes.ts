@@ -4,6 +4,7 @@
  * ATT&CK refresh changed the technique set.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { resolveVersion } from "../../attack/catalog";
 import { recomputeCoverage } from "../../coverage/compute";
 import { addDeprecation, DeprecationInput } from "../../coverage/deprecations";
 import { accountsPage } from "../../db/repos/accounts";
@@ -54,7 +55,9 @@ export const coverageAdminRoutes = router()
   assertAdmin(c.var.caller);
   const { after, limit = 50 } = c.req.valid("json");
   const db = c.var.db;
-  const page = await accountsPage(db, "all-tenants", { after, limit });
-  for (const account of page) await recomputeCoverage(db, account);
+  const page = await accountsPage(db, { after, limit });
+  // One ATT&CK version for the whole page (an empty page needs none).
+  const version = page.length ? await resolveVersion(db, undefined) : undefined;
+  for (const account of page) await recomputeCoverage(db, account, { version });
   return c.json({ recomputed: page.length, next: page.length === limit ? (page.at(-1)?.id ?? null) : null }, 200);
 });
