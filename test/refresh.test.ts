@@ -10,6 +10,7 @@ import { adaptModel } from "../src/analysis/adapt";
 import { MODEL_FORMAT, type ModelData } from "../src/analysis/model";
 import { createDb } from "../src/db/client";
 import { getActiveVersion, techniqueCatalog, techniqueTexts } from "../src/db/repos/attack";
+import { listTechniqueStates } from "../src/db/repos/attack-changes";
 import { storeModel } from "../src/db/repos/models";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
 import worker from "../src/index";
@@ -72,7 +73,7 @@ async function refreshWorkflows(): Promise<{ id: string; status: string; error: 
 async function modelFor(version: string): Promise<void> {
   const gz = new Uint8Array(await new Response(await fixtureStream(SHIPPED_MODEL)).arrayBuffer());
   const base = JSON.parse(new TextDecoder().decode(await gunzip(gz))) as ModelData;
-  const catalog = await techniqueCatalog(db, version);
+  const catalog = techniqueCatalog(await listTechniqueStates(db, version));
   const known = new Set(base.techniques.map((t) => t.id));
   const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
   const { model } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });
