@@ -6,6 +6,7 @@ import { adaptModel } from "../src/analysis/adapt";
 import { MODEL_FORMAT } from "../src/analysis/model";
 import { createDb } from "../src/db/client";
 import { getActiveVersion, techniqueCatalog, techniqueTexts } from "../src/db/repos/attack";
+import { listTechniqueStates } from "../src/db/repos/attack-changes";
 import { storeModel } from "../src/db/repos/models";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
 import { gzip } from "../src/lib/bytes";
@@ -60,7 +61,7 @@ async function refreshWorkflows(): Promise<{ id: string; status: string; error: 
 /** The model of a version, carried from the shipped 18.1 model (what a refresh does). */
 async function modelFor(version: string): Promise<void> {
   const base = await shippedModelData();
-  const catalog = await techniqueCatalog(db, version);
+  const catalog = techniqueCatalog(await listTechniqueStates(db, version));
   const known = new Set(base.techniques.map((t) => t.id));
   const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
   const { model } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });

@@ -5,8 +5,8 @@
  */
 import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
-import { getReport, listMatches } from "../db/repos/reports";
-import { notFound } from "../errors";
+import { listMatches } from "../db/repos/reports";
+import { requireReport } from "../reports/views";
 import { attackContext } from "./attack-context";
 import { coveringDetections, DEFAULT_MIN_CONFIDENCE } from "./compute";
 import { buildLayer, techniqueEntriesPerTactic, type NavigatorLayer } from "./navigator";
@@ -42,8 +42,7 @@ export async function accountLayer(db: Db, tenantId: string, accountId: string):
 }
 
 export async function reportLayer(db: Db, tenantId: string, reportId: string): Promise<NavigatorLayer> {
-  const report = await getReport(db, tenantId, reportId);
-  if (!report) throw notFound(`no report ${reportId} for this tenant`);
+  const report = await requireReport(db, tenantId, reportId);
   const context = await attackContext(db, report.attackVersion);
   const matches = await listMatches(db, tenantId, reportId);
   return buildLayer({

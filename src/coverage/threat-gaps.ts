@@ -5,9 +5,9 @@
  */
 import { getGroupDetail, resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
-import { listMatches, getReport } from "../db/repos/reports";
+import { listMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
-import { notFound } from "../errors";
+import { requireReport } from "../reports/views";
 import { attackContext, resolveTechnique } from "./attack-context";
 import { coveringDetections, DEFAULT_MIN_CONFIDENCE, riskScore } from "./compute";
 import { controlsFor } from "./nist";
@@ -70,8 +70,7 @@ async function gapsFor(db: Db, account: Account, version: string, wanted: { id: 
 }
 
 export async function reportGaps(db: Db, tenantId: string, reportId: string, accountId: string): Promise<ThreatGaps & { report: { id: string; title: string | null; attackVersion: string } }> {
-  const report = await getReport(db, tenantId, reportId);
-  if (!report) throw notFound(`no report ${reportId} for this tenant`);
+  const report = await requireReport(db, tenantId, reportId);
   const account = await accountOrThrow(db, tenantId, accountId);
   const matches = await listMatches(db, tenantId, reportId);
   const gaps = await gapsFor(db, account, await resolveVersion(db, undefined), matches.map((m) => ({ id: m.techniqueId, confidence: m.confidence })));

@@ -4,15 +4,17 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { recordAudit } from "../db/repos/audit";
 import { assertAdmin } from "../http/middleware/auth";
 import { AnalysisStatus } from "../reports/schemas";
 import { statusView } from "../reports/views";
 import { readRefresh, startRefresh } from "../workflows/refresh-service";
+import { auditor } from "./audit";
 import type { ToolContext } from "./server";
 import { ok, runTool } from "./tool-result";
 
-export function registerAdminTools(server: McpServer, { env, db, caller, requestId }: ToolContext): void {
+export function registerAdminTools(server: McpServer, ctx: ToolContext): void {
+  const { env, db, caller } = ctx;
+  const audited = auditor(ctx);
   server.registerTool(
     "refresh_attack",
     {
@@ -31,9 +33,11 @@ export function registerAdminTools(server: McpServer, { env, db, caller, request
     },
     (args) =>
       runTool(async () => {
-        assertAdmin(caller);
-        const started = await startRefresh(env, db, { via: "mcp", url: args.url, version: args.version, force: args.force });
-        await recordAudit(db, { tenantId: caller.tenantId, keyPrefix: caller.keyPrefix, action: "mcp:refresh_attack", target: started.workflowId, outcome: "success", requestId });
+        // Refused callers too, as REST records its 403s.
+        const started = await audited("refresh_attack", (s) => s?.workflowId ?? args.url ?? null, async () => {
+          assertAdmin(caller);
+          return startRefresh(env, db, { via: "mcp", url: args.url, version: args.version, force: args.force });
+        });
         return ok(started);
       }),
   );

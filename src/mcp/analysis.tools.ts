@@ -5,14 +5,13 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { normalizeTechniqueId } from "../attack/catalog";
-import { recordAudit } from "../db/repos/audit";
 import { badRequest } from "../errors";
 import { Feedback, submitFeedback } from "../reports/feedback";
 import { AnalysisStatus, Report, ReportSummary, TechniqueFinding } from "../reports/schemas";
 import { reportList, reportView, statusView } from "../reports/views";
 import { cancelAnalysis, readWorkflow, startAnalysis, watchWorkflow } from "../workflows/service";
 import { TERMINAL } from "../workflows/types";
+import { auditor } from "./audit";
 import type { ToolContext } from "./server";
 import { failure, ok, runTool } from "./tool-result";
 
@@ -20,8 +19,7 @@ const DEFAULT_WAIT_S = 60;
 
 export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void {
   const { env, db, caller } = ctx;
-  const audit = (action: string, target: string | null, outcome: "success" | "failure") =>
-    recordAudit(db, { tenantId: caller.tenantId, keyPrefix: caller.keyPrefix, action: `mcp:${action}`, target, outcome, requestId: ctx.requestId });
+  const audited = auditor(ctx);
 
   server.registerTool(
     "analyze_document",
@@ -53,13 +51,9 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
       runTool(async () => {
         if ((args.url === undefined) === (args.text === undefined)) throw badRequest("give exactly one of url or text");
         const submission = args.url !== undefined ? { url: args.url } : { text: args.text as string };
-        const started = await startAnalysis(env, db, caller.tenantId, { ...submission, title: args.title, force: args.force }, "mcp").catch(
-          async (e: unknown) => {
-            await audit("analyze_document", args.url ?? null, "failure");
-            throw e;
-          },
+        const started = await audited("analyze_document", (s) => s?.workflowId ?? args.url ?? null, () =>
+          startAnalysis(env, db, caller.tenantId, { ...submission, title: args.title, force: args.force }, "mcp"),
         );
-        await audit("analyze_document", started.workflowId, "success");
         const token = extra._meta?.progressToken;
         const deadline = Date.now() + (args.wait_seconds ?? DEFAULT_WAIT_S) * 1000;
         const final = await watchWorkflow(env, started.workflowId, deadline, async (state) => {
@@ -113,10 +107,7 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
     },
     (args) =>
       runTool(async () => {
-        const technique = args.technique === undefined ? undefined : normalizeTechniqueId(args.technique);
-        if (technique === null) throw badRequest(`'${args.technique}' is not an ATT&CK technique id`);
-        if (args.since !== undefined && Number.isNaN(Date.parse(args.since))) throw badRequest(`'${args.since}' is not a date`);
-        const { items, hasMore } = await reportList(db, caller.tenantId, { technique, since: args.since, source: args.source, limit: args.limit ?? 20 });
+        const { items, hasMore } = await reportList(db, caller.tenantId, { technique: args.technique, since: args.since, source: args.source, limit: args.limit ?? 20 });
         return ok({ items, hasMore });
       }),
   );
@@ -143,16 +134,7 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     (args) =>
-      runTool(async () => {
-        try {
-          const view = statusView(await cancelAnalysis(env, db, caller.tenantId, args.workflow_id));
-          await audit("cancel_analysis", args.workflow_id, "success");
-          return ok(view);
-        } catch (e) {
-          await audit("cancel_analysis", args.workflow_id, "failure");
-          throw e;
-        }
-      }),
+      runTool(async () => ok(statusView(await audited("cancel_analysis", args.workflow_id, () => cancelAnalysis(env, db, caller.tenantId, args.workflow_id))))),
   );
 
   server.registerTool(
@@ -173,19 +155,12 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     (args) =>
-      runTool(async () => {
-        try {
-          const feedback = await submitFeedback(db, caller, args.report_id, args.match_id, {
-            verdict: args.verdict,
-            correctTechnique: args.correct_technique,
-            comment: args.comment,
-          });
-          await audit("submit_match_feedback", args.match_id, "success");
-          return ok(feedback);
-        } catch (e) {
-          await audit("submit_match_feedback", args.match_id, "failure");
-          throw e;
-        }
-      }),
+      runTool(async () =>
+        ok(
+          await audited("submit_match_feedback", args.match_id, () =>
+            submitFeedback(db, caller, args.report_id, args.match_id, { verdict: args.verdict, correctTechnique: args.correct_technique, comment: args.comment }),
+          ),
+        ),
+      ),
   );
 }

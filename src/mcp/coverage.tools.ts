@@ -4,33 +4,23 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { recordAudit } from "../db/repos/audit";
 import { accountLayer, reportGapLayer, reportLayer } from "../coverage/layers";
 import { Account, AccountInput, Coverage, Gap, ImportInput, ImportOutput, Mapping, MappingReview, MAX_FILES_PER_IMPORT, ThreatGaps } from "../coverage/schemas";
 import { importAndRecompute, newAccount, reviewMapping } from "../coverage/service";
 import { groupGaps, reportGaps } from "../coverage/threat-gaps";
 import { coverageView, gapsView, healthView } from "../coverage/views";
 import { badRequest } from "../errors";
+import { auditor } from "./audit";
 import type { ToolContext } from "./server";
 import { ok, runTool } from "./tool-result";
 
 const READ = { readOnlyHint: true, openWorldHint: false } as const;
 const accountId = z.string().uuid().describe("the account id (from create_account)");
 
-export function registerCoverageTools(server: McpServer, { db, caller, requestId }: ToolContext): void {
+export function registerCoverageTools(server: McpServer, ctx: ToolContext): void {
+  const { db, caller } = ctx;
   const tenantId = caller.tenantId;
-  const audit = (action: string, target: string | null, outcome: "success" | "failure") =>
-    recordAudit(db, { tenantId, keyPrefix: caller.keyPrefix, action: `mcp:${action}`, target, outcome, requestId });
-  const audited = async <T>(action: string, target: string | null, body: () => Promise<T>): Promise<T> => {
-    try {
-      const out = await body();
-      await audit(action, target, "success");
-      return out;
-    } catch (e) {
-      await audit(action, target, "failure");
-      throw e;
-    }
-  };
+  const audited = auditor(ctx);
 
   server.registerTool(
     "create_account",

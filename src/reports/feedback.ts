@@ -7,8 +7,8 @@ import { normalizeTechniqueId } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { getTechnique } from "../db/repos/attack";
 import { getMatch, upsertFeedback } from "../db/repos/feedback";
-import { getReport } from "../db/repos/reports";
 import { AppError, badRequest, notFound } from "../errors";
+import { requireReport } from "./views";
 
 export const FeedbackInput = z
   .object({
@@ -41,9 +41,7 @@ export async function submitFeedback(
   matchId: string,
   input: FeedbackInputT,
 ): Promise<FeedbackT> {
-  const report = await getReport(db, caller.tenantId, reportId);
-  if (!report) throw notFound(`no report ${reportId} for this tenant`);
-  const match = await getMatch(db, caller.tenantId, reportId, matchId);
+  const [report, match] = await Promise.all([requireReport(db, caller.tenantId, reportId), getMatch(db, caller.tenantId, reportId, matchId)]);
   if (!match) throw notFound(`report ${reportId} has no match ${matchId}`);
   let correct: string | null = null;
   if (input.correctTechnique !== undefined) {

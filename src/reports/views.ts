@@ -1,12 +1,13 @@
 /**
  * @module Reports and analyses as the API shows them, built from D1 rows (tenant-scoped).
  */
-import { listTactics, tacticsOfAttackIds, getTechnique } from "../db/repos/attack";
+import { normalizeTechniqueId } from "../attack/catalog";
+import { tacticsOfTechniques, techniquesByAttackId } from "../db/repos/attack";
 import { feedbackForReport } from "../db/repos/feedback";
 import { getReport, listMatches, listReports, reportVersions, type ReportFilter } from "../db/repos/reports";
 import type { Db } from "../db/client";
-import type { Report as ReportRow } from "../db/schema";
-import { notFound } from "../errors";
+import type { AttackTactic, Report as ReportRow } from "../db/schema";
+import { badRequest, notFound } from "../errors";
 import type { WorkflowView } from "../workflows/service";
 import type { AnalysisStatusT, ReportSummaryT, ReportT } from "./schemas";
 
@@ -30,17 +31,20 @@ export function toReportSummary(r: ReportRow): ReportSummaryT {
   };
 }
 
-export async function reportView(db: Db, tenantId: string, id: string): Promise<ReportT> {
+/** The tenant's report `id`, or a 404. */
+export async function requireReport(db: Db, tenantId: string, id: string): Promise<ReportRow> {
   const report = await getReport(db, tenantId, id);
   if (!report) throw notFound(`no report ${id} for this tenant`);
-  const [rows, verdicts] = await Promise.all([listMatches(db, tenantId, id), feedbackForReport(db, tenantId, id)]);
+  return report;
+}
+
+export async function reportView(db: Db, tenantId: string, id: string): Promise<ReportT> {
+  // Matches and feedback are tenant-scoped: no need to wait for the report to read them.
+  const [report, rows, verdicts] = await Promise.all([requireReport(db, tenantId, id), listMatches(db, tenantId, id), feedbackForReport(db, tenantId, id)]);
   const verdictOf = new Map(verdicts.map((f) => [f.matchId, f.verdict]));
-  const names = new Map<string, string>();
-  await Promise.all(
-    [...new Set(rows.map((m) => m.techniqueId))].map(async (tid) => {
-      names.set(tid, (await getTechnique(db, report.attackVersion, tid))?.name ?? tid);
-    }),
-  );
+  // Deprecated and revoked techniques too: a report keeps them, flagged.
+  const known = await techniquesByAttackId(db, report.attackVersion, [...new Set(rows.map((m) => m.techniqueId))]);
+  const names = new Map(known.map((t) => [t.attackId, t.name]));
   const techniques = rows.map((m) => ({
     id: m.techniqueId,
     name: names.get(m.techniqueId) ?? m.techniqueId,
@@ -53,18 +57,21 @@ export async function reportView(db: Db, tenantId: string, id: string): Promise<
     matchId: m.id,
     ...(verdictOf.has(m.id) ? { feedback: verdictOf.get(m.id) } : {}),
   }));
-  const tacticsOf = await tacticsOfAttackIds(db, report.attackVersion, techniques.map((t) => t.id));
-  const order = await listTactics(db, report.attackVersion);
-  const tactics = order
+  const byStix = await tacticsOfTechniques(db, report.attackVersion, known.map((t) => t.stixId));
+  const shortnamesOf = new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
+  const used = new Map<string, AttackTactic>();
+  for (const list of byStix.values()) for (const tactic of list) used.set(tactic.stixId, tactic);
+  const tactics = [...used.values()]
+    // Matrix order (ordinals start at 1; a tactic outside the matrix first, as SQL sorts NULL).
+    .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0) || (a.attackId < b.attackId ? -1 : a.attackId > b.attackId ? 1 : 0))
     .map((tactic) => ({
       id: tactic.attackId,
       shortname: tactic.shortname,
       name: tactic.name,
       techniques: techniques
-        .filter((t) => (tacticsOf.get(t.id) ?? []).some((x) => x.shortname === tactic.shortname))
+        .filter((t) => (shortnamesOf.get(t.id) ?? []).includes(tactic.shortname))
         .map((t) => ({ id: t.id, name: t.name, confidence: t.confidence })),
-    }))
-    .filter((t) => t.techniques.length > 0);
+    }));
   return {
     ...toReportSummary(report),
     contentHash: report.contentHash,
@@ -78,8 +85,7 @@ export async function reportView(db: Db, tenantId: string, id: string): Promise<
 
 /** Every version of the report `id` belongs to, oldest first, with what changed in each. */
 export async function reportVersionsView(db: Db, tenantId: string, id: string) {
-  const report = await getReport(db, tenantId, id);
-  if (!report) throw notFound(`no report ${id} for this tenant`);
+  const report = await requireReport(db, tenantId, id);
   const rootReportId = report.rootReportId ?? report.id;
   const versions = await reportVersions(db, tenantId, rootReportId);
   return {
@@ -88,10 +94,18 @@ export async function reportVersionsView(db: Db, tenantId: string, id: string) {
   };
 }
 
-export async function reportList(db: Db, tenantId: string, filter: ReportFilter): Promise<{ items: ReportSummaryT[]; last: ReportRow | null; hasMore: boolean }> {
-  const rows = await listReports(db, tenantId, filter);
-  const page = rows.slice(0, filter.limit);
-  return { items: page.map(toReportSummary), last: page.at(-1) ?? null, hasMore: rows.length > filter.limit };
+/** What the REST API's `since` accepts: compared as text with ISO timestamps, so nothing else will do. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
+
+/** A page of reports. `technique` and `since` as the caller gave them: checked and normalised here for REST and MCP. */
+export async function reportList(db: Db, tenantId: string, query: ReportFilter): Promise<{ items: ReportSummaryT[]; last: ReportRow | null; hasMore: boolean }> {
+  const technique = query.technique === undefined ? undefined : normalizeTechniqueId(query.technique);
+  if (technique === null) throw badRequest(`'${query.technique}' is not an ATT&CK technique id`);
+  if (query.since !== undefined && !ISO_DATE.test(query.since)) throw badRequest(`'${query.since}' is not ${ISO_DATE_HINT}`);
+  const rows = await listReports(db, tenantId, { ...query, technique });
+  const page = rows.slice(0, query.limit);
+  return { items: page.map(toReportSummary), last: page.at(-1) ?? null, hasMore: rows.length > query.limit };
 }
 
 export function statusView({ workflow, steps }: WorkflowView): AnalysisStatusT {

@@ -12,6 +12,7 @@ import { DEFAULT_INDEX_URL, fetchReleaseIndex } from "../attack/release-index";
 import { compareVersions } from "../attack/stix";
 import { createDb } from "../db/client";
 import { activateVersion, deleteVersion, getActiveVersion, getVersion, techniqueCatalog, techniqueTexts } from "../db/repos/attack";
+import { listTechniqueStates } from "../db/repos/attack-changes";
 import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
 import { reportsToReevaluate } from "../db/repos/reports";
 import { checkUrl } from "../documents/url-policy";
@@ -127,7 +128,7 @@ const modelStep: StepDefinition = {
     const baseRow = p.previous ? await latestModel(db, p.previous) : null;
     if (!baseRow) throw new AppError(503, "no_model", "there is no model to carry to the new version: load one (npm run model:load)");
     const base = JSON.parse(new TextDecoder().decode(await gunzip(await readModelBytes(db, baseRow)))) as ModelData;
-    const catalog = await techniqueCatalog(db, version);
+    const catalog = techniqueCatalog(await listTechniqueStates(db, version));
     const known = new Set(base.techniques.map((t) => t.id));
     const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
     const { model, newTechniques } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });

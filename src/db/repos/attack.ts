@@ -23,6 +23,7 @@ import {
   type AttackTechnique,
   type AttackVersion,
 } from "../schema";
+import type { TechniqueState } from "./attack-changes";
 
 export async function getActiveVersion(db: Db): Promise<AttackVersion | null> {
   return (await db.select().from(attackVersions).where(eq(attackVersions.active, true)).get()) ?? null;
@@ -248,32 +249,27 @@ export async function softwareOfGroup(db: Db, version: string, groupStixId: stri
     .orderBy(asc(s.attackId));
 }
 
-/** Tactics of techniques given by ATT&CK id, in matrix order, keyed by ATT&CK id. */
-export async function tacticsOfAttackIds(db: Db, version: string, attackIds: string[]): Promise<Map<string, AttackTactic[]>> {
-  const out = new Map<string, AttackTactic[]>();
+/** Techniques by ATT&CK id, deprecated and revoked ones too: their STIX ids and names. */
+export async function techniquesByAttackId(db: Db, version: string, attackIds: string[]): Promise<{ attackId: string; stixId: string; name: string }[]> {
+  const out: { attackId: string; stixId: string; name: string }[] = [];
   const t = attackTechniques;
   for (let i = 0; i < attackIds.length; i += IDS_PER_IN_LIST) {
     const rows = await db
-      .select({ id: t.attackId, stixId: t.stixId })
+      .select({ attackId: t.attackId, stixId: t.stixId, name: t.name })
       .from(t)
       .where(and(eq(t.version, version), inArray(t.attackId, attackIds.slice(i, i + IDS_PER_IN_LIST))));
-    const byStix = await tacticsOfTechniques(db, version, rows.map((r) => r.stixId));
-    for (const r of rows) out.set(r.id, byStix.get(r.stixId) ?? []);
+    out.push(...rows);
   }
   return out;
 }
 
-/** Active techniques of a version (the classes of its model) and its revocations. */
-export async function techniqueCatalog(db: Db, version: string): Promise<{ techniques: { id: string; name: string }[]; revoked: Record<string, string> }> {
-  const t = attackTechniques;
-  const rows = await db
-    .select({ id: t.attackId, name: t.name, revoked: t.revoked, deprecated: t.deprecated, revokedBy: t.revokedBy })
-    .from(t)
-    .where(eq(t.version, version))
-    .orderBy(asc(t.attackId));
+/** Active techniques of a version (the classes of its model), by id, and its revocations. */
+export function techniqueCatalog(states: TechniqueState[]): { techniques: { id: string; name: string }[]; revoked: Record<string, string> } {
+  // By id in SQLite's byte order (the ids are ASCII): the model's class order and its revoked map's key order.
+  const sorted = [...states].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const revoked: Record<string, string> = {};
-  for (const r of rows) if (r.revoked && r.revokedBy) revoked[r.id] = r.revokedBy;
-  return { techniques: rows.filter((r) => !r.revoked && !r.deprecated).map((r) => ({ id: r.id, name: r.name })), revoked };
+  for (const s of sorted) if (s.revoked && s.revokedBy) revoked[s.id] = s.revokedBy;
+  return { techniques: sorted.filter((s) => !s.revoked && !s.deprecated).map((s) => ({ id: s.id, name: s.name })), revoked };
 }
 
 /** Description and procedure-example texts of some techniques of a version. */

@@ -113,11 +113,6 @@ export async function reportDocumentChunks(db: Db, tenantId: string, reportId: s
   return rows.map((x) => x.data);
 }
 
-export async function matchCount(db: Db, tenantId: string, reportId: string): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)` }).from(matches).where(and(eq(matches.tenantId, tenantId), eq(matches.reportId, reportId)));
-  return row?.n ?? 0;
-}
-
 /**
  * Latest report versions not yet on ATT&CK `notVersion` that match one of `techniques` (or all),
  * by id after `after`: the reports an ATT&CK refresh re-evaluates. Deployment-wide by nature,

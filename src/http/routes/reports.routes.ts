@@ -2,11 +2,9 @@
  * @module /api/v1/reports: the tenant's analysed reports.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { normalizeTechniqueId } from "../../attack/catalog";
-import { badRequest } from "../../errors";
 import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback";
 import { Report, ReportChanges, ReportSummary } from "../../reports/schemas";
-import { reportList, reportVersionsView, reportView } from "../../reports/views";
+import { ISO_DATE, ISO_DATE_HINT, reportList, reportVersionsView, reportView } from "../../reports/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
 import { authErrors, bearer, errorContent, json, router } from "./common";
 
@@ -21,7 +19,7 @@ const listRoute = createRoute({
       technique: z.string().max(20).optional().describe("ATT&CK id; a parent also finds its sub-techniques"),
       since: z
         .string()
-        .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/, "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z")
+        .regex(ISO_DATE, ISO_DATE_HINT)
         .optional()
         .describe("reports created at or after this date"),
       source: z.string().max(200).optional().describe("url, text, html or pdf, or part of the source URL"),
@@ -93,11 +91,9 @@ const ReportCursor = z.object({ c: z.string(), i: z.string() });
 export const reportRoutes = router()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const technique = q.technique === undefined ? undefined : normalizeTechniqueId(q.technique);
-    if (technique === null) throw badRequest(`'${q.technique}' is not an ATT&CK technique id`);
     const after = decodeCursor(q.cursor, ReportCursor);
     const { items, last, hasMore } = await reportList(c.var.db, c.var.caller.tenantId, {
-      technique,
+      technique: q.technique,
       since: q.since,
       source: q.source,
       allVersions: q.allVersions,
