@@ -37,17 +37,37 @@ export function enterpriseReleases(index: unknown): Release[] {
     .sort((a, b) => compareVersions(b.version, a.version));
 }
 
-export async function fetchReleaseIndex(url: string, fetcher: typeof fetch = fetch): Promise<Release[]> {
+/** How long the ATT&CK upstream may take to answer with headers; a bundle's body then streams as long as it takes. */
+const HEADERS_TIMEOUT_MS = 30_000;
+
+/**
+ * GET from the ATT&CK upstream (release index, bundles): the response once its headers arrive.
+ * A network error, no headers within the deadline, 5xx or 429 is a retryable 502 `code`;
+ * any other non-2xx a final one.
+ */
+export async function fetchFromAttack(
+  url: string,
+  o: { what: string; code: string; accept: string; fetcher?: typeof fetch },
+): Promise<Response> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${HEADERS_TIMEOUT_MS / 1000} s`)), HEADERS_TIMEOUT_MS);
   let res: Response;
   try {
-    res = await fetcher(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
+    res = await (o.fetcher ?? fetch)(url, { headers: { accept: o.accept }, signal: deadline.signal });
   } catch (e) {
-    throw new AppError(502, "release_index_unavailable", `the ATT&CK release index could not be fetched: ${describeError(e)}`, { retryable: true });
+    throw new AppError(502, o.code, `${o.what} could not be fetched: ${describeError(e)}`, { retryable: true });
+  } finally {
+    clearTimeout(timer);
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new AppError(502, "release_index_unavailable", `the ATT&CK release index answered HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
+    throw new AppError(502, o.code, `${o.what} answered HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
   }
+  return res;
+}
+
+export async function fetchReleaseIndex(url: string, fetcher: typeof fetch = fetch): Promise<Release[]> {
+  const res = await fetchFromAttack(url, { what: "the ATT&CK release index", code: "release_index_unavailable", accept: "application/json", fetcher });
   let body: unknown;
   try {
     body = await res.json();

@@ -5,14 +5,10 @@
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { errorBody } from "../http/errors";
+import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../http/middleware/body-limit";
 import type { AppEnv } from "../http/types";
-import { tooLarge } from "../workflows/service";
 import { createMcpServer } from "./server";
-
-/** Documents up to 20 MB can come as tool arguments, JSON-escaped. */
-const MAX_BODY = 28 * 1024 * 1024;
 
 function wantsProgress(message: unknown): boolean {
   if (Array.isArray(message)) return message.some(wantsProgress);
@@ -21,35 +17,29 @@ function wantsProgress(message: unknown): boolean {
 }
 
 export const mcpRoutes = new Hono<AppEnv>()
-  .post(
-    "/",
-    bodyLimit({
-      maxSize: MAX_BODY,
-      onError: () => {
-        throw tooLarge(MAX_BODY);
-      },
-    }),
-    async (c) => {
-      let parsed: unknown;
-      try {
-        parsed = await c.req.raw.clone().json();
-      } catch {
-        parsed = undefined; // the transport answers with a JSON-RPC parse error
-      }
-      const streaming = wantsProgress(parsed);
-      const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });
-      const transport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: !streaming,
-        maxRequestBodySize: MAX_BODY,
-      });
-      await server.connect(transport);
-      const response = await transport.handleRequest(c.req.raw, parsed === undefined ? undefined : { parsedBody: parsed });
-      // A JSON answer is complete here; a stream closes itself when its last message is sent.
-      if (!streaming) c.executionCtx.waitUntil(server.close());
-      return response;
-    },
-  )
+  // Documents up to 20 MB can come as tool arguments, JSON-escaped.
+  .post("/", documentBodyLimit, async (c) => {
+    let parsed: unknown;
+    try {
+      parsed = await c.req.json();
+    } catch {
+      parsed = undefined; // the transport answers with a JSON-RPC parse error (-32700)
+    }
+    const streaming = wantsProgress(parsed);
+    const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !streaming,
+      // Used only for a body that did not parse: under its default (4 MB) the transport would
+      // answer a larger one 413 instead of -32700.
+      maxRequestBodySize: DOCUMENT_BODY_BYTES,
+    });
+    await server.connect(transport);
+    const response = await transport.handleRequest(c.req.raw, parsed === undefined ? undefined : { parsedBody: parsed });
+    // A JSON answer is complete here; a stream closes itself when its last message is sent.
+    if (!streaming) c.executionCtx.waitUntil(server.close());
+    return response;
+  })
   // Stateless: no server-initiated stream to GET and no session to DELETE.
   .on(["GET", "DELETE"], "/", (c) =>
     c.json(errorBody("method_not_allowed", "this MCP endpoint is stateless: send JSON-RPC with POST"), 405, { Allow: "POST" }),

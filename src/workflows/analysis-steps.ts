@@ -12,6 +12,7 @@ import { AppError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { modelFor } from "./model-cache";
 import { storeReport } from "./reporting";
+import { fetchOptions, MAX_DOCUMENT_BYTES } from "./service";
 import type { AnalysisInput, StepContext, StepDefinition, WorkflowDefinition } from "./types";
 
 interface RawMeta {
@@ -34,11 +35,7 @@ const fetchStep: StepDefinition = {
   progress: 0.25,
   async run({ env, state, blobs }) {
     const url = (state.input as AnalysisInput).url as string;
-    const doc = await safeFetch(url, {
-      dnsCheck: env.URL_DNS_CHECK !== "false",
-      timeoutMs: Number.parseInt(env.FETCH_TIMEOUT_MS, 10) || undefined,
-      maxBytes: Number.parseInt(env.MAX_DOCUMENT_BYTES, 10) || undefined,
-    });
+    const doc = await safeFetch(url, fetchOptions(env, MAX_DOCUMENT_BYTES));
     await blobs.put("raw", doc.bytes);
     await blobs.putJson("raw-meta", { contentType: doc.contentType, charset: doc.charset, finalUrl: doc.finalUrl } satisfies RawMeta);
     return { result: { finalUrl: doc.finalUrl, status: doc.status, contentType: doc.contentType, bytes: doc.bytes.length } };
@@ -114,7 +111,7 @@ const persistStep: StepDefinition = {
   },
 };
 
-export function analysisSteps(source: string): StepDefinition[] {
+function analysisSteps(source: string): StepDefinition[] {
   return source === "url" ? [fetchStep, extractStep, analyzeStep, persistStep] : [extractStep, analyzeStep, persistStep];
 }
 

@@ -13,9 +13,9 @@ import { sha256Hex } from "../lib/bytes";
 import type { AnalysisOutputT } from "../reports/schemas";
 import { modelFor } from "./model-cache";
 import { storeReport } from "./reporting";
-import { prepareSubmission, type DocumentSubmission } from "./service";
+import { fetchOptions, prepareSubmission, type DocumentSubmission } from "./service";
 
-export const MAX_SYNC_BYTES = 1024 * 1024;
+const MAX_SYNC_BYTES = 1024 * 1024;
 
 const tooLargeForSync = (bytes: number) =>
   new AppError(413, "document_too_large", `synchronous analysis takes up to 1 MB (this is ${(bytes / 1e6).toFixed(1)} MB): use POST /api/v1/analyses`);
@@ -27,11 +27,7 @@ export async function analyzeNow(env: Env, db: Db, tenantId: string, submission:
   let charset: string | undefined;
   let sourceUrl: string | null = null;
   if (input.url) {
-    const fetched = await safeFetch(input.url, {
-      dnsCheck: env.URL_DNS_CHECK !== "false",
-      timeoutMs: Number.parseInt(env.FETCH_TIMEOUT_MS, 10) || undefined,
-      maxBytes: MAX_SYNC_BYTES,
-    });
+    const fetched = await safeFetch(input.url, fetchOptions(env, MAX_SYNC_BYTES));
     ({ bytes, contentType, charset } = fetched);
     sourceUrl = fetched.finalUrl;
   } else {

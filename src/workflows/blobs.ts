@@ -54,6 +54,15 @@ export class BlobStore {
     return text === null ? null : (JSON.parse(text) as T);
   }
 
+  /** Deletes every blob, whatever step wrote it. list() reads values too: small pages bound memory. */
+  async clear(): Promise<void> {
+    for (;;) {
+      const keys = [...(await this.storage.list({ prefix: "blob:", limit: 16 })).keys()];
+      if (keys.length === 0) return;
+      await this.storage.delete(keys);
+    }
+  }
+
   async delete(name: string): Promise<void> {
     const n = await this.storage.get<number>(`blob:${name}:n`);
     if (n === undefined) return;

@@ -7,19 +7,16 @@ import { DEFAULT_INDEX_URL, fetchReleaseIndex } from "../attack/release-index";
 import { compareVersions } from "../attack/stix";
 import type { Db } from "../db/client";
 import { getActiveVersion } from "../db/repos/attack";
-import { getWorkflowAnyTenant } from "../db/repos/workflows";
-import { workflows } from "../db/schema";
+import { getWorkflowAnyTenant, listTaskResults } from "../db/repos/workflows";
 import { checkUrl } from "../documents/url-policy";
 import { notFound } from "../errors";
-import { derivedId } from "./reeval-service";
-import { readWorkflowSteps, workflowStub, type WorkflowView } from "./service";
+import { derivedId, launchWorkflow, type WorkflowView } from "./service";
 import type { RefreshInput, WorkflowState } from "./types";
 
 export async function startRefresh(env: Env, db: Db, input: RefreshInput, now = new Date()): Promise<{ workflowId: string; status: WorkflowState["status"] }> {
   if (input.url && env.ATTACK_URL_CHECK !== "false") checkUrl(input.url, "bundle URL refused");
   const id = await derivedId("refresh", input.url ?? "index", input.version ?? "", input.force ? "force" : "", now.toISOString().slice(0, 10));
-  await db.insert(workflows).values({ id, tenantId: null, type: "refresh", status: "pending", input }).onConflictDoNothing();
-  const state = await workflowStub(env, id).start({ id, type: "refresh", tenantId: null, input });
+  const state = await launchWorkflow(env, db, { request: { id, type: "refresh", tenantId: null, input }, row: input, idempotent: true });
   return { workflowId: id, status: state.status };
 }
 
@@ -36,5 +33,5 @@ export async function refreshIfNewer(env: Env, db: Db, now: Date): Promise<Recor
 export async function readRefresh(db: Db, id: string): Promise<WorkflowView> {
   const workflow = await getWorkflowAnyTenant(db, id);
   if (!workflow || workflow.type !== "refresh") throw notFound(`no ATT&CK refresh ${id}`);
-  return { workflow, steps: await readWorkflowSteps(db, id) };
+  return { workflow, steps: await listTaskResults(db, id) };
 }

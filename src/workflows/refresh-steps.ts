@@ -8,7 +8,7 @@ import { adaptModel } from "../analysis/adapt";
 import { MODEL_FORMAT, type ModelData } from "../analysis/model";
 import { getChanges } from "../attack/diff";
 import { loadAttackBundle } from "../attack/loader";
-import { DEFAULT_INDEX_URL, fetchReleaseIndex } from "../attack/release-index";
+import { DEFAULT_INDEX_URL, fetchFromAttack, fetchReleaseIndex } from "../attack/release-index";
 import { compareVersions } from "../attack/stix";
 import { createDb } from "../db/client";
 import { activateVersion, deleteVersion, getActiveVersion, getVersion, techniqueCatalog, techniqueTexts } from "../db/repos/attack";
@@ -16,7 +16,7 @@ import { listTechniqueStates } from "../db/repos/attack-changes";
 import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
 import { reportsToReevaluate } from "../db/repos/reports";
 import { checkUrl } from "../documents/url-policy";
-import { AppError, describeError } from "../errors";
+import { AppError } from "../errors";
 import { gunzip, gzip } from "../lib/bytes";
 import { startReevaluation } from "./reeval-service";
 import type { RefreshInput, StepContext, StepDefinition, WorkflowDefinition } from "./types";
@@ -73,16 +73,8 @@ const loadStep: StepDefinition = {
     const p = await plan(ctx);
     // Bundle URLs given by an admin pass the same policy as report URLs (configurable for local use).
     if (env.ATTACK_URL_CHECK !== "false") checkUrl(p.url, "bundle URL refused");
-    let res: Response;
-    try {
-      res = await fetch(p.url, { headers: { accept: "application/json, application/gzip" } });
-    } catch (e) {
-      throw new AppError(502, "fetch_failed", `the ATT&CK bundle could not be downloaded: ${describeError(e)}`, { retryable: true });
-    }
-    if (!res.ok || !res.body) {
-      await res.body?.cancel();
-      throw new AppError(502, "fetch_failed", `the ATT&CK bundle download answered HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
-    }
+    const res = await fetchFromAttack(p.url, { what: "the ATT&CK bundle", code: "fetch_failed", accept: "application/json, application/gzip" });
+    if (!res.body) throw new AppError(502, "fetch_failed", `the ATT&CK bundle download answered HTTP ${res.status} without a body`);
     const result = await loadAttackBundle(env.DB, res.body, { version: p.expected, activate: "never" });
     const loadedByUs = result.status === "loaded";
     await blobs.putJson("refresh", { ...p, version: result.version, loadedByUs });

@@ -1,16 +1,19 @@
 /**
- * @module Starting, reading, watching and cancelling analysis workflows, for REST, MCP and the
- * webhook alike. The D1 row is written first, then the workflow's Durable Object takes over.
+ * @module Starting, reading, watching and cancelling workflows, for REST, MCP and the webhook
+ * alike. The D1 row is written first, then the workflow's Durable Object takes over.
  */
 import type { Db } from "../db/client";
-import { failWorkflow, getWorkflow, insertWorkflow, listTaskResults, listTaskResultsOf } from "../db/repos/workflows";
+import { failWorkflow, getWorkflow, insertWorkflow, listTaskResults } from "../db/repos/workflows";
 import type { TaskResult, Workflow } from "../db/schema";
 import { acceptedMediaType, parseContentType } from "../documents/media-type";
+import type { SafeFetchOptions } from "../documents/safe-fetch";
 import { checkUrl } from "../documents/url-policy";
 import { AppError, describeError, notFound } from "../errors";
-import { TERMINAL, type AnalysisInput, type WorkflowState } from "./types";
+import { sha256Hex } from "../lib/bytes";
+import { TERMINAL, type AnalysisInput, type WorkflowState, type WorkflowType } from "./types";
 import type { StartRequest } from "./workflow-object";
 
+/** The largest document accepted, uploaded or downloaded. */
 export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
 
 /** A document as a caller hands it in, before any workflow exists. */
@@ -21,6 +24,11 @@ export type DocumentSubmission =
 
 export function workflowStub(env: Env, id: string) {
   return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id));
+}
+
+/** safeFetch options for a report URL: the deployment's settings and the caller's size cap. */
+export function fetchOptions(env: Env, maxBytes: number): SafeFetchOptions {
+  return { dnsCheck: env.URL_DNS_CHECK !== "false", timeoutMs: Number.parseInt(env.FETCH_TIMEOUT_MS, 10) || undefined, maxBytes };
 }
 
 /** Checks what can be checked before starting (URL policy, size, media type) and splits input from content. */
@@ -50,6 +58,35 @@ export function tooLarge(bytes: number): AppError {
   return new AppError(413, "document_too_large", `the document is ${(bytes / 1e6).toFixed(1)} MB; the limit is ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB`);
 }
 
+/** A UUID-shaped id determined by its inputs (SHA-256 based, version nibble 8: not random). */
+export async function derivedId(...parts: string[]): Promise<string> {
+  const h = await sha256Hex(parts.join("\u0000"));
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const LABELS: Record<WorkflowType, string> = { analysis: "the analysis", refresh: "the ATT&CK refresh", reeval: "the re-evaluation" };
+
+/**
+ * Writes the workflow's D1 row (`row` is the input kept there), then starts its Durable Object.
+ * `idempotent`: an existing row with this id is kept, so starting twice is one workflow (the
+ * object's start is idempotent too). If the object cannot be reached, a row written here is
+ * marked failed, since nothing would run it, and the caller gets a retryable 503.
+ */
+export async function launchWorkflow(
+  env: Env,
+  db: Db,
+  launch: { request: StartRequest; row: unknown; idempotent?: boolean },
+): Promise<WorkflowState> {
+  const { id, type, tenantId } = launch.request;
+  const inserted = await insertWorkflow(db, { id, tenantId, type, status: "pending", input: launch.row }, { ignoreExisting: launch.idempotent });
+  try {
+    return await workflowStub(env, id).start(launch.request);
+  } catch (e) {
+    if (inserted) await failWorkflow(db, id, `the workflow could not be started: ${describeError(e)}`);
+    throw new AppError(503, "workflow_unavailable", `${LABELS[type]} could not be started; try again`, { internal: describeError(e), retryable: true });
+  }
+}
+
 export async function startAnalysis(
   env: Env,
   db: Db,
@@ -59,21 +96,9 @@ export async function startAnalysis(
 ): Promise<{ workflowId: string; status: WorkflowState["status"] }> {
   const { input, document } = prepareSubmission(submission, via);
   const id = crypto.randomUUID();
-  await insertWorkflow(db, {
-    id,
-    tenantId,
-    type: "analysis",
-    status: "pending",
-    input: { source: input.source, url: input.url ?? null, title: input.title ?? null, force: input.force ?? false, via, bytes: document?.bytes.length ?? null },
-  });
-  try {
-    const state = await workflowStub(env, id).start({ id, type: "analysis", tenantId, input, document });
-    return { workflowId: id, status: state.status };
-  } catch (e) {
-    // Nothing will run this workflow: say so rather than leave it pending.
-    await failWorkflow(db, id, `the workflow could not be started: ${describeError(e)}`);
-    throw new AppError(503, "workflow_unavailable", "the analysis could not be started; try again", { internal: describeError(e), retryable: true });
-  }
+  const row = { source: input.source, url: input.url ?? null, title: input.title ?? null, force: input.force ?? false, via, bytes: document?.bytes.length ?? null };
+  const state = await launchWorkflow(env, db, { request: { id, type: "analysis", tenantId, input, document }, row });
+  return { workflowId: id, status: state.status };
 }
 
 export interface WorkflowView {
@@ -81,18 +106,23 @@ export interface WorkflowView {
   steps: TaskResult[];
 }
 
-export async function readWorkflow(db: Db, tenantId: string, id: string): Promise<WorkflowView> {
+/** The tenant's workflow, or 404. */
+export async function requireWorkflow(db: Db, tenantId: string, id: string): Promise<Workflow> {
   const workflow = await getWorkflow(db, tenantId, id);
   if (!workflow) throw notFound(`no analysis ${id} for this tenant`);
-  return { workflow, steps: await listTaskResults(db, tenantId, id) };
+  return workflow;
 }
 
-/** Steps of a workflow the caller is already allowed to see. */
-export const readWorkflowSteps = listTaskResultsOf;
+export async function readWorkflow(db: Db, tenantId: string, id: string): Promise<WorkflowView> {
+  // Both at once: the steps are only returned once the workflow is known to be the tenant's.
+  const [workflow, steps] = await Promise.all([requireWorkflow(db, tenantId, id), listTaskResults(db, id)]);
+  return { workflow, steps };
+}
 
 export async function cancelAnalysis(env: Env, db: Db, tenantId: string, id: string): Promise<WorkflowView> {
-  const { workflow } = await readWorkflow(db, tenantId, id);
-  if (!TERMINAL.has(workflow.status)) await workflowStub(env, id).cancel();
+  const workflow = await requireWorkflow(db, tenantId, id);
+  if (TERMINAL.has(workflow.status)) return { workflow, steps: await listTaskResults(db, id) };
+  await workflowStub(env, id).cancel();
   return readWorkflow(db, tenantId, id);
 }
 

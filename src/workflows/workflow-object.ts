@@ -25,13 +25,13 @@ export interface StartRequest {
   document?: { bytes: Uint8Array; contentType: string };
 }
 
-export interface RetryPolicy {
+interface RetryPolicy {
   maxAttempts: number;
   baseMs: number;
   capMs: number;
 }
 
-export function retryDelay(policy: RetryPolicy, attempt: number): number {
+function retryDelay(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
 }
 
@@ -114,7 +114,7 @@ export class WorkflowObject extends DurableObject<Env> {
     await this.cleanup(state);
     await this.save(cancelled);
     await updateWorkflowQuery(createDb(this.env.DB), state.id, { status: "cancelled", completedAt: now, currentStep: null });
-    await this.clearBlobs();
+    await this.blobs.clear();
     return cancelled;
   }
 
@@ -208,7 +208,7 @@ export class WorkflowObject extends DurableObject<Env> {
       currentStep: null,
       completedAt: now,
     });
-    await this.clearBlobs();
+    await this.blobs.clear();
   }
 
   /** Undoes what an unfinished workflow left (e.g. a half-done ATT&CK refresh); never throws. */
@@ -226,9 +226,5 @@ export class WorkflowObject extends DurableObject<Env> {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
-  }
-
-  private async clearBlobs(): Promise<void> {
-    for (const name of ["raw", "raw-meta", "text", "doc", "analysis", "refresh"]) await this.blobs.delete(name);
   }
 }

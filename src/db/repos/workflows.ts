@@ -1,5 +1,6 @@
 /**
- * @module Workflow rows and their step results. Reads are tenant-scoped; writes come from the
+ * @module Workflow rows and their step results. A workflow is read tenant-scoped (or, for
+ * deployment-wide ones, by admins), its steps once the workflow is found; writes come from the
  * workflow's own Durable Object, which knows its tenant.
  */
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
@@ -8,8 +9,11 @@ import { taskResults, workflows, type TaskResult, type Workflow } from "../schem
 
 export type NewWorkflow = typeof workflows.$inferInsert;
 
-export async function insertWorkflow(db: Db, row: NewWorkflow): Promise<void> {
-  await db.insert(workflows).values(row);
+/** Inserts the row; with `ignoreExisting`, a row with the same id is kept. True when this call wrote it. */
+export async function insertWorkflow(db: Db, row: NewWorkflow, options: { ignoreExisting?: boolean } = {}): Promise<boolean> {
+  const insert = db.insert(workflows).values(row);
+  const written = await (options.ignoreExisting ? insert.onConflictDoNothing() : insert).returning({ id: workflows.id });
+  return written.length > 0;
 }
 
 export async function getWorkflow(db: Db, tenantId: string, id: string): Promise<Workflow | null> {
@@ -21,19 +25,9 @@ export async function getWorkflowAnyTenant(db: Db, id: string): Promise<Workflow
   return (await db.select().from(workflows).where(eq(workflows.id, id)).get()) ?? null;
 }
 
-export async function listTaskResultsOf(db: Db, workflowId: string): Promise<TaskResult[]> {
+/** Steps of a workflow, in order. Not tenant-scoped: callers check the workflow first. */
+export async function listTaskResults(db: Db, workflowId: string): Promise<TaskResult[]> {
   return db.select().from(taskResults).where(eq(taskResults.workflowId, workflowId)).orderBy(asc(taskResults.id));
-}
-
-export async function listTaskResults(db: Db, tenantId: string, workflowId: string): Promise<TaskResult[]> {
-  // Through the workflow: a tenant only sees steps of its own workflows.
-  return db
-    .select({ t: taskResults })
-    .from(taskResults)
-    .innerJoin(workflows, eq(workflows.id, taskResults.workflowId))
-    .where(and(eq(workflows.tenantId, tenantId), eq(taskResults.workflowId, workflowId)))
-    .orderBy(asc(taskResults.id))
-    .then((rows) => rows.map((r) => r.t));
 }
 
 export type WorkflowPatch = Partial<Pick<Workflow, "status" | "currentStep" | "progress" | "error" | "startedAt" | "completedAt" | "reportId">>;

@@ -2,25 +2,15 @@
  * @module /api/v1/analyses (asynchronous workflows) and /api/v1/analyze (synchronous, ≤ 1 MB).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
-import { AppError } from "../../errors";
 import { AnalysisOutput, AnalysisStatus } from "../../reports/schemas";
 import { statusView } from "../../reports/views";
 import { analyzeNow } from "../../workflows/analyze-now";
-import { cancelAnalysis, MAX_DOCUMENT_BYTES, readWorkflow, startAnalysis, tooLarge, watchWorkflow } from "../../workflows/service";
+import { cancelAnalysis, readWorkflow, requireWorkflow, startAnalysis, watchWorkflow } from "../../workflows/service";
 import { TERMINAL } from "../../workflows/types";
+import { documentBodyLimit, documentBodyLimitOf } from "../middleware/body-limit";
 import { fromJson, fromRawBody, isJson, SubmissionJson, type SubmissionJsonT } from "../submission";
 import { authErrors, bearer, errorContent, json, router } from "./common";
-
-/** Base64 makes a 20 MB document about 27 MB of JSON. */
-const limit = (max: number) =>
-  bodyLimit({
-    maxSize: max,
-    onError: () => {
-      throw tooLarge(max);
-    },
-  });
 
 const documentBody = {
   required: false,
@@ -47,7 +37,7 @@ const startRoute = createRoute({
   tags: ["Analysis"],
   summary: "Start the analysis of a document (URL, text, HTML or PDF up to 20 MB)",
   security: bearer,
-  middleware: [limit(28 * 1024 * 1024)] as const,
+  middleware: [documentBodyLimit] as const,
   request: { body: documentBody },
   responses: {
     202: json(z.object({ workflowId: z.string(), status: z.string() }), "Started; follow it at /analyses/{workflowId}"),
@@ -96,7 +86,7 @@ const analyzeRoute = createRoute({
   tags: ["Analysis"],
   summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report)",
   security: bearer,
-  middleware: [limit(2 * 1024 * 1024)] as const,
+  middleware: [documentBodyLimitOf(2 * 1024 * 1024)] as const,
   request: { body: documentBody },
   responses: { 200: json(AnalysisOutput, "Techniques found, with evidence, and the report id"), ...authErrors, ...documentErrors },
 });
@@ -107,7 +97,6 @@ const SSE_DEADLINE_MS = 10 * 60_000;
 export const analysisRoutes = router()
   .openapi(startRoute, async (c) => {
     const submission = isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
-    if ("bytes" in submission && submission.bytes.length > MAX_DOCUMENT_BYTES) throw tooLarge(submission.bytes.length);
     const started = await startAnalysis(c.env, c.var.db, c.var.caller.tenantId, submission, "rest");
     return c.json(started, 202, { Location: `/api/v1/analyses/${started.workflowId}` });
   })
@@ -117,7 +106,7 @@ export const analysisRoutes = router()
   .openapi(eventsRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { db, caller } = c.var;
-    await readWorkflow(db, caller.tenantId, id); // 404 before the stream opens
+    await requireWorkflow(db, caller.tenantId, id); // 404 before the stream opens
     return streamSSE(c, async (stream) => {
       const final = await watchWorkflow(c.env, id, Date.now() + SSE_DEADLINE_MS, async (state) => {
         await stream.writeSSE({
@@ -138,8 +127,5 @@ export const analysisRoutes = router()
   })
   .openapi(analyzeRoute, async (c) => {
     const submission = isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
-    if ("text" in submission && new TextEncoder().encode(submission.text).length > 1024 * 1024) {
-      throw new AppError(413, "document_too_large", "synchronous analysis takes up to 1 MB: use POST /api/v1/analyses");
-    }
     return c.json(await analyzeNow(c.env, c.var.db, c.var.caller.tenantId, submission, "rest"), 200);
   });

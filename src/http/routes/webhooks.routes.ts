@@ -7,7 +7,6 @@
  * whole secret (`whsec_…`), over the bytes `<X-TTPscope-Timestamp>.<raw body>`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import {
   attachDeliveryWorkflow,
   claimDelivery,
@@ -19,15 +18,14 @@ import {
 } from "../../db/repos/webhooks";
 import { AppError, badRequest, describeError, notFound } from "../../errors";
 import { toBase64 } from "../../lib/bytes";
-import { startAnalysis, tooLarge } from "../../workflows/service";
+import { startAnalysis } from "../../workflows/service";
 import { describeZodError } from "../errors";
+import { documentBodyLimit } from "../middleware/body-limit";
 import { fromJson, SubmissionJson } from "../submission";
 import { authErrors, bearer, errorContent, json, router } from "./common";
 
 /** A signed request is accepted this many seconds either side of the server's clock. */
 export const SIGNATURE_TOLERANCE_S = 300;
-/** As for POST /analyses: a 20 MB document is about 27 MB of base64 JSON. */
-const MAX_BODY_BYTES = 28 * 1024 * 1024;
 
 const invalidSignature = () =>
   new AppError(401, "invalid_signature", "the signature does not verify (unknown tenant, no webhook secret, or wrong signature)");
@@ -126,14 +124,7 @@ const deliveryRoute = createRoute({
   tags: ["Webhooks"],
   summary: "Signed document delivery from the tenant's systems: starts one analysis per delivery id",
   security: [],
-  middleware: [
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw tooLarge(MAX_BODY_BYTES);
-      },
-    }),
-  ] as const,
+  middleware: [documentBodyLimit] as const,
   request: {
     headers: DeliveryHeaders,
     // A reference, not the zod schema: a zod body would be parsed before the signature is checked.
