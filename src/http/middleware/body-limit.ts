@@ -2,14 +2,20 @@
  * @module Request body limits of the routes that take documents (REST, webhook, MCP).
  */
 import { bodyLimit } from "hono/body-limit";
-import { MAX_DOCUMENT_BYTES, tooLarge } from "../../workflows/service";
+import { AppError } from "../../errors";
+import { MAX_DOCUMENT_BYTES } from "../../workflows/service";
 
-/** Refuses a body over `maxSize` bytes with the document-too-large error (413). */
-export const documentBodyLimitOf = (maxSize: number) =>
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+/**
+ * Refuses a body over `maxSize` bytes (413) before it is read; the body's real size is unknown
+ * here, so the message names the limits rather than the size.
+ */
+export const documentBodyLimitOf = (maxSize: number, hint = `a document is at most ${mb(MAX_DOCUMENT_BYTES)}`) =>
   bodyLimit({
     maxSize,
     onError: () => {
-      throw tooLarge(maxSize);
+      throw new AppError(413, "document_too_large", `the request body is over ${mb(maxSize)}: ${hint}`);
     },
   });
 

@@ -86,7 +86,7 @@ const analyzeRoute = createRoute({
   tags: ["Analysis"],
   summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report)",
   security: bearer,
-  middleware: [documentBodyLimitOf(2 * 1024 * 1024)] as const,
+  middleware: [documentBodyLimitOf(2 * 1024 * 1024, "synchronous analysis takes up to 1 MB of text: use POST /api/v1/analyses")] as const,
   request: { body: documentBody },
   responses: { 200: json(AnalysisOutput, "Techniques found, with evidence, and the report id"), ...authErrors, ...documentErrors },
 });
