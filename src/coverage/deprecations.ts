@@ -10,9 +10,9 @@ import { providerExists } from "../db/repos/accounts";
 import { apiDeprecationImpacts, apiDeprecations, detectionHealth, detections } from "../db/schema";
 import { NOW } from "../db/schema/common";
 import { AppError, badRequest } from "../errors";
+import { accountOrThrow } from "./views";
 
 type HealthStatus = (typeof detectionHealth.$inferSelect)["status"];
-import { accountOrThrow } from "./views";
 
 export const DeprecationInput = z
   .object({
