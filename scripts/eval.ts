@@ -4,7 +4,7 @@
  * Report-level k-fold cross-validation of the mapping engine: a report is never in both the
  * training and the test side. The reports of `--dataset` (and of `--with`, trained on alongside)
  * are split into folds; each fold's reports are analysed by a sentence model trained without them,
- * and scored by the document-level stacker fitted without them. Prints per-document F1 on each
+ * and scored by the document-level stacker (with its per-technique offsets) fitted without them. Prints per-document F1 on each
  * dataset's own label space (a sub-technique counts as its parent when only the parent is there),
  * micro P/R/F1, a threshold sweep and the techniques with the most errors.
  */
@@ -34,8 +34,11 @@ const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
 const ids = corpus.techniques.map((t) => t.id);
 const scored = heldOutScores(oof, spaceOf, ids, folds);
 const shared = sharedThreshold(scored, "stacked");
-const { stacker } = fitStacker(oof, spaceOf, ids);
+const { stacker, offsets } = fitStacker(oof, spaceOf, ids);
 console.log(`stacker weights (all folds): ${STACKER_FEATURES.map((f, i) => `${f} ${stacker.weights[i]?.toFixed(2)}`).join(", ")}, bias ${stacker.bias.toFixed(2)}`);
+const byOffset = [...offsets].sort((a, b) => a[1] - b[1]);
+const show = (list: [string, number][]) => list.map(([id, b]) => `${id} ${b.toFixed(2)}`).join(", ");
+console.log(`technique offsets: lowest ${show(byOffset.slice(0, 8))}; highest ${show(byOffset.slice(-8).reverse())}`);
 
 for (const d of datasets) {
   const list = scored.get(d.name) ?? [];

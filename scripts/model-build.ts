@@ -5,7 +5,7 @@
  * the same bytes):
  *  1. 5-fold cross-validation over the labelled reports of ../shared/data/eval (TRAM2 sentence
  *     labels, AnnoCTR document labels): out-of-fold technique evidence for every report;
- *  2. the document-level stacker and technique priors fitted on that evidence, and the one default
+ *  2. the document-level stacker, technique priors and per-technique offsets fitted on that evidence, and the one default
  *     threshold that gives the best mean held-out doc-F1 over the datasets;
  *  3. the sentence model trained on everything: ATT&CK's technique descriptions and procedure
  *     examples, the reports, and analysts' feedback stored in the local D1.
@@ -62,6 +62,7 @@ const model = buildSentenceModel(corpus, reports, SEED, {
 if (decision.stacker) {
   model.stacker = decision.stacker.stacker;
   model.priors = encodeArray(Float32Array.from(model.techniques.map((t) => decision.stacker?.priors.get(t.id) ?? 0)));
+  model.offsets = encodeArray(Float32Array.from(model.techniques.map((t) => decision.stacker?.offsets.get(t.id) ?? 0)));
 }
 const json = JSON.stringify(model);
 fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { adaptModel } from "../src/analysis/adapt";
 import { analyzeText, type AnalysisResult } from "../src/analysis/engine";
 import { loadModel, type Model } from "../src/analysis/model";
+import { emitFeatures, hashString, stem, Tokens } from "../src/analysis/features";
+import { STACKER_FEATURES, stackerProbability, trainStacker } from "../src/analysis/stacker";
 import { segmentSentences } from "../src/analysis/text";
+import { mulberry32 } from "../src/analysis/train";
 import { shippedModelData } from "./helpers";
 
 // Behaviour of the engine with the shipped model on small real sentences: which techniques and
@@ -71,5 +75,91 @@ describe("sentence segmentation", () => {
     const text = "The actor, e.g. APT29, ran cmd.exe v2.1 on Jan. 5. Then it left for J. Smith's host.\nNew line here";
     const spans = segmentSentences(text).map((s) => text.slice(s.start, s.end));
     expect(spans).toEqual(["The actor, e.g. APT29, ran cmd.exe v2.1 on Jan. 5.", "Then it left for J. Smith's host.", "New line here"]);
+  });
+});
+
+describe("tokens", () => {
+  // ASCII words are hashed from their char codes; the model was trained on hashString(stem(word)).
+  it("hashes ASCII words exactly as the stemmed lower-cased strings", () => {
+    const words = ["Executes", "EXECUTED", "executing", "studies", "Passes", "is", "bus", "class", "agreed", "ties", "dies", "Tasks", "x64", "Base64", "ing", "rings"];
+    const tokens = new Tokens().read(words.join(" "), 0, words.join(" ").length);
+    expect(tokens.length).toBe(words.length);
+    words.forEach((w, t) => {
+      expect(tokens.words[t], w).toBe(hashString(w.toLowerCase()));
+      expect(tokens.stems[t], w).toBe(hashString(stem(w.toLowerCase())));
+    });
+    expect(tokens.stems[1]).toBe(tokens.stems[2]); // executed, executing
+  });
+
+  it("skips stopwords and numbers, and breaks bigrams at numbers only", () => {
+    const features = (text: string) => {
+      const out: number[] = [];
+      emitFeatures(new Tokens().read(text, 0, text.length), (h) => out.push(h));
+      return out;
+    };
+    const ps = hashString("powershell");
+    const script = hashString("script");
+    // Unigram, unigram, then the bigram of the two.
+    const plain = features("The PowerShell script");
+    expect(plain).toHaveLength(3);
+    expect(plain.slice(0, 2)).toEqual([ps, script]);
+    expect(features("PowerShell of the script")).toEqual(features("PowerShell script"));
+    expect(features("PowerShell 8080 script")).toEqual([ps, script]);
+    expect(features("Ünïcode Straße")).toHaveLength(3);
+    expect(features("Ünïcode Straße")).toEqual(features("ünïcode straße"));
+  });
+});
+
+describe("the document-level stacker", () => {
+  // Rows whose only signal is the best sentence score; group "eager" is labelled more readily than
+  // that score says, "reluctant" less, "rare" has two rows.
+  const random = mulberry32(7);
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  const groups: string[] = [];
+  const add = (group: string, shift: number, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const s1 = random();
+      const row = new Array<number>(STACKER_FEATURES.length).fill(0);
+      row[0] = s1;
+      rows.push(row);
+      labels.push(random() < 1 / (1 + Math.exp(-(6 * s1 - 3 + shift))) ? 1 : 0);
+      groups.push(group);
+    }
+  };
+  add("eager", 2, 400);
+  add("reluctant", -2, 400);
+  add("rare", 0, 2);
+
+  it("learns the shared weights and one calibration offset per technique", () => {
+    const { stacker, offsets } = trainStacker(rows, labels, groups);
+    expect(stacker.weights[0]).toBeGreaterThan(0);
+    expect(offsets.get("eager")).toBeGreaterThan(1);
+    expect(offsets.get("reluctant")).toBeLessThan(-1);
+    // Two rows say little: the prior keeps the offset near the shared model.
+    expect(Math.abs(offsets.get("rare") ?? 99)).toBeLessThan(1);
+    const at = (group: string) => stackerProbability(stacker, rows[0] as number[], offsets.get(group));
+    expect(at("eager")).toBeGreaterThan(at("reluctant"));
+  });
+
+  it("is deterministic", () => {
+    expect(trainStacker(rows, labels, groups)).toEqual(trainStacker(rows, labels, groups));
+  });
+});
+
+describe("carrying the model to another ATT&CK version", () => {
+  it("keeps each technique's offset and gives a new technique none", async () => {
+    const base = await shippedModelData();
+    const { model: adapted } = adaptModel(base, {
+      attackVersion: "99.0",
+      techniques: [...base.techniques.map(({ id, name }) => ({ id, name })), { id: "T1999", name: "Novel Technique" }],
+      revoked: base.revoked,
+      textsOf: () => ["Adversaries may frobnicate the registry to persist."],
+    });
+    const before = loadModel(base);
+    const after = loadModel(adapted);
+    expect(before.offsets?.some((v) => v !== 0)).toBe(true);
+    expect([...(after.offsets ?? [])].slice(0, base.techniques.length)).toEqual([...(before.offsets ?? [])]);
+    expect(after.offsets?.[base.techniques.length]).toBe(0);
   });
 });

@@ -118,6 +118,8 @@ function techniquePriors(items: { report: LabelledReport; labelSpace: Set<string
 export interface StackerFit {
   stacker: StackerData;
   priors: Map<string, number>;
+  /** Per-technique calibration of the stacker's logit. */
+  offsets: Map<string, number>;
   features: (o: OutOfFold, id: string) => number[];
 }
 
@@ -135,6 +137,7 @@ export function fitStacker(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, 
   };
   const rows: number[][] = [];
   const labels: number[] = [];
+  const groups: string[] = [];
   for (const o of training) {
     const space = spaceOf.get(o.dataset) as Set<string>;
     for (const id of o.candidates.keys()) {
@@ -142,9 +145,10 @@ export function fitStacker(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, 
       if (!label) continue; // the report's annotators could not have labelled it
       rows.push(features(o, id));
       labels.push(o.report.labels.includes(label) ? 1 : 0);
+      groups.push(id);
     }
   }
-  return { stacker: trainStacker(rows, labels), priors, features };
+  return { ...trainStacker(rows, labels, groups), priors, features };
 }
 
 /** A held-out report with its label-space candidates scored by noisy-or and by the stacker. */
@@ -158,7 +162,7 @@ export interface Scored {
 export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number): Map<string, Scored[]> {
   const out = new Map<string, Scored[]>([...spaceOf.keys()].map((name) => [name, []]));
   for (let k = 0; k < folds; k++) {
-    const { stacker, features } = fitStacker(oof, spaceOf, techniqueIds, k);
+    const { stacker, features, offsets } = fitStacker(oof, spaceOf, techniqueIds, k);
     for (const o of oof.filter((x) => x.fold === k)) {
       const space = spaceOf.get(o.dataset) as Set<string>;
       const noisyOr = new Map<string, number>();
@@ -166,7 +170,7 @@ export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>
       for (const [id, c] of o.candidates) {
         const label = intoLabelSpace(id, space);
         if (!label) continue;
-        const p = documentConfidence(stackerProbability(stacker, features(o, id)), c);
+        const p = documentConfidence(stackerProbability(stacker, features(o, id), offsets.get(id)), c);
         noisyOr.set(label, Math.max(noisyOr.get(label) ?? 0, c.noisyOr));
         stacked.set(label, Math.max(stacked.get(label) ?? 0, p));
       }

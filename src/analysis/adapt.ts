@@ -27,7 +27,7 @@ const NEW_PRIOR = Math.log(0.02 / 0.98);
 
 export function adaptModel(base: ModelData, target: AdaptTarget): { model: ModelData; newTechniques: string[]; carried: string[] } {
   const loaded = loadModel(base);
-  const { idf, postingStart: start, postingClass: cls, postingWeight: weight, bias: baseBias, priors: basePriors } = loaded;
+  const { idf, postingStart: start, postingClass: cls, postingWeight: weight, bias: baseBias, priors: basePriors, offsets: baseOffsets } = loaded;
   const featureCount = idf.length;
 
   const targetIndex = new Map(target.techniques.map((t, i) => [t.id, i]));
@@ -73,10 +73,13 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
   const typicalBias = sortedBias[Math.floor(sortedBias.length / 2)] ?? -4;
   const bias = new Float32Array(target.techniques.length);
   const priors = new Float32Array(target.techniques.length);
+  // A new technique has no calibration of its own: 0 leaves the shared stacker as it is.
+  const offsets = new Float32Array(target.techniques.length);
   target.techniques.forEach((_, c) => {
     const source = sourceOf.get(c);
     bias[c] = source === undefined ? typicalBias : (baseBias[source] as number);
     priors[c] = source === undefined || !basePriors ? NEW_PRIOR : (basePriors[source] as number);
+    offsets[c] = source === undefined || !baseOffsets ? 0 : (baseOffsets[source] as number);
   });
 
   const { postings: encoded } = encodePostings(featureCount, (f) => [...(postings[f] as Map<number, number>)].sort((a, b) => a[0] - b[0]));
@@ -91,6 +94,7 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
     ...encoded,
     bias: encodeArray(bias),
     priors: encodeArray(priors),
+    ...(baseOffsets ? { offsets: encodeArray(offsets) } : {}),
   };
   return { model, newTechniques, carried };
 }

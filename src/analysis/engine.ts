@@ -291,7 +291,8 @@ export function candidateConfidence(model: Model, c: Candidate, sentences: numbe
   if (!stacker) return c.noisyOr;
   const technique = model.techniques[c.classIndex];
   const prior = model.priors?.[c.classIndex] ?? 0;
-  return stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false));
+  const offset = model.offsets?.[c.classIndex] ?? 0;
+  return stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false), offset);
 }
 
 /** The confidence a report gives a technique: its document score, but never below that of an id the text writes out. */

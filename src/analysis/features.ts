@@ -41,12 +41,32 @@ export function hashString(s: string, seed = 0x811c9dc5): number {
 const BIGRAM_SEED = 0x9e3779b9;
 const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0;
 
-/** Lower-cased words of a span with their offsets; buffers are reused between spans. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const STOPWORD_HASHES = new Set([...STOPWORDS].map((w) => hashString(w)));
+
+/** Word token kinds, as emitFeatures needs them. */
+const WORD = 0;
+/** Shorter than 2 or longer than MAX_TOKEN characters, or all digits: breaks bigrams, no feature. */
+const NOISE = 1;
+const STOPWORD = 2;
+
+/**
+ * The words of a span with their offsets, each as two hashes: of the lower-cased word (for
+ * stopwords and technique names) and of its stem (the model's feature). ASCII words, nearly all of
+ * them, are hashed straight from their char codes without building a string; buffers are reused
+ * between spans.
+ */
 export class Tokens {
-  words: string[] = [];
-  starts: number[] = [];
-  ends: number[] = [];
+  /** Hash of each lower-cased word. */
+  words = new Uint32Array(64);
+  stems = new Uint32Array(64);
+  kinds = new Uint8Array(64);
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
   length = 0;
+  /** Lower-cased char codes of the current ASCII word. */
+  private codes = new Uint16Array(64);
 
   read(text: string, start: number, end: number): this {
     let n = 0;
@@ -54,15 +74,87 @@ export class Tokens {
     while (i < end) {
       while (i < end && !isWordChar(text.charCodeAt(i))) i++;
       const s = i;
-      while (i < end && isWordChar(text.charCodeAt(i))) i++;
+      let ascii = true;
+      let digits = true;
+      for (; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (!isWordChar(c)) break;
+        if (c > 127) ascii = false;
+        else if (c > 57) digits = false;
+      }
       if (i === s) break;
-      this.words[n] = text.slice(s, i).toLowerCase();
+      if (n === this.words.length) this.grow();
       this.starts[n] = s;
       this.ends[n] = i;
+      if (ascii) this.hashAscii(n, text, s, i, digits);
+      else {
+        const word = text.slice(s, i).toLowerCase();
+        this.words[n] = hashString(word);
+        this.stems[n] = hashString(stem(word));
+        this.kinds[n] = word.length < 2 || word.length > MAX_TOKEN ? NOISE : STOPWORDS.has(word) ? STOPWORD : WORD;
+      }
       n++;
     }
     this.length = n;
     return this;
+  }
+
+  private grow(): void {
+    const size = this.words.length * 2;
+    const words = new Uint32Array(size);
+    words.set(this.words);
+    this.words = words;
+    const stems = new Uint32Array(size);
+    stems.set(this.stems);
+    this.stems = stems;
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const starts = new Int32Array(size);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Int32Array(size);
+    ends.set(this.ends);
+    this.ends = ends;
+  }
+
+  /** hashString(word) and hashString(stem(word)) of the lower-cased ASCII word text[s, e), cut as `stem` cuts it. */
+  private hashAscii(n: number, text: string, s: number, e: number, digits: boolean): void {
+    const len = e - s;
+    if (len > this.codes.length) this.codes = new Uint16Array(len * 2);
+    const codes = this.codes;
+    for (let k = 0; k < len; k++) {
+      const c = text.charCodeAt(s + k);
+      codes[k] = c >= 65 && c <= 90 ? c | 0x20 : c;
+    }
+    // Where stem() cuts the word, and whether it then appends "y".
+    let keep = len;
+    let y = false;
+    if (len > 3) {
+      const c1 = codes[len - 1] as number;
+      const c2 = codes[len - 2] as number;
+      const c3 = codes[len - 3] as number;
+      if (len > 4 && c3 === 105 && c2 === 101 && c1 === 115) {
+        keep = len - 3; // -ies → -y
+        y = true;
+      } else if (codes[len - 4] === 115 && c3 === 115 && c2 === 101 && c1 === 115) keep = len - 2; // -sses
+      else if (len > 5 && c3 === 105 && c2 === 110 && c1 === 103) keep = len - 3; // -ing
+      else if (len > 4 && c2 === 101 && c1 === 100 && c3 !== 101) keep = len - 2; // -ed, not -eed
+      else if (c1 === 115 && c2 !== 115 && c2 !== 117 && c2 !== 105) keep = len - 1; // -s, not -ss -us -is
+    }
+    let h = FNV_OFFSET;
+    let stemHash = 0;
+    for (let k = 0; k < len; k++) {
+      if (k === keep) stemHash = h;
+      h = Math.imul(h ^ (codes[k] as number), FNV_PRIME);
+    }
+    const word = h >>> 0;
+    if (keep === len) stemHash = word;
+    else if (y) stemHash = Math.imul(stemHash ^ 121, FNV_PRIME) >>> 0;
+    else stemHash >>>= 0;
+    this.words[n] = word;
+    this.stems[n] = stemHash;
+    this.kinds[n] = len < 2 || len > MAX_TOKEN || digits ? NOISE : STOPWORD_HASHES.has(word) ? STOPWORD : WORD;
   }
 }
 
@@ -70,20 +162,13 @@ export class Tokens {
 export function emitFeatures(tokens: Tokens, emit: (hash: number) => void): void {
   let prev = -1;
   for (let t = 0; t < tokens.length; t++) {
-    const word = tokens.words[t] as string;
-    const len = word.length;
-    if (len < 2 || len > MAX_TOKEN) {
+    const kind = tokens.kinds[t] as number;
+    if (kind === NOISE) {
       prev = -1;
       continue;
     }
-    // Long numbers (ports, sizes, dates) carry no behaviour.
-    const c0 = word.charCodeAt(0);
-    if (c0 >= 48 && c0 <= 57 && /^\d+$/.test(word)) {
-      prev = -1;
-      continue;
-    }
-    if (STOPWORDS.has(word)) continue;
-    const h = hashString(stem(word));
+    if (kind === STOPWORD) continue;
+    const h = tokens.stems[t] as number;
     emit(h);
     if (prev >= 0) emit(mixBigram(prev, h));
     prev = h;

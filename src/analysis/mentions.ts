@@ -35,8 +35,8 @@ export function findIdMentions(text: string, model: Model): Mention[] {
 }
 
 interface NameIndex {
-  /** First lower-cased word of a name → names starting with it (as word lists). */
-  byFirst: Map<string, { words: string[]; classIndex: number }[]>;
+  /** Hash of the first lower-cased word of a name → names starting with it (as word-hash lists). */
+  byFirst: Map<number, { words: number[]; classIndex: number }[]>;
 }
 
 const nameIndexes = new WeakMap<Model, NameIndex>();
@@ -44,13 +44,13 @@ const nameIndexes = new WeakMap<Model, NameIndex>();
 function nameIndex(model: Model): NameIndex {
   let index = nameIndexes.get(model);
   if (index) return index;
-  const byFirst = new Map<string, { words: string[]; classIndex: number }[]>();
+  const byFirst = new Map<number, { words: number[]; classIndex: number }[]>();
   // Names split into words as sentences are, so the two compare word for word.
   const tokens = new Tokens();
   model.techniques.forEach((t, classIndex) => {
-    const words = tokens.read(t.name, 0, t.name.length).words.slice(0, tokens.length);
+    const words = [...tokens.read(t.name, 0, t.name.length).words.subarray(0, tokens.length)];
     const first = words[0];
-    if (!first) return;
+    if (first === undefined) return;
     const list = byFirst.get(first) ?? [];
     list.push({ words, classIndex });
     byFirst.set(first, list);
@@ -66,7 +66,7 @@ export function findNameMentions(tokens: Tokens, model: Model): (Mention & { wor
   const { byFirst } = nameIndex(model);
   const out: (Mention & { words: number })[] = [];
   for (let t = 0; t < tokens.length; t++) {
-    const candidates = byFirst.get(tokens.words[t] as string);
+    const candidates = byFirst.get(tokens.words[t] as number);
     if (!candidates) continue;
     for (const c of candidates) {
       if (t + c.words.length > tokens.length) continue;

@@ -42,12 +42,15 @@ export interface ModelData {
   stacker?: StackerData;
   /** Logit of how often each technique is labelled in training reports (float32 per class). */
   priors?: string;
+  /** Per-technique calibration added to the stacker's logit (float32 per class). */
+  offsets?: string;
 }
 
 /** The model in memory: typed arrays and a hash table from feature hash to feature index. */
 export interface Model {
-  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors">;
+  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors" | "offsets">;
   priors: Float32Array | null;
+  offsets: Float32Array | null;
   techniques: ModelTechnique[];
   indexOf: Map<string, number>;
   idf: Float32Array;
@@ -126,10 +129,11 @@ export function loadModel(data: ModelData): Model {
     table[slot] = f + 1;
     tableHashes[slot] = h;
   }
-  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, priors, ...rest } = data;
+  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, priors, offsets, ...rest } = data;
   return {
     data: rest,
     priors: priors ? decode(priors, (b) => new Float32Array(b)) : null,
+    offsets: offsets ? decode(offsets, (b) => new Float32Array(b)) : null,
     techniques: data.techniques,
     indexOf: new Map(data.techniques.map((t, i) => [t.id, i])),
     idf: decode(idf, (b) => new Float32Array(b)),
