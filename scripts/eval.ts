@@ -10,8 +10,8 @@
  */
 import { STACKER_FEATURES } from "../src/analysis/stacker";
 import type { TrainOptions } from "../src/analysis/train";
-import { fitStacker, heldOutScores, outOfFold, predictedAt, sharedThreshold, THRESHOLDS } from "./lib/cross-validation";
-import { readAttackCorpus, readDataset } from "./lib/datasets";
+import { fitStacker, heldOutScores, outOfFold, predictedAsAnnotated, predictedAt, sharedThreshold, THRESHOLDS } from "./lib/cross-validation";
+import { inCurrentIds, readAttackCorpus, readDataset } from "./lib/datasets";
 import { perLabel, score } from "./lib/metrics";
 import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/cli";
 
@@ -25,14 +25,18 @@ const overrides = JSON.parse(flag(flags, "train") ?? "{}") as Partial<TrainOptio
 
 const corpus = await readAttackCorpus(flag(flags, "attack") ?? DEFAULT_BUNDLE);
 const withFile = flag(flags, "with");
-const datasets = [readDataset(datasetFile), ...(withFile ? [readDataset(withFile)] : [])];
-for (const d of datasets) console.log(`${d.name}: ${d.reports.length} reports, ${d.labelSpace.size} labels`);
+const datasets = [readDataset(datasetFile), ...(withFile ? [readDataset(withFile)] : [])].map((d) => inCurrentIds(d, corpus.revoked));
+for (const d of datasets) {
+  const mapped = d.annotatedSpace ? [...d.annotatedSpace].filter((l) => !d.labelSpace.has(l)) : [];
+  console.log(`${d.name}: ${d.reports.length} reports, ${d.labelSpace.size} labels${mapped.length ? ` (gold ids revoked since annotation, scored as their successors: ${mapped.join(", ")})` : ""}`);
+}
 console.log(`ATT&CK ${corpus.version}, ${folds} folds`);
 
 const oof = outOfFold(corpus, datasets, folds, seed, { train: overrides, pseudoLabels: flags["pseudo-labels"] === true, maskUnannotated: flags["mask-unannotated"] === true }, console.log);
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
 const ids = corpus.techniques.map((t) => t.id);
-const scored = heldOutScores(oof, spaceOf, ids, folds);
+const annotatedSpaceOf = new Map(datasets.flatMap((d) => (d.annotatedSpace ? [[d.name, d.annotatedSpace] as const] : [])));
+const scored = heldOutScores(oof, spaceOf, ids, folds, annotatedSpaceOf);
 const shared = sharedThreshold(scored, "stacked");
 const { stacker, offsets } = fitStacker(oof, spaceOf, ids);
 console.log(`stacker weights (all folds): ${STACKER_FEATURES.map((f, i) => `${f} ${stacker.weights[i]?.toFixed(2)}`).join(", ")}, bias ${stacker.bias.toFixed(2)}`);
@@ -57,6 +61,10 @@ for (const d of datasets) {
       `its own best: ${best.docF1.toFixed(3)} at ${best.threshold}) over ${final.docs} reports with labels; ` +
       `micro P ${final.microP.toFixed(3)} R ${final.microR.toFixed(3)} F1 ${final.microF1.toFixed(3)}`,
   );
+  if (d.annotatedSpace) {
+    const asAnnotated = score(predictedAsAnnotated(list, chosen));
+    console.log(`${d.name}: doc-F1 ${asAnnotated.docF1.toFixed(3)} against the ids as annotated (a revoked id's successor predicted does not count)`);
+  }
   const worst = [...perLabel(predictedAt(list, "stacked", chosen))]
     .map(([label, c]) => ({ label, ...c, errors: c.fp + c.fn, f1: c.tp ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : 0 }))
     .sort((a, b) => b.errors - a.errors)

@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { encodeArray } from "../src/analysis/model";
 import type { TrainingExample } from "../src/analysis/train";
 import { buildSentenceModel, fitStacker, heldOutScores, outOfFold, sharedThreshold, type BuildSettings } from "./lib/cross-validation";
-import { defaultDatasets, EVAL_DIR, readAttackCorpus } from "./lib/datasets";
+import { defaultDatasets, EVAL_DIR, inCurrentIds, readAttackCorpus } from "./lib/datasets";
 import { localFeedbackExamples } from "./lib/feedback-source";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { DEFAULT_BUNDLE, flag, parseArgs, ROOT } from "./lib/cli";
@@ -36,7 +36,8 @@ const log = (line: string) => console.error(line);
 
 const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);
-const datasets = defaultDatasets(evalDir);
+// Gold ids revoked since annotation train the stacker as their successors, the ids the model predicts.
+const datasets = defaultDatasets(evalDir).map((d) => inCurrentIds(d, corpus.revoked));
 if (datasets.length === 0) log(`warning: no labelled reports in ${evalDir}: building from ATT&CK texts only (a weaker model, no stacker)`);
 const feedback: TrainingExample[] = flags["no-feedback"] ? [] : await localFeedbackExamples(flag(flags, "persist-to"));
 if (feedback.length) log(`${feedback.length} analyst feedback examples from the local D1`);

@@ -156,10 +156,18 @@ export interface Scored {
   gold: Set<string>;
   noisyOr: Map<string, number>;
   stacked: Map<string, number>;
+  /** The gold set and label space as annotated, where ids were mapped to their successors. */
+  annotated?: { gold: Set<string>; space: Set<string> };
 }
 
 /** Every report scored by the stacker fitted without its fold: honest held-out document scores. */
-export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number): Map<string, Scored[]> {
+export function heldOutScores(
+  oof: OutOfFold[],
+  spaceOf: Map<string, Set<string>>,
+  techniqueIds: string[],
+  folds: number,
+  annotatedSpaceOf = new Map<string, Set<string>>(),
+): Map<string, Scored[]> {
   const out = new Map<string, Scored[]>([...spaceOf.keys()].map((name) => [name, []]));
   for (let k = 0; k < folds; k++) {
     const { stacker, features, offsets } = fitStacker(oof, spaceOf, techniqueIds, k);
@@ -174,7 +182,9 @@ export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>
         noisyOr.set(label, Math.max(noisyOr.get(label) ?? 0, c.noisyOr));
         stacked.set(label, Math.max(stacked.get(label) ?? 0, p));
       }
-      out.get(o.dataset)?.push({ gold: new Set(o.report.labels.filter((l) => space.has(l))), noisyOr, stacked });
+      const annotatedSpace = annotatedSpaceOf.get(o.dataset);
+      const annotated = o.report.annotated && annotatedSpace ? { gold: new Set(o.report.annotated.filter((l) => annotatedSpace.has(l))), space: annotatedSpace } : undefined;
+      out.get(o.dataset)?.push({ gold: new Set(o.report.labels.filter((l) => space.has(l))), noisyOr, stacked, ...(annotated ? { annotated } : {}) });
     }
   }
   return out;
@@ -182,6 +192,13 @@ export function heldOutScores(oof: OutOfFold[], spaceOf: Map<string, Set<string>
 
 export const predictedAt = (list: Scored[], which: "noisyOr" | "stacked", threshold: number): DocOutcome[] =>
   list.map((s) => ({ gold: s.gold, predicted: new Set([...s[which]].filter(([, c]) => c >= threshold).map(([l]) => l)) }));
+
+/** Outcomes against the gold ids as annotated: a prediction outside the annotated label space is not scored. */
+export const predictedAsAnnotated = (list: Scored[], threshold: number): DocOutcome[] =>
+  list.map((s) => {
+    const { gold, space } = s.annotated ?? { gold: s.gold, space: null };
+    return { gold, predicted: new Set([...s.stacked].filter(([l, c]) => c >= threshold && (!space || space.has(l))).map(([l]) => l)) };
+  });
 
 export const THRESHOLDS = Array.from({ length: 18 }, (_, i) => Math.round((0.1 + i * 0.05) * 100) / 100);
 

@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { JSONParser } from "@streamparser/json";
 import type { AttackCorpus } from "../../src/analysis/examples";
-import { mitreReference, stripCitations, type StixObject } from "../../src/attack/stix";
+import { mitreReference, stripCitations, successor, type StixObject } from "../../src/attack/stix";
 import { ROOT } from "./cli";
 
 /** The labelled report sets, next to the project (not shipped with it). */
@@ -71,6 +71,8 @@ export interface LabelledReport {
   sentences?: { text: string; labels: string[] }[];
   text: string;
   labels: string[];
+  /** The gold ids as annotated, where some were mapped to their successors (see inCurrentIds). */
+  annotated?: string[];
 }
 
 type DatasetKind = "tram2" | "annoctr";
@@ -80,6 +82,8 @@ export interface Dataset {
   name: string;
   reports: LabelledReport[];
   labelSpace: Set<string>;
+  /** The label space as annotated, where ids were mapped to their successors. */
+  annotatedSpace?: Set<string>;
 }
 
 const TECHNIQUE = /^T\d{4}(\.\d{3})?$/;
@@ -121,4 +125,27 @@ export function defaultDatasets(dir = EVAL_DIR): Dataset[] {
   return DEFAULT_FILES.map((f) => path.join(dir, f))
     .filter((f) => fs.existsSync(f))
     .map(readDataset);
+}
+
+/**
+ * The dataset with its gold ids in the ATT&CK version being trained for: an id revoked since the
+ * annotation (TRAM2's T1574.002, merged into T1574.001 in ATT&CK 17) becomes its successor, so a
+ * correct current prediction counts as correct. The ids as annotated are kept for scoring the way
+ * an evaluation on the original labels would.
+ */
+export function inCurrentIds(d: Dataset, revoked: Record<string, string>): Dataset {
+  const current = (id: string) => successor(id, (x) => revoked[x]);
+  const mapped = (ids: string[]) => [...new Set(ids.map(current))];
+  if (![...d.labelSpace].some((id) => current(id) !== id)) return d;
+  return {
+    name: d.name,
+    reports: d.reports.map((r) => ({
+      ...r,
+      labels: mapped(r.labels),
+      annotated: r.labels,
+      ...(r.sentences ? { sentences: r.sentences.map((s) => ({ text: s.text, labels: mapped(s.labels) })) } : {}),
+    })),
+    labelSpace: new Set(mapped([...d.labelSpace])),
+    annotatedSpace: d.labelSpace,
+  };
 }
