@@ -85,7 +85,7 @@ describe("tokens", () => {
     const tokens = new Tokens().read(words.join(" "), 0, words.join(" ").length);
     expect(tokens.length).toBe(words.length);
     words.forEach((w, t) => {
-      expect(tokens.words[t], w).toBe(hashString(w.toLowerCase()));
+      expect(tokens.words[t], w).toBe(hashString(w.toLowerCase()) | 0);
       expect(tokens.stems[t], w).toBe(hashString(stem(w.toLowerCase())));
     });
     expect(tokens.stems[1]).toBe(tokens.stems[2]); // executed, executing

@@ -6,7 +6,7 @@
  * names add their own evidence. Per technique, the document score combines its strongest
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
-import { emitFeatures, Tokens } from "./features";
+import { Tokens } from "./features";
 import { findIdMentions, findNameMentions } from "./mentions";
 import { featureIndex, type Model } from "./model";
 import { refang } from "./refang";
@@ -101,22 +101,20 @@ export class SentenceScorer {
     }
     const stamp = ++this.stamp;
     let n = 0;
-    emitFeatures(tokens, (h) => {
-      const f = featureIndex(model, h);
-      if (f < 0) return;
+    const count = tokens.features();
+    const hashes = tokens.hashes;
+    if (this.features.length < count) this.features = new Int32Array(2 * count);
+    for (let i = 0; i < count; i++) {
+      const f = featureIndex(model, hashes[i] as number);
+      if (f < 0) continue;
       if (seen[f] === stamp) {
         tf[f] = (tf[f] as number) + 1;
-        return;
+        continue;
       }
       seen[f] = stamp;
       tf[f] = 1;
-      if (n === this.features.length) {
-        const grown = new Int32Array(n * 2);
-        grown.set(this.features);
-        this.features = grown;
-      }
       this.features[n++] = f;
-    });
+    }
     if (n === 0) return;
     let norm = 0;
     for (let i = 0; i < n; i++) {

@@ -43,7 +43,8 @@ const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-const STOPWORD_HASHES = new Set([...STOPWORDS].map((w) => hashString(w)));
+/** As int32, like Tokens.words. */
+const STOPWORD_HASHES = new Set([...STOPWORDS].map((w) => hashString(w) | 0));
 
 /** Word token kinds, as emitFeatures needs them. */
 const WORD = 0;
@@ -58,15 +59,42 @@ const STOPWORD = 2;
  * between spans.
  */
 export class Tokens {
-  /** Hash of each lower-cased word. */
-  words = new Uint32Array(64);
+  /** Hash of each lower-cased word, as int32: maps keyed by it need no boxed numbers. */
+  words = new Int32Array(64);
   stems = new Uint32Array(64);
   kinds = new Uint8Array(64);
   starts = new Int32Array(64);
   ends = new Int32Array(64);
   length = 0;
+  /** Feature hashes of the last features() call. */
+  hashes = new Uint32Array(128);
   /** Lower-cased char codes of the current ASCII word. */
   private codes = new Uint16Array(64);
+
+  /**
+   * Fills `hashes` with the hash of every feature, repeats included, and returns how many: the
+   * stem of each content word, and the bigram of each pair of content words that no number, short
+   * or over-long token separates (stopwords do not separate them).
+   */
+  features(): number {
+    if (this.hashes.length < 2 * this.length) this.hashes = new Uint32Array(4 * this.length);
+    const hashes = this.hashes;
+    let n = 0;
+    let prev = -1;
+    for (let t = 0; t < this.length; t++) {
+      const kind = this.kinds[t] as number;
+      if (kind === NOISE) {
+        prev = -1;
+        continue;
+      }
+      if (kind === STOPWORD) continue;
+      const h = this.stems[t] as number;
+      hashes[n++] = h;
+      if (prev >= 0) hashes[n++] = mixBigram(prev, h);
+      prev = h;
+    }
+    return n;
+  }
 
   read(text: string, start: number, end: number): this {
     let n = 0;
@@ -89,7 +117,7 @@ export class Tokens {
       if (ascii) this.hashAscii(n, text, s, i, digits);
       else {
         const word = text.slice(s, i).toLowerCase();
-        this.words[n] = hashString(word);
+        this.words[n] = hashString(word) | 0;
         this.stems[n] = hashString(stem(word));
         this.kinds[n] = word.length < 2 || word.length > MAX_TOKEN ? NOISE : STOPWORDS.has(word) ? STOPWORD : WORD;
       }
@@ -101,7 +129,7 @@ export class Tokens {
 
   private grow(): void {
     const size = this.words.length * 2;
-    const words = new Uint32Array(size);
+    const words = new Int32Array(size);
     words.set(this.words);
     this.words = words;
     const stems = new Uint32Array(size);
@@ -152,27 +180,16 @@ export class Tokens {
     if (keep === len) stemHash = word;
     else if (y) stemHash = Math.imul(stemHash ^ 121, FNV_PRIME) >>> 0;
     else stemHash >>>= 0;
-    this.words[n] = word;
+    this.words[n] = word | 0;
     this.stems[n] = stemHash;
-    this.kinds[n] = len < 2 || len > MAX_TOKEN || digits ? NOISE : STOPWORD_HASHES.has(word) ? STOPWORD : WORD;
+    this.kinds[n] = len < 2 || len > MAX_TOKEN || digits ? NOISE : STOPWORD_HASHES.has(word | 0) ? STOPWORD : WORD;
   }
 }
 
 /** Calls `emit` with the hash of every feature of the tokens, repeats included. */
 export function emitFeatures(tokens: Tokens, emit: (hash: number) => void): void {
-  let prev = -1;
-  for (let t = 0; t < tokens.length; t++) {
-    const kind = tokens.kinds[t] as number;
-    if (kind === NOISE) {
-      prev = -1;
-      continue;
-    }
-    if (kind === STOPWORD) continue;
-    const h = tokens.stems[t] as number;
-    emit(h);
-    if (prev >= 0) emit(mixBigram(prev, h));
-    prev = h;
-  }
+  const n = tokens.features();
+  for (let i = 0; i < n; i++) emit(tokens.hashes[i] as number);
 }
 
 const scratchTokens = new Tokens();
