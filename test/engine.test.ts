@@ -91,6 +91,14 @@ describe("tokens", () => {
     expect(tokens.stems[1]).toBe(tokens.stems[2]); // executed, executing
   });
 
+  it("grows its buffers for long spans", () => {
+    const text = Array.from({ length: 300 }, (_, i) => `word${i}`).join(" ");
+    const tokens = new Tokens().read(text, 0, text.length);
+    expect(tokens.length).toBe(300);
+    expect(text.slice(tokens.starts[299], tokens.ends[299])).toBe("word299");
+    expect(tokens.words[299]).toBe(hashString("word299") | 0);
+  });
+
   it("skips stopwords and numbers, and breaks bigrams at numbers only", () => {
     const features = (text: string) => {
       const out: number[] = [];

@@ -52,6 +52,12 @@ const WORD = 0;
 const NOISE = 1;
 const STOPWORD = 2;
 
+/** `into`, a larger array of the same kind, with `from` copied to its start. */
+function grown<T extends Int32Array | Uint32Array | Uint8Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
+}
+
 /**
  * The words of a span with their offsets, each as two hashes: of the lower-cased word (for
  * stopwords and technique names) and of its stem (the model's feature). ASCII words, nearly all of
@@ -129,21 +135,11 @@ export class Tokens {
 
   private grow(): void {
     const size = this.words.length * 2;
-    const words = new Int32Array(size);
-    words.set(this.words);
-    this.words = words;
-    const stems = new Uint32Array(size);
-    stems.set(this.stems);
-    this.stems = stems;
-    const kinds = new Uint8Array(size);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const starts = new Int32Array(size);
-    starts.set(this.starts);
-    this.starts = starts;
-    const ends = new Int32Array(size);
-    ends.set(this.ends);
-    this.ends = ends;
+    this.words = grown(this.words, new Int32Array(size));
+    this.stems = grown(this.stems, new Uint32Array(size));
+    this.kinds = grown(this.kinds, new Uint8Array(size));
+    this.starts = grown(this.starts, new Int32Array(size));
+    this.ends = grown(this.ends, new Int32Array(size));
   }
 
   /** hashString(word) and hashString(stem(word)) of the lower-cased ASCII word text[s, e), cut as `stem` cuts it. */
