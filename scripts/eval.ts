@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels]
+ * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon]
  *
  * Report-level k-fold cross-validation of the mapping engine: a report is never in both the
  * training and the test side. The reports of `--dataset` (and of `--with`, trained on alongside)
@@ -32,7 +32,12 @@ for (const d of datasets) {
 }
 console.log(`ATT&CK ${corpus.version}, ${folds} folds`);
 
-const oof = outOfFold(corpus, datasets, folds, seed, { train: overrides, pseudoLabels: flags["pseudo-labels"] === true, maskUnannotated: flags["mask-unannotated"] === true }, console.log);
+const oof = outOfFold(corpus, datasets, folds, seed, {
+  train: overrides,
+  pseudoLabels: flags["pseudo-labels"] === true,
+  maskUnannotated: flags["mask-unannotated"] === true,
+  ...(flags["no-lexicon"] === true ? { lexicon: false as const } : {}),
+}, console.log);
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
 const ids = corpus.techniques.map((t) => t.id);
 const annotatedSpaceOf = new Map(datasets.flatMap((d) => (d.annotatedSpace ? [[d.name, d.annotatedSpace] as const] : [])));

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adaptModel } from "../src/analysis/adapt";
 import { analyzeText, type AnalysisResult } from "../src/analysis/engine";
-import { loadModel, type Model } from "../src/analysis/model";
+import { mineLexicon } from "../src/analysis/lexicon";
+import { loadModel, type Model, type ModelData } from "../src/analysis/model";
 import { emitFeatures, hashString, stem, Tokens } from "../src/analysis/features";
 import { STACKER_FEATURES, stackerProbability, trainStacker } from "../src/analysis/stacker";
 import { segmentSentences } from "../src/analysis/text";
@@ -11,8 +12,10 @@ import { shippedModelData } from "./helpers";
 // Behaviour of the engine with the shipped model on small real sentences: which techniques and
 // why, not exact scores (those move whenever the model is rebuilt).
 let model: Model;
+let modelData: ModelData;
 beforeAll(async () => {
-  model = loadModel(await shippedModelData());
+  modelData = await shippedModelData();
+  model = loadModel(modelData);
 });
 
 const ids = (r: AnalysisResult) => r.techniques.map((t) => t.id);
@@ -156,7 +159,7 @@ describe("the document-level stacker", () => {
 });
 
 describe("carrying the model to another ATT&CK version", () => {
-  it("keeps each technique's offset and gives a new technique none", async () => {
+  it("keeps each technique's offset and concept terms, and gives a new technique no offset", async () => {
     const base = await shippedModelData();
     const { model: adapted } = adaptModel(base, {
       attackVersion: "99.0",
@@ -169,5 +172,39 @@ describe("carrying the model to another ATT&CK version", () => {
     expect(before.offsets?.some((v) => v !== 0)).toBe(true);
     expect([...(after.offsets ?? [])].slice(0, base.techniques.length)).toEqual([...(before.offsets ?? [])]);
     expect(after.offsets?.[base.techniques.length]).toBe(0);
+    // Concept terms are keyed by feature hash and technique id, both kept by the adaptation.
+    expect(base.lexicon?.length).toBeGreaterThan(0);
+    expect(adapted.lexicon).toEqual(base.lexicon);
+  });
+});
+
+describe("concept terms", () => {
+  const report = (text: string, labels: string[]) => ({ text, labels });
+  const ransomware = (i: number) => report(`Report ${i}. The operators deployed ransomware across the network.`, ["T1486"]);
+
+  it("mines a term that goes with a technique in enough reports, precisely enough", () => {
+    const reports = [
+      ...Array.from({ length: 6 }, (_, i) => ransomware(i)),
+      report("A passing mention of ransomware in an unrelated story.", []),
+      // Mentioned by three labelled reports only: below the default support of four.
+      ...Array.from({ length: 3 }, () => report("The actor used a wiper to destroy disks.", ["T1485"])),
+      // Mentioned everywhere, labelled in a few: not precise.
+      ...Array.from({ length: 12 }, (_, i) => report("The network was compromised.", i < 4 ? ["T1133"] : [])),
+    ];
+    // Every term, not only each technique's most precise three (here "operators deployed" and co.).
+    const lexicon = mineLexicon(model, reports, { perTechnique: 100 });
+    const term = lexicon.find((e) => e.hash === hashString("ransomware"));
+    expect(term).toEqual({ hash: hashString("ransomware"), technique: "T1486", precision: 0.75 });
+    expect(lexicon.some((e) => e.technique === "T1485")).toBe(false);
+    expect(lexicon.some((e) => e.technique === "T1133")).toBe(false);
+  });
+
+  it("makes a technique a candidate from its term alone, with the term's sentence as evidence", () => {
+    const text = "The group was active in 2021. Later it was tied to ransomware attacks on hospitals.";
+    const plain = loadModel({ ...modelData, lexicon: [] });
+    const withTerm = loadModel({ ...modelData, lexicon: [{ hash: hashString("ransomware"), technique: "T1486", precision: 0.9 }] });
+    expect(find(analyzeText(text, plain, { includeBelowThreshold: true }), "T1486")).toBeUndefined();
+    const found = find(analyzeText(text, withTerm, { includeBelowThreshold: true }), "T1486");
+    expect(found?.evidence.map((e) => e.text)).toEqual(["Later it was tied to ransomware attacks on hospitals."]);
   });
 });

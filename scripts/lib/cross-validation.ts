@@ -6,7 +6,8 @@
  */
 import { collectEvidence, documentConfidence, type Candidate } from "../../src/analysis/engine";
 import { attackExamples, type AttackCorpus } from "../../src/analysis/examples";
-import { loadModel } from "../../src/analysis/model";
+import { mineLexicon, type LexiconOptions } from "../../src/analysis/lexicon";
+import { loadModel, type ModelData } from "../../src/analysis/model";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
 import { candidateFeatures, stackerProbability, trainStacker, type StackerData } from "../../src/analysis/stacker";
 import { mulberry32, trainModel, type TrainingExample, type TrainOptions } from "../../src/analysis/train";
@@ -50,10 +51,23 @@ export interface BuildSettings {
   maskUnannotated?: boolean;
   /** Learn from document-labelled reports through pseudo-labelled sentences (a second training pass). */
   pseudoLabels?: boolean;
+  /** Mine concept terms from document-labelled reports (default on; false to leave them out). */
+  lexicon?: LexiconOptions | false;
 }
 
-/** The sentence model for a set of training reports: ATT&CK texts, sentence labels, pseudo-labels. */
-export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []) {
+/**
+ * The sentence model for a set of training reports (ATT&CK texts, sentence labels, pseudo-labels),
+ * with the concept terms of its document-labelled reports.
+ */
+export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []): ModelData {
+  const model = trainSentenceModel(corpus, train, seed, settings, extra);
+  const documentLabelled = train.filter((r) => !r.sentences);
+  if (settings.lexicon === false || documentLabelled.length === 0) return model;
+  const lexicon = mineLexicon(loadModel(model), documentLabelled, settings.lexicon);
+  return { ...model, info: { ...model.info, lexiconTerms: lexicon.length }, lexicon };
+}
+
+function trainSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[]): ModelData {
   const options = { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, seed, ...settings.train };
   // The label space of sentence-labelled reports: what their annotators looked for.
   const space = settings.maskUnannotated ? [...new Set(train.flatMap((r) => r.sentences?.flatMap((x) => x.labels) ?? []))] : undefined;

@@ -7,6 +7,7 @@
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
 import { Tokens } from "./features";
+import { termsOf } from "./lexicon";
 import { findIdMentions, findNameMentions } from "./mentions";
 import { featureIndex, type Model } from "./model";
 import { refang } from "./refang";
@@ -76,6 +77,8 @@ export class SentenceScorer {
   private readonly seen: Int32Array;
   private readonly tf: Float64Array;
   private features = new Int32Array(256);
+  /** How many distinct features the last scored sentence had (their indices: `sentenceFeature`). */
+  sentenceFeatures = 0;
   private stamp = 0;
 
   constructor(private readonly model: Model) {
@@ -101,6 +104,7 @@ export class SentenceScorer {
     }
     const stamp = ++this.stamp;
     let n = 0;
+    this.sentenceFeatures = 0;
     const count = tokens.features();
     const hashes = tokens.hashes;
     if (this.features.length < count) this.features = new Int32Array(2 * count);
@@ -115,6 +119,7 @@ export class SentenceScorer {
       tf[f] = 1;
       this.features[n++] = f;
     }
+    this.sentenceFeatures = n;
     if (n === 0) return;
     let norm = 0;
     for (let i = 0; i < n; i++) {
@@ -150,6 +155,11 @@ export class SentenceScorer {
       if (z < LOGIT_FLOOR) continue;
       emit(c, 1 / (1 + Math.exp(-z)));
     }
+  }
+
+  /** The i-th distinct feature index of the last scored sentence. */
+  sentenceFeature(i: number): number {
+    return this.features[i] as number;
   }
 }
 
@@ -221,12 +231,27 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
     else mentions.set(c, [hit]);
   };
 
+  // Concept terms: per technique, the best term precision and the first sentence with one of its terms.
+  const terms = termsOf(model);
+  const termHits = new Map<number, { precision: number; sentence: number }>();
+
   const scorer = scorerFor(model);
   const tokens = new Tokens();
   for (let s = 0; s < spans.length; s++) {
     const span = spans[s] as Span;
     tokens.read(text, span.start, span.end);
     scorer.score(tokens, (c, p) => insert(c, s, p));
+    if (terms) {
+      for (let i = 0; i < scorer.sentenceFeatures; i++) {
+        const f = scorer.sentenceFeature(i);
+        if (terms.isTerm[f] === 0) continue;
+        for (const e of terms.entries.get(f) ?? []) {
+          const seen = termHits.get(e.classIndex);
+          if (!seen) termHits.set(e.classIndex, { precision: e.precision, sentence: s });
+          else seen.precision = Math.max(seen.precision, e.precision);
+        }
+      }
+    }
     for (const m of findNameMentions(tokens, model)) {
       addMention(m.classIndex, { sentence: s, p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, kind: "name" });
     }
@@ -238,11 +263,14 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
   }
 
   const candidates: Candidate[] = [];
-  for (const c of new Set([...hitClasses, ...mentions.keys()])) {
+  for (const c of new Set([...hitClasses, ...mentions.keys(), ...termHits.keys()])) {
     const list: Hit[] = [];
     for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++) list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
     const found = mentions.get(c) ?? [];
     list.push(...found);
+    const term = termHits.get(c);
+    // A term's sentence is evidence of the mention, not of the behaviour: it adds no probability.
+    if (term) list.push({ sentence: term.sentence, p: 0, kind: "model" });
     // Strongest evidence per sentence, then the best sentences first.
     const best = new Map<number, Hit>();
     for (const h of list) {
@@ -267,6 +295,7 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
       firstStrong: firstStrong[c] as number,
       idMentions: found.filter((h) => h.kind === "explicit_id").length,
       nameMentions: found.filter((h) => h.kind === "name").length,
+      termPrecision: term?.precision ?? 0,
     });
   }
   return { text, toOriginal, spans, candidates };

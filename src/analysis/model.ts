@@ -4,6 +4,7 @@
  * engine needs to read explicit ids and names. Serialised as JSON with base64 typed arrays.
  */
 
+import type { LexiconEntry } from "./lexicon";
 import type { StackerData } from "./stacker";
 
 export const MODEL_FORMAT = "ttpscope-model/1";
@@ -44,6 +45,8 @@ export interface ModelData {
   priors?: string;
   /** Per-technique calibration added to the stacker's logit (float32 per class). */
   offsets?: string;
+  /** Concept terms mined from document-labelled reports (see lexicon.ts). */
+  lexicon?: LexiconEntry[];
 }
 
 /** The model in memory: typed arrays and a hash table from feature hash to feature index. */

@@ -20,6 +20,8 @@ export const STACKER_FEATURES = [
   "prior_logit",
   "is_subtechnique",
   "first_strong_position",
+  "term_precision",
+  "has_term",
 ] as const;
 
 export interface StackerData {
@@ -42,6 +44,8 @@ export interface CandidateEvidence {
   firstStrong: number;
   idMentions: number;
   nameMentions: number;
+  /** Best precision of the concept terms of the technique the report mentions (0: none). */
+  termPrecision: number;
 }
 
 const logit = (p: number) => {
@@ -64,6 +68,8 @@ export function candidateFeatures(e: CandidateEvidence, sentences: number, prior
     priorLogit,
     isSub ? 1 : 0,
     e.firstStrong < 0 ? 1 : e.firstStrong / Math.max(1, sentences),
+    e.termPrecision,
+    e.termPrecision > 0 ? 1 : 0,
   ];
 }
 
