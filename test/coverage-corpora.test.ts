@@ -76,6 +76,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("importing the real rule sets (needs ../sh
 
   it("Splunk: the security_content detections, T1574.002 remapped to T1574.001", async () => {
     const files = await readCorpus("/shared/rules/splunk", /\.ya?ml$/);
+    expect(files).toHaveLength(1711);
     const id = await account("splunk");
     const out = await importAll(key, id, "splunk", files);
     const withIds = files.filter((f) => /mitre_attack_id:\s*\n(\s*-\s*T\d{4}(\.\d{3})?\s*\n?)+/.test(f.content)).length;
@@ -87,6 +88,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("importing the real rule sets (needs ../sh
 
   it("Elastic: the detection-rules TOML files, T1547.011 remapped to its successor", async () => {
     const files = await readCorpus("/shared/rules/elastic", /\.toml$/);
+    expect(files).toHaveLength(2064);
     const id = await account("elastic");
     const out = await importAll(key, id, "elastic", files);
     expect(out.imported + out.skipped).toBe(files.length);

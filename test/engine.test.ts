@@ -84,7 +84,7 @@ describe("sentence segmentation", () => {
 describe("tokens", () => {
   // ASCII words are hashed from their char codes; the model was trained on hashString(stem(word)).
   it("hashes ASCII words exactly as the stemmed lower-cased strings", () => {
-    const words = ["Executes", "EXECUTED", "executing", "studies", "Passes", "is", "bus", "class", "agreed", "ties", "dies", "Tasks", "x64", "Base64", "ing", "rings"];
+    const words = ["Executes", "EXECUTED", "executing", "studies", "Passes", "is", "bus", "class", "agreed", "ties", "dies", "Tasks", "x64", "Base64", "ing", "rings", "virus", "analysis", "bring", "shed"];
     const tokens = new Tokens().read(words.join(" "), 0, words.join(" ").length);
     expect(tokens.length).toBe(words.length);
     words.forEach((w, t) => {
@@ -159,15 +159,17 @@ describe("the document-level stacker", () => {
 });
 
 describe("carrying the model to another ATT&CK version", () => {
-  it("keeps each technique's offset and concept terms, and gives a new technique no offset", async () => {
-    const base = await shippedModelData();
-    const { model: adapted } = adaptModel(base, {
+  it("keeps each technique's offset and concept terms, and gives a new technique no offset", () => {
+    const base = modelData;
+    const { model: adapted, newTechniques, carried } = adaptModel(base, {
       attackVersion: "99.0",
       techniques: [...base.techniques.map(({ id, name }) => ({ id, name })), { id: "T1999", name: "Novel Technique" }],
       revoked: base.revoked,
       textsOf: () => ["Adversaries may frobnicate the registry to persist."],
     });
-    const before = loadModel(base);
+    expect(newTechniques).toEqual(["T1999"]);
+    expect(carried).toEqual([]);
+    const before = model;
     const after = loadModel(adapted);
     expect(before.offsets?.some((v) => v !== 0)).toBe(true);
     expect([...(after.offsets ?? [])].slice(0, base.techniques.length)).toEqual([...(before.offsets ?? [])]);

@@ -104,7 +104,6 @@ export class SentenceScorer {
     }
     const stamp = ++this.stamp;
     let n = 0;
-    this.sentenceFeatures = 0;
     const count = tokens.features();
     const hashes = tokens.hashes;
     if (this.features.length < count) this.features = new Int32Array(2 * count);

@@ -29,11 +29,14 @@ export function stem(w: string): string {
   return w;
 }
 
-export function hashString(s: string, seed = 0x811c9dc5): number {
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+export function hashString(s: string, seed = FNV_OFFSET): number {
   let h = seed >>> 0;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
 }
@@ -41,8 +44,6 @@ export function hashString(s: string, seed = 0x811c9dc5): number {
 const BIGRAM_SEED = 0x9e3779b9;
 const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 /** As int32, like Tokens.words. */
 const STOPWORD_HASHES = new Set([...STOPWORDS].map((w) => hashString(w) | 0));
 

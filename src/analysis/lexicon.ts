@@ -62,7 +62,7 @@ export function mineLexicon(model: Model, reports: { text: string; labels: strin
       support.set(id, counts);
     }
   }
-  const hashes = decodeFeatureHashes(model);
+  const hashes = model.featureHashes;
   const out: LexiconEntry[] = [];
   for (const [technique, counts] of [...support].sort((a, b) => a[0].localeCompare(b[0]))) {
     const kept = [...counts]
@@ -74,16 +74,6 @@ export function mineLexicon(model: Model, reports: { text: string; labels: strin
     for (const t of kept) out.push({ hash: t.hash, technique, precision: Math.round(t.precision * 1e4) / 1e4 });
   }
   return out;
-}
-
-/** Feature index → hash, from the model's open-addressing table. */
-function decodeFeatureHashes(model: Model): Uint32Array {
-  const hashes = new Uint32Array(model.idf.length);
-  for (let slot = 0; slot < model.table.length; slot++) {
-    const v = model.table[slot] as number;
-    if (v !== 0) hashes[v - 1] = model.tableHashes[slot] as number;
-  }
-  return hashes;
 }
 
 /** Per feature index, the terms it is (class and precision), for the engine. */

@@ -56,6 +56,8 @@ export interface Model {
   offsets: Float32Array | null;
   techniques: ModelTechnique[];
   indexOf: Map<string, number>;
+  /** Hash of each feature index (sorted). */
+  featureHashes: Uint32Array;
   idf: Float32Array;
   postingStart: Uint32Array;
   postingClass: Uint16Array;
@@ -139,6 +141,7 @@ export function loadModel(data: ModelData): Model {
     offsets: offsets ? decode(offsets, (b) => new Float32Array(b)) : null,
     techniques: data.techniques,
     indexOf: new Map(data.techniques.map((t, i) => [t.id, i])),
+    featureHashes: features,
     idf: decode(idf, (b) => new Float32Array(b)),
     postingStart: decode(postingStart, (b) => new Uint32Array(b)),
     postingClass: decode(postingClass, (b) => new Uint16Array(b)),

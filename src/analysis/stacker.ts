@@ -48,6 +48,8 @@ export interface CandidateEvidence {
   termPrecision: number;
 }
 
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
 const logit = (p: number) => {
   const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
   return Math.log(q / (1 - q));
@@ -77,7 +79,7 @@ export function candidateFeatures(e: CandidateEvidence, sentences: number, prior
 export function stackerProbability(s: StackerData, x: number[], offset = 0): number {
   let z = s.bias + offset;
   for (let i = 0; i < x.length; i++) z += (s.weights[i] ?? 0) * (((x[i] as number) - (s.mean[i] ?? 0)) / (s.scale[i] || 1));
-  return 1 / (1 + Math.exp(-z));
+  return sigmoid(z);
 }
 
 export interface StackerOptions {
@@ -94,8 +96,6 @@ export interface TrainedStacker {
   /** Per technique (the row's group), the logit offset fitted on its own candidates. */
   offsets: Map<string, number>;
 }
-
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 /**
  * Fits the stacker: shared weights by Newton's method on the logistic loss, and, alternately, one
