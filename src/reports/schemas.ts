@@ -48,6 +48,9 @@ export const StepView = z
   })
   .openapi("WorkflowStep");
 
+/** The answer to starting a workflow (analysis or refresh). */
+export const WorkflowStarted = z.object({ workflowId: z.string(), status: z.string() });
+
 export const AnalysisStatus = z
   .object({
     workflowId: z.string(),
