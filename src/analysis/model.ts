@@ -4,6 +4,7 @@
  * engine needs to read explicit ids and names. Serialised as JSON with base64 typed arrays.
  */
 
+import { fromBase64, toBase64 } from "../lib/bytes";
 import type { LexiconEntry } from "./lexicon";
 import type { StackerData } from "./stacker";
 
@@ -67,19 +68,6 @@ export interface Model {
   table: Int32Array;
   tableHashes: Uint32Array;
   tableMask: number;
-}
-
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-export function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -6,6 +6,7 @@ import * as repo from "../db/repos/attack";
 import { searchTechniques, type TechniqueQuery } from "../db/repos/attack-search";
 import type { Db } from "../db/client";
 import { AppError, badRequest, notFound } from "../errors";
+import { takePage } from "../lib/collections";
 import { normalizeTechniqueId } from "./ids";
 import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "./schemas";
 
@@ -77,11 +78,11 @@ export async function searchTechniqueHits(
   query: TechniqueQuery,
 ): Promise<{ items: TechniqueHitT[]; hasMore: boolean }> {
   const hits = await searchTechniques(db, query);
-  const page = hits.slice(0, query.limit);
+  const { page, hasMore } = takePage(hits, query.limit);
   const tactics = await repo.tacticsOfTechniques(db, query.version, page.map((h) => h.stixId));
   return {
     items: page.map(({ stixId, ...h }) => ({ ...h, tactics: (tactics.get(stixId) ?? []).map((t) => t.shortname) })),
-    hasMore: hits.length > query.limit,
+    hasMore,
   };
 }
 

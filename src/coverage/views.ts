@@ -8,6 +8,7 @@ import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
 import { coverageGaps, coverageHistory, coverageOverlaps, detections, type Account, type CoverageHistoryRow } from "../db/schema";
 import { notFound } from "../errors";
+import { takePage } from "../lib/collections";
 import { attackContext } from "./attack-context";
 import { recomputeCoverage, type CoverageSummary } from "./compute";
 import { controlsFor } from "./nist";
@@ -110,7 +111,8 @@ export async function gapsView(
       .orderBy(desc(g.riskScore), asc(g.techniqueId))
       .limit(q.limit + 1),
   ]);
-  const items = rows.slice(0, q.limit).map((r) => {
+  const { page, hasMore } = takePage(rows, q.limit);
+  const items = page.map((r) => {
     const t = context.techniques.get(r.techniqueId);
     return {
       techniqueId: r.techniqueId,
@@ -122,7 +124,7 @@ export async function gapsView(
       controls: controlsFor(r.techniqueId),
     };
   });
-  return { items, hasMore: rows.length > q.limit };
+  return { items, hasMore };
 }
 
 export async function overlapsView(db: Db, tenantId: string, accountId: string) {

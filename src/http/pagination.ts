@@ -3,6 +3,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../errors";
+import { fromBase64Url, toBase64Url } from "../lib/bytes";
 
 export const LimitParam = z.coerce
   .number()
@@ -16,15 +17,13 @@ export const LimitParam = z.coerce
 export const CursorParam = z.string().max(512).optional().describe("`nextCursor` of the previous page");
 
 export function encodeCursor(value: Record<string, string | number>): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(value));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return toBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 }
 
 export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))));
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(cursor))));
     if (parsed.success) return parsed.data;
   } catch {
     // fall through to the 400 below

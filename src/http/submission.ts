@@ -48,3 +48,8 @@ export async function fromRawBody(c: Context<AppEnv>): Promise<DocumentSubmissio
 }
 
 export const isJson = (c: Context<AppEnv>) => /^application\/json\b/i.test(c.req.header("content-type") ?? "");
+
+/** The submission of a route whose body is `SubmissionJson` or a raw document (validated JSON, else the raw body). */
+export async function readSubmission(c: Context<AppEnv, string, { out: { json: unknown } }>): Promise<DocumentSubmission> {
+  return isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
+}

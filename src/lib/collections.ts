@@ -8,3 +8,12 @@ export function countBy(values: Iterable<string>): Map<string, number> {
   for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
   return out;
 }
+
+/**
+ * One page of a list read with `limit + 1` rows: the first `limit` rows, the last of them (where
+ * the next page starts from) and whether the extra row showed there is more.
+ */
+export function takePage<T>(rows: readonly T[], limit: number): { page: T[]; last: T | undefined; hasMore: boolean } {
+  const page = rows.slice(0, limit);
+  return { page, last: page.at(-1), hasMore: rows.length > limit };
+}

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { FEEDBACK_VERDICTS } from "../db/schema";
 import { badRequest } from "../errors";
 import { Feedback, submitFeedback } from "../reports/feedback";
 import { AnalysisStatus, Report, ReportSummary, TechniqueFinding } from "../reports/schemas";
@@ -147,7 +148,7 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
       inputSchema: {
         report_id: z.string().uuid().describe("the report"),
         match_id: z.string().uuid().describe("the match (matchId in get_report's techniques)"),
-        verdict: z.enum(["accept", "reject"]).describe("accept: the match is right; reject: it is wrong"),
+        verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
         correct_technique: z.string().max(20).optional().describe("with reject: the right technique id, e.g. T1059.003"),
         comment: z.string().max(2000).optional().describe("why, for the record"),
       },

@@ -7,12 +7,13 @@ import { normalizeTechniqueId } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { getTechnique } from "../db/repos/attack";
 import { getMatch, upsertFeedback } from "../db/repos/feedback";
+import { FEEDBACK_VERDICTS } from "../db/schema";
 import { AppError, badRequest, notFound } from "../errors";
 import { requireReport } from "./views";
 
 export const FeedbackInput = z
   .object({
-    verdict: z.enum(["accept", "reject"]).describe("accept: the match is right; reject: it is wrong"),
+    verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
     correctTechnique: z.string().max(20).optional().describe("with reject: the technique the evidence really shows, e.g. T1059.003"),
     comment: z.string().max(2000).optional(),
   })
@@ -24,7 +25,7 @@ export const Feedback = z
     reportId: z.string(),
     matchId: z.string(),
     techniqueId: z.string(),
-    verdict: z.enum(["accept", "reject"]),
+    verdict: z.enum(FEEDBACK_VERDICTS),
     correctTechnique: z.string().nullable(),
     comment: z.string().nullable(),
     createdAt: z.string(),

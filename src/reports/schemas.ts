@@ -2,6 +2,7 @@
  * @module Shapes of analyses and reports as REST and MCP serve them.
  */
 import { z } from "@hono/zod-openapi";
+import { FEEDBACK_VERDICTS, MATCH_METHODS, SOURCE_TYPES, TASK_STATUSES, WORKFLOW_STATUSES } from "../db/schema";
 
 export const EvidenceSpan = z
   .object({
@@ -16,11 +17,11 @@ export const TechniqueFinding = z
     id: z.string().openapi({ example: "T1566.001" }),
     name: z.string(),
     confidence: z.number().min(0).max(1),
-    method: z.enum(["explicit_id", "name", "model", "feedback"]).describe("strongest kind of evidence"),
+    method: z.enum(MATCH_METHODS).describe("strongest kind of evidence"),
     evidence: z.array(EvidenceSpan),
     note: z.string().optional().describe("e.g. a revoked id in the text mapped to its successor"),
     matchId: z.string().optional().describe("id of the stored match, for feedback"),
-    feedback: z.enum(["accept", "reject"]).optional().describe("the tenant's verdict on this match, if any"),
+    feedback: z.enum(FEEDBACK_VERDICTS).optional().describe("the tenant's verdict on this match, if any"),
   })
   .openapi("TechniqueFinding");
 
@@ -38,7 +39,7 @@ export const StepView = z
   .object({
     step: z.string(),
     attempt: z.number().int(),
-    status: z.enum(["running", "succeeded", "failed"]),
+    status: z.enum(TASK_STATUSES),
     error: z.string().nullable(),
     result: z.unknown().nullable(),
     startedAt: z.string(),
@@ -47,10 +48,13 @@ export const StepView = z
   })
   .openapi("WorkflowStep");
 
+/** The answer to starting a workflow (analysis or refresh). */
+export const WorkflowStarted = z.object({ workflowId: z.string(), status: z.string() });
+
 export const AnalysisStatus = z
   .object({
     workflowId: z.string(),
-    status: z.enum(["pending", "running", "completed", "failed", "cancelled"]),
+    status: z.enum(WORKFLOW_STATUSES),
     progress: z.number().min(0).max(1),
     currentStep: z.string().nullable(),
     error: z.string().nullable().describe("why it failed, or the last transient error while retrying"),
@@ -66,7 +70,7 @@ export const ReportSummary = z
   .object({
     id: z.string(),
     title: z.string().nullable(),
-    sourceType: z.enum(["url", "text", "html", "pdf"]),
+    sourceType: z.enum(SOURCE_TYPES),
     sourceUrl: z.string().nullable(),
     attackVersion: z.string(),
     techniqueCount: z.number().int(),

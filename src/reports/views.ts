@@ -8,6 +8,7 @@ import { getReport, listMatches, listReports, reportVersions, type ReportFilter 
 import type { Db } from "../db/client";
 import type { AttackTactic, Report as ReportRow } from "../db/schema";
 import { badRequest, notFound } from "../errors";
+import { takePage } from "../lib/collections";
 import type { WorkflowView } from "../workflows/service";
 import type { AnalysisStatusT, ReportSummaryT, ReportT } from "./schemas";
 
@@ -104,8 +105,8 @@ export async function reportList(db: Db, tenantId: string, query: ReportFilter):
   if (technique === null) throw badRequest(`'${query.technique}' is not an ATT&CK technique id`);
   if (query.since !== undefined && !ISO_DATE.test(query.since)) throw badRequest(`'${query.since}' is not ${ISO_DATE_HINT}`);
   const rows = await listReports(db, tenantId, { ...query, technique });
-  const page = rows.slice(0, query.limit);
-  return { items: page.map(toReportSummary), last: page.at(-1) ?? null, hasMore: rows.length > query.limit };
+  const { page, last, hasMore } = takePage(rows, query.limit);
+  return { items: page.map(toReportSummary), last: last ?? null, hasMore };
 }
 
 export function statusView({ workflow, steps }: WorkflowView): AnalysisStatusT {

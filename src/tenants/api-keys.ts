@@ -2,6 +2,8 @@
  * @module API key material: generation, hashing and the display prefix. Only the SHA-256 of a key
  * is stored, so a leaked database does not leak working keys.
  */
+import { sha256Hex } from "../lib/bytes";
+
 const KEY_PREFIX = "ttp_";
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /** 40 base62 characters: about 238 bits of randomness. */
@@ -26,9 +28,6 @@ export function looksLikeApiKey(value: string): boolean {
   return value.startsWith(KEY_PREFIX) && value.length === KEY_PREFIX.length + KEY_CHARS && /^[A-Za-z0-9_]+$/.test(value);
 }
 
-export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export const hashApiKey = (key: string): Promise<string> => sha256Hex(key);
 
 export const displayPrefix = (key: string) => key.slice(0, DISPLAY_PREFIX_LENGTH);

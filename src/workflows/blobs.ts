@@ -2,6 +2,8 @@
  * @module Large intermediate values (the downloaded document, its text, the analysis) in a
  * Durable Object's storage, split in chunks under the per-value size limit.
  */
+import { concatBytes } from "../lib/bytes";
+
 const CHUNK = 512 * 1024;
 
 export class BlobStore {
@@ -22,18 +24,17 @@ export class BlobStore {
     const n = await this.storage.get<number>(`blob:${name}:n`);
     if (n === undefined) return null;
     const parts: Uint8Array[] = [];
-    for (let k = 0; k < n; k++) {
-      const part = await this.storage.get<Uint8Array>(`blob:${name}:${k}`);
-      if (!part) throw new Error(`blob ${name} is missing chunk ${k}`);
-      parts.push(part);
+    // get() of many keys reads at most 128 per call.
+    for (let start = 0; start < n; start += 128) {
+      const keys = Array.from({ length: Math.min(128, n - start) }, (_, i) => `blob:${name}:${start + i}`);
+      const found = await this.storage.get<Uint8Array>(keys);
+      keys.forEach((key, i) => {
+        const part = found.get(key);
+        if (!part) throw new Error(`blob ${name} is missing chunk ${start + i}`);
+        parts.push(part);
+      });
     }
-    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   async putText(name: string, text: string): Promise<void> {

@@ -6,7 +6,7 @@ import { and, asc, desc, eq, gte, like, lt, or, sql, type SQL } from "drizzle-or
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { rowsPerStatement } from "../rows";
-import { matches, reportDocuments, reports, workflows, type Match, type Report } from "../schema";
+import { matches, reportDocuments, reports, SOURCE_TYPES, workflows, type Match, type Report } from "../schema";
 
 export type NewReport = typeof reports.$inferInsert;
 export type NewMatch = Omit<typeof matches.$inferInsert, "reportId" | "tenantId">;
@@ -94,8 +94,7 @@ export async function listReports(db: Db, tenantId: string, f: ReportFilter): Pr
   if (f.since) where.push(gte(r.createdAt, f.since));
   if (!f.allVersions) where.push(eq(r.latest, true));
   if (f.source) {
-    const types = ["url", "text", "html", "pdf"];
-    where.push(types.includes(f.source) ? eq(r.sourceType, f.source as Report["sourceType"]) : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`));
+    where.push((SOURCE_TYPES as readonly string[]).includes(f.source) ? eq(r.sourceType, f.source as Report["sourceType"]) : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`));
   }
   if (f.after) where.push(or(lt(r.createdAt, f.after.createdAt), and(eq(r.createdAt, f.after.createdAt), lt(r.id, f.after.id))) as SQL);
   return db

@@ -3,13 +3,13 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { AnalysisOutput, AnalysisStatus } from "../../reports/schemas";
+import { AnalysisOutput, AnalysisStatus, WorkflowStarted } from "../../reports/schemas";
 import { statusView } from "../../reports/views";
 import { analyzeNow } from "../../workflows/analyze-now";
 import { cancelAnalysis, readWorkflow, requireWorkflow, startAnalysis, watchWorkflow } from "../../workflows/service";
 import { TERMINAL } from "../../workflows/types";
 import { documentBodyLimit, documentBodyLimitOf } from "../middleware/body-limit";
-import { fromJson, fromRawBody, isJson, SubmissionJson, type SubmissionJsonT } from "../submission";
+import { readSubmission, SubmissionJson } from "../submission";
 import { authErrors, bearer, errorContent, json, router } from "./common";
 
 const documentBody = {
@@ -40,7 +40,7 @@ const startRoute = createRoute({
   middleware: [documentBodyLimit] as const,
   request: { body: documentBody },
   responses: {
-    202: json(z.object({ workflowId: z.string(), status: z.string() }), "Started; follow it at /analyses/{workflowId}"),
+    202: json(WorkflowStarted, "Started; follow it at /analyses/{workflowId}"),
     ...authErrors,
     ...documentErrors,
   },
@@ -96,7 +96,7 @@ const SSE_DEADLINE_MS = 10 * 60_000;
 
 export const analysisRoutes = router()
   .openapi(startRoute, async (c) => {
-    const submission = isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
+    const submission = await readSubmission(c);
     const started = await startAnalysis(c.env, c.var.db, c.var.caller.tenantId, submission, "rest");
     return c.json(started, 202, { Location: `/api/v1/analyses/${started.workflowId}` });
   })
@@ -126,6 +126,6 @@ export const analysisRoutes = router()
     return c.json(statusView(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
   })
   .openapi(analyzeRoute, async (c) => {
-    const submission = isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
+    const submission = await readSubmission(c);
     return c.json(await analyzeNow(c.env, c.var.db, c.var.caller.tenantId, submission, "rest"), 200);
   });

@@ -21,7 +21,7 @@ import {
 } from "../../attack/schemas";
 import { listVersionStats } from "../../db/repos/attack";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, errorContent, json, router } from "./common";
+import { authErrors, bearer, BoolQuery, errorContent, json, router } from "./common";
 
 const VersionQuery = z.object({ version: AttackVersionParam.optional() });
 
@@ -45,11 +45,7 @@ const searchRoute = createRoute({
       q: z.string().max(200).optional().describe("words to search in id, name and description; ranked by relevance"),
       tactic: z.string().max(64).optional().describe("tactic id, shortname or name: TA0001, initial-access, Initial Access"),
       platform: z.string().max(64).optional().describe("e.g. Windows, Linux, macOS, IaaS"),
-      includeRevoked: z
-        .enum(["true", "false"])
-        .optional()
-        .transform((v) => v === "true")
-        .describe("also list revoked and deprecated techniques"),
+      includeRevoked: BoolQuery.describe("also list revoked and deprecated techniques"),
       limit: LimitParam,
       cursor: CursorParam,
     }),

@@ -3,6 +3,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listAudit } from "../../db/repos/audit";
+import { AUDIT_OUTCOMES } from "../../db/schema";
+import { takePage } from "../../lib/collections";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
 import { authErrors, bearer, json, router } from "./common";
 
@@ -12,7 +14,7 @@ const AuditEntry = z
     keyPrefix: z.string().nullable(),
     action: z.string().openapi({ example: "DELETE /api/v1/keys/:id" }),
     target: z.string().nullable(),
-    outcome: z.enum(["success", "failure"]),
+    outcome: z.enum(AUDIT_OUTCOMES),
     status: z.number().int().nullable(),
     requestId: z.string().nullable(),
     createdAt: z.string(),
@@ -34,8 +36,7 @@ const AuditCursor = z.object({ before: z.number().int() });
 export const auditRoutes = router().openapi(listRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const rows = await listAudit(c.var.db, c.var.caller.tenantId, { limit, before: decodeCursor(cursor, AuditCursor)?.before });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+  const { page, last, hasMore } = takePage(rows, limit);
   const items = page.map(({ tenantId: _, ...row }) => row);
-  return c.json({ items, nextCursor: rows.length > limit && last ? encodeCursor({ before: last.id }) : null }, 200);
+  return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ before: last.id }) : null }, 200);
 });

@@ -29,4 +29,10 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 export const bearer = [{ bearerAuth: [] }];
 
+/** A `true`/`false` query flag, false when absent; `.describe()` it per use. */
+export const BoolQuery = z
+  .enum(["true", "false"])
+  .optional()
+  .transform((v) => v === "true");
+
 export { errorContent };

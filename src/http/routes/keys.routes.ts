@@ -3,7 +3,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../db/repos/tenants";
-import type { ApiKey } from "../../db/schema";
+import { KEY_ROLES, type ApiKey } from "../../db/schema";
 import { notFound } from "../../errors";
 import { assertAdmin } from "../middleware/auth";
 import { authErrors, bearer, errorContent, json, router } from "./common";
@@ -13,7 +13,7 @@ const KeyInfo = z
     id: z.string(),
     name: z.string(),
     prefix: z.string().describe("first characters of the key, to tell keys apart"),
-    role: z.enum(["member", "admin"]),
+    role: z.enum(KEY_ROLES),
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
@@ -52,7 +52,7 @@ const createKeyRoute = createRoute({
         "application/json": {
           schema: z.object({
             name: z.string().trim().min(1).max(64).optional().describe("a label, e.g. 'ci' or 'soc-agent'"),
-            role: z.enum(["member", "admin"]).optional().describe("admin keys can only be created with an admin key"),
+            role: z.enum(KEY_ROLES).optional().describe("admin keys can only be created with an admin key"),
           }),
         },
       },

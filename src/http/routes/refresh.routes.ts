@@ -3,7 +3,7 @@
  * release index, or a given bundle URL) and follows it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { AnalysisStatus } from "../../reports/schemas";
+import { AnalysisStatus, WorkflowStarted } from "../../reports/schemas";
 import { statusView } from "../../reports/views";
 import { readRefresh, startRefresh } from "../../workflows/refresh-service";
 import { assertAdmin } from "../middleware/auth";
@@ -24,7 +24,7 @@ const startRoute = createRoute({
   summary: "Refresh ATT&CK: load a newer release, compute the changes, carry the model, switch, re-evaluate reports (admin)",
   security: bearer,
   request: { body: { required: false, content: { "application/json": { schema: RefreshRequest } } } },
-  responses: { 202: json(z.object({ workflowId: z.string(), status: z.string() }), "Started (or already running today)"), ...adminErrors },
+  responses: { 202: json(WorkflowStarted, "Started (or already running today)"), ...adminErrors },
 });
 
 const statusRoute = createRoute({

@@ -6,7 +6,7 @@ import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback"
 import { Report, ReportChanges, ReportSummary } from "../../reports/schemas";
 import { ISO_DATE, ISO_DATE_HINT, reportList, reportVersionsView, reportView } from "../../reports/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, errorContent, json, router } from "./common";
+import { authErrors, bearer, BoolQuery, errorContent, json, router } from "./common";
 
 const listRoute = createRoute({
   method: "get",
@@ -23,11 +23,7 @@ const listRoute = createRoute({
         .optional()
         .describe("reports created at or after this date"),
       source: z.string().max(200).optional().describe("url, text, html or pdf, or part of the source URL"),
-      allVersions: z
-        .enum(["true", "false"])
-        .optional()
-        .transform((v) => v === "true")
-        .describe("also list earlier versions of re-evaluated reports"),
+      allVersions: BoolQuery.describe("also list earlier versions of re-evaluated reports"),
       limit: LimitParam,
       cursor: CursorParam,
     }),

@@ -17,7 +17,7 @@ import {
   setWebhookSecret,
 } from "../../db/repos/webhooks";
 import { AppError, badRequest, describeError, notFound } from "../../errors";
-import { toBase64 } from "../../lib/bytes";
+import { toBase64Url } from "../../lib/bytes";
 import { startAnalysis } from "../../workflows/service";
 import { describeZodError } from "../errors";
 import { documentBodyLimit } from "../middleware/body-limit";
@@ -31,8 +31,7 @@ const invalidSignature = () =>
   new AppError(401, "invalid_signature", "the signature does not verify (unknown tenant, no webhook secret, or wrong signature)");
 
 function newSecret(): string {
-  const b64 = toBase64(crypto.getRandomValues(new Uint8Array(32)));
-  return "whsec_" + b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return "whsec_" + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 function hexToBytes(hex: string): Uint8Array {
