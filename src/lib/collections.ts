@@ -8,3 +8,11 @@ export function countBy(values: Iterable<string>): Map<string, number> {
   for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
   return out;
 }
+
+/** `xs` cut into runs of `n` (the last may be shorter), in order. */
+export function chunks<T>(xs: T[], n: number): T[][] {
+  if (!(n >= 1)) throw new RangeError(`chunk size must be at least 1, not ${n}`);
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
