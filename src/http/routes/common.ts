@@ -29,4 +29,7 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 export const bearer = [{ bearerAuth: [] }];
 
+/** A uuid path parameter `{name}`. */
+export const uuidParam = (name: string) => z.string().uuid().openapi({ param: { name, in: "path" } });
+
 export { errorContent };
