@@ -88,17 +88,7 @@ export interface ErrorBody {
 }
 
 /** What a detections import answers (REST). */
-export interface ImportOut {
-  scanId: string;
-  imported: number;
-  updated: number;
-  unchanged: number;
-  skipped: number;
-  removed: number;
-  mappings: { tag: number; nlp: number };
-  errors: { path: string; message: string }[];
-  notes: { path: string; message: string }[];
-}
+export type { ImportResult as ImportOut } from "../src/coverage/import";
 
 export const SHIPPED_MODEL = "/repo/data/model/model.json.gz";
 

@@ -10,7 +10,7 @@
  * Loading a version that is already `ready` stops after the collection object: nothing changes.
  */
 import { JSONParser } from "@streamparser/json";
-import { and, eq, getTableColumns, ne, sql, type SQL } from "drizzle-orm";
+import { and, eq, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
@@ -30,7 +30,9 @@ import {
 } from "../db/schema";
 import { createDb, type Db } from "../db/client";
 import { activateVersion } from "../db/repos/attack";
+import { rowsPerStatement } from "../db/rows";
 import { AppError, describeError } from "../errors";
+import { chunks } from "../lib/collections";
 import { compareVersions, METADATA_TYPES, stixObjectProblem, toRows, type RowSet, type RowTable, type StixObject } from "./stix";
 
 export interface LoadProgress {
@@ -77,8 +79,6 @@ const TABLES: Record<RowTable, SQLiteTable> = {
   relationships: attackRelationships,
 };
 
-/** D1 accepts at most 100 bound parameters per statement. */
-const MAX_PARAMS = 100;
 const PROGRESS_EVERY = 2000;
 
 const invalid = (message: string) => new AppError(422, "invalid_bundle", message);
@@ -297,11 +297,9 @@ class BundleLoad {
     const statements: BatchItem<"sqlite">[] = [];
     for (const [name, list] of Object.entries(this.buffers) as [RowTable, Record<string, unknown>[]][]) {
       const table = TABLES[name];
-      const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Object.keys(getTableColumns(table)).length));
-      for (let i = 0; i < list.length; i += perStatement) {
-        const chunk = list.slice(i, i + perStatement).map((row) => ({ ...row, version: key }));
+      for (const chunk of chunks(list, rowsPerStatement(table))) {
         // A bundle may repeat an object; the first copy wins.
-        statements.push(this.db.insert(table).values(chunk).onConflictDoNothing());
+        statements.push(this.db.insert(table).values(chunk.map((row) => ({ ...row, version: key }))).onConflictDoNothing());
       }
       this.tables[name] = (this.tables[name] ?? 0) + list.length;
       this.rows += list.length;

@@ -9,7 +9,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { coverageGaps, coverageHistory, coverageOverlaps, coverageScores, type Account } from "../db/schema";
-import { countBy } from "../lib/collections";
+import { rowsPerStatement } from "../db/rows";
+import { chunks, countBy } from "../lib/collections";
 import { attackContext, type AttackContext } from "./attack-context";
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
@@ -82,21 +83,21 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
 
   const { tenantId, id: accountId } = account;
   const statements: BatchItem<"sqlite">[] = [];
-  for (let i = 0; i < tactics.length; i += 10) {
+  for (const chunk of chunks(tactics, rowsPerStatement(coverageScores))) {
     statements.push(
       db.insert(coverageScores).values(
-        tactics.slice(i, i + 10).map((t) => ({ tenantId, accountId, attackVersion: version, tacticId: t.id, covered: t.covered, total: t.total, percent: t.percent, computedAt: now })),
+        chunk.map((t) => ({ tenantId, accountId, attackVersion: version, tacticId: t.id, covered: t.covered, total: t.total, percent: t.percent, computedAt: now })),
       ),
     );
   }
   // Gaps: every uncovered technique is open (or keeps its triage status); covered ones are remediated.
   const g = coverageGaps;
   const gaps = [...context.techniques.keys()].filter((id) => !covering.has(id));
-  for (let i = 0; i < gaps.length; i += 12) {
+  for (const chunk of chunks(gaps, rowsPerStatement(g))) {
     statements.push(
       db
         .insert(g)
-        .values(gaps.slice(i, i + 12).map((techniqueId) => ({ tenantId, accountId, techniqueId, riskScore: riskScore(context, techniqueId, account.criticality), status: "open" as const, firstIdentifiedAt: now, updatedAt: now })))
+        .values(chunk.map((techniqueId) => ({ tenantId, accountId, techniqueId, riskScore: riskScore(context, techniqueId, account.criticality), status: "open" as const, firstIdentifiedAt: now, updatedAt: now })))
         .onConflictDoUpdate({
           target: [g.accountId, g.techniqueId],
           set: {
@@ -117,10 +118,10 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
   // Overlaps: techniques several detections cover.
   statements.push(db.delete(coverageOverlaps).where(eq(coverageOverlaps.accountId, accountId)));
   const overlaps = [...covering].filter(([id, list]) => list.length > 1 && context.techniques.has(id));
-  for (let i = 0; i < overlaps.length; i += 12) {
+  for (const chunk of chunks(overlaps, rowsPerStatement(coverageOverlaps))) {
     statements.push(
       db.insert(coverageOverlaps).values(
-        overlaps.slice(i, i + 12).map(([techniqueId, list]) => {
+        chunk.map(([techniqueId, list]) => {
           const sameService = Math.max(...countBy(list.map((d) => String(d.serviceId))).values());
           return {
             tenantId,

@@ -2,14 +2,15 @@
  * @module Shapes of coverage data as REST and MCP serve them.
  */
 import { z } from "@hono/zod-openapi";
+import { CRITICALITIES, ENVIRONMENTS, HEALTH_STATUSES, MAPPING_METHODS, VALIDATIONS } from "../db/schema";
 
 export const AccountInput = z
   .object({
     name: z.string().trim().min(1).max(200),
     provider: z.string().max(40).describe("aws, azure, gcp, on_prem, saas or other"),
     identifier: z.string().trim().min(1).max(200).describe("the provider's id for the account (AWS account id, subscription id …)"),
-    environment: z.enum(["prod", "staging", "dev"]),
-    criticality: z.enum(["high", "medium", "low"]).describe("weighs the risk of its gaps"),
+    environment: z.enum(ENVIRONMENTS),
+    criticality: z.enum(CRITICALITIES).describe("weighs the risk of its gaps"),
     regions: z.array(z.string().max(64)).max(100).optional(),
   })
   .openapi("AccountInput");
@@ -20,8 +21,8 @@ export const Account = z
     name: z.string(),
     provider: z.string(),
     identifier: z.string(),
-    environment: z.enum(["prod", "staging", "dev"]),
-    criticality: z.enum(["high", "medium", "low"]),
+    environment: z.enum(ENVIRONMENTS),
+    criticality: z.enum(CRITICALITIES),
     regions: z.array(z.string()),
     createdAt: z.string(),
   })
@@ -115,20 +116,33 @@ export const Mapping = z
     detectionId: z.string(),
     techniqueId: z.string(),
     confidence: z.number(),
-    method: z.enum(["manual", "tag", "pattern_match", "nlp"]),
-    validation: z.enum(["pending", "validated", "disputed"]),
+    method: z.enum(MAPPING_METHODS),
+    validation: z.enum(VALIDATIONS),
     rationale: z.string().nullable(),
   })
   .openapi("Mapping");
 
 export const HealthInput = z
   .object({
-    status: z.enum(["healthy", "degraded", "broken", "unknown"]),
+    status: z.enum(HEALTH_STATUSES),
     lastValidatedAt: z.string().datetime().optional(),
     lastTriggeredAt: z.string().datetime().optional(),
     issues: z.array(z.string().max(500)).max(50).optional(),
   })
   .openapi("HealthInput");
+
+/** A detection's health as recorded (the answer to a HealthInput). */
+export const Health = z.object({
+  detectionId: z.string(),
+  status: z.enum(HEALTH_STATUSES),
+  lastValidatedAt: z.string().nullable(),
+  lastTriggeredAt: z.string().nullable(),
+  issues: z.array(z.string()),
+  updatedAt: z.string(),
+});
+
+/** An account's detections by health, and those that need attention. */
+export const HealthView = z.object({ summary: z.record(z.string(), z.number()), attention: z.array(z.object({}).passthrough()) });
 
 /** A Navigator layer; its full shape is validated by src/coverage/navigator.ts. */
 export const Layer = z.record(z.string(), z.unknown()).openapi("NavigatorLayer");

@@ -6,7 +6,7 @@ import { and, asc, desc, eq, lt, or, sql } from "drizzle-orm";
 import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
-import { coverageGaps, coverageHistory, coverageOverlaps, detections, type Account, type CoverageHistoryRow } from "../db/schema";
+import { coverageGaps, coverageHistory, coverageOverlaps, detections, GAP_STATUSES, HEALTH_STATUSES, type Account, type CoverageHistoryRow } from "../db/schema";
 import { notFound } from "../errors";
 import { takePage } from "../lib/collections";
 import { attackContext } from "./attack-context";
@@ -76,7 +76,7 @@ export async function healthSummary(db: Db, tenantId: string, accountId: string)
     FROM detections d LEFT JOIN detection_health h ON h.detection_id = d.id
     WHERE d.account_id = ${accountId} AND d.tenant_id = ${tenantId} AND d.removed_at IS NULL
     GROUP BY coalesce(h.status, 'unknown')`);
-  return Object.fromEntries(["healthy", "degraded", "broken", "unknown"].map((s) => [s, rows.find((r) => r.status === s)?.detections ?? 0]));
+  return Object.fromEntries(HEALTH_STATUSES.map((s) => [s, rows.find((r) => r.status === s)?.detections ?? 0]));
 }
 
 export interface GapView {
@@ -93,14 +93,14 @@ export async function gapsView(
   db: Db,
   tenantId: string,
   accountId: string,
-  q: { status?: string; limit: number; after?: { risk: number; id: string } },
+  q: { status?: (typeof GAP_STATUSES)[number]; limit: number; after?: { risk: number; id: string } },
 ): Promise<{ items: GapView[]; hasMore: boolean }> {
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   // Gaps exist once coverage was computed under the active ATT&CK version.
   await ensureCurrent(db, account, version);
   const g = coverageGaps;
-  const where = [eq(g.tenantId, tenantId), eq(g.accountId, accountId), q.status ? eq(g.status, q.status as GapView["status"] & "open") : sql`${g.status} IN ('open', 'acknowledged')`];
+  const where = [eq(g.tenantId, tenantId), eq(g.accountId, accountId), q.status ? eq(g.status, q.status) : sql`${g.status} IN ('open', 'acknowledged')`];
   if (q.after) where.push(or(lt(g.riskScore, q.after.risk), and(eq(g.riskScore, q.after.risk), sql`${g.techniqueId} > ${q.after.id}`)) as ReturnType<typeof eq>);
   const [context, rows] = await Promise.all([
     attackContext(db, version),

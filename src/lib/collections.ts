@@ -17,3 +17,11 @@ export function takePage<T>(rows: readonly T[], limit: number): { page: T[]; las
   const page = rows.slice(0, limit);
   return { page, last: page.at(-1), hasMore: rows.length > limit };
 }
+
+/** `xs` cut into runs of `n` (the last may be shorter), in order. */
+export function chunks<T>(xs: T[], n: number): T[][] {
+  if (!(n >= 1)) throw new RangeError(`chunk size must be at least 1, not ${n}`);
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}

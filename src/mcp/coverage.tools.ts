@@ -5,7 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { accountLayer, reportGapLayer, reportLayer } from "../coverage/layers";
-import { Account, AccountInput, Coverage, Gap, ImportInput, ImportOutput, Mapping, MappingReview, MAX_FILES_PER_IMPORT, ThreatGaps } from "../coverage/schemas";
+import { Account, AccountInput, Coverage, Gap, HealthView, ImportInput, ImportOutput, Mapping, MappingReview, MAX_FILES_PER_IMPORT, ThreatGaps } from "../coverage/schemas";
 import { importAndRecompute, newAccount, reviewMapping } from "../coverage/service";
 import { groupGaps, reportGaps } from "../coverage/threat-gaps";
 import { coverageView, gapsView, healthView } from "../coverage/views";
@@ -53,8 +53,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
         account_id: accountId,
         format: ImportInput.shape.format.describe("rule format"),
         files: ImportInput.shape.files.describe("the rule files: path and text"),
-        scan_id: z.string().uuid().optional().describe("continue a scan started by an earlier call"),
-        complete: z.boolean().optional().describe("the scan held every rule of the format: rules not seen are removed"),
+        scan_id: ImportInput.shape.scanId,
+        complete: ImportInput.shape.complete.describe("the scan held every rule of the format: rules not seen are removed"),
       },
       outputSchema: ImportOutput.shape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -141,7 +141,7 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
       title: "Get detection health",
       description: "An account's detections by health (healthy, degraded, broken, unknown) and those that need attention.",
       inputSchema: { account_id: accountId },
-      outputSchema: { summary: z.record(z.string(), z.number()), attention: z.array(z.object({}).passthrough()) },
+      outputSchema: HealthView.shape,
       annotations: READ,
     },
     (args) => runTool(async () => ok(await healthView(db, tenantId, args.account_id))),

@@ -3,7 +3,7 @@
  * technique and tactic ids, status from the path, parse confidence.
  */
 import { canonicalTechniqueId } from "../../attack/ids";
-import type { ParseResult } from "./types";
+import type { ParseError } from "./types";
 
 export type Dict = Record<string, unknown>;
 
@@ -31,6 +31,11 @@ export function text(v: unknown): string | null {
 export function textList(v: unknown): string[] {
   const items = Array.isArray(v) ? v : [v];
   return items.map(text).filter((s): s is string => s !== null);
+}
+
+/** The texts of `v` (a list or a lone scalar) joined with ", "; null when there are none. */
+export function joined(v: unknown): string | null {
+  return textList(v).join(", ") || null;
 }
 
 export function uniqueSorted(values: Iterable<string>): string[] {
@@ -75,8 +80,28 @@ export function firstLine(message: string): string {
   return line.replace(/:$/, "");
 }
 
-export function fail(error: string): ParseResult {
+/** The failure every parser (and the YAML loader) returns. */
+export function fail(error: string): ParseError {
   return { ok: false, error };
+}
+
+/**
+ * The rule's id and name from `src[idKey]` and `src[nameKey]`, or the error naming what is missing,
+ * e.g. "Elastic rule has no [rule] `rule_id`" (what "Elastic rule", where "[rule] ").
+ */
+export function ruleIdAndName(
+  src: Dict,
+  what: string,
+  idKey: string,
+  nameKey: string,
+  where = "",
+): { ok: true; ruleId: string; name: string } | ParseError {
+  const ruleId = text(src[idKey]);
+  const name = text(src[nameKey]);
+  if (!ruleId && !name) return fail(`${what} has neither ${where}\`${idKey}\` nor \`${nameKey}\``);
+  if (!ruleId) return fail(`${what} has no ${where}\`${idKey}\``);
+  if (!name) return fail(`${what} has no ${where}\`${nameKey}\``);
+  return { ok: true, ruleId, name };
 }
 
 /** What kind of value a document turned out to be, for "is not a mapping" errors. */

@@ -11,7 +11,9 @@ import {
   firstLine,
   inDeprecatedDir,
   isDict,
+  joined,
   kindOf,
+  ruleIdAndName,
   tacticIds,
   techniqueIds,
   text,
@@ -70,30 +72,28 @@ export function parseElastic(path: string, content: string): ParseResult {
   if (!isDict(rule)) return fail(rule === undefined ? "Elastic rule has no [rule] table" : `Elastic [rule] is not a table (it is ${kindOf(rule)})`);
   const metadata: Dict = isDict(doc.metadata) ? doc.metadata : {};
 
-  const ruleId = text(rule.rule_id);
-  const name = text(rule.name);
-  if (!ruleId && !name) return fail("Elastic rule has neither [rule] `rule_id` nor `name`");
-  if (!ruleId) return fail("Elastic rule has no [rule] `rule_id`");
-  if (!name) return fail("Elastic rule has no [rule] `name`");
+  const named = ruleIdAndName(rule, "Elastic rule", "rule_id", "name", "[rule] ");
+  if (!named.ok) return named;
+  const { ruleId, name } = named;
 
   const threats = dicts(rule.threat);
   const { techniques, tactics } = threatIds(threats);
   const type = text(rule.type);
   const query = text(rule.query);
-  const mlJobs = textList(rule.machine_learning_job_id);
+  const mlJob = joined(rule.machine_learning_job_id);
   const logsource: Record<string, string> = {};
-  const index = textList(rule.index);
-  if (index.length > 0) logsource.index = index.join(", ");
+  const index = joined(rule.index);
+  if (index) logsource.index = index;
   if (type) logsource.type = type;
   const language = text(rule.language);
   if (language) logsource.language = language;
   // Machine-learning rules have a job instead of a query: the job is their event source.
-  if (mlJobs.length > 0) logsource.machine_learning_job_id = mlJobs.join(", ");
+  if (mlJob) logsource.machine_learning_job_id = mlJob;
 
   const entities = uniqueSorted(dicts(rule.required_fields).map((f) => text(f.name)).filter((n): n is string => n !== null));
   const description = text(rule.description);
   const severity = text(rule.severity);
-  const author = textList(rule.author).join(", ") || null;
+  const author = joined(rule.author);
   const modified = text(metadata.updated_date) ?? text(metadata.creation_date);
   const maturity = text(metadata.maturity);
 
@@ -119,7 +119,7 @@ export function parseElastic(path: string, content: string): ParseResult {
         modified !== null,
         maturity !== null,
         threats.length > 0,
-        query !== null || mlJobs.length > 0,
+        query !== null || mlJob !== null,
         Object.keys(logsource).length > 0,
       ]),
     },

@@ -3,6 +3,7 @@
  * the file's path and text, so this runs in the Worker as well as in Node tools.
  */
 import { describeError } from "../../errors";
+import { fail } from "./common";
 import { parseElastic } from "./elastic";
 import { parseSigma } from "./sigma";
 import { parseSplunk } from "./splunk";
@@ -25,14 +26,14 @@ const PARSERS: Record<RuleFormat, (path: string, content: string) => ParseResult
 /** Parses one rule file. Never throws: anything wrong with the file comes back as `{ok: false, error}`. */
 export function parseRule(format: RuleFormat, path: string, content: string): ParseResult {
   const parser = PARSERS[format];
-  if (!parser) return { ok: false, error: `unknown rule format '${String(format)}'` };
-  if (content.length > MAX_RULE_CHARS) return { ok: false, error: `rule file is larger than ${MAX_RULE_CHARS} characters` };
+  if (!parser) return fail(`unknown rule format '${String(format)}'`);
+  if (content.length > MAX_RULE_CHARS) return fail(`rule file is larger than ${MAX_RULE_CHARS} characters`);
   try {
     // Editors on Windows may leave a byte-order mark; TOML does not allow one.
     return parser(path, content.replace(/^\uFEFF/, ""));
   } catch (e) {
     // The parsers check what they read, so this is a library failure on odd input: still the file's problem.
-    return { ok: false, error: `could not parse ${format} rule: ${describeError(e).split("\n")[0]}` };
+    return fail(`could not parse ${format} rule: ${describeError(e).split("\n")[0]}`);
   }
 }
 

@@ -6,9 +6,10 @@
 import {
   completeness,
   type Dict,
-  fail,
   inDeprecatedDir,
   isDict,
+  joined,
+  ruleIdAndName,
   tacticIds,
   techniqueIds,
   text,
@@ -62,11 +63,9 @@ export function parseSigma(path: string, content: string): ParseResult {
   if (!loaded.ok) return loaded;
   const doc = loaded.doc;
 
-  const ruleId = text(doc.id);
-  const name = text(doc.title);
-  if (!ruleId && !name) return fail("Sigma rule has neither `id` nor `title`");
-  if (!ruleId) return fail("Sigma rule has no `id`");
-  if (!name) return fail("Sigma rule has no `title`");
+  const named = ruleIdAndName(doc, "Sigma rule", "id", "title");
+  if (!named.ok) return named;
+  const { ruleId, name } = named;
 
   const tags = textList(doc.tags);
   const attack = attackSuffixes(tags);
@@ -81,7 +80,7 @@ export function parseSigma(path: string, content: string): ParseResult {
   }
   const description = text(doc.description);
   const severity = text(doc.level);
-  const author = text(doc.author) ?? (textList(doc.author).join(", ") || null);
+  const author = joined(doc.author);
   const modified = text(doc.modified) ?? text(doc.date);
   const status = text(doc.status);
 

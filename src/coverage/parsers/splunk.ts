@@ -2,7 +2,7 @@
  * @module Splunk security_content detections (YAML) to the normalised rule shape. Techniques come
  * from `tags.mitre_attack_id`; Splunk gives no tactic ids in the rule file.
  */
-import { clip, completeness, type Dict, fail, inDeprecatedDir, isDict, techniqueIds, text, textList, uniqueSorted } from "./common";
+import { clip, completeness, type Dict, inDeprecatedDir, isDict, joined, ruleIdAndName, techniqueIds, text, textList, uniqueSorted } from "./common";
 import type { ParseResult, RuleStatus } from "./types";
 import { loadYamlMapping } from "./yaml";
 
@@ -28,11 +28,9 @@ export function parseSplunk(path: string, content: string): ParseResult {
   if (!loaded.ok) return loaded;
   const doc = loaded.doc;
 
-  const ruleId = text(doc.id);
-  const name = text(doc.name);
-  if (!ruleId && !name) return fail("Splunk detection has neither `id` nor `name`");
-  if (!ruleId) return fail("Splunk detection has no `id`");
-  if (!name) return fail("Splunk detection has no `name`");
+  const named = ruleIdAndName(doc, "Splunk detection", "id", "name");
+  if (!named.ok) return named;
+  const { ruleId, name } = named;
 
   const tagBlock: Dict = isDict(doc.tags) ? doc.tags : {};
   const attackIds = textList(tagBlock.mitre_attack_id);
@@ -41,15 +39,15 @@ export function parseSplunk(path: string, content: string): ParseResult {
   const search = text(doc.search);
   const conditions = search ? [clip(search)] : [];
   // A few files spell it `data_sources`.
-  const dataSources = textList(doc.data_source ?? doc.data_sources);
+  const dataSource = joined(doc.data_source ?? doc.data_sources);
+  const datamodel = joined(doc.datamodel);
   const logsource: Record<string, string> = {};
-  if (dataSources.length > 0) logsource.data_source = dataSources.join(", ");
-  const datamodel = textList(doc.datamodel);
-  if (datamodel.length > 0) logsource.datamodel = datamodel.join(", ");
+  if (dataSource) logsource.data_source = dataSource;
+  if (datamodel) logsource.datamodel = datamodel;
 
   const description = text(doc.description);
   const severity = splunkSeverity(doc, tagBlock);
-  const author = text(doc.author) ?? (textList(doc.author).join(", ") || null);
+  const author = joined(doc.author);
   const modified = text(doc.date);
   const status = text(doc.status);
 
@@ -77,7 +75,7 @@ export function parseSplunk(path: string, content: string): ParseResult {
         attackIds.length > 0,
         entities.length > 0,
         conditions.length > 0,
-        dataSources.length > 0 || datamodel.length > 0,
+        dataSource !== null || datamodel !== null,
       ]),
     },
   };

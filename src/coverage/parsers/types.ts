@@ -42,4 +42,6 @@ export interface ParsedRule {
 }
 
 /** `error` is safe to show to the user: it names what is wrong with the file. */
-export type ParseResult = { ok: true; rule: ParsedRule } | { ok: false; error: string };
+export type ParseError = { ok: false; error: string };
+
+export type ParseResult = { ok: true; rule: ParsedRule } | ParseError;

@@ -4,6 +4,7 @@
  */
 import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { chunks } from "../../lib/collections";
 import type { Db } from "../client";
 import { IDS_PER_IN_LIST, rowsPerStatement } from "../rows";
 import { detectionLogic, detectionMappings, detections, detectionServices, detectionVersions, scanSnapshots, type Detection, type DetectionMapping } from "../schema";
@@ -38,8 +39,7 @@ export async function detectionsByRuleId(
 export async function serviceIds(db: Db, names: string[]): Promise<Map<string, number>> {
   const unique = [...new Set(names.filter(Boolean))];
   const out = new Map<string, number>();
-  for (let i = 0; i < unique.length; i += IDS_PER_IN_LIST) {
-    const chunk = unique.slice(i, i + IDS_PER_IN_LIST);
+  for (const chunk of chunks(unique, IDS_PER_IN_LIST)) {
     await db.insert(detectionServices).values(chunk.map((name) => ({ name }))).onConflictDoNothing();
     const rows = await db.select().from(detectionServices).where(inArray(detectionServices.name, chunk));
     for (const r of rows) out.set(r.name, r.id);
@@ -79,8 +79,7 @@ export function replaceAutomaticMappings(db: Db, tenantId: string, detectionId: 
       .delete(m)
       .where(and(eq(m.tenantId, tenantId), eq(m.detectionId, detectionId), inArray(m.method, ["tag", "nlp", "pattern_match"]), ne(m.validation, "validated"))),
   ];
-  const perStatement = rowsPerStatement(m);
-  for (let i = 0; i < rows.length; i += perStatement) out.push(db.insert(m).values(rows.slice(i, i + perStatement)).onConflictDoNothing());
+  for (const chunk of chunks(rows, rowsPerStatement(m))) out.push(db.insert(m).values(chunk).onConflictDoNothing());
   return out;
 }
 

@@ -5,16 +5,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { listAccounts } from "../../db/repos/accounts";
+import { GAP_STATUSES, MAPPING_METHODS, OVERLAP_KINDS, VALIDATIONS } from "../../db/schema";
 import { AppError } from "../../errors";
 import { accountDeprecations } from "../../coverage/deprecations";
 import { accountLayer } from "../../coverage/layers";
-import { Account, AccountInput, Coverage, Gap, HealthInput, ImportInput, ImportOutput, Layer, Mapping, MappingReview } from "../../coverage/schemas";
+import { Account, AccountInput, Coverage, Gap, Health, HealthInput, HealthView, ImportInput, ImportOutput, Layer, Mapping, MappingReview } from "../../coverage/schemas";
 import { accountView, importAndRecompute, listMappings, newAccount, reportHealth, reviewMapping } from "../../coverage/service";
 import { accountOrThrow, coverageView, gapsView, healthView, historyView, overlapsView } from "../../coverage/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, errorContent, json, router } from "./common";
+import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
 
-const AccountId = z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) });
+const AccountId = z.object({ id: uuidParam("id") });
 const notFound = { 404: errorContent("No such account for this tenant") };
 const get = (path: string, summary: string, response: z.ZodType) =>
   createRoute({
@@ -81,7 +82,7 @@ const reviewRoute = createRoute({
   summary: "Validate or dispute a detection → technique mapping (an nlp mapping counts once validated)",
   security: bearer,
   request: {
-    params: AccountId.extend({ mappingId: z.string().uuid().openapi({ param: { name: "mappingId", in: "path" } }) }),
+    params: AccountId.extend({ mappingId: uuidParam("mappingId") }),
     body: { required: true, content: { "application/json": { schema: MappingReview } } },
   },
   responses: { 200: json(Mapping, "The mapping"), ...authErrors, 404: errorContent("No such mapping") },
@@ -94,21 +95,11 @@ const healthPutRoute = createRoute({
   summary: "Report a detection's health (from your validation or alerting pipeline)",
   security: bearer,
   request: {
-    params: AccountId.extend({ detectionId: z.string().uuid().openapi({ param: { name: "detectionId", in: "path" } }) }),
+    params: AccountId.extend({ detectionId: uuidParam("detectionId") }),
     body: { required: true, content: { "application/json": { schema: HealthInput } } },
   },
   responses: {
-    200: json(
-      z.object({
-        detectionId: z.string(),
-        status: z.enum(["healthy", "degraded", "broken", "unknown"]),
-        lastValidatedAt: z.string().nullable(),
-        lastTriggeredAt: z.string().nullable(),
-        issues: z.array(z.string()),
-        updatedAt: z.string(),
-      }),
-      "Recorded",
-    ),
+    200: json(Health, "Recorded"),
     ...authErrors,
     404: errorContent("No such detection"),
   },
@@ -132,7 +123,7 @@ export const accountRoutes = router()
       "/{id}/gaps",
       "Techniques the account does not detect, riskiest first, with NIST 800-53 controls",
       z.object({ items: z.array(Gap), nextCursor: z.string().nullable() }),
-      z.object({ status: z.enum(["open", "acknowledged", "remediated", "accepted_risk"]).optional(), limit: LimitParam, cursor: CursorParam }),
+      z.object({ status: z.enum(GAP_STATUSES).optional(), limit: LimitParam, cursor: CursorParam }),
     ),
     async (c) => {
       const q = c.req.valid("query");
@@ -150,7 +141,7 @@ export const accountRoutes = router()
     get(
       "/{id}/overlaps",
       "Techniques several detections cover: beneficial depth or excessive redundancy",
-      z.object({ items: z.array(z.object({ techniqueId: z.string(), detectionCount: z.number().int(), kind: z.enum(["beneficial", "excessive"]), detectionIds: z.array(z.string()) })) }),
+      z.object({ items: z.array(z.object({ techniqueId: z.string(), detectionCount: z.number().int(), kind: z.enum(OVERLAP_KINDS), detectionIds: z.array(z.string()) })) }),
     ),
     async (c) => c.json({ items: await overlapsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
   )
@@ -159,7 +150,7 @@ export const accountRoutes = router()
     async (c) => c.json({ items: await historyView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").limit) }, 200),
   )
   .openapi(
-    get("/{id}/health", "Detection health: summary and the detections that need attention", z.object({ summary: z.record(z.string(), z.number()), attention: z.array(z.object({}).passthrough()) })),
+    get("/{id}/health", "Detection health: summary and the detections that need attention", HealthView),
     async (c) => c.json(await healthView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(
@@ -167,7 +158,7 @@ export const accountRoutes = router()
       "/{id}/mappings",
       "Detection → technique mappings, e.g. the nlp ones waiting for review (validation=pending&method=nlp)",
       z.object({ items: z.array(Mapping) }),
-      z.object({ validation: z.enum(["pending", "validated", "disputed"]).optional(), method: z.enum(["manual", "tag", "pattern_match", "nlp"]).optional(), limit: LimitParam }),
+      z.object({ validation: z.enum(VALIDATIONS).optional(), method: z.enum(MAPPING_METHODS).optional(), limit: LimitParam }),
     ),
     async (c) => c.json({ items: await listMappings(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query")) }, 200),
   )

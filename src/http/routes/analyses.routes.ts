@@ -10,7 +10,7 @@ import { cancelAnalysis, readWorkflow, requireWorkflow, startAnalysis, watchWork
 import { TERMINAL } from "../../workflows/types";
 import { documentBodyLimit, documentBodyLimitOf } from "../middleware/body-limit";
 import { readSubmission, SubmissionJson } from "../submission";
-import { authErrors, bearer, errorContent, json, router } from "./common";
+import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
 
 const documentBody = {
   required: false,
@@ -24,7 +24,7 @@ const documentBody = {
   description: "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title and force as query parameters)",
 };
 
-const WorkflowId = z.object({ id: z.string().uuid().openapi({ param: { name: "id", in: "path" } }) });
+const WorkflowId = z.object({ id: uuidParam("id") });
 const documentErrors = {
   413: errorContent("Document over the size limit"),
   415: errorContent("Unsupported media type"),

@@ -35,4 +35,7 @@ export const BoolQuery = z
   .optional()
   .transform((v) => v === "true");
 
+/** A uuid path parameter `{name}`. */
+export const uuidParam = (name: string) => z.string().uuid().openapi({ param: { name, in: "path" } });
+
 export { errorContent };

@@ -6,10 +6,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { reportGapLayer, reportLayer } from "../../coverage/layers";
 import { Layer, ThreatGaps } from "../../coverage/schemas";
 import { groupGaps, reportGaps } from "../../coverage/threat-gaps";
-import { authErrors, bearer, errorContent, json, router } from "./common";
+import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
 
 const AccountQuery = z.object({ account: z.string().uuid().describe("the account to check the threat against") });
-const ReportId = z.object({ reportId: z.string().uuid().openapi({ param: { name: "reportId", in: "path" } }) });
+const ReportId = z.object({ reportId: uuidParam("reportId") });
 
 const reportGapsRoute = createRoute({
   method: "get",
