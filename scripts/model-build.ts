@@ -1,5 +1,5 @@
 /**
- * npm run model:build [-- --attack BUNDLE] [--eval-dir DIR] [--out FILE] [--no-feedback] [--persist-to DIR]
+ * npm run model:build [-- --attack BUNDLE] [--eval-dir DIR] [--out FILE] [--no-feedback] [--persist-to DIR] [--char-grams N]
  *
  * Builds the mapping model the product uses, deterministically (fixed seed: the same inputs give
  * the same bytes):
@@ -9,7 +9,9 @@
  *     threshold that gives the best mean held-out doc-F1 over the datasets;
  *  3. the sentence model trained on everything: ATT&CK's technique descriptions and procedure
  *     examples, the reports, and analysts' feedback stored in the local D1.
- * Writes gzipped JSON, by default data/model/model.json.gz.
+ * Writes gzipped JSON, by default data/model/model.json.gz. `--char-grams 4` adds a block of character
+ * n-grams: in cross-validation about +0.005 doc-F1 on TRAM2 and +0.01 on AnnoCTR, at about half
+ * the analysis speed and twice the model size, so the default leaves it out.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -33,6 +35,9 @@ const attackFile = flag(flags, "attack") ?? DEFAULT_BUNDLE;
 const evalDir = flag(flags, "eval-dir") ?? EVAL_DIR;
 const out = flag(flags, "out") ?? DEFAULT_MODEL;
 const log = (line: string) => console.error(line);
+const charGrams = Number.parseInt(flag(flags, "char-grams") ?? "0", 10);
+if (!(charGrams >= 0 && charGrams <= 8)) throw new Error("--char-grams: a size from 1 to 8, or 0 for none");
+if (charGrams) SETTINGS.train = { ...SETTINGS.train, charGrams };
 
 const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);

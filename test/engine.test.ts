@@ -6,7 +6,7 @@ import { loadModel, type Model, type ModelData } from "../src/analysis/model";
 import { emitFeatures, hashString, stem, Tokens } from "../src/analysis/features";
 import { STACKER_FEATURES, stackerProbability, trainStacker } from "../src/analysis/stacker";
 import { segmentSentences } from "../src/analysis/text";
-import { mulberry32 } from "../src/analysis/train";
+import { mulberry32, trainModel, type TrainingExample } from "../src/analysis/train";
 import { shippedModelData } from "./helpers";
 
 // Behaviour of the engine with the shipped model on small real sentences: which techniques and
@@ -118,6 +118,36 @@ describe("tokens", () => {
     expect(features("PowerShell 8080 script")).toEqual([ps, script]);
     expect(features("Ünïcode Straße")).toHaveLength(3);
     expect(features("Ünïcode Straße")).toEqual(features("ünïcode straße"));
+  });
+});
+
+describe("character n-grams (an optional second feature block)", () => {
+  it("reads each content word lower-cased, padded by one space, and skips stopwords and numbers", () => {
+    const grams = (text: string) => {
+      const tokens = new Tokens().read(text, 0, text.length);
+      return [...tokens.charHashes.subarray(0, tokens.charFeatures(4))];
+    };
+    // " keylogger " has 11 characters: 8 four-grams.
+    expect(grams("keylogger")).toHaveLength(8);
+    expect(grams("The KEYLOGGER of 2024")).toEqual(grams("keylogger"));
+    expect(grams("ab")).toHaveLength(1);
+    expect(new Set(grams("keylogger"))).not.toContain(hashString("keylogger"));
+  });
+
+  // A form the training texts never wrote shares most of its n-grams with one they did.
+  it("scores a word form unseen in training through the n-grams it shares", () => {
+    const examples: TrainingExample[] = [
+      ...["The implant installs a keylogger on the victim host.", "A keylogger records what the user types.", "Its keylogger module captures keystrokes."].map((text) => ({ text, labels: ["T1056.001"] })),
+      ...["The loader downloads a second stage over HTTPS.", "It deletes its own files after running.", "The actor sent spearphishing emails with attachments."].map((text) => ({ text, labels: [] })),
+    ];
+    const options = { attackVersion: "test", techniques: [{ id: "T1056.001", name: "Keylogging" }], revoked: {}, minDf: 1, threshold: 0.1 };
+    const probe = "A keyloggr component was found."; // misspelt: no word or stem in common
+    const p = (charGrams: number) => {
+      const model = loadModel(trainModel(examples, { ...options, charGrams, epochs: 30 }));
+      return analyzeText(probe, model, { includeBelowThreshold: true }).techniques.find((t) => t.id === "T1056.001")?.confidence ?? 0;
+    };
+    expect(p(0)).toBe(0);
+    expect(p(4)).toBeGreaterThan(0.05);
   });
 });
 

@@ -7,7 +7,7 @@
  * feature space. `npm run model:build -- --attack BUNDLE` gives a fully retrained model.
  */
 import { plainText } from "./examples";
-import { countFeatures, tfidfRow } from "./features";
+import { blocksRow, featureBlocks } from "./features";
 import { encodeArray, encodePostings, featureIndex, loadModel, type ModelData } from "./model";
 import { successor } from "../attack/stix";
 
@@ -62,7 +62,7 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
     // Read the way training reads ATT&CK texts, whoever the caller is.
     const texts = target.textsOf(id).map(plainText);
     for (const text of texts) {
-      const row = tfidfRow(countFeatures(text, 0, text.length), (h) => featureIndex(loaded, h), idf);
+      const row = blocksRow(featureBlocks(text, base.charGrams), (h) => featureIndex(loaded, h), idf);
       for (const [f, x] of row) centroid.set(f, (centroid.get(f) ?? 0) + x / texts.length);
     }
     const top = [...centroid].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, NEW_FEATURES);

@@ -103,38 +103,25 @@ export class SentenceScorer {
       this.stamp = 0;
     }
     const stamp = ++this.stamp;
-    let n = 0;
-    const count = tokens.features();
-    const hashes = tokens.hashes;
-    if (this.features.length < count) this.features = new Int32Array(2 * count);
-    for (let i = 0; i < count; i++) {
-      const f = featureIndex(model, hashes[i] as number);
-      if (f < 0) continue;
-      if (seen[f] === stamp) {
-        tf[f] = (tf[f] as number) + 1;
-        continue;
-      }
-      seen[f] = stamp;
-      tf[f] = 1;
-      this.features[n++] = f;
-    }
-    this.sentenceFeatures = n;
+    // features() may grow its buffer: read `hashes` after it.
+    const wordCount = tokens.features();
+    const words = this.gather(tokens.hashes, wordCount, 0, stamp);
+    // Concept terms are word features: only those are offered to the term lookup.
+    this.sentenceFeatures = words;
+    const charGrams = model.data.charGrams;
+    const charCount = charGrams ? tokens.charFeatures(charGrams) : 0;
+    const n = charGrams ? this.gather(tokens.charHashes, charCount, words, stamp) : words;
     if (n === 0) return;
-    let norm = 0;
-    for (let i = 0; i < n; i++) {
-      const f = this.features[i] as number;
-      const x = (1 + Math.log(tf[f] as number)) * (model.idf[f] as number);
-      tf[f] = x;
-      norm += x * x;
-    }
-    const inv = 1 / Math.sqrt(norm);
+    // Each block is L2-normalised on its own, as in training.
+    this.normalise(0, words);
+    this.normalise(words, n);
     const { scratch, touched, marked } = this;
     const { postingStart, postingClass, postingWeight } = model;
     const features = this.features;
     let m = 0;
     for (let i = 0; i < n; i++) {
       const f = features[i] as number;
-      const x = (tf[f] as number) * inv;
+      const x = tf[f] as number;
       const end = postingStart[f + 1] as number;
       for (let k = postingStart[f] as number; k < end; k++) {
         const c = postingClass[k] as number;
@@ -153,6 +140,46 @@ export class SentenceScorer {
       // p >= FLOOR  ⇔  z >= logit(FLOOR): most classes stop here without an exp().
       if (z < LOGIT_FLOOR) continue;
       emit(c, 1 / (1 + Math.exp(-z)));
+    }
+  }
+
+  /** Appends the distinct known features among `hashes[0, count)` from index `from`, counting repeats in `tf`. */
+  private gather(hashes: Uint32Array, count: number, from: number, stamp: number): number {
+    const { model, seen, tf } = this;
+    if (this.features.length < from + count) {
+      const bigger = new Int32Array(2 * (from + count));
+      bigger.set(this.features.subarray(0, from));
+      this.features = bigger;
+    }
+    let n = from;
+    for (let i = 0; i < count; i++) {
+      const f = featureIndex(model, hashes[i] as number);
+      if (f < 0) continue;
+      if (seen[f] === stamp) {
+        tf[f] = (tf[f] as number) + 1;
+        continue;
+      }
+      seen[f] = stamp;
+      tf[f] = 1;
+      this.features[n++] = f;
+    }
+    return n;
+  }
+
+  /** Turns the counts of features[a, b) into their L2-normalised (1 + log tf) · idf. */
+  private normalise(a: number, b: number): void {
+    const { model, tf, features } = this;
+    let norm = 0;
+    for (let i = a; i < b; i++) {
+      const f = features[i] as number;
+      const x = (1 + Math.log(tf[f] as number)) * (model.idf[f] as number);
+      tf[f] = x;
+      norm += x * x;
+    }
+    const inv = 1 / Math.sqrt(norm || 1);
+    for (let i = a; i < b; i++) {
+      const f = features[i] as number;
+      tf[f] = (tf[f] as number) * inv;
     }
   }
 

@@ -42,6 +42,8 @@ export function hashString(s: string, seed = FNV_OFFSET): number {
 }
 
 const BIGRAM_SEED = 0x9e3779b9;
+/** Seeds character n-gram hashes, so they do not collide with word hashes by construction. */
+const CHAR_SEED = 0x7f4a7c15;
 const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0;
 
 /** As int32, like Tokens.words. */
@@ -75,8 +77,12 @@ export class Tokens {
   length = 0;
   /** Feature hashes of the last features() call. */
   hashes = new Uint32Array(128);
+  /** Hashes of the last charFeatures() call. */
+  charHashes = new Uint32Array(256);
   /** Lower-cased char codes of the current ASCII word. */
   private codes = new Uint16Array(64);
+  /** The text of the last read(). */
+  private text = "";
 
   /**
    * Fills `hashes` with the hash of every feature, repeats included, and returns how many: the
@@ -103,7 +109,35 @@ export class Tokens {
     return n;
   }
 
+  /**
+   * Fills `charHashes` with the hash of every character n-gram of each content word, read as
+   * " word " (lower-cased), repeats included, and returns how many. They let "credential",
+   * "credentials" and "CredentialManager" share evidence that whole words do not.
+   */
+  charFeatures(size: number): number {
+    let n = 0;
+    const text = this.text;
+    for (let t = 0; t < this.length; t++) {
+      if (this.kinds[t] !== WORD) continue;
+      const s = this.starts[t] as number;
+      const len = (this.ends[t] as number) - s;
+      const grams = len + 3 - size;
+      if (grams <= 0) continue;
+      if (this.charHashes.length < n + grams) this.charHashes = grown(this.charHashes, new Uint32Array(2 * (n + grams) + 64));
+      for (let a = -1; a < len + 2 - size; a++) {
+        let h = CHAR_SEED;
+        for (let k = a; k < a + size; k++) {
+          const c = k < 0 || k >= len ? 32 : text.charCodeAt(s + k);
+          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c | 0x20 : c), FNV_PRIME);
+        }
+        this.charHashes[n++] = h >>> 0;
+      }
+    }
+    return n;
+  }
+
   read(text: string, start: number, end: number): this {
+    this.text = text;
     let n = 0;
     let i = start;
     while (i < end) {
@@ -202,11 +236,36 @@ export interface SparseVector {
   values: number[];
 }
 
+function counted(hashes: Uint32Array, n: number): SparseVector {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i] as number;
+    counts.set(h, (counts.get(h) ?? 0) + 1);
+  }
+  return { keys: [...counts.keys()], values: [...counts.values()] };
+}
+
 /** Term counts of a span. */
 export function countFeatures(text: string, start: number, end: number): SparseVector {
-  const counts = new Map<number, number>();
-  forEachFeature(text, start, end, (h) => counts.set(h, (counts.get(h) ?? 0) + 1));
-  return { keys: [...counts.keys()], values: [...counts.values()] };
+  const n = scratchTokens.read(text, start, end).features();
+  return counted(scratchTokens.hashes, n);
+}
+
+/** Counts of the character n-grams of a span (see Tokens.charFeatures). */
+export function countCharFeatures(text: string, start: number, end: number, size: number): SparseVector {
+  const n = scratchTokens.read(text, start, end).charFeatures(size);
+  return counted(scratchTokens.charHashes, n);
+}
+
+/** The feature blocks of a text as a model with `charGrams` reads them: words, then character n-grams. */
+export function featureBlocks(text: string, charGrams: number | undefined): SparseVector[] {
+  const words = countFeatures(text, 0, text.length);
+  return charGrams ? [words, countCharFeatures(text, 0, text.length, charGrams)] : [words];
+}
+
+/** A text's model row: each block as tfidfRow makes it (each L2-normalised on its own), concatenated. */
+export function blocksRow(blocks: SparseVector[], indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
+  return blocks.flatMap((b) => tfidfRow(b, indexOf, idf));
 }
 
 /**

@@ -46,6 +46,8 @@ export interface ModelData {
   priors?: string;
   /** Per-technique calibration added to the stacker's logit (float32 per class). */
   offsets?: string;
+  /** Size of the character n-grams of the second feature block; absent: words only. */
+  charGrams?: number;
   /** Concept terms mined from document-labelled reports (see lexicon.ts). */
   lexicon?: LexiconEntry[];
 }

@@ -3,7 +3,7 @@
  * n-grams, fitted with SGD, then pruned to a sparse feature → technique weight table. Pure: the
  * examples come from the caller (ATT&CK texts, labelled reports, analyst feedback).
  */
-import { countFeatures, tfidfRow, type SparseVector } from "./features";
+import { blocksRow, featureBlocks, type SparseVector } from "./features";
 import { successor } from "../attack/stix";
 import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData, type ModelTechnique } from "./model";
 
@@ -32,6 +32,10 @@ export interface TrainOptions {
   positiveWeight?: number;
   minDf?: number;
   maxFeatures?: number;
+  /** Character n-gram size of a second feature block (0 or absent: words only). */
+  charGrams?: number;
+  /** Most character n-gram features kept. */
+  maxCharFeatures?: number;
   /** Weights smaller than this are dropped from the model. */
   pruneBelow?: number;
   /** At most this many techniques per feature, the largest weights (speed: postings are the scoring cost). */
@@ -69,16 +73,18 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const classOf = new Map(classes.map((t, i) => [t.id, i]));
   const C = classes.length;
 
-  // Counts per example and document frequency per feature.
-  const counted = examples.map((e) => countFeatures(e.text, 0, e.text.length));
+  const charGrams = options.charGrams || undefined;
+  // Counts per example and block, and document frequency per feature; each block keeps its most frequent features.
+  const counted = examples.map((e) => featureBlocks(e.text, charGrams));
   const df = new Map<number, number>();
-  for (const v of counted) for (const k of v.keys) df.set(k, (df.get(k) ?? 0) + 1);
-  const kept = [...df.entries()]
-    .filter(([, n]) => n >= minDf)
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, maxFeatures)
-    .map(([h]) => h)
-    .sort((a, b) => a - b);
+  const keptOf = (block: number, most: number) => {
+    const blockDf = new Map<number, number>();
+    for (const v of counted) for (const k of (v[block] as SparseVector).keys) blockDf.set(k, (blockDf.get(k) ?? 0) + 1);
+    const kept = [...blockDf.entries()].filter(([, n]) => n >= minDf).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, most);
+    for (const [h, n] of kept) df.set(h, Math.max(df.get(h) ?? 0, n));
+    return kept.map(([h]) => h);
+  };
+  const kept = [...new Set([...keptOf(0, maxFeatures), ...(charGrams ? keptOf(1, options.maxCharFeatures ?? 100_000) : [])])].sort((a, b) => a - b);
   const F = kept.length;
   const featureOf = new Map(kept.map((h, i) => [h, i]));
   const N = examples.length;
@@ -95,7 +101,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const maskOf: (Uint8Array | null)[] = [];
   const masks = new Map<string[], Uint8Array>();
   for (let i = 0; i < N; i++) {
-    for (const [f, x] of tfidfRow(counted[i] as SparseVector, (h) => featureOf.get(h) ?? -1, idf)) {
+    for (const [f, x] of blocksRow(counted[i] as SparseVector[], (h) => featureOf.get(h) ?? -1, idf)) {
       cols.push(f);
       vals.push(x);
     }
@@ -198,5 +204,6 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
     ...postings,
     bias: encodeArray(bias),
     threshold,
+    ...(charGrams ? { charGrams } : {}),
   };
 }
