@@ -23,10 +23,8 @@ import { buildSentenceModel, fitStacker, heldOutScores, outOfFold, sharedThresho
 import { defaultDatasets, EVAL_DIR, inCurrentIds, readAttackCorpus } from "./lib/datasets";
 import { localFeedbackExamples } from "./lib/feedback-source";
 import { DEFAULT_MODEL } from "./lib/model-file";
-import { DEFAULT_BUNDLE, flag, parseArgs, ROOT } from "./lib/cli";
+import { DEFAULT_BUNDLE, fail, flag, parseArgs, ROOT } from "./lib/cli";
 
-/** What cross-validation chose (see the closing notes of the accuracy work). */
-const SETTINGS: BuildSettings = { pseudoLabels: false };
 const SEED = 1;
 const FOLDS = 5;
 
@@ -36,8 +34,9 @@ const evalDir = flag(flags, "eval-dir") ?? EVAL_DIR;
 const out = flag(flags, "out") ?? DEFAULT_MODEL;
 const log = (line: string) => console.error(line);
 const charGrams = Number.parseInt(flag(flags, "char-grams") ?? "0", 10);
-if (!(charGrams >= 0 && charGrams <= 8)) throw new Error("--char-grams: a size from 1 to 8, or 0 for none");
-if (charGrams) SETTINGS.train = { ...SETTINGS.train, charGrams };
+if (!(charGrams >= 0 && charGrams <= 8)) fail("--char-grams: a size from 1 to 8, or 0 for none");
+/** What cross-validation chose (see the closing notes of the accuracy work), and the optional n-gram block. */
+const SETTINGS: BuildSettings = { pseudoLabels: false, ...(charGrams ? { train: { charGrams } } : {}) };
 
 const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);

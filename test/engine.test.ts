@@ -3,7 +3,7 @@ import { adaptModel } from "../src/analysis/adapt";
 import { analyzeText, type AnalysisResult } from "../src/analysis/engine";
 import { mineLexicon } from "../src/analysis/lexicon";
 import { loadModel, type Model, type ModelData } from "../src/analysis/model";
-import { emitFeatures, hashString, stem, Tokens } from "../src/analysis/features";
+import { hashString, stem, Tokens } from "../src/analysis/features";
 import { STACKER_FEATURES, stackerProbability, trainStacker } from "../src/analysis/stacker";
 import { segmentSentences } from "../src/analysis/text";
 import { mulberry32, trainModel, type TrainingExample } from "../src/analysis/train";
@@ -104,9 +104,8 @@ describe("tokens", () => {
 
   it("skips stopwords and numbers, and breaks bigrams at numbers only", () => {
     const features = (text: string) => {
-      const out: number[] = [];
-      emitFeatures(new Tokens().read(text, 0, text.length), (h) => out.push(h));
-      return out;
+      const tokens = new Tokens().read(text, 0, text.length);
+      return [...tokens.hashes.subarray(0, tokens.features())];
     };
     const ps = hashString("powershell");
     const script = hashString("script");

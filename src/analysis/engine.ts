@@ -6,6 +6,7 @@
  * names add their own evidence. Per technique, the document score combines its strongest
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
+import { grown } from "../lib/collections";
 import { Tokens } from "./features";
 import { termsOf } from "./lexicon";
 import { findIdMentions, findNameMentions } from "./mentions";
@@ -108,9 +109,12 @@ export class SentenceScorer {
     const words = this.gather(tokens.hashes, wordCount, 0, stamp);
     // Concept terms are word features: only those are offered to the term lookup.
     this.sentenceFeatures = words;
+    let n = words;
     const charGrams = model.data.charGrams;
-    const charCount = charGrams ? tokens.charFeatures(charGrams) : 0;
-    const n = charGrams ? this.gather(tokens.charHashes, charCount, words, stamp) : words;
+    if (charGrams) {
+      const count = tokens.charFeatures(charGrams);
+      n = this.gather(tokens.charHashes, count, words, stamp);
+    }
     if (n === 0) return;
     // Each block is L2-normalised on its own, as in training.
     this.normalise(0, words);
@@ -146,11 +150,7 @@ export class SentenceScorer {
   /** Appends the distinct known features among `hashes[0, count)` from index `from`, counting repeats in `tf`. */
   private gather(hashes: Uint32Array, count: number, from: number, stamp: number): number {
     const { model, seen, tf } = this;
-    if (this.features.length < from + count) {
-      const bigger = new Int32Array(2 * (from + count));
-      bigger.set(this.features.subarray(0, from));
-      this.features = bigger;
-    }
+    if (this.features.length < from + count) this.features = grown(this.features, new Int32Array(2 * (from + count)));
     let n = from;
     for (let i = 0; i < count; i++) {
       const f = featureIndex(model, hashes[i] as number);

@@ -2,6 +2,7 @@
  * @module Sentence features: lower-cased, lightly stemmed word unigrams and bigrams of content
  * words, hashed to 32-bit ids (FNV-1a), so the model stores no vocabulary strings.
  */
+import { grown } from "../lib/collections";
 import { isWordChar } from "./text";
 
 const STOPWORDS = new Set(
@@ -44,22 +45,18 @@ export function hashString(s: string, seed = FNV_OFFSET): number {
 const BIGRAM_SEED = 0x9e3779b9;
 /** Seeds character n-gram hashes, so they do not collide with word hashes by construction. */
 const CHAR_SEED = 0x7f4a7c15;
+/** An ASCII upper-case letter's lower case; any other char code as it is. */
+const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c | 0x20 : c);
 const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0;
 
 /** As int32, like Tokens.words. */
 const STOPWORD_HASHES = new Set([...STOPWORDS].map((w) => hashString(w) | 0));
 
-/** Word token kinds, as emitFeatures needs them. */
+/** Word token kinds, as features() needs them. */
 const WORD = 0;
 /** Shorter than 2 or longer than MAX_TOKEN characters, or all digits: breaks bigrams, no feature. */
 const NOISE = 1;
 const STOPWORD = 2;
-
-/** `into`, a larger array of the same kind, with `from` copied to its start. */
-function grown<T extends Int32Array | Uint32Array | Uint8Array>(from: T, into: T): T {
-  into.set(from);
-  return into;
-}
 
 /**
  * The words of a span with their offsets, each as two hashes: of the lower-cased word (for
@@ -128,7 +125,7 @@ export class Tokens {
         let h = CHAR_SEED;
         for (let k = a; k < a + size; k++) {
           const c = k < 0 || k >= len ? 32 : text.charCodeAt(s + k);
-          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c | 0x20 : c), FNV_PRIME);
+          h = Math.imul(h ^ lowerAscii(c), FNV_PRIME);
         }
         this.charHashes[n++] = h >>> 0;
       }
@@ -182,10 +179,7 @@ export class Tokens {
     const len = e - s;
     if (len > this.codes.length) this.codes = new Uint16Array(len * 2);
     const codes = this.codes;
-    for (let k = 0; k < len; k++) {
-      const c = text.charCodeAt(s + k);
-      codes[k] = c >= 65 && c <= 90 ? c | 0x20 : c;
-    }
+    for (let k = 0; k < len; k++) codes[k] = lowerAscii(text.charCodeAt(s + k));
     // Where stem() cuts the word, and whether it then appends "y".
     let keep = len;
     let y = false;
@@ -217,18 +211,7 @@ export class Tokens {
   }
 }
 
-/** Calls `emit` with the hash of every feature of the tokens, repeats included. */
-export function emitFeatures(tokens: Tokens, emit: (hash: number) => void): void {
-  const n = tokens.features();
-  for (let i = 0; i < n; i++) emit(tokens.hashes[i] as number);
-}
-
 const scratchTokens = new Tokens();
-
-/** Calls `emit` with the hash of every feature of text[start, end), repeats included. */
-export function forEachFeature(text: string, start: number, end: number, emit: (hash: number) => void): void {
-  emitFeatures(scratchTokens.read(text, start, end), emit);
-}
 
 /** Sparse vector: feature hashes and values, parallel arrays. */
 export interface SparseVector {
@@ -245,22 +228,11 @@ function counted(hashes: Uint32Array, n: number): SparseVector {
   return { keys: [...counts.keys()], values: [...counts.values()] };
 }
 
-/** Term counts of a span. */
-export function countFeatures(text: string, start: number, end: number): SparseVector {
-  const n = scratchTokens.read(text, start, end).features();
-  return counted(scratchTokens.hashes, n);
-}
-
-/** Counts of the character n-grams of a span (see Tokens.charFeatures). */
-export function countCharFeatures(text: string, start: number, end: number, size: number): SparseVector {
-  const n = scratchTokens.read(text, start, end).charFeatures(size);
-  return counted(scratchTokens.charHashes, n);
-}
-
-/** The feature blocks of a text as a model with `charGrams` reads them: words, then character n-grams. */
+/** The feature counts of a text as a model with `charGrams` reads it: words, then (with `charGrams`) character n-grams. */
 export function featureBlocks(text: string, charGrams: number | undefined): SparseVector[] {
-  const words = countFeatures(text, 0, text.length);
-  return charGrams ? [words, countCharFeatures(text, 0, text.length, charGrams)] : [words];
+  const tokens = scratchTokens.read(text, 0, text.length);
+  const words = counted(tokens.hashes, tokens.features());
+  return charGrams ? [words, counted(tokens.charHashes, tokens.charFeatures(charGrams))] : [words];
 }
 
 /** A text's model row: each block as tfidfRow makes it (each L2-normalised on its own), concatenated. */

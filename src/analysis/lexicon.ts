@@ -6,10 +6,9 @@
  * proposes it. Mined at build time from the model's own features; at analysis time a term's
  * sentence is the evidence and its precision a feature of the document-level decision.
  */
-import { featureIndex, type Model } from "./model";
+import { currentId, featureIndex, type Model } from "./model";
 import { Tokens } from "./features";
 import { segmentSentences } from "./text";
-import { successor } from "../attack/stix";
 
 export interface LexiconEntry {
   /** Feature hash (a stemmed word or word pair). */
@@ -55,7 +54,7 @@ export function mineLexicon(model: Model, reports: { text: string; labels: strin
   for (const report of reports) {
     const features = featuresOf(model, report.text, tokens);
     for (const f of features) df.set(f, (df.get(f) ?? 0) + 1);
-    const labels = new Set(report.labels.map((id) => successor(id, (x) => model.data.revoked[x])).filter((id) => model.indexOf.has(id)));
+    const labels = new Set(report.labels.map((id) => currentId(model, id)).filter((id) => model.indexOf.has(id)));
     for (const id of labels) {
       const counts = support.get(id) ?? new Map<number, number>();
       for (const f of features) counts.set(f, (counts.get(f) ?? 0) + 1);
@@ -100,7 +99,7 @@ function termIndex(model: Model, lexicon: LexiconEntry[]): TermIndex {
   const entries = new Map<number, { classIndex: number; precision: number }[]>();
   for (const e of lexicon) {
     const f = featureIndex(model, e.hash);
-    const classIndex = model.indexOf.get(successor(e.technique, (x) => model.data.revoked[x]));
+    const classIndex = model.indexOf.get(currentId(model, e.technique));
     if (f < 0 || classIndex === undefined) continue;
     isTerm[f] = 1;
     const list = entries.get(f) ?? [];

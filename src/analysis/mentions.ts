@@ -2,9 +2,8 @@
  * @module Explicit mentions: ATT&CK ids written in the text (T1059.001, T1059/001) and technique
  * names, both resolved against the model's technique set (revoked ids to their successor).
  */
-import { successor } from "../attack/stix";
 import { Tokens } from "./features";
-import type { Model } from "./model";
+import { currentId, type Model } from "./model";
 
 export interface Mention {
   classIndex: number;
@@ -19,7 +18,7 @@ const ID_PATTERN = /\bT(\d{4})(?:[./](\d{3}))?\b/g;
 function resolve(model: Model, id: string): { classIndex: number; note?: string } | null {
   const direct = model.indexOf.get(id);
   if (direct !== undefined) return { classIndex: direct };
-  const current = successor(id, (x) => model.data.revoked[x]);
+  const current = currentId(model, id);
   const replaced = model.indexOf.get(current);
   return replaced === undefined ? null : { classIndex: replaced, note: `the text names ${id}, revoked in ATT&CK and replaced by ${current}` };
 }

@@ -4,6 +4,7 @@
  * engine needs to read explicit ids and names. Serialised as JSON with base64 typed arrays.
  */
 
+import { successor } from "../attack/stix";
 import { fromBase64, toBase64 } from "../lib/bytes";
 import type { LexiconEntry } from "./lexicon";
 import type { StackerData } from "./stacker";
@@ -152,4 +153,9 @@ export function featureIndex(model: Model, hash: number): number {
     if (model.tableHashes[slot] === hash) return v - 1;
     slot = (slot + 1) & model.tableMask;
   }
+}
+
+/** The id the model knows a technique by: the id itself, or the technique that (finally) replaced it. */
+export function currentId(model: Model, id: string): string {
+  return successor(id, (x) => model.data.revoked[x]);
 }

@@ -57,7 +57,6 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-
 export function trainModel(examples: TrainingExample[], options: TrainOptions): ModelData {
   const epochs = options.epochs ?? 6;
   const lr0 = options.learningRate ?? 0.5;
@@ -71,6 +70,8 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
 
   const classes = options.techniques;
   const classOf = new Map(classes.map((t, i) => [t.id, i]));
+  /** The class of an id, through revocations. */
+  const classOfId = (id: string) => classOf.get(successor(id, (x) => options.revoked[x]));
   const C = classes.length;
 
   const charGrams = options.charGrams || undefined;
@@ -109,7 +110,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
     const example = examples[i] as TrainingExample;
     const labels = new Set<number>();
     for (const id of example.labels) {
-      const c = classOf.get(successor(id, (x) => options.revoked[x]));
+      const c = classOfId(id);
       if (c !== undefined) labels.add(c);
     }
     labelsOf.push([...labels]);
@@ -120,7 +121,7 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
       if (!mask) {
         mask = new Uint8Array(C);
         for (const id of example.annotatedFor) {
-          const c = classOf.get(successor(id, (x) => options.revoked[x]));
+          const c = classOfId(id);
           if (c !== undefined) mask[c] = 1;
         }
         masks.set(example.annotatedFor, mask);

@@ -25,3 +25,9 @@ export function chunks<T>(xs: T[], n: number): T[][] {
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
 }
+
+/** `into`, a larger typed array of the same kind, with `from` copied to its start. */
+export function grown<T extends Int32Array | Uint32Array | Uint8Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
+}
