@@ -4,6 +4,7 @@
  */
 import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
+import { chunks } from "../../lib/collections";
 import { IDS_PER_IN_LIST } from "../rows";
 import {
   attackAnalytics,
@@ -91,12 +92,12 @@ export async function tacticsOfTechniques(
   if (techniqueStixIds.length === 0) return out;
   const tt = attackTechniqueTactics;
   // Chunked: D1 binds at most 100 parameters per statement.
-  for (let i = 0; i < techniqueStixIds.length; i += IDS_PER_IN_LIST) {
+  for (const ids of chunks(techniqueStixIds, IDS_PER_IN_LIST)) {
     const rows = await db
       .select({ techniqueStixId: tt.techniqueStixId, tactic: attackTactics })
       .from(tt)
       .innerJoin(attackTactics, and(eq(attackTactics.version, tt.version), eq(attackTactics.shortname, tt.tacticShortname)))
-      .where(and(eq(tt.version, version), inArray(tt.techniqueStixId, techniqueStixIds.slice(i, i + IDS_PER_IN_LIST))))
+      .where(and(eq(tt.version, version), inArray(tt.techniqueStixId, ids)))
       .orderBy(asc(attackTactics.ordinal));
     for (const r of rows) {
       const list = out.get(r.techniqueStixId) ?? [];
@@ -253,11 +254,11 @@ export async function softwareOfGroup(db: Db, version: string, groupStixId: stri
 export async function techniquesByAttackId(db: Db, version: string, attackIds: string[]): Promise<{ attackId: string; stixId: string; name: string }[]> {
   const out: { attackId: string; stixId: string; name: string }[] = [];
   const t = attackTechniques;
-  for (let i = 0; i < attackIds.length; i += IDS_PER_IN_LIST) {
+  for (const ids of chunks(attackIds, IDS_PER_IN_LIST)) {
     const rows = await db
       .select({ attackId: t.attackId, stixId: t.stixId, name: t.name })
       .from(t)
-      .where(and(eq(t.version, version), inArray(t.attackId, attackIds.slice(i, i + IDS_PER_IN_LIST))));
+      .where(and(eq(t.version, version), inArray(t.attackId, ids)));
     out.push(...rows);
   }
   return out;
@@ -277,8 +278,7 @@ export async function techniqueTexts(db: Db, version: string, attackIds: string[
   const out = new Map<string, string[]>();
   const t = attackTechniques;
   const p = attackProcedures;
-  for (let i = 0; i < attackIds.length; i += IDS_PER_IN_LIST) {
-    const ids = attackIds.slice(i, i + IDS_PER_IN_LIST);
+  for (const ids of chunks(attackIds, IDS_PER_IN_LIST)) {
     const techniques = await db.select({ id: t.attackId, stixId: t.stixId, description: t.description }).from(t).where(and(eq(t.version, version), inArray(t.attackId, ids)));
     const idOf = new Map(techniques.map((x) => [x.stixId, x.id]));
     for (const x of techniques) out.set(x.id, [x.description]);

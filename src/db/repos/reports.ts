@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, gte, like, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { chunks } from "../../lib/collections";
 import type { Db } from "../client";
 import { rowsPerStatement } from "../rows";
 import { matches, reportDocuments, reports, SOURCE_TYPES, workflows, type Match, type Report } from "../schema";
@@ -38,9 +39,8 @@ export interface PersistReport {
 export async function persistReport(db: Db, p: PersistReport): Promise<void> {
   const { id, tenantId } = p.report;
   const statements: BatchItem<"sqlite">[] = [db.insert(reports).values(p.report)];
-  const perStatement = rowsPerStatement(matches);
-  for (let i = 0; i < p.matches.length; i += perStatement) {
-    statements.push(db.insert(matches).values(p.matches.slice(i, i + perStatement).map((m) => ({ ...m, reportId: id, tenantId }))));
+  for (const chunk of chunks(p.matches, rowsPerStatement(matches))) {
+    statements.push(db.insert(matches).values(chunk.map((m) => ({ ...m, reportId: id, tenantId }))));
   }
   p.documentChunks.forEach((data, seq) => statements.push(db.insert(reportDocuments).values({ reportId: id, tenantId, seq, data })));
   if (p.supersedes) {
