@@ -28,7 +28,7 @@ import {
   attackTechniqueTactics,
   attackVersions,
 } from "../db/schema";
-import { createDb, type Db } from "../db/client";
+import { createDb, runBatch, type Db } from "../db/client";
 import { activateVersion } from "../db/repos/attack";
 import { rowsPerStatement } from "../db/rows";
 import { AppError, describeError } from "../errors";
@@ -306,8 +306,7 @@ class BundleLoad {
     }
     this.buffers = {};
     this.buffered = 0;
-    const [first, ...rest] = statements;
-    if (first) await this.db.batch([first, ...rest]);
+    await runBatch(this.db, statements);
   }
 
   async finish(): Promise<LoadResult> {
@@ -347,8 +346,7 @@ class BundleLoad {
         })
         .where(eq(v.version, version)),
     );
-    const [first, ...rest] = statements;
-    await this.db.batch([first as BatchItem<"sqlite">, ...rest]);
+    await runBatch(this.db, statements);
     return this.result(version, "loaded", activate);
   }
 

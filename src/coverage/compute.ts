@@ -7,10 +7,10 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { resolveVersion } from "../attack/catalog";
-import type { Db } from "../db/client";
+import { runBatch, type Db } from "../db/client";
 import { coverageGaps, coverageHistory, coverageOverlaps, coverageScores, type Account } from "../db/schema";
-import { rowsPerStatement } from "../db/rows";
-import { chunks, countBy } from "../lib/collections";
+import { jsonValues, rowsPerStatement } from "../db/rows";
+import { chunks, countBy, groupBy } from "../lib/collections";
 import { attackContext, type AttackContext } from "./attack-context";
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
@@ -31,14 +31,8 @@ export async function coveringDetections(db: Db, tenantId: string, accountId: st
       AND d.status = 'enabled' AND d.removed_at IS NULL
       AND m.confidence >= ${minConfidence} AND m.validation <> 'disputed'
       AND (m.method IN ('tag', 'manual') OR m.validation = 'validated')`);
-  const out = new Map<string, { id: string; name: string; serviceId: number | null }[]>();
-  for (const r of rows) {
-    const list = out.get(r.techniqueId) ?? [];
-    // One row per (detection, technique): detection_mappings_pair is unique.
-    list.push({ id: r.id, name: r.name, serviceId: r.serviceId });
-    out.set(r.techniqueId, list);
-  }
-  return out;
+  // One row per (detection, technique): detection_mappings_pair is unique.
+  return groupBy(rows, (r) => r.techniqueId, (r) => ({ id: r.id, name: r.name, serviceId: r.serviceId }));
 }
 
 export function riskScore(context: AttackContext, techniqueId: string, criticality: Account["criticality"]): number {
@@ -113,7 +107,7 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
     db
       .update(g)
       .set({ status: "remediated", resolvedAt: now, updatedAt: now })
-      .where(and(eq(g.accountId, accountId), inArray(g.status, ["open", "acknowledged"]), sql`${g.techniqueId} IN (SELECT value FROM json_each(${JSON.stringify(coveredIds)}))`)),
+      .where(and(eq(g.accountId, accountId), inArray(g.status, ["open", "acknowledged"]), sql`${g.techniqueId} IN ${jsonValues(coveredIds)}`)),
   );
   // Overlaps: techniques several detections cover.
   statements.push(db.delete(coverageOverlaps).where(eq(coverageOverlaps.accountId, accountId)));
@@ -149,7 +143,6 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
       computedAt: now,
     }),
   );
-  const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-  await db.batch([first, ...rest]);
+  await runBatch(db, statements);
   return summary;
 }

@@ -9,7 +9,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, sql } from "drizzle-orm";
 import { analyzeText } from "../analysis/engine";
-import type { Db } from "../db/client";
+import { runBatch, type Db } from "../db/client";
 import { detectionsByRuleId, insertDetection, replaceAutomaticMappings, reviseDetection, serviceIds, touchDetection, upsertLogic, removeUnseen, countUnseen, getSnapshot, type NewMapping } from "../db/repos/detections";
 import { scanSnapshots, type Account } from "../db/schema";
 import { AppError, notFound } from "../errors";
@@ -185,7 +185,6 @@ export async function importDetections(db: Db, account: Account, version: string
           .where(and(eq(s.tenantId, tenantId), eq(s.id, scanId)))
       : db.insert(s).values({ id: scanId, tenantId, accountId, format: req.format, ...counts, completedAt: req.complete ? now : null }),
   );
-  const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-  await db.batch([first, ...rest]);
+  await runBatch(db, statements);
   return result;
 }

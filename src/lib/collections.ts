@@ -9,6 +9,17 @@ export function countBy(values: Iterable<string>): Map<string, number> {
   return out;
 }
 
+/** The values of `xs` in lists by key, in order of first occurrence. */
+export function groupBy<T, K, V>(xs: Iterable<T>, key: (x: T) => K, value: (x: T) => V): Map<K, V[]> {
+  const out = new Map<K, V[]>();
+  for (const x of xs) {
+    const list = out.get(key(x));
+    if (list) list.push(value(x));
+    else out.set(key(x), [value(x)]);
+  }
+  return out;
+}
+
 /**
  * One page of a list read with `limit + 1` rows: the first `limit` rows, the last of them (where
  * the next page starts from) and whether the extra row showed there is more.

@@ -11,7 +11,7 @@ import { loadAttackBundle } from "../attack/loader";
 import { DEFAULT_INDEX_URL, fetchFromAttack, fetchReleaseIndex } from "../attack/release-index";
 import { compareVersions } from "../attack/stix";
 import { createDb } from "../db/client";
-import { activateVersion, deleteVersion, getActiveVersion, getVersion, techniqueCatalog, techniqueTexts } from "../db/repos/attack";
+import { activateVersion, deleteInactiveVersion, getActiveVersion, techniqueCatalog, techniqueTexts } from "../db/repos/attack";
 import { listTechniqueStates } from "../db/repos/attack-changes";
 import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
 import { reportsToReevaluate } from "../db/repos/reports";
@@ -177,7 +177,6 @@ export const refreshWorkflow: WorkflowDefinition = {
     const p = await ctx.blobs.getJson<RefreshPlan>("refresh");
     if (!p?.loadedByUs || !p.version) return;
     const db = createDb(ctx.env.DB);
-    const v = await getVersion(db, p.version);
-    if (v && !v.active) await deleteVersion(db, p.version);
+    await deleteInactiveVersion(db, p.version);
   },
 };

@@ -4,6 +4,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { AttackChangeListsT } from "../../attack/schemas";
+import { groupBy } from "../../lib/collections";
 import type { Db } from "../client";
 import { attackChanges, attackTechniques, attackTechniqueTactics } from "../schema";
 
@@ -39,12 +40,7 @@ export async function listTechniqueStates(db: Db, version: string): Promise<Tech
       .where(eq(t.version, version)),
     db.select({ stixId: tt.techniqueStixId, tactic: tt.tacticShortname }).from(tt).where(eq(tt.version, version)),
   ]);
-  const tactics = new Map<string, string[]>();
-  for (const l of links) {
-    const list = tactics.get(l.stixId) ?? [];
-    list.push(l.tactic);
-    tactics.set(l.stixId, list);
-  }
+  const tactics = groupBy(links, (l) => l.stixId, (l) => l.tactic);
   return techniques.map(({ stixId, ...rest }) => ({ ...rest, tactics: tactics.get(stixId) ?? [] }));
 }
 

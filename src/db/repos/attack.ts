@@ -4,7 +4,7 @@
  */
 import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
-import { chunks } from "../../lib/collections";
+import { chunks, groupBy } from "../../lib/collections";
 import { IDS_PER_IN_LIST } from "../rows";
 import {
   attackAnalytics,
@@ -88,24 +88,20 @@ export async function tacticsOfTechniques(
   version: string,
   techniqueStixIds: string[],
 ): Promise<Map<string, AttackTactic[]>> {
-  const out = new Map<string, AttackTactic[]>();
-  if (techniqueStixIds.length === 0) return out;
   const tt = attackTechniqueTactics;
+  const rows: { techniqueStixId: string; tactic: AttackTactic }[] = [];
   // Chunked: D1 binds at most 100 parameters per statement.
   for (const ids of chunks(techniqueStixIds, IDS_PER_IN_LIST)) {
-    const rows = await db
-      .select({ techniqueStixId: tt.techniqueStixId, tactic: attackTactics })
-      .from(tt)
-      .innerJoin(attackTactics, and(eq(attackTactics.version, tt.version), eq(attackTactics.shortname, tt.tacticShortname)))
-      .where(and(eq(tt.version, version), inArray(tt.techniqueStixId, ids)))
-      .orderBy(asc(attackTactics.ordinal));
-    for (const r of rows) {
-      const list = out.get(r.techniqueStixId) ?? [];
-      list.push(r.tactic);
-      out.set(r.techniqueStixId, list);
-    }
+    rows.push(
+      ...(await db
+        .select({ techniqueStixId: tt.techniqueStixId, tactic: attackTactics })
+        .from(tt)
+        .innerJoin(attackTactics, and(eq(attackTactics.version, tt.version), eq(attackTactics.shortname, tt.tacticShortname)))
+        .where(and(eq(tt.version, version), inArray(tt.techniqueStixId, ids)))
+        .orderBy(asc(attackTactics.ordinal))),
+    );
   }
-  return out;
+  return groupBy(rows, (r) => r.techniqueStixId, (r) => r.tactic);
 }
 
 export async function listTactics(db: Db, version: string): Promise<(AttackTactic & { techniqueCount: number })[]> {
@@ -307,6 +303,7 @@ export async function activateVersion(db: Db, version: string): Promise<void> {
   if (now?.version !== version) throw new Error(`ATT&CK ${version} could not be activated (is it loaded?)`);
 }
 
-export async function deleteVersion(db: Db, version: string): Promise<void> {
-  await db.delete(attackVersions).where(eq(attackVersions.version, version));
+/** Deletes a version (its rows cascade) unless it is the active one: the guard and the delete are one statement. */
+export async function deleteInactiveVersion(db: Db, version: string): Promise<void> {
+  await db.delete(attackVersions).where(and(eq(attackVersions.version, version), eq(attackVersions.active, false)));
 }

@@ -6,15 +6,12 @@ import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
 import type { Db } from "../client";
-import { IDS_PER_IN_LIST, rowsPerStatement } from "../rows";
+import { IDS_PER_IN_LIST, jsonValues, rowsPerStatement } from "../rows";
 import { detectionLogic, detectionMappings, detections, detectionServices, detectionVersions, scanSnapshots, type Detection, type DetectionMapping } from "../schema";
 
 export type NewDetection = typeof detections.$inferInsert;
 export type NewMapping = typeof detectionMappings.$inferInsert;
 export type NewLogic = typeof detectionLogic.$inferInsert;
-
-/** A JSON array as one bound parameter: `x IN (…)` for hundreds of values within D1's 100-parameter limit. */
-const jsonValues = (values: string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 /** Existing detections of an account for some rule ids of a format, by rule id. */
 export async function detectionsByRuleId(

@@ -5,8 +5,8 @@
 import { and, asc, desc, eq, gte, like, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
-import type { Db } from "../client";
-import { rowsPerStatement } from "../rows";
+import { runBatch, type Db } from "../client";
+import { jsonValues, rowsPerStatement } from "../rows";
 import { matches, reportDocuments, reports, SOURCE_TYPES, workflows, type Match, type Report } from "../schema";
 
 export type NewReport = typeof reports.$inferInsert;
@@ -55,8 +55,7 @@ export async function persistReport(db: Db, p: PersistReport): Promise<void> {
         .where(and(eq(workflows.id, p.workflowId), eq(workflows.tenantId, tenantId))),
     );
   }
-  const [first, ...rest] = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-  await db.batch([first, ...rest]);
+  await runBatch(db, statements);
 }
 
 export async function getReport(db: Db, tenantId: string, id: string): Promise<Report | null> {
@@ -130,7 +129,7 @@ export async function reportsToReevaluate(
     if (q.techniques.length === 0) return [];
     // json_each: one bound parameter for any number of technique ids.
     where.push(sql`EXISTS (SELECT 1 FROM ${matches} m WHERE m.report_id = ${r.id}
-      AND m.technique_id IN (SELECT value FROM json_each(${JSON.stringify(q.techniques)})))`);
+      AND m.technique_id IN ${jsonValues(q.techniques)})`);
   }
   return db
     .select({ id: r.id, tenantId: r.tenantId, attackVersion: r.attackVersion })

@@ -13,9 +13,8 @@ import { Account, AccountInput, Coverage, Gap, Health, HealthInput, HealthView, 
 import { accountView, importAndRecompute, listMappings, newAccount, reportHealth, reviewMapping } from "../../coverage/service";
 import { accountOrThrow, coverageView, gapsView, healthView, historyView, overlapsView } from "../../coverage/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
+import { authErrors, bearer, errorContent, json, IdParams, router, uuidParam } from "./common";
 
-const AccountId = z.object({ id: uuidParam("id") });
 const notFound = { 404: errorContent("No such account for this tenant") };
 const get = (path: string, summary: string, response: z.ZodType) =>
   createRoute({
@@ -24,7 +23,7 @@ const get = (path: string, summary: string, response: z.ZodType) =>
     tags: ["Coverage"],
     summary,
     security: bearer,
-    request: { params: AccountId },
+    request: { params: IdParams },
     responses: { 200: json(response, summary), ...authErrors, ...notFound },
   });
 const getWithQuery = <Q extends z.ZodObject>(path: string, summary: string, response: z.ZodType, query: Q) =>
@@ -34,7 +33,7 @@ const getWithQuery = <Q extends z.ZodObject>(path: string, summary: string, resp
     tags: ["Coverage"],
     summary,
     security: bearer,
-    request: { params: AccountId, query },
+    request: { params: IdParams, query },
     responses: { 200: json(response, summary), ...authErrors, ...notFound },
   });
 
@@ -71,7 +70,7 @@ const importRoute = createRoute({
       },
     }),
   ] as const,
-  request: { params: AccountId, body: { required: true, content: { "application/json": { schema: ImportInput } } } },
+  request: { params: IdParams, body: { required: true, content: { "application/json": { schema: ImportInput } } } },
   responses: { 200: json(ImportOutput, "What was imported, changed, left alone and refused (per file)"), ...authErrors, ...notFound },
 });
 
@@ -82,7 +81,7 @@ const reviewRoute = createRoute({
   summary: "Validate or dispute a detection → technique mapping (an nlp mapping counts once validated)",
   security: bearer,
   request: {
-    params: AccountId.extend({ mappingId: uuidParam("mappingId") }),
+    params: IdParams.extend({ mappingId: uuidParam("mappingId") }),
     body: { required: true, content: { "application/json": { schema: MappingReview } } },
   },
   responses: { 200: json(Mapping, "The mapping"), ...authErrors, 404: errorContent("No such mapping") },
@@ -95,7 +94,7 @@ const healthPutRoute = createRoute({
   summary: "Report a detection's health (from your validation or alerting pipeline)",
   security: bearer,
   request: {
-    params: AccountId.extend({ detectionId: uuidParam("detectionId") }),
+    params: IdParams.extend({ detectionId: uuidParam("detectionId") }),
     body: { required: true, content: { "application/json": { schema: HealthInput } } },
   },
   responses: {

@@ -10,7 +10,7 @@ import { cancelAnalysis, readWorkflow, requireWorkflow, startAnalysis, watchWork
 import { TERMINAL } from "../../workflows/types";
 import { documentBodyLimit, documentBodyLimitOf } from "../middleware/body-limit";
 import { readSubmission, SubmissionJson } from "../submission";
-import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
+import { authErrors, bearer, errorContent, json, IdParams, router } from "./common";
 
 const documentBody = {
   required: false,
@@ -24,7 +24,6 @@ const documentBody = {
   description: "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title and force as query parameters)",
 };
 
-const WorkflowId = z.object({ id: uuidParam("id") });
 const documentErrors = {
   413: errorContent("Document over the size limit"),
   415: errorContent("Unsupported media type"),
@@ -52,7 +51,7 @@ const statusRoute = createRoute({
   tags: ["Analysis"],
   summary: "Status, progress and steps of an analysis",
   security: bearer,
-  request: { params: WorkflowId },
+  request: { params: IdParams },
   responses: { 200: json(AnalysisStatus, "The analysis"), ...authErrors, 404: errorContent("No such analysis for this tenant") },
 });
 
@@ -62,7 +61,7 @@ const eventsRoute = createRoute({
   tags: ["Analysis"],
   summary: "Server-Sent Events: `progress` on every change, then `done` with the final status",
   security: bearer,
-  request: { params: WorkflowId },
+  request: { params: IdParams },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
     ...authErrors,
@@ -76,7 +75,7 @@ const cancelRoute = createRoute({
   tags: ["Analysis"],
   summary: "Cancel an analysis at whatever step it is",
   security: bearer,
-  request: { params: WorkflowId },
+  request: { params: IdParams },
   responses: { 200: json(AnalysisStatus, "The analysis, cancelled unless it had already ended"), ...authErrors, 404: errorContent("No such analysis") },
 });
 

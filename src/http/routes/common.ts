@@ -38,4 +38,7 @@ export const BoolQuery = z
 /** A uuid path parameter `{name}`. */
 export const uuidParam = (name: string) => z.string().uuid().openapi({ param: { name, in: "path" } });
 
+/** Path parameters of a route on one resource: `/{id}`. */
+export const IdParams = z.object({ id: uuidParam("id") });
+
 export { errorContent };

@@ -6,7 +6,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from "../../db/repos/tenants"
 import { KEY_ROLES, type ApiKey } from "../../db/schema";
 import { notFound } from "../../errors";
 import { assertAdmin } from "../middleware/auth";
-import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
+import { authErrors, bearer, errorContent, json, IdParams, router } from "./common";
 
 const KeyInfo = z
   .object({
@@ -67,7 +67,7 @@ const revokeRoute = createRoute({
   tags: ["Keys"],
   summary: "Revoke one of the tenant's keys",
   security: bearer,
-  request: { params: z.object({ id: uuidParam("id") }) },
+  request: { params: IdParams },
   responses: { 200: json(KeyInfo, "The revoked key"), ...authErrors, 404: errorContent("The tenant has no such key") },
 });
 

@@ -7,7 +7,7 @@ import { AnalysisStatus, WorkflowStarted } from "../../reports/schemas";
 import { statusView } from "../../reports/views";
 import { readRefresh, startRefresh } from "../../workflows/refresh-service";
 import { assertAdmin } from "../middleware/auth";
-import { adminErrors, bearer, errorContent, json, router, uuidParam } from "./common";
+import { adminErrors, bearer, errorContent, json, IdParams, router } from "./common";
 
 const RefreshRequest = z
   .object({
@@ -33,7 +33,7 @@ const statusRoute = createRoute({
   tags: ["ATT&CK"],
   summary: "Status and steps of an ATT&CK refresh (admin)",
   security: bearer,
-  request: { params: z.object({ id: uuidParam("id") }) },
+  request: { params: IdParams },
   responses: { 200: json(AnalysisStatus, "The refresh workflow"), ...adminErrors, 404: errorContent("No such refresh") },
 });
 

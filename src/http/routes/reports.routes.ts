@@ -6,7 +6,7 @@ import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback"
 import { Report, ReportChanges, ReportSummary } from "../../reports/schemas";
 import { ISO_DATE, ISO_DATE_HINT, reportList, reportVersionsView, reportView } from "../../reports/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, BoolQuery, errorContent, json, router, uuidParam } from "./common";
+import { authErrors, bearer, BoolQuery, errorContent, json, IdParams, router, uuidParam } from "./common";
 
 const listRoute = createRoute({
   method: "get",
@@ -37,7 +37,7 @@ const getRoute = createRoute({
   tags: ["Reports"],
   summary: "A report with its techniques (confidence, evidence) grouped by tactic",
   security: bearer,
-  request: { params: z.object({ id: uuidParam("id") }) },
+  request: { params: IdParams },
   responses: { 200: json(Report, "The report"), ...authErrors, 404: errorContent("No such report for this tenant") },
 });
 
@@ -68,7 +68,7 @@ const versionsRoute = createRoute({
   tags: ["Reports"],
   summary: "Every version of a report (one per ATT&CK release it was evaluated under), with what changed",
   security: bearer,
-  request: { params: z.object({ id: uuidParam("id") }) },
+  request: { params: IdParams },
   responses: {
     200: json(
       z.object({
