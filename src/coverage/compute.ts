@@ -56,12 +56,15 @@ const pct = (covered: number, total: number) => (total ? Math.round((1000 * cove
 /** Recomputes and stores an account's coverage under `options.version` (default: the active ATT&CK version). */
 export async function recomputeCoverage(db: Db, account: Account, options: { snapshotId?: string; minConfidence?: number; version?: string } = {}): Promise<CoverageSummary> {
   const version = options.version ?? (await resolveVersion(db, undefined));
-  const context = await attackContext(db, version);
-  const covering = await coveringDetections(db, account.tenantId, account.id, options.minConfidence ?? DEFAULT_MIN_CONFIDENCE);
+  const [context, covering] = await Promise.all([
+    attackContext(db, version),
+    coveringDetections(db, account.tenantId, account.id, options.minConfidence ?? DEFAULT_MIN_CONFIDENCE),
+  ]);
   const now = new Date().toISOString();
   const coveredIds = [...context.techniques.keys()].filter((id) => covering.has(id));
+  const techniques = [...context.techniques.values()];
   const tactics = context.tactics.map((t) => {
-    const inTactic = [...context.techniques.values()].filter((x) => x.tactics.includes(t.shortname));
+    const inTactic = techniques.filter((x) => x.tactics.includes(t.shortname));
     const covered = inTactic.filter((x) => covering.has(x.id)).length;
     return { ...t, covered, total: inTactic.length, percent: pct(covered, inTactic.length) };
   });

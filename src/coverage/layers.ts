@@ -23,8 +23,7 @@ function listDetections(names: string[]): string {
 export async function accountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
-  const context = await attackContext(db, version);
-  const covering = await coveringDetections(db, tenantId, accountId, DEFAULT_MIN_CONFIDENCE);
+  const [context, covering] = await Promise.all([attackContext(db, version), coveringDetections(db, tenantId, accountId, DEFAULT_MIN_CONFIDENCE)]);
   const techniques = [...covering]
     .filter(([id]) => context.techniques.has(id))
     .map(([id, list]) => ({
@@ -42,9 +41,9 @@ export async function accountLayer(db: Db, tenantId: string, accountId: string):
 }
 
 export async function reportLayer(db: Db, tenantId: string, reportId: string): Promise<NavigatorLayer> {
-  const report = await requireReport(db, tenantId, reportId);
+  // listMatches is tenant-scoped and never throws: a missing report is still the 404.
+  const [report, matches] = await Promise.all([requireReport(db, tenantId, reportId), listMatches(db, tenantId, reportId)]);
   const context = await attackContext(db, report.attackVersion);
-  const matches = await listMatches(db, tenantId, reportId);
   return buildLayer({
     name: report.title ?? `report ${report.id}`,
     description: `Techniques found in the report (score: confidence × 100), ATT&CK ${report.attackVersion}`,

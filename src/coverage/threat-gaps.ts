@@ -35,8 +35,7 @@ export interface ThreatGaps {
 }
 
 async function gapsFor(db: Db, account: Account, version: string, wanted: { id: string; confidence: number }[]): Promise<ThreatGaps> {
-  const context = await attackContext(db, version);
-  const covering = await coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE);
+  const [context, covering] = await Promise.all([attackContext(db, version), coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE)]);
   const byId = new Map<string, ThreatTechnique>();
   for (const w of wanted) {
     // Reports analysed under an older ATT&CK: their revoked ids count as the successor.
@@ -70,9 +69,9 @@ async function gapsFor(db: Db, account: Account, version: string, wanted: { id: 
 }
 
 export async function reportGaps(db: Db, tenantId: string, reportId: string, accountId: string): Promise<ThreatGaps & { report: { id: string; title: string | null; attackVersion: string } }> {
-  const report = await requireReport(db, tenantId, reportId);
+  // listMatches is tenant-scoped and never throws: a missing report is still the first 404.
+  const [report, matches] = await Promise.all([requireReport(db, tenantId, reportId), listMatches(db, tenantId, reportId)]);
   const account = await accountOrThrow(db, tenantId, accountId);
-  const matches = await listMatches(db, tenantId, reportId);
   const gaps = await gapsFor(db, account, await resolveVersion(db, undefined), matches.map((m) => ({ id: m.techniqueId, confidence: m.confidence })));
   return { ...gaps, report: { id: report.id, title: report.title, attackVersion: report.attackVersion } };
 }

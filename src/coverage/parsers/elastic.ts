@@ -90,7 +90,7 @@ export function parseElastic(path: string, content: string): ParseResult {
   // Machine-learning rules have a job instead of a query: the job is their event source.
   if (mlJob) logsource.machine_learning_job_id = mlJob;
 
-  const entities = uniqueSorted(dicts(rule.required_fields).map((f) => text(f.name)).filter((n): n is string => n !== null));
+  const entities = uniqueSorted(textList(dicts(rule.required_fields).map((f) => f.name)));
   const description = text(rule.description);
   const severity = text(rule.severity);
   const author = joined(rule.author);
