@@ -23,6 +23,15 @@ const tenantRef = () =>
   text("tenant_id")
     .notNull()
     .references(() => tenants.id, { onDelete: "cascade" });
+// Declared before the tables they name: the references resolve lazily.
+const accountRef = () =>
+  text("account_id")
+    .notNull()
+    .references(() => accounts.id, { onDelete: "cascade" });
+const detectionRef = () =>
+  text("detection_id")
+    .notNull()
+    .references(() => detections.id, { onDelete: "cascade" });
 
 /** Reference data (seeded by the migration): aws, azure, gcp, on_prem, saas. */
 export const cloudProviders = sqliteTable("cloud_providers", {
@@ -78,9 +87,7 @@ export const detections = sqliteTable(
   {
     id: text("id").primaryKey(),
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     detectionType: text("detection_type")
       .notNull()
       .references(() => detectionTypes.id),
@@ -123,9 +130,7 @@ export const detectionVersions = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     tenantId: tenantRef(),
-    detectionId: text("detection_id")
-      .notNull()
-      .references(() => detections.id, { onDelete: "cascade" }),
+    detectionId: detectionRef(),
     version: integer("version").notNull(),
     name: text("name").notNull(),
     rawConfig: text("raw_config").notNull(),
@@ -136,9 +141,7 @@ export const detectionVersions = sqliteTable(
 );
 
 export const detectionLogic = sqliteTable("detection_logic", {
-  detectionId: text("detection_id")
-    .primaryKey()
-    .references(() => detections.id, { onDelete: "cascade" }),
+  detectionId: detectionRef().primaryKey(),
   tenantId: tenantRef(),
   entities: text("entities", { mode: "json" }).$type<string[]>().notNull().default([]),
   conditions: text("conditions", { mode: "json" }).$type<string[]>().notNull().default([]),
@@ -153,12 +156,8 @@ export const detectionMappings = sqliteTable(
   {
     id: text("id").primaryKey(),
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    detectionId: text("detection_id")
-      .notNull()
-      .references(() => detections.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
+    detectionId: detectionRef(),
     /** ATT&CK id, in the active version when the mapping was made. */
     techniqueId: text("technique_id").notNull(),
     confidence: real("confidence").notNull(),
@@ -184,9 +183,7 @@ export const scanSnapshots = sqliteTable(
   {
     id: text("id").primaryKey(),
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     format: text("format").notNull(),
     files: integer("files").notNull().default(0),
     added: integer("added").notNull().default(0),
@@ -207,9 +204,7 @@ export const coverageScores = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     attackVersion: text("attack_version").notNull(),
     tacticId: text("tactic_id").notNull(),
     covered: integer("covered").notNull(),
@@ -224,9 +219,7 @@ export const coverageGaps = sqliteTable(
   "coverage_gaps",
   {
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     techniqueId: text("technique_id").notNull(),
     riskScore: real("risk_score").notNull(),
     status: text("status", { enum: GAP_STATUSES }).notNull().default("open"),
@@ -245,9 +238,7 @@ export const coverageOverlaps = sqliteTable(
   "coverage_overlaps",
   {
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     techniqueId: text("technique_id").notNull(),
     detectionCount: integer("detection_count").notNull(),
     kind: text("kind", { enum: OVERLAP_KINDS }).notNull(),
@@ -260,13 +251,9 @@ export const coverageOverlaps = sqliteTable(
 export const detectionHealth = sqliteTable(
   "detection_health",
   {
-    detectionId: text("detection_id")
-      .primaryKey()
-      .references(() => detections.id, { onDelete: "cascade" }),
+    detectionId: detectionRef().primaryKey(),
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     status: text("status", { enum: HEALTH_STATUSES }).notNull().default("unknown"),
     lastValidatedAt: text("last_validated_at"),
     lastTriggeredAt: text("last_triggered_at"),
@@ -300,12 +287,8 @@ export const apiDeprecationImpacts = sqliteTable(
     deprecationId: text("deprecation_id")
       .notNull()
       .references(() => apiDeprecations.id, { onDelete: "cascade" }),
-    detectionId: text("detection_id")
-      .notNull()
-      .references(() => detections.id, { onDelete: "cascade" }),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    detectionId: detectionRef(),
+    accountId: accountRef(),
     impact: text("impact", { enum: IMPACTS }).notNull(),
     detectedAt: createdAt(),
   },
@@ -317,9 +300,7 @@ export const coverageHistory = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     tenantId: tenantRef(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountRef(),
     snapshotId: text("snapshot_id").references(() => scanSnapshots.id, { onDelete: "set null" }),
     attackVersion: text("attack_version").notNull(),
     covered: integer("covered").notNull(),
