@@ -2,16 +2,12 @@ import { env } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { adaptModel } from "../src/analysis/adapt";
-import { MODEL_FORMAT } from "../src/analysis/model";
 import { createDb } from "../src/db/client";
-import { getActiveVersion, techniqueCatalog, techniqueTexts } from "../src/db/repos/attack";
-import { listTechniqueStates } from "../src/db/repos/attack-changes";
-import { storeModel } from "../src/db/repos/models";
+import { getActiveVersion } from "../src/db/repos/attack";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
-import { gzip } from "../src/lib/bytes";
 import type { AnalysisOutputT, ReportT } from "../src/reports/schemas";
 import { DAILY_CRON } from "../src/scheduled";
+import { carryModel } from "../src/workflows/refresh-steps";
 import { api, callTool, connectMcp, driveWorkflow, fixtureStream, json, loadFixture, postJson, runScheduled, sharedBundle, shippedModelData, type ErrorBody } from "./helpers";
 
 const ORIGIN = "https://attack-data.example.com";
@@ -58,14 +54,18 @@ async function refreshWorkflows(): Promise<{ id: string; status: string; error: 
   return results;
 }
 
+/** Runs the daily cron and returns the one refresh workflow it started. */
+async function refreshStartedByCron(): Promise<{ id: string }> {
+  const before = await refreshWorkflows();
+  await runScheduled(DAILY_CRON);
+  const started = (await refreshWorkflows()).filter((w) => !before.some((b) => b.id === w.id));
+  expect(started).toHaveLength(1);
+  return started[0] as { id: string };
+}
+
 /** The model of a version, carried from the shipped 18.1 model (what a refresh does). */
 async function modelFor(version: string): Promise<void> {
-  const base = await shippedModelData();
-  const catalog = techniqueCatalog(await listTechniqueStates(db, version));
-  const known = new Set(base.techniques.map((t) => t.id));
-  const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
-  const { model } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });
-  await storeModel(db, await gzip(JSON.stringify(model)), { attackVersion: version, format: MODEL_FORMAT, info: model.info });
+  await carryModel(db, await shippedModelData(), version);
 }
 
 let member: string;
@@ -116,10 +116,8 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
 
   it("loads 17.1, stores the changes, switches, and re-evaluates the report onto T1574.001", async () => {
     published.set("17.1", "/bundles/17.1/good");
-    await runScheduled(DAILY_CRON);
-    const [refresh] = await refreshWorkflows();
-    expect(refresh).toBeDefined();
-    const state = await driveWorkflow(refresh?.id as string);
+    const refresh = await refreshStartedByCron();
+    const state = await driveWorkflow(refresh.id);
     expect(state.status, state.error).toBe("completed");
     expect((await getActiveVersion(db))?.version).toBe("17.1");
 
@@ -162,9 +160,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM attack_techniques").first<{ n: number }>())?.n;
     const before = await rows();
     published.set("18.1", `/bundles/18.1/${variant}`);
-    await runScheduled(DAILY_CRON);
-    const refresh = (await refreshWorkflows()).at(-1);
-    const state = await driveWorkflow(refresh?.id as string);
+    const state = await driveWorkflow((await refreshStartedByCron()).id);
     expect(state.status).toBe("failed");
     expect(state.error).toMatch(/could not be read|ends early|not valid JSON/);
     expect((await getActiveVersion(db))?.version).toBe("17.1");
@@ -175,16 +171,15 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
 
   it("then applies 18.1", async () => {
     published.set("18.1", "/bundles/18.1/good");
-    await runScheduled(DAILY_CRON);
-    const refresh = (await refreshWorkflows()).at(-1);
-    expect((await driveWorkflow(refresh?.id as string)).status).toBe("completed");
+    const refresh = await refreshStartedByCron();
+    expect((await driveWorkflow(refresh.id)).status).toBe("completed");
     expect((await getActiveVersion(db))?.version).toBe("18.1");
     const changes = await json<{ added: string[]; revoked: unknown[]; renamed: { id: string }[]; updated: string[] }>(
       await api("/api/v1/attack/changes?from=17.1&to=18.1", member),
     );
     expect([changes.added.length, changes.revoked.length, changes.updated.length]).toEqual([12, 0, 62]);
     expect(changes.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
-    const status = await json<{ status: string; steps: { step: string }[] }>(await api(`/api/v1/attack/refresh/${refresh?.id}`, admin));
+    const status = await json<{ status: string; steps: { step: string }[] }>(await api(`/api/v1/attack/refresh/${refresh.id}`, admin));
     expect(status.steps.map((s) => s.step)).toEqual(["resolve", "load", "diff", "model", "switch", "reeval"]);
   });
 });

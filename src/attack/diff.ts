@@ -25,6 +25,15 @@ const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1
 const isActive = (t: TechniqueState): boolean => !t.revoked && !t.deprecated;
 const sortedTactics = (t: TechniqueState): string[] => [...new Set(t.tactics)].sort();
 
+/** Active techniques of a version (the classes of its model), by id, and its revocations. */
+export function techniqueCatalog(states: TechniqueState[]): { techniques: { id: string; name: string }[]; revoked: Record<string, string> } {
+  // By id in SQLite's byte order (the ids are ASCII): the model's class order and its revoked map's key order.
+  const sorted = [...states].sort(byId);
+  const revoked: Record<string, string> = {};
+  for (const s of sorted) if (s.revoked && s.revokedBy) revoked[s.id] = s.revokedBy;
+  return { techniques: sorted.filter(isActive).map((s) => ({ id: s.id, name: s.name })), revoked };
+}
+
 /** The comparison itself: pure, so it can be tested without a database. */
 export function diffTechniques(a: TechniqueState[], b: TechniqueState[]): AttackChangeListsT {
   const before = new Map(a.map((t) => [t.id, t]));

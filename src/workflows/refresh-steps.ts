@@ -6,12 +6,12 @@
  */
 import { adaptModel } from "../analysis/adapt";
 import { MODEL_FORMAT, type ModelData } from "../analysis/model";
-import { getChanges } from "../attack/diff";
+import { getChanges, techniqueCatalog } from "../attack/diff";
 import { loadAttackBundle } from "../attack/loader";
 import { DEFAULT_INDEX_URL, fetchFromAttack, fetchReleaseIndex } from "../attack/release-index";
 import { compareVersions } from "../attack/stix";
-import { createDb } from "../db/client";
-import { activateVersion, deleteInactiveVersion, getActiveVersion, techniqueCatalog, techniqueTexts } from "../db/repos/attack";
+import { createDb, type Db } from "../db/client";
+import { activateVersion, deleteInactiveVersion, getActiveVersion, techniqueTexts } from "../db/repos/attack";
 import { listTechniqueStates } from "../db/repos/attack-changes";
 import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
 import { reportsToReevaluate } from "../db/repos/reports";
@@ -120,14 +120,20 @@ const modelStep: StepDefinition = {
     const baseRow = p.previous ? await latestModel(db, p.previous) : null;
     if (!baseRow) throw new AppError(503, "no_model", "there is no model to carry to the new version: load one (npm run model:load)");
     const base = JSON.parse(new TextDecoder().decode(await gunzip(await readModelBytes(db, baseRow)))) as ModelData;
-    const catalog = techniqueCatalog(await listTechniqueStates(db, version));
-    const known = new Set(base.techniques.map((t) => t.id));
-    const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
-    const { model, newTechniques } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });
-    const stored = await storeModel(db, await gzip(JSON.stringify(model)), { attackVersion: version, format: MODEL_FORMAT, info: model.info });
+    const { stored, newTechniques } = await carryModel(db, base, version);
     return { result: { modelId: stored.id, built: true, adaptedFrom: base.attackVersion, newTechniques: newTechniques.length } };
   },
 };
+
+/** Carries `base` to a loaded ATT&CK version (see adaptModel) and stores the result as that version's model. */
+export async function carryModel(db: Db, base: ModelData, version: string): Promise<{ stored: { id: string }; newTechniques: string[] }> {
+  const catalog = techniqueCatalog(await listTechniqueStates(db, version));
+  const known = new Set(base.techniques.map((t) => t.id));
+  const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
+  const { model, newTechniques } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });
+  const stored = await storeModel(db, await gzip(JSON.stringify(model)), { attackVersion: version, format: MODEL_FORMAT, info: model.info });
+  return { stored, newTechniques };
+}
 
 const switchStep: StepDefinition = {
   name: "switch",

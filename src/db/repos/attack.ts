@@ -24,7 +24,6 @@ import {
   type AttackTechnique,
   type AttackVersion,
 } from "../schema";
-import type { TechniqueState } from "./attack-changes";
 
 export async function getActiveVersion(db: Db): Promise<AttackVersion | null> {
   return (await db.select().from(attackVersions).where(eq(attackVersions.active, true)).get()) ?? null;
@@ -258,15 +257,6 @@ export async function techniquesByAttackId(db: Db, version: string, attackIds: s
     out.push(...rows);
   }
   return out;
-}
-
-/** Active techniques of a version (the classes of its model), by id, and its revocations. */
-export function techniqueCatalog(states: TechniqueState[]): { techniques: { id: string; name: string }[]; revoked: Record<string, string> } {
-  // By id in SQLite's byte order (the ids are ASCII): the model's class order and its revoked map's key order.
-  const sorted = [...states].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const revoked: Record<string, string> = {};
-  for (const s of sorted) if (s.revoked && s.revokedBy) revoked[s.id] = s.revokedBy;
-  return { techniques: sorted.filter((s) => !s.revoked && !s.deprecated).map((s) => ({ id: s.id, name: s.name })), revoked };
 }
 
 /** Description and procedure-example texts of some techniques of a version. */
