@@ -71,9 +71,14 @@ describe("buildLayer", () => {
     [{ techniques: [{ techniqueID: "T1059", color: "red" }] }, "hex color"],
     [{ name: "" }, "name"],
   ])("refuses bad input %j with a 400", (override, fragment) => {
-    const build = () => buildLayer({ name: "x", attackVersion: "18.1", techniques: [], ...override });
-    expect(build).toThrow(AppError);
-    expect(build).toThrow(fragment);
+    let error: unknown;
+    try {
+      buildLayer({ name: "x", attackVersion: "18.1", techniques: [], ...override });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ status: 400, message: expect.stringContaining(fragment) });
   });
 });
 
