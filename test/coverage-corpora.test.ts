@@ -1,17 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateLayer } from "../src/coverage/navigator";
-import { api, fixtureText, json, listFixtures, loadShippedAttackAndModel, newTenantKey, postJson, type ImportOut } from "./helpers";
+import { api, json, loadShippedAttackAndModel, newTenantKey, postJson, readCorpus, type ImportOut } from "./helpers";
 type File = { path: string; content: string };
-
-async function readCorpus(dir: string, extensions: RegExp): Promise<File[]> {
-  const paths = (await listFixtures(dir)).filter((p) => extensions.test(p));
-  const files: File[] = [];
-  for (let i = 0; i < paths.length; i += 32) {
-    files.push(...(await Promise.all(paths.slice(i, i + 32).map(async (path) => ({ path, content: await fixtureText(`${dir}/${path}`) })))));
-  }
-  return files;
-}
 
 /** Imports a whole corpus as one scan, 500 files a call. */
 async function importAll(key: string, account: string, format: string, files: File[]): Promise<ImportOut> {

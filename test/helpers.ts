@@ -12,6 +12,7 @@ import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
 import { AppError } from "../src/errors";
 import worker from "../src/index";
 import { gunzip } from "../src/lib/bytes";
+import { chunks } from "../src/lib/collections";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 
@@ -198,4 +199,13 @@ export async function listFixtures(dir: string): Promise<string[]> {
 
 export async function fixtureText(path: string): Promise<string> {
   return new Response(await fixtureStream(path)).text();
+}
+
+/** The files of a fixture folder whose names match, with their text: 32 reads at a time. */
+export async function readCorpus(dir: string, names: RegExp): Promise<{ path: string; content: string }[]> {
+  const files: { path: string; content: string }[] = [];
+  for (const paths of chunks((await listFixtures(dir)).filter((p) => names.test(p)), 32)) {
+    files.push(...(await Promise.all(paths.map(async (path) => ({ path, content: await fixtureText(`${dir}/${path}`) })))));
+  }
+  return files;
 }

@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { detectFormat, PARSER_VERSION, parseRule, type ParsedRule, type ParseResult, type RuleFormat } from "../src/coverage/parsers";
-import { fixtureText, listFixtures } from "./helpers";
+import { listFixtures, readCorpus } from "./helpers";
 
 function parsed(format: RuleFormat, path: string, content: string): ParsedRule {
   const r = parseRule(format, path, content);
@@ -249,23 +249,14 @@ const SPECS: CorpusSpec[] = [
   },
 ];
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 async function loadCorpus(spec: CorpusSpec) {
   const listed = await listFixtures(spec.dir);
   // LICENSE, README and other non-rule files sit beside the rules.
-  const files = listed.filter((f) => /\.(ya?ml|toml)$/i.test(f));
-  const texts = await mapLimit(files, 32, (f) => fixtureText(`${spec.dir}/${f}`));
+  const corpus = await readCorpus(spec.dir, /\.(ya?ml|toml)$/i);
+  const files = corpus.map((f) => f.path);
+  const texts = corpus.map((f) => f.content);
   await tick();
   const started = Date.now();
   const results: ParseResult[] = [];

@@ -4,11 +4,11 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
-import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
+import { createApiKey } from "../src/db/repos/tenants";
 import type { AnalysisOutputT, ReportT } from "../src/reports/schemas";
 import { DAILY_CRON } from "../src/scheduled";
 import { carryModel } from "../src/workflows/refresh-steps";
-import { api, callTool, connectMcp, driveWorkflow, fixtureStream, json, loadFixture, postJson, runScheduled, sharedBundle, shippedModelData, type ErrorBody } from "./helpers";
+import { api, callTool, connectMcp, driveWorkflow, fixtureStream, json, loadFixture, newTenantKey, postJson, runScheduled, sharedBundle, shippedModelData, type ErrorBody } from "./helpers";
 
 const ORIGIN = "https://attack-data.example.com";
 const db = createDb(env.DB);
@@ -72,9 +72,9 @@ let member: string;
 let admin: string;
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: "error" });
-  const { tenant } = await ensureTenant(db, "refreshers");
-  member = (await createApiKey(db, tenant.id, "member")).key;
-  admin = (await createApiKey(db, tenant.id, "admin", "admin")).key;
+  const t = await newTenantKey("refreshers");
+  member = t.key;
+  admin = (await createApiKey(db, t.tenantId, "admin", "admin")).key;
 });
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
