@@ -165,7 +165,7 @@ const reevalStep: StepDefinition = {
 };
 
 /** Techniques whose reports need a second look: revoked, deprecated, removed, renamed, moved between tactics (and updated, when asked). */
-async function changedTechniques(db: ReturnType<typeof createDb>, from: string, to: string, withUpdated: boolean): Promise<string[]> {
+async function changedTechniques(db: Db, from: string, to: string, withUpdated: boolean): Promise<string[]> {
   const c = await getChanges(db, from, to);
   return [
     ...c.revoked.map((r) => r.id),
