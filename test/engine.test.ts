@@ -3,7 +3,7 @@ import { adaptModel } from "../src/analysis/adapt";
 import { analyzeText, type AnalysisResult } from "../src/analysis/engine";
 import { mineLexicon } from "../src/analysis/lexicon";
 import { loadModel, type Model, type ModelData } from "../src/analysis/model";
-import { hashString, stem, Tokens } from "../src/analysis/features";
+import { featureBlocks, hashString, stem, Tokens } from "../src/analysis/features";
 import { STACKER_FEATURES, stackerProbability, trainStacker } from "../src/analysis/stacker";
 import { segmentSentences } from "../src/analysis/text";
 import { mulberry32, trainModel, type TrainingExample } from "../src/analysis/train";
@@ -100,6 +100,17 @@ describe("tokens", () => {
     expect(tokens.length).toBe(300);
     expect(text.slice(tokens.starts[299], tokens.ends[299])).toBe("word299");
     expect(tokens.words[299]).toBe(hashString("word299") | 0);
+  });
+
+  it("counts every feature of a text longer than the token buffers (training reads texts this way)", () => {
+    const text = Array.from({ length: 300 }, (_, i) => `word${i}x`).join(" ");
+    const [words, grams] = featureBlocks(text, 4);
+    // 300 distinct stems and 299 bigrams, each once.
+    expect(words?.keys).toHaveLength(599);
+    expect(words?.keys).toContain(hashString("word299x"));
+    expect(words?.values.every((v) => v === 1)).toBe(true);
+    const tokens = new Tokens().read(text, 0, text.length);
+    expect(grams?.values.reduce((a, b) => a + b, 0)).toBe(tokens.charFeatures(4));
   });
 
   it("skips stopwords and numbers, and breaks bigrams at numbers only", () => {

@@ -231,8 +231,12 @@ function counted(hashes: Uint32Array, n: number): SparseVector {
 /** The feature counts of a text as a model with `charGrams` reads it: words, then (with `charGrams`) character n-grams. */
 export function featureBlocks(text: string, charGrams: number | undefined): SparseVector[] {
   const tokens = scratchTokens.read(text, 0, text.length);
-  const words = counted(tokens.hashes, tokens.features());
-  return charGrams ? [words, counted(tokens.charHashes, tokens.charFeatures(charGrams))] : [words];
+  // features() and charFeatures() may grow their buffers: read those after the call.
+  const n = tokens.features();
+  const words = counted(tokens.hashes, n);
+  if (!charGrams) return [words];
+  const m = tokens.charFeatures(charGrams);
+  return [words, counted(tokens.charHashes, m)];
 }
 
 /** A text's model row: each block as tfidfRow makes it (each L2-normalised on its own), concatenated. */
