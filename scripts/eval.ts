@@ -16,6 +16,8 @@ import { inCurrentIds, readAttackCorpus, readDataset } from "./lib/datasets";
 import { perLabel, score } from "./lib/metrics";
 import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/cli";
 
+const GOLD_SIZES = [[1, 2], [3, 5], [6, 10], [11, 20], [21, Infinity]] as const;
+
 const { flags } = parseArgs(process.argv.slice(2));
 const datasetFile = flag(flags, "dataset") ?? fail("usage: npm run eval -- --dataset FILE [--with FILE] [--folds 5]");
 const folds = Number.parseInt(flag(flags, "folds") ?? "5", 10);
@@ -77,4 +79,13 @@ for (const d of datasets) {
     .slice(0, 10);
   console.log("worst techniques (most errors): label  tp  fp  fn  f1");
   for (const w of worst) console.log(`  ${w.label.padEnd(10)} ${String(w.tp).padStart(3)} ${String(w.fp).padStart(3)} ${String(w.fn).padStart(3)}  ${w.f1.toFixed(2)}`);
+  // Doc-F1 weighs a report with one label like one with thirty: show where the loss sits.
+  console.log("by gold labels per report: labels  reports  doc-F1  predicted  gold (means per report)");
+  for (const [lo, hi] of GOLD_SIZES) {
+    const group = predictedAt(list, "stacked", chosen).filter((o) => o.gold.size >= lo && o.gold.size <= hi);
+    if (group.length === 0) continue;
+    const mean = (f: (o: (typeof group)[number]) => number) => (group.reduce((s, o) => s + f(o), 0) / group.length).toFixed(1);
+    const range = hi === Infinity ? `${lo}+` : `${lo}-${hi}`;
+    console.log(`  ${range.padEnd(6)} ${String(group.length).padStart(8)}  ${score(group).docF1.toFixed(3)}  ${mean((o) => o.predicted.size).padStart(9)}  ${mean((o) => o.gold.size).padStart(5)}`);
+  }
 }
