@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON]
+ * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--no-head | --head JSON]
  *
  * Report-level k-fold cross-validation of the mapping engine: a report is never in both the
  * training and the test side. The reports of `--dataset` (and of `--with`, trained on alongside)
@@ -8,6 +8,7 @@
  * dataset's own label space (a sub-technique counts as its parent when only the parent is there),
  * micro P/R/F1, a threshold sweep and the techniques with the most errors.
  */
+import type { HeadOptions } from "../src/analysis/head";
 import type { LexiconOptions } from "../src/analysis/lexicon";
 import { STACKER_FEATURES } from "../src/analysis/stacker";
 import type { TrainOptions } from "../src/analysis/train";
@@ -39,6 +40,7 @@ const oof = outOfFold(corpus, datasets, folds, seed, {
   train: overrides,
   pseudoLabels: flags["pseudo-labels"] === true,
   maskUnannotated: flags["mask-unannotated"] === true,
+  ...(flags["no-head"] === true ? { head: false as const } : { head: JSON.parse(flag(flags, "head") ?? "{}") as Partial<HeadOptions> }),
   ...(flags["no-lexicon"] === true ? { lexicon: false as const } : { lexicon: JSON.parse(flag(flags, "lexicon") ?? "{}") as LexiconOptions }),
 }, console.log);
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));

@@ -8,7 +8,8 @@
  *  2. the document-level stacker, technique priors and per-technique offsets fitted on that evidence, and the one default
  *     threshold that gives the best mean held-out doc-F1 over the datasets;
  *  3. the sentence model trained on everything: ATT&CK's technique descriptions and procedure
- *     examples, the reports, and analysts' feedback stored in the local D1.
+ *     examples, the reports, and analysts' feedback stored in the local D1; and the report head
+ *     (head.ts), trained on the labelled report sentences and the feedback only.
  * Writes gzipped JSON, by default data/model/model.json.gz. `--char-grams 4` adds a block of character
  * n-grams: in cross-validation about +0.005 doc-F1 on TRAM2 and +0.01 on AnnoCTR, at about half
  * the analysis speed and twice the model size, so the default leaves it out.

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adaptModel } from "../src/analysis/adapt";
-import { analyzeText, type AnalysisResult } from "../src/analysis/engine";
+import { analyzeText, collectEvidence, type AnalysisResult } from "../src/analysis/engine";
+import { lbfgs, trainHead } from "../src/analysis/head";
 import { mineLexicon } from "../src/analysis/lexicon";
 import { loadModel, type Model, type ModelData } from "../src/analysis/model";
 import { featureBlocks, hashString, stem, Tokens } from "../src/analysis/features";
@@ -111,6 +112,16 @@ describe("tokens", () => {
     expect(words?.values.every((v) => v === 1)).toBe(true);
     const tokens = new Tokens().read(text, 0, text.length);
     expect(grams?.values.reduce((a, b) => a + b, 0)).toBe(tokens.charFeatures(4));
+  });
+
+  it("reads features once per read(), for the main model and the report head alike, and again after the next read()", () => {
+    const tokens = new Tokens().read("stealer hooks keyboard", 0, 22);
+    const first = [tokens.features(), tokens.charFeatures(4), tokens.charFeatures(3)];
+    expect([tokens.features(), tokens.charFeatures(4), tokens.charFeatures(3)]).toEqual(first);
+    tokens.read("the dropper fetched a payload from its server", 0, 45);
+    expect(tokens.features()).not.toBe(first[0]);
+    expect(tokens.charFeatures(4)).not.toBe(first[1]);
+    expect([...tokens.hashes.subarray(0, tokens.features())]).toContain(hashString(stem("payload")));
   });
 
   it("skips stopwords and numbers, and breaks bigrams at numbers only", () => {
@@ -248,5 +259,62 @@ describe("concept terms", () => {
     expect(find(analyzeText(text, plain, { includeBelowThreshold: true }), "T1486")).toBeUndefined();
     const found = find(analyzeText(text, withTerm, { includeBelowThreshold: true }), "T1486");
     expect(found?.evidence.map((e) => e.text)).toEqual(["Later it was tied to ransomware attacks on hospitals."]);
+  });
+});
+
+describe("the report head", () => {
+  // Main model: ATT&CK-like sentences. Report sentences describe keylogging in words the main model never saw.
+  const attackLike: TrainingExample[] = [
+    ...["Adversaries may log user keystrokes to intercept credentials.", "Keylogging captures keystrokes as the user types."].map((text) => ({ text, labels: ["T1056.001"] })),
+    ...["Adversaries may transfer tools from an external system.", "The tool downloads files from a remote server."].map((text) => ({ text, labels: ["T1105"] })),
+  ];
+  const reportSentences: TrainingExample[] = [
+    ...["The stealer hooks the keyboard of the victim.", "A hook on the keyboard records every key press.", "Its module hooks keyboard input and saves it."].map((text) => ({ text, labels: ["T1056.001"] })),
+    { text: "The dropper fetched a payload from its server.", labels: ["T1105"] }, // one sentence: too few for a head class
+    ...["The group is active since 2019.", "The report covers several campaigns.", "Victims were found in many countries."].map((text) => ({ text, labels: [] })),
+  ];
+  const options = {
+    attackVersion: "test",
+    techniques: [
+      { id: "T1056.001", name: "Keylogging" },
+      { id: "T1105", name: "Ingress Tool Transfer" },
+    ],
+    revoked: {},
+  };
+  const main = () => trainModel(attackLike, { ...options, minDf: 1, epochs: 30 });
+  const head = () => trainHead(reportSentences, { ...options, minDf: 1, minPositives: 2 });
+
+  it("learns only techniques with enough report sentences, deterministically", () => {
+    const h = head();
+    expect(h?.techniques.map((t) => t.id)).toEqual(["T1056.001"]);
+    expect(head()).toEqual(h);
+    expect(trainHead(reportSentences.filter((e) => e.labels.length === 0), options)).toBeNull();
+  });
+
+  it("gives the stacker its evidence, with the head's sentence among the evidence", () => {
+    const text = "The implant also hooks the keyboard of each user. It was compiled in 2021.";
+    const withHead = collectEvidence(text, loadModel({ ...main(), head: head() as ModelData }));
+    const without = collectEvidence(text, loadModel(main()));
+    const keylogging = (e: ReturnType<typeof collectEvidence>) => e.candidates.find((c) => c.classIndex === 0);
+    const c = keylogging(withHead);
+    expect(c?.inHead).toBe(true);
+    expect(c?.headP).toBeGreaterThan(0.5);
+    expect(c?.ranked.map((h) => h.sentence)).toContain(0);
+    expect(keylogging(without)?.headP ?? 0).toBe(0);
+    // Not a head class: no head evidence, and the stacker can tell it from a head's "no".
+    expect(withHead.candidates.find((x) => x.classIndex === 1)?.inHead ?? false).toBe(false);
+  });
+
+  it("fits each class to convergence (L-BFGS on a convex function)", () => {
+    // f(x) = Σ (i + 1)(x_i − i)², minimum at x_i = i.
+    const x = lbfgs((v, grad) => {
+      let f = 0;
+      v.forEach((xi, i) => {
+        f += (i + 1) * (xi - i) ** 2;
+        grad[i] = 2 * (i + 1) * (xi - i);
+      });
+      return f;
+    }, 6, 100);
+    expect([...x].map((v) => Math.round(v * 1e4) / 1e4)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { collectEvidence, documentConfidence, type Candidate } from "../../src/analysis/engine";
 import { attackExamples, type AttackCorpus } from "../../src/analysis/examples";
+import { trainHead, type HeadOptions } from "../../src/analysis/head";
 import { mineLexicon, type LexiconOptions } from "../../src/analysis/lexicon";
 import { loadModel, type ModelData } from "../../src/analysis/model";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
@@ -53,6 +54,8 @@ export interface BuildSettings {
   pseudoLabels?: boolean;
   /** Mine concept terms from document-labelled reports (default on; false to leave them out). */
   lexicon?: LexiconOptions | false;
+  /** The report head's settings (default on; false to leave it out). */
+  head?: Partial<HeadOptions> | false;
 }
 
 /**
@@ -60,7 +63,9 @@ export interface BuildSettings {
  * with the concept terms of its document-labelled reports.
  */
 export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []): ModelData {
-  const model = trainSentenceModel(corpus, train, seed, settings, extra);
+  const main = trainSentenceModel(corpus, train, seed, settings, extra);
+  const head = settings.head === false ? null : trainHead([...reportExamples(train), ...extra], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, ...settings.head });
+  const model = head ? { ...main, head } : main;
   const documentLabelled = train.filter((r) => !r.sentences);
   if (settings.lexicon === false || documentLabelled.length === 0) return model;
   const lexicon = mineLexicon(loadModel(model), documentLabelled, settings.lexicon);

@@ -80,6 +80,10 @@ export class Tokens {
   private codes = new Uint16Array(64);
   /** The text of the last read(). */
   private text = "";
+  /** What features() and charFeatures() returned since the last read() (-1: not yet): two models score one read. */
+  private featureCount = -1;
+  private charCount = -1;
+  private charSize = 0;
 
   /**
    * Fills `hashes` with the hash of every feature, repeats included, and returns how many: the
@@ -87,6 +91,7 @@ export class Tokens {
    * or over-long token separates (stopwords do not separate them).
    */
   features(): number {
+    if (this.featureCount >= 0) return this.featureCount;
     if (this.hashes.length < 2 * this.length) this.hashes = new Uint32Array(4 * this.length);
     const hashes = this.hashes;
     let n = 0;
@@ -103,6 +108,7 @@ export class Tokens {
       if (prev >= 0) hashes[n++] = mixBigram(prev, h);
       prev = h;
     }
+    this.featureCount = n;
     return n;
   }
 
@@ -112,6 +118,7 @@ export class Tokens {
    * "credentials" and "CredentialManager" share evidence that whole words do not.
    */
   charFeatures(size: number): number {
+    if (this.charCount >= 0 && this.charSize === size) return this.charCount;
     let n = 0;
     const text = this.text;
     for (let t = 0; t < this.length; t++) {
@@ -130,11 +137,15 @@ export class Tokens {
         this.charHashes[n++] = h >>> 0;
       }
     }
+    this.charCount = n;
+    this.charSize = size;
     return n;
   }
 
   read(text: string, start: number, end: number): this {
     this.text = text;
+    this.featureCount = -1;
+    this.charCount = -1;
     let n = 0;
     let i = start;
     while (i < end) {

@@ -51,11 +51,14 @@ export interface ModelData {
   charGrams?: number;
   /** Concept terms mined from document-labelled reports (see lexicon.ts). */
   lexicon?: LexiconEntry[];
+  /** The report head (see head.ts): a sentence model of its own over the techniques labelled reports teach. */
+  head?: ModelData;
 }
 
 /** The model in memory: typed arrays and a hash table from feature hash to feature index. */
 export interface Model {
-  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors" | "offsets">;
+  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors" | "offsets" | "head">;
+  head: Model | null;
   priors: Float32Array | null;
   offsets: Float32Array | null;
   techniques: ModelTechnique[];
@@ -125,9 +128,10 @@ export function loadModel(data: ModelData): Model {
     table[slot] = f + 1;
     tableHashes[slot] = h;
   }
-  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, priors, offsets, ...rest } = data;
+  const { features: _f, idf, postingStart, postingClass, postingWeight, bias, priors, offsets, head, ...rest } = data;
   return {
     data: rest,
+    head: head ? loadModel(head) : null,
     priors: priors ? decode(priors, (b) => new Float32Array(b)) : null,
     offsets: offsets ? decode(offsets, (b) => new Float32Array(b)) : null,
     techniques: data.techniques,

@@ -22,6 +22,8 @@ export const STACKER_FEATURES = [
   "first_strong_position",
   "term_precision",
   "has_term",
+  "head_p",
+  "in_head",
 ] as const;
 
 export interface StackerData {
@@ -46,6 +48,10 @@ export interface CandidateEvidence {
   nameMentions: number;
   /** Best precision of the concept terms of the technique the report mentions (0: none). */
   termPrecision: number;
+  /** Best sentence probability from the report head (0: below its floor or not a head class). */
+  headP: number;
+  /** Whether the technique is one of the report head's classes. */
+  inHead: boolean;
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -72,6 +78,8 @@ export function candidateFeatures(e: CandidateEvidence, sentences: number, prior
     e.firstStrong < 0 ? 1 : e.firstStrong / Math.max(1, sentences),
     e.termPrecision,
     e.termPrecision > 0 ? 1 : 0,
+    e.headP,
+    e.inHead ? 1 : 0,
   ];
 }
 

@@ -75,61 +75,9 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const C = classes.length;
 
   const charGrams = options.charGrams || undefined;
-  // Counts per example and block, and document frequency per feature; each block keeps its most frequent features.
-  const counted = examples.map((e) => featureBlocks(e.text, charGrams));
-  const df = new Map<number, number>();
-  const keptOf = (block: number, most: number) => {
-    const blockDf = new Map<number, number>();
-    for (const v of counted) for (const k of (v[block] as SparseVector).keys) blockDf.set(k, (blockDf.get(k) ?? 0) + 1);
-    const kept = [...blockDf.entries()].filter(([, n]) => n >= minDf).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, most);
-    for (const [h, n] of kept) df.set(h, Math.max(df.get(h) ?? 0, n));
-    return kept.map(([h]) => h);
-  };
-  const kept = [...new Set([...keptOf(0, maxFeatures), ...(charGrams ? keptOf(1, options.maxCharFeatures ?? 100_000) : [])])].sort((a, b) => a - b);
+  const { kept, idf, rowStart, cols, vals, labelsOf, weightOf, maskOf } = designMatrix(examples, { ...options, minDf, maxFeatures }, classOfId, C);
   const F = kept.length;
-  const featureOf = new Map(kept.map((h, i) => [h, i]));
   const N = examples.length;
-  const idf = new Float32Array(F);
-  for (let f = 0; f < F; f++) idf[f] = Math.log((N + 1) / ((df.get(kept[f] as number) ?? 0) + 1)) + 1;
-
-  // CSR rows of L2-normalised tf-idf.
-  const rowStart: number[] = [0];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  const labelsOf: number[][] = [];
-  const weightOf: number[] = [];
-  /** Per example, the classes it supervises, or null for all; shared between examples with the same list. */
-  const maskOf: (Uint8Array | null)[] = [];
-  const masks = new Map<string[], Uint8Array>();
-  for (let i = 0; i < N; i++) {
-    for (const [f, x] of blocksRow(counted[i] as SparseVector[], (h) => featureOf.get(h) ?? -1, idf)) {
-      cols.push(f);
-      vals.push(x);
-    }
-    rowStart.push(cols.length);
-    const example = examples[i] as TrainingExample;
-    const labels = new Set<number>();
-    for (const id of example.labels) {
-      const c = classOfId(id);
-      if (c !== undefined) labels.add(c);
-    }
-    labelsOf.push([...labels]);
-    weightOf.push(example.weight ?? 1);
-    let mask: Uint8Array | null = null;
-    if (example.annotatedFor) {
-      mask = masks.get(example.annotatedFor) ?? null;
-      if (!mask) {
-        mask = new Uint8Array(C);
-        for (const id of example.annotatedFor) {
-          const c = classOfId(id);
-          if (c !== undefined) mask[c] = 1;
-        }
-        masks.set(example.annotatedFor, mask);
-      }
-      for (const c of labels) mask[c] = 1;
-    }
-    maskOf.push(mask);
-  }
 
   // SGD on the dense weight matrix W[f * C + c]; typed arrays live outside the JS heap.
   const W = new Float32Array(F * C);
@@ -207,4 +155,85 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
     threshold,
     ...(charGrams ? { charGrams } : {}),
   };
+}
+
+/** Training rows: CSR tf-idf rows over the kept features, with each example's classes, weight and annotation mask. */
+export interface Design {
+  /** Kept feature hashes, sorted. */
+  kept: number[];
+  idf: Float32Array;
+  rowStart: number[];
+  cols: number[];
+  vals: number[];
+  labelsOf: number[][];
+  weightOf: number[];
+  /** Per example, the classes it supervises, or null for all. */
+  maskOf: (Uint8Array | null)[];
+}
+
+export function designMatrix(
+  examples: TrainingExample[],
+  options: Pick<TrainOptions, "charGrams" | "maxCharFeatures"> & { minDf: number; maxFeatures: number },
+  classOfId: (id: string) => number | undefined,
+  C: number,
+): Design {
+  const { minDf, maxFeatures } = options;
+  const charGrams = options.charGrams || undefined;
+  // Counts per example and block, and document frequency per feature; each block keeps its most frequent features.
+  const counted = examples.map((e) => featureBlocks(e.text, charGrams));
+  const df = new Map<number, number>();
+  const keptOf = (block: number, most: number) => {
+    const blockDf = new Map<number, number>();
+    for (const v of counted) for (const k of (v[block] as SparseVector).keys) blockDf.set(k, (blockDf.get(k) ?? 0) + 1);
+    const kept = [...blockDf.entries()].filter(([, n]) => n >= minDf).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, most);
+    for (const [h, n] of kept) df.set(h, Math.max(df.get(h) ?? 0, n));
+    return kept.map(([h]) => h);
+  };
+  const kept = [...new Set([...keptOf(0, maxFeatures), ...(charGrams ? keptOf(1, options.maxCharFeatures ?? 100_000) : [])])].sort((a, b) => a - b);
+  const F = kept.length;
+  const featureOf = new Map(kept.map((h, i) => [h, i]));
+  const N = examples.length;
+  const idf = new Float32Array(F);
+  for (let f = 0; f < F; f++) idf[f] = Math.log((N + 1) / ((df.get(kept[f] as number) ?? 0) + 1)) + 1;
+
+  // CSR rows of L2-normalised tf-idf.
+  const rowStart: number[] = [0];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  const labelsOf: number[][] = [];
+  const weightOf: number[] = [];
+  /** Per example, the classes it supervises, or null for all; shared between examples with the same list. */
+  const maskOf: (Uint8Array | null)[] = [];
+  const masks = new Map<string[], Uint8Array>();
+  for (let i = 0; i < N; i++) {
+    for (const [f, x] of blocksRow(counted[i] as SparseVector[], (h) => featureOf.get(h) ?? -1, idf)) {
+      cols.push(f);
+      vals.push(x);
+    }
+    rowStart.push(cols.length);
+    const example = examples[i] as TrainingExample;
+    const labels = new Set<number>();
+    for (const id of example.labels) {
+      const c = classOfId(id);
+      if (c !== undefined) labels.add(c);
+    }
+    labelsOf.push([...labels]);
+    weightOf.push(example.weight ?? 1);
+    let mask: Uint8Array | null = null;
+    if (example.annotatedFor) {
+      mask = masks.get(example.annotatedFor) ?? null;
+      if (!mask) {
+        mask = new Uint8Array(C);
+        for (const id of example.annotatedFor) {
+          const c = classOfId(id);
+          if (c !== undefined) mask[c] = 1;
+        }
+        masks.set(example.annotatedFor, mask);
+      }
+      for (const c of labels) mask[c] = 1;
+    }
+    maskOf.push(mask);
+  }
+
+  return { kept, idf, rowStart, cols, vals, labelsOf, weightOf, maskOf };
 }
