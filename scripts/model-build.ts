@@ -1,5 +1,5 @@
 /**
- * npm run model:build [-- --attack BUNDLE] [--eval-dir DIR] [--out FILE] [--no-feedback] [--persist-to DIR] [--char-grams N]
+ * npm run model:build [-- --attack BUNDLE] [--eval-dir DIR] [--out FILE] [--no-feedback] [--persist-to DIR] [--char-grams N] [--head-char-grams N]
  *
  * Builds the mapping model the product uses, deterministically (fixed seed: the same inputs give
  * the same bytes):
@@ -12,7 +12,9 @@
  *     (head.ts), trained on the labelled report sentences and the feedback only.
  * Writes gzipped JSON, by default data/model/model.json.gz. `--char-grams 4` adds a block of character
  * n-grams: in cross-validation about +0.005 doc-F1 on TRAM2 and +0.01 on AnnoCTR, at about half
- * the analysis speed and twice the model size, so the default leaves it out.
+ * the analysis speed and twice the model size, so the default leaves it out. `--head-char-grams 4`
+ * gives the report head character 4-grams: +0.006 doc-F1 on TRAM2 over the words-only head, at
+ * about 80% of its analysis speed.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -34,10 +36,14 @@ const attackFile = flag(flags, "attack") ?? DEFAULT_BUNDLE;
 const evalDir = flag(flags, "eval-dir") ?? EVAL_DIR;
 const out = flag(flags, "out") ?? DEFAULT_MODEL;
 const log = (line: string) => console.error(line);
-const charGrams = Number.parseInt(flag(flags, "char-grams") ?? "0", 10);
-if (!(charGrams >= 0 && charGrams <= 8)) fail("--char-grams: a size from 1 to 8, or 0 for none");
-/** What cross-validation chose (see the closing notes of the accuracy work), and the optional n-gram block. */
-const SETTINGS: BuildSettings = { pseudoLabels: false, ...(charGrams ? { train: { charGrams } } : {}) };
+const gramSize = (name: string) => {
+  const size = Number.parseInt(flag(flags, name) ?? "0", 10);
+  return size >= 0 && size <= 8 ? size : fail(`--${name}: a size from 1 to 8, or 0 for none`);
+};
+const charGrams = gramSize("char-grams");
+const headCharGrams = gramSize("head-char-grams");
+/** What cross-validation chose (see the closing notes of the accuracy work), and the optional n-gram blocks. */
+const SETTINGS: BuildSettings = { pseudoLabels: false, ...(charGrams ? { train: { charGrams } } : {}), ...(headCharGrams ? { head: { charGrams: headCharGrams } } : {}) };
 
 const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);

@@ -19,7 +19,7 @@ export interface HeadOptions {
   minPositives?: number;
   minDf?: number;
   maxFeatures?: number;
-  /** Character n-gram size of a second feature block (default 4; 0: words only). */
+  /** Character n-gram size of a second feature block (default none: words only, for speed). */
   charGrams?: number;
   /** Weights smaller than this are dropped. */
   pruneBelow?: number;
@@ -38,7 +38,7 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
   if (ids.length === 0) return null;
   const classOf = new Map(ids.map((id, i) => [id, i]));
   const C = ids.length;
-  const charGrams = options.charGrams ?? 4;
+  const charGrams = options.charGrams ?? 0;
   const d = designMatrix(examples, { charGrams, minDf: options.minDf ?? 2, maxFeatures: options.maxFeatures ?? 60_000 }, (id) => classOf.get(current(id)), C);
   const F = d.kept.length;
   const N = examples.length;
