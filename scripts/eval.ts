@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--no-head | --head JSON]
+ * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--head [JSON]]
  *
  * Report-level k-fold cross-validation of the mapping engine: a report is never in both the
  * training and the test side. The reports of `--dataset` (and of `--with`, trained on alongside)
@@ -40,7 +40,7 @@ const oof = outOfFold(corpus, datasets, folds, seed, {
   train: overrides,
   pseudoLabels: flags["pseudo-labels"] === true,
   maskUnannotated: flags["mask-unannotated"] === true,
-  ...(flags["no-head"] === true ? { head: false as const } : { head: JSON.parse(flag(flags, "head") ?? "{}") as Partial<HeadOptions> }),
+  ...(flags["head"] === undefined ? {} : { head: (flags["head"] === true ? {} : JSON.parse(flag(flags, "head") ?? "{}")) as Partial<HeadOptions> }),
   ...(flags["no-lexicon"] === true ? { lexicon: false as const } : { lexicon: JSON.parse(flag(flags, "lexicon") ?? "{}") as LexiconOptions }),
 }, console.log);
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));

@@ -54,8 +54,8 @@ export interface BuildSettings {
   pseudoLabels?: boolean;
   /** Mine concept terms from document-labelled reports (default on; false to leave them out). */
   lexicon?: LexiconOptions | false;
-  /** The report head's settings (default on; false to leave it out). */
-  head?: Partial<HeadOptions> | false;
+  /** Train the report head (head.ts) with these settings; absent: no head. */
+  head?: Partial<HeadOptions>;
 }
 
 /**
@@ -64,7 +64,7 @@ export interface BuildSettings {
  */
 export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []): ModelData {
   const main = trainSentenceModel(corpus, train, seed, settings, extra);
-  const head = settings.head === false ? null : trainHead([...reportExamples(train), ...extra], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, ...settings.head });
+  const head = !settings.head ? null : trainHead([...reportExamples(train), ...extra], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, ...settings.head });
   const model = head ? { ...main, head } : main;
   const documentLabelled = train.filter((r) => !r.sentences);
   if (settings.lexicon === false || documentLabelled.length === 0) return model;
