@@ -7,22 +7,14 @@
  */
 import { successor } from "../attack/stix";
 import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData } from "./model";
-import { designMatrix, type TrainingExample } from "./train";
+import { designMatrix, type TrainingExample, type TrainOptions } from "./train";
 
-export interface HeadOptions {
-  attackVersion: string;
-  techniques: { id: string; name: string }[];
-  revoked: Record<string, string>;
+/** As the main model's options where they share a name; `pruneBelow` defaults to 0.2 and `charGrams` to none here. */
+export interface HeadOptions extends Pick<TrainOptions, "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow"> {
   /** Inverse L2 strength, as scikit-learn's C (on class-balanced example weights). */
   c?: number;
   /** A technique needs this many positive sentences to get a head class. */
   minPositives?: number;
-  minDf?: number;
-  maxFeatures?: number;
-  /** Character n-gram size of a second feature block (default none: words only, for speed). */
-  charGrams?: number;
-  /** Weights smaller than this are dropped. */
-  pruneBelow?: number;
   maxIterations?: number;
 }
 
