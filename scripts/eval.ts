@@ -65,7 +65,8 @@ for (const d of datasets) {
     console.log(`${t.toFixed(2).padStart(9)}  ${plain.docF1.toFixed(3)}           | ${s.docF1.toFixed(3)}           ${s.microP.toFixed(3)}    ${s.microR.toFixed(3)}    ${s.microF1.toFixed(3)}`);
   }
   const chosen = fixedThreshold ? Number(fixedThreshold) : shared.threshold;
-  const final = score(predictedAt(list, "stacked", chosen));
+  const outcomes = predictedAt(list, "stacked", chosen);
+  const final = score(outcomes);
   console.log(
     `${d.name}: doc-F1 ${final.docF1.toFixed(3)} at threshold ${chosen} (${fixedThreshold ? "given" : "shared by the datasets"}; ` +
       `its own best: ${best.docF1.toFixed(3)} at ${best.threshold}) over ${final.docs} reports with labels; ` +
@@ -75,7 +76,7 @@ for (const d of datasets) {
     const asAnnotated = score(predictedAsAnnotated(list, chosen));
     console.log(`${d.name}: doc-F1 ${asAnnotated.docF1.toFixed(3)} against the ids as annotated (a revoked id's successor predicted does not count)`);
   }
-  const worst = [...perLabel(predictedAt(list, "stacked", chosen))]
+  const worst = [...perLabel(outcomes)]
     .map(([label, c]) => ({ label, ...c, errors: c.fp + c.fn, f1: c.tp ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : 0 }))
     .sort((a, b) => b.errors - a.errors)
     .slice(0, 10);
@@ -84,7 +85,7 @@ for (const d of datasets) {
   // Doc-F1 weighs a report with one label like one with thirty: show where the loss sits.
   console.log("by gold labels per report: labels  reports  doc-F1  predicted  gold (means per report)");
   for (const [lo, hi] of GOLD_SIZES) {
-    const group = predictedAt(list, "stacked", chosen).filter((o) => o.gold.size >= lo && o.gold.size <= hi);
+    const group = outcomes.filter((o) => o.gold.size >= lo && o.gold.size <= hi);
     if (group.length === 0) continue;
     const mean = (f: (o: (typeof group)[number]) => number) => (group.reduce((s, o) => s + f(o), 0) / group.length).toFixed(1);
     const range = hi === Infinity ? `${lo}+` : `${lo}-${hi}`;

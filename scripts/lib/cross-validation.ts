@@ -64,7 +64,7 @@ export interface BuildSettings {
  */
 export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []): ModelData {
   const main = trainSentenceModel(corpus, train, seed, settings, extra);
-  const head = !settings.head ? null : trainHead([...reportExamples(train), ...extra], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, ...settings.head });
+  const head = settings.head ? trainHead([...reportExamples(train), ...extra], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, ...settings.head }) : null;
   const model = head ? { ...main, head } : main;
   const documentLabelled = train.filter((r) => !r.sentences);
   if (settings.lexicon === false || documentLabelled.length === 0) return model;

@@ -207,6 +207,31 @@ export function scorerFor(model: Model): SentenceScorer {
   return scorer;
 }
 
+/** A model's report head, its classes as the model's class indices; made once per model, like its scorer. */
+interface HeadLink {
+  scorer: SentenceScorer;
+  /** Head class → model class (-1: not in the model, e.g. revoked since the head was trained). */
+  classOf: Int32Array;
+  /** Per model class, 1 when the head has it. */
+  member: Uint8Array;
+}
+
+const headLinks = new WeakMap<Model, HeadLink>();
+
+function headLinkOf(model: Model): HeadLink | null {
+  const head = model.head;
+  if (!head) return null;
+  let link = headLinks.get(model);
+  if (!link) {
+    const classOf = Int32Array.from(head.techniques, (t) => model.indexOf.get(t.id) ?? -1);
+    const member = new Uint8Array(model.techniques.length);
+    for (const c of classOf) if (c >= 0) member[c] = 1;
+    link = { scorer: scorerFor(head), classOf, member };
+    headLinks.set(model, link);
+  }
+  return link;
+}
+
 /** All evidence of one technique in a report. */
 export interface Candidate extends CandidateEvidence {
   classIndex: number;
@@ -264,11 +289,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
   const termHits = new Map<number, { precision: number; sentence: number }>();
 
   // The report head's best sentence per technique (main-model class indices).
-  const head = model.head;
-  const headScorer = head ? scorerFor(head) : null;
-  const headClass = head ? head.techniques.map((t) => model.indexOf.get(t.id) ?? -1) : [];
-  const headP = new Float64Array(classes);
-  const headSentence = new Int32Array(classes).fill(-1);
+  const head = headLinkOf(model);
+  const headBest = head ? { p: new Float64Array(classes), sentence: new Int32Array(classes).fill(-1) } : null;
 
   const scorer = scorerFor(model);
   const tokens = new Tokens();
@@ -280,12 +302,14 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
       insert(c, s, p);
       if (p > strongest) strongest = p;
     });
-    if (strongest >= HEAD_GATE) headScorer?.score(tokens, (h, p) => {
-      const c = headClass[h] as number;
-      if (c < 0 || p <= (headP[c] as number)) return;
-      headP[c] = p;
-      headSentence[c] = s;
-    });
+    if (head && headBest && strongest >= HEAD_GATE) {
+      head.scorer.score(tokens, (h, p) => {
+        const c = head.classOf[h] as number;
+        if (c < 0 || p <= (headBest.p[c] as number)) return;
+        headBest.p[c] = p;
+        headBest.sentence[c] = s;
+      });
+    }
     if (terms) {
       for (let i = 0; i < scorer.sentenceFeatures; i++) {
         const f = scorer.sentenceFeature(i);
@@ -308,9 +332,7 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
   }
 
   const candidates: Candidate[] = [];
-  const headHits = headClass.filter((c) => c >= 0 && headSentence[c] !== -1);
-  const inHead = new Uint8Array(classes);
-  for (const c of headClass) if (c >= 0) inHead[c] = 1;
+  const headHits = head && headBest ? [...head.classOf].filter((c) => c >= 0 && headBest.sentence[c] !== -1) : [];
   for (const c of new Set([...hitClasses, ...mentions.keys(), ...termHits.keys(), ...headHits])) {
     const list: Hit[] = [];
     for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++) list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
@@ -320,7 +342,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
     // A term's sentence is evidence of the mention, not of the behaviour: it adds no probability.
     if (term) list.push({ sentence: term.sentence, p: 0, kind: "model" });
     // The head's best sentence is evidence too; its probability goes to the stacker, not into the noisy-or.
-    if (headSentence[c] !== -1) list.push({ sentence: headSentence[c] as number, p: 0, kind: "model" });
+    const headSentence = headBest?.sentence[c] ?? -1;
+    if (headSentence !== -1) list.push({ sentence: headSentence, p: 0, kind: "model" });
     // Strongest evidence per sentence, then the best sentences first.
     const best = new Map<number, Hit>();
     for (const h of list) {
@@ -346,8 +369,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
       idMentions: found.filter((h) => h.kind === "explicit_id").length,
       nameMentions: found.filter((h) => h.kind === "name").length,
       termPrecision: term?.precision ?? 0,
-      headP: headP[c] as number,
-      inHead: inHead[c] === 1,
+      headP: headBest?.p[c] ?? 0,
+      inHead: head?.member[c] === 1,
     });
   }
   return { text, toOriginal, spans, candidates };

@@ -56,7 +56,6 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
     if (nPos === 0 || nPos === n) continue;
     const wPos = n / (2 * nPos);
     const wNeg = n / (2 * (n - nPos));
-    const z = new Float64Array(n);
     // Objective over [w (F), b]: Σ s_i·logloss + ||w||² / (2C), divided by n to keep steps well scaled.
     const objective = (x: Float64Array, grad: Float64Array): number => {
       grad.fill(0);
@@ -66,7 +65,6 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
         const i = rows[r] as number;
         let s = b;
         for (let k = d.rowStart[i] as number; k < (d.rowStart[i + 1] as number); k++) s += (d.vals[k] as number) * (x[d.cols[k] as number] as number);
-        z[r] = s;
         const y = isPos[i] as number;
         const weight = (y ? wPos : wNeg) * (d.weightOf[i] as number);
         loss += weight * (Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - y * s);
@@ -118,8 +116,8 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
  * line search. `f(x, grad)` returns the value and writes the gradient. Deterministic.
  */
 export function lbfgs(f: (x: Float64Array, grad: Float64Array) => number, size: number, maxIterations: number, memory = 7): Float64Array {
-  let x = new Float64Array(size);
-  let g = new Float64Array(size);
+  const x = new Float64Array(size);
+  const g = new Float64Array(size);
   let fx = f(x, g);
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
@@ -178,8 +176,8 @@ export function lbfgs(f: (x: Float64Array, grad: Float64Array) => number, size: 
       }
     }
     const decrease = fx - fNext;
-    x = Float64Array.from(xNext);
-    g = Float64Array.from(gNext);
+    x.set(xNext);
+    g.set(gNext);
     fx = fNext;
     if (decrease < 1e-9 * Math.max(1, Math.abs(fx))) break;
   }
