@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--head [JSON]]
+ * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--no-head | --head JSON]
  *
  * Report-level k-fold cross-validation of the mapping engine: a report is never in both the
  * training and the test side. The reports of `--dataset` (and of `--with`, trained on alongside)
@@ -12,7 +12,7 @@ import type { HeadOptions } from "../src/analysis/head";
 import type { LexiconOptions } from "../src/analysis/lexicon";
 import { STACKER_FEATURES } from "../src/analysis/stacker";
 import type { TrainOptions } from "../src/analysis/train";
-import { fitStacker, heldOutScores, outOfFold, predictedAsAnnotated, predictedAt, sharedThreshold, THRESHOLDS } from "./lib/cross-validation";
+import { chooseDecision, fitStacker, outOfFold, predictedAsAnnotated, predictedAt, THRESHOLDS } from "./lib/cross-validation";
 import { inCurrentIds, readAttackCorpus, readDataset } from "./lib/datasets";
 import { perLabel, score } from "./lib/metrics";
 import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/cli";
@@ -40,14 +40,18 @@ const oof = outOfFold(corpus, datasets, folds, seed, {
   train: overrides,
   pseudoLabels: flags["pseudo-labels"] === true,
   maskUnannotated: flags["mask-unannotated"] === true,
-  ...(flags["head"] === undefined ? {} : { head: (flags["head"] === true ? {} : JSON.parse(flag(flags, "head") ?? "{}")) as Partial<HeadOptions> }),
+  // The report head as model:build makes it, unless left out; --head '{"charGrams":0}' tries other settings.
+  ...(flags["no-head"] === true ? {} : { head: JSON.parse(flag(flags, "head") ?? "{}") as Partial<HeadOptions> }),
   ...(flags["no-lexicon"] === true ? { lexicon: false as const } : { lexicon: JSON.parse(flag(flags, "lexicon") ?? "{}") as LexiconOptions }),
 }, console.log);
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
 const ids = corpus.techniques.map((t) => t.id);
 const annotatedSpaceOf = new Map(datasets.flatMap((d) => (d.annotatedSpace ? [[d.name, d.annotatedSpace] as const] : [])));
-const scored = heldOutScores(oof, spaceOf, ids, folds, annotatedSpaceOf);
-const shared = sharedThreshold(scored, "stacked");
+const decision = chooseDecision(oof, spaceOf, ids, folds, annotatedSpaceOf);
+const scored = decision.scored;
+if (decision.tried.length > 1) {
+  console.log(`report head weight (mean doc-F1 at its best shared threshold): ${decision.tried.map((t) => `${t.headWeight} ${t.mean.toFixed(3)} at ${t.threshold}`).join(", ")}; chosen ${decision.headWeight}`);
+}
 const { stacker, offsets } = fitStacker(oof, spaceOf, ids);
 console.log(`stacker weights (all folds): ${STACKER_FEATURES.map((f, i) => `${f} ${stacker.weights[i]?.toFixed(2)}`).join(", ")}, bias ${stacker.bias.toFixed(2)}`);
 const byOffset = [...offsets].sort((a, b) => a[1] - b[1]);
@@ -64,7 +68,7 @@ for (const d of datasets) {
     if (s.docF1 > best.docF1) best = { threshold: t, docF1: s.docF1 };
     console.log(`${t.toFixed(2).padStart(9)}  ${plain.docF1.toFixed(3)}           | ${s.docF1.toFixed(3)}           ${s.microP.toFixed(3)}    ${s.microR.toFixed(3)}    ${s.microF1.toFixed(3)}`);
   }
-  const chosen = fixedThreshold ? Number(fixedThreshold) : shared.threshold;
+  const chosen = fixedThreshold ? Number(fixedThreshold) : decision.threshold;
   const outcomes = predictedAt(list, "stacked", chosen);
   const final = score(outcomes);
   console.log(

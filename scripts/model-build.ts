@@ -1,22 +1,21 @@
 /**
- * npm run model:build [-- --attack BUNDLE] [--eval-dir DIR] [--out FILE] [--no-feedback] [--persist-to DIR] [--char-grams N] [--head] [--head-char-grams N]
+ * npm run model:build [-- --attack BUNDLE] [--eval-dir DIR] [--out FILE] [--no-feedback] [--persist-to DIR] [--char-grams N] [--no-head] [--head-char-grams N]
  *
  * Builds the mapping model the product uses, deterministically (fixed seed: the same inputs give
  * the same bytes):
  *  1. 5-fold cross-validation over the labelled reports of ../shared/data/eval (TRAM2 sentence
  *     labels, AnnoCTR document labels): out-of-fold technique evidence for every report;
- *  2. the document-level stacker, technique priors and per-technique offsets fitted on that evidence, and the one default
- *     threshold that gives the best mean held-out doc-F1 over the datasets;
+ *  2. the document-level stacker, technique priors and per-technique offsets fitted on that
+ *     evidence; then the one default threshold and the report head's weight in a head technique's
+ *     score that give the best mean held-out doc-F1 over the datasets;
  *  3. the sentence model trained on everything: ATT&CK's technique descriptions and procedure
  *     examples, the reports, and analysts' feedback stored in the local D1; and the report head
- *     (head.ts), trained on the labelled report sentences and the feedback only.
- * Writes gzipped JSON, by default data/model/model.json.gz. `--char-grams 4` adds a block of character
- * n-grams: in cross-validation about +0.005 doc-F1 on TRAM2 and +0.01 on AnnoCTR, at about half
- * the analysis speed and twice the model size, so the default leaves it out. `--head` adds the
- * report head (head.ts, words only) and `--head-char-grams 4` one with character 4-grams. Neither
- * is on by default: on two fold splits the words-only head moved doc-F1 by noise (TRAM2 +0.002 and
- * +0.003, AnnoCTR +0.013 and -0.005) at about 85% of the analysis speed; the closing notes of the
- * accuracy work give the n-gram head's figures.
+ *     (head.ts, words and character 4-grams), trained on the labelled report sentences and the
+ *     feedback only.
+ * Writes gzipped JSON, by default data/model/model.json.gz. `--no-head` leaves the head out and
+ * `--head-char-grams N` sets its n-gram size (0: words only). `--char-grams 4` adds a block of
+ * character n-grams to the main model: in cross-validation about +0.005 doc-F1 on TRAM2 and +0.01
+ * on AnnoCTR, at about half the analysis speed, so the default leaves it out.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -24,7 +23,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { encodeArray } from "../src/analysis/model";
 import type { TrainingExample } from "../src/analysis/train";
-import { buildSentenceModel, fitStacker, heldOutScores, outOfFold, sharedThreshold, type BuildSettings } from "./lib/cross-validation";
+import { buildSentenceModel, chooseDecision, fitStacker, outOfFold, type BuildSettings } from "./lib/cross-validation";
 import { defaultDatasets, EVAL_DIR, inCurrentIds, readAttackCorpus } from "./lib/datasets";
 import { localFeedbackExamples } from "./lib/feedback-source";
 import { DEFAULT_MODEL } from "./lib/model-file";
@@ -43,13 +42,13 @@ const gramSize = (name: string) => {
   return size >= 0 && size <= 8 ? size : fail(`--${name}: a size from 1 to 8, or 0 for none`);
 };
 const charGrams = gramSize("char-grams");
-const headCharGrams = gramSize("head-char-grams");
-/** What cross-validation chose (see the closing notes of the accuracy work), and the optional n-gram blocks. */
-const withHead = flags.head === true || headCharGrams > 0;
+const headCharGrams = flag(flags, "head-char-grams") === undefined ? undefined : gramSize("head-char-grams");
+/** What cross-validation chose (see the closing notes of the accuracy work), and the optional n-gram block. */
+const withHead = flags["no-head"] !== true;
 const SETTINGS: BuildSettings = {
   pseudoLabels: false,
   ...(charGrams ? { train: { charGrams } } : {}),
-  ...(withHead ? { head: headCharGrams ? { charGrams: headCharGrams } : {} } : {}),
+  ...(withHead ? { head: headCharGrams === undefined ? {} : { charGrams: headCharGrams } } : {}),
 };
 
 const started = performance.now();
@@ -61,13 +60,13 @@ const feedback: TrainingExample[] = flags["no-feedback"] ? [] : await localFeedb
 if (feedback.length) log(`${feedback.length} analyst feedback examples from the local D1`);
 
 const ids = corpus.techniques.map((t) => t.id);
-let decision: { stacker?: ReturnType<typeof fitStacker>; threshold: number; heldOutDocF1: Record<string, number> } = { threshold: 0.5, heldOutDocF1: {} };
+let decision: { stacker?: ReturnType<typeof fitStacker>; threshold: number; headWeight: number; heldOutDocF1: Record<string, number> } = { threshold: 0.5, headWeight: 0, heldOutDocF1: {} };
 if (datasets.length) {
   const oof = outOfFold(corpus, datasets, FOLDS, SEED, SETTINGS, log);
   const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
-  const shared = sharedThreshold(heldOutScores(oof, spaceOf, ids, FOLDS), "stacked");
-  decision = { stacker: fitStacker(oof, spaceOf, ids), threshold: shared.threshold, heldOutDocF1: shared.docF1 };
-  log(`held-out doc-F1 at threshold ${shared.threshold}: ${JSON.stringify(shared.docF1)}`);
+  const chosen = chooseDecision(oof, spaceOf, ids, FOLDS);
+  decision = { stacker: fitStacker(oof, spaceOf, ids), threshold: chosen.threshold, headWeight: chosen.headWeight, heldOutDocF1: chosen.docF1 };
+  log(`held-out doc-F1 at threshold ${chosen.threshold}${withHead ? ` and head weight ${chosen.headWeight}` : ""}: ${JSON.stringify(chosen.docF1)}`);
 }
 
 const reports = datasets.flatMap((d) => d.reports);
@@ -82,6 +81,7 @@ if (decision.stacker) {
   model.stacker = decision.stacker.stacker;
   model.priors = encodeArray(Float32Array.from(model.techniques.map((t) => decision.stacker?.priors.get(t.id) ?? 0)));
   model.offsets = encodeArray(Float32Array.from(model.techniques.map((t) => decision.stacker?.offsets.get(t.id) ?? 0)));
+  if (model.head && decision.headWeight > 0) model.headWeight = decision.headWeight;
 }
 const json = JSON.stringify(model);
 fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adaptModel } from "../src/analysis/adapt";
-import { analyzeText, collectEvidence, type AnalysisResult } from "../src/analysis/engine";
+import { analyzeText, candidateConfidence, collectEvidence, type AnalysisResult, type Candidate } from "../src/analysis/engine";
 import { lbfgs, trainHead } from "../src/analysis/head";
 import { mineLexicon } from "../src/analysis/lexicon";
-import { loadModel, type Model, type ModelData } from "../src/analysis/model";
-import { featureBlocks, hashString, stem, Tokens } from "../src/analysis/features";
-import { STACKER_FEATURES, stackerProbability, trainStacker } from "../src/analysis/stacker";
+import { featureIndex, loadModel, type Model, type ModelData } from "../src/analysis/model";
+import { blocksRow, featureBlocks, hashString, stem, Tokens } from "../src/analysis/features";
+import { STACKER_FEATURES, stackerProbability, trainStacker, withHead } from "../src/analysis/stacker";
+import { SentenceScorer } from "../src/analysis/scorer";
 import { segmentSentences } from "../src/analysis/text";
 import { mulberry32, trainModel, type TrainingExample } from "../src/analysis/train";
 import { shippedModelData } from "./helpers";
@@ -110,17 +111,18 @@ describe("tokens", () => {
     expect(words?.keys).toHaveLength(599);
     expect(words?.keys).toContain(hashString("word299x"));
     expect(words?.values.every((v) => v === 1)).toBe(true);
-    const tokens = new Tokens().read(text, 0, text.length);
-    expect(grams?.values.reduce((a, b) => a + b, 0)).toBe(tokens.charFeatures(4));
+    // " word12x " has length + 2 characters: length − 1 four-grams.
+    const expected = Array.from({ length: 300 }, (_, i) => `word${i}x`.length - 1).reduce((a, b) => a + b, 0);
+    expect(grams?.values.reduce((a, b) => a + b, 0)).toBe(expected);
+    expect(grams?.words).toHaveLength(300);
   });
 
-  it("reads features once per read(), for the main model and the report head alike, and again after the next read()", () => {
+  it("gives the main model and the report head the same features of one read(), and new ones after the next read()", () => {
     const tokens = new Tokens().read("stealer hooks keyboard", 0, 22);
-    const first = [tokens.features(), tokens.charFeatures(4), tokens.charFeatures(3)];
-    expect([tokens.features(), tokens.charFeatures(4), tokens.charFeatures(3)]).toEqual(first);
+    const first = tokens.features();
+    expect(tokens.features()).toBe(first);
     tokens.read("the dropper fetched a payload from its server", 0, 45);
-    expect(tokens.features()).not.toBe(first[0]);
-    expect(tokens.charFeatures(4)).not.toBe(first[1]);
+    expect(tokens.features()).not.toBe(first);
     expect([...tokens.hashes.subarray(0, tokens.features())]).toContain(hashString(stem("payload")));
   });
 
@@ -145,8 +147,8 @@ describe("tokens", () => {
 describe("character n-grams (an optional second feature block)", () => {
   it("reads each content word lower-cased, padded by one space, and skips stopwords and numbers", () => {
     const grams = (text: string) => {
-      const tokens = new Tokens().read(text, 0, text.length);
-      return [...tokens.charHashes.subarray(0, tokens.charFeatures(4))];
+      const [, block] = featureBlocks(text, 4);
+      return block ? block.keys.flatMap((k, j) => Array<number>(block.values[j] as number).fill(k)) : [];
     };
     // " keylogger " has 11 characters: 8 four-grams.
     expect(grams("keylogger")).toHaveLength(8);
@@ -291,7 +293,7 @@ describe("the report head", () => {
     expect(trainHead(reportSentences.filter((e) => e.labels.length === 0), options)).toBeNull();
   });
 
-  it("gives the stacker its evidence, with the head's sentence among the evidence", () => {
+  it("gives the decision its evidence, with the head's sentence among the evidence", () => {
     const text = "The implant also hooks the keyboard of each user. It was compiled in 2021.";
     const withHead = collectEvidence(text, loadModel({ ...main(), head: head() as ModelData }));
     const without = collectEvidence(text, loadModel(main()));
@@ -301,8 +303,68 @@ describe("the report head", () => {
     expect(c?.headP).toBeGreaterThan(0.5);
     expect(c?.ranked.map((h) => h.sentence)).toContain(0);
     expect(keylogging(without)?.headP ?? 0).toBe(0);
-    // Not a head class: no head evidence, and the stacker can tell it from a head's "no".
+    // Not a head class: no head evidence, and the decision can tell it from a head's "no".
     expect(withHead.candidates.find((x) => x.classIndex === 1)?.inHead ?? false).toBe(false);
+  });
+
+  it("mixes the head into a head technique's document score at the model's head weight, and only there", () => {
+    const text = "The implant also hooks the keyboard of each user. The tool downloads files from a remote server.";
+    // A stacker with no weights says 0.5 for every candidate, so the mix is plain to see.
+    const zeros = STACKER_FEATURES.map(() => 0);
+    const data: ModelData = { ...main(), head: head() as ModelData, stacker: { features: STACKER_FEATURES, weights: zeros, bias: 0, mean: zeros, scale: zeros.map(() => 1) } };
+    const confidences = (headWeight?: number) => {
+      const m = loadModel(headWeight === undefined ? data : { ...data, headWeight });
+      const evidence = collectEvidence(text, m);
+      const of = (classIndex: number) => evidence.candidates.find((c) => c.classIndex === classIndex) as Candidate;
+      return { headP: of(0).headP, keylogging: candidateConfidence(m, of(0), evidence.spans.length), transfer: candidateConfidence(m, of(1), evidence.spans.length) };
+    };
+    const plain = confidences();
+    expect(plain.keylogging).toBeCloseTo(0.5, 9);
+    expect(plain.headP).toBeGreaterThan(0.5);
+    const mixed = confidences(0.4);
+    expect(mixed.keylogging).toBeCloseTo(0.6 * 0.5 + 0.4 * plain.headP, 9);
+    expect(mixed.transfer).toBeCloseTo(0.5, 9);
+    const keylogging = analyzeText(text, loadModel({ ...data, headWeight: 0.4 }), { includeBelowThreshold: true }).techniques.find((t) => t.id === "T1056.001");
+    expect(keylogging?.confidence).toBeCloseTo(mixed.keylogging, 3);
+  });
+
+  it("scores a technique only the head found by the head's share alone", () => {
+    const found = { headP: 0.8, inHead: true };
+    expect(withHead(0.5, { ...found, headOnly: false }, 0.4)).toBeCloseTo(0.62, 9);
+    // The stacker's 0.5 for a candidate without main-model evidence says nothing: it is left out.
+    expect(withHead(0.5, { ...found, headOnly: true }, 0.4)).toBeCloseTo(0.32, 9);
+    expect(withHead(0.5, { ...found, headOnly: true }, 0)).toBe(0.5);
+    expect(withHead(0.5, { headP: 0, inHead: false, headOnly: false }, 0.4)).toBe(0.5);
+  });
+
+  it("scores sentences as training reads them: n-grams through the per-word cache (few classes) or postings (many)", () => {
+    const fillers = Array.from({ length: 130 }, (_, i) => ({ id: `T9${String(i).padStart(3, "0")}`, name: `Filler ${i}` }));
+    const dense = loadModel(trainHead(reportSentences, { ...options, minDf: 1, minPositives: 2, charGrams: 4 }) as ModelData);
+    const sparse = loadModel(trainModel([...attackLike, ...reportSentences], { ...options, techniques: [...options.techniques, ...fillers], minDf: 1, epochs: 30, charGrams: 4 }));
+    const words = loadModel(main());
+    // Repeated words in other cases and forms (read from the cache), and a sentence longer than the token buffers.
+    const long = Array.from({ length: 40 }, (_, i) => `keyboard${i % 7} hooks`).join(" ");
+    const sentences = ["The stealer hooks the keyboard.", "KEYBOARD hooks: the Stealer's keyboard hook.", "Keyboards are hooked by stealers, keyboard by keyboard.", "Keylogging captures the keystrokes.", "The tool downloads files.", long];
+    for (const m of [dense, sparse, words]) {
+      const scorer = new SentenceScorer(m);
+      const tokens = new Tokens();
+      let emitted = 0;
+      for (const s of sentences) {
+        const z = Float64Array.from(m.bias);
+        for (const [f, x] of blocksRow(featureBlocks(s, m.data.charGrams), (hash) => featureIndex(m, hash), m.idf)) {
+          for (let k = m.postingStart[f] as number; k < (m.postingStart[f + 1] as number); k++) {
+            const c = m.postingClass[k] as number;
+            z[c] = (z[c] as number) + x * (m.postingWeight[k] as number);
+          }
+        }
+        scorer.score(tokens.read(s, 0, s.length), (c, p) => {
+          emitted++;
+          // The cache sums in float32: equal to training's row to float precision.
+          expect(p, s).toBeCloseTo(1 / (1 + Math.exp(-(z[c] as number))), 6);
+        });
+      }
+      expect(emitted).toBeGreaterThanOrEqual(2);
+    }
   });
 
   it("fits each class to convergence (L-BFGS on a convex function)", () => {

@@ -10,7 +10,7 @@ import { trainHead, type HeadOptions } from "../../src/analysis/head";
 import { mineLexicon, type LexiconOptions } from "../../src/analysis/lexicon";
 import { loadModel, type ModelData } from "../../src/analysis/model";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
-import { candidateFeatures, stackerProbability, trainStacker, type StackerData } from "../../src/analysis/stacker";
+import { candidateFeatures, stackerProbability, trainStacker, withHead, type StackerData } from "../../src/analysis/stacker";
 import { mulberry32, trainModel, type TrainingExample, type TrainOptions } from "../../src/analysis/train";
 import type { Dataset, LabelledReport } from "./datasets";
 import { intoLabelSpace, score, type DocOutcome } from "./metrics";
@@ -159,9 +159,10 @@ export function fitStacker(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, 
   const groups: string[] = [];
   for (const o of training) {
     const space = spaceOf.get(o.dataset) as Set<string>;
-    for (const id of o.candidates.keys()) {
+    for (const [id, c] of o.candidates) {
       const label = intoLabelSpace(id, space);
       if (!label) continue; // the report's annotators could not have labelled it
+      if (c.headOnly) continue; // scored by the head alone (withHead), never by the stacker
       rows.push(features(o, id));
       labels.push(o.report.labels.includes(label) ? 1 : 0);
       groups.push(id);
@@ -179,34 +180,84 @@ export interface Scored {
   annotated?: { gold: Set<string>; space: Set<string> };
 }
 
-/** Every report scored by the stacker fitted without its fold: honest held-out document scores. */
-export function heldOutScores(
-  oof: OutOfFold[],
-  spaceOf: Map<string, Set<string>>,
-  techniqueIds: string[],
-  folds: number,
-  annotatedSpaceOf = new Map<string, Set<string>>(),
-): Map<string, Scored[]> {
-  const out = new Map<string, Scored[]>([...spaceOf.keys()].map((name) => [name, []]));
+/** Per out-of-fold report, each candidate's probability from the stacker fitted without the report's fold. */
+export function heldOutStacked(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number): Map<OutOfFold, Map<string, number>> {
+  const out = new Map<OutOfFold, Map<string, number>>();
   for (let k = 0; k < folds; k++) {
     const { stacker, features, offsets } = fitStacker(oof, spaceOf, techniqueIds, k);
     for (const o of oof.filter((x) => x.fold === k)) {
       const space = spaceOf.get(o.dataset) as Set<string>;
-      const noisyOr = new Map<string, number>();
-      const stacked = new Map<string, number>();
-      for (const [id, c] of o.candidates) {
-        const label = intoLabelSpace(id, space);
-        if (!label) continue;
-        const p = documentConfidence(stackerProbability(stacker, features(o, id), offsets.get(id)), c);
-        noisyOr.set(label, Math.max(noisyOr.get(label) ?? 0, c.noisyOr));
-        stacked.set(label, Math.max(stacked.get(label) ?? 0, p));
-      }
-      const annotatedSpace = annotatedSpaceOf.get(o.dataset);
-      const annotated = o.report.annotated && annotatedSpace ? { gold: new Set(o.report.annotated.filter((l) => annotatedSpace.has(l))), space: annotatedSpace } : undefined;
-      out.get(o.dataset)?.push({ gold: new Set(o.report.labels.filter((l) => space.has(l))), noisyOr, stacked, ...(annotated ? { annotated } : {}) });
+      const probabilities = new Map<string, number>();
+      for (const id of o.candidates.keys()) if (intoLabelSpace(id, space)) probabilities.set(id, stackerProbability(stacker, features(o, id), offsets.get(id)));
+      out.set(o, probabilities);
     }
   }
   return out;
+}
+
+/**
+ * Every report scored as the product scores it, from held-out stacker probabilities (`heldOutStacked`)
+ * with the report head mixed in at `headWeight`: honest held-out document scores.
+ */
+export function heldOutScores(
+  stacked: Map<OutOfFold, Map<string, number>>,
+  spaceOf: Map<string, Set<string>>,
+  headWeight: number,
+  annotatedSpaceOf = new Map<string, Set<string>>(),
+): Map<string, Scored[]> {
+  const out = new Map<string, Scored[]>([...spaceOf.keys()].map((name) => [name, []]));
+  for (const [o, probabilities] of stacked) {
+    const space = spaceOf.get(o.dataset) as Set<string>;
+    const noisyOr = new Map<string, number>();
+    const scores = new Map<string, number>();
+    for (const [id, p] of probabilities) {
+      const c = o.candidates.get(id) as Candidate;
+      const label = intoLabelSpace(id, space) as string;
+      noisyOr.set(label, Math.max(noisyOr.get(label) ?? 0, c.noisyOr));
+      scores.set(label, Math.max(scores.get(label) ?? 0, documentConfidence(withHead(p, c, headWeight), c)));
+    }
+    const annotatedSpace = annotatedSpaceOf.get(o.dataset);
+    const annotated = o.report.annotated && annotatedSpace ? { gold: new Set(o.report.annotated.filter((l) => annotatedSpace.has(l))), space: annotatedSpace } : undefined;
+    out.get(o.dataset)?.push({ gold: new Set(o.report.labels.filter((l) => space.has(l))), noisyOr, stacked: scores, ...(annotated ? { annotated } : {}) });
+  }
+  return out;
+}
+
+/** Head weights cross-validation chooses from (with the threshold), when the model has a head. */
+export const HEAD_WEIGHTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+
+export interface Decision {
+  headWeight: number;
+  threshold: number;
+  /** Held-out doc-F1 per dataset at this head weight and threshold. */
+  docF1: Record<string, number>;
+  scored: Map<string, Scored[]>;
+  /** Each head weight tried, with its best shared threshold and mean doc-F1 over the datasets. */
+  tried: { headWeight: number; threshold: number; mean: number }[];
+}
+
+/**
+ * The product's decision settings, chosen on held-out scores: the one default threshold and, when
+ * the model has a report head, how much of a head technique's score is the head's.
+ */
+export function chooseDecision(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number, annotatedSpaceOf?: Map<string, Set<string>>): Decision {
+  const stacked = heldOutStacked(oof, spaceOf, techniqueIds, folds);
+  const hasHead = oof.some((o) => [...o.candidates.values()].some((c) => c.inHead));
+  const tried: Decision["tried"] = [];
+  let best: Omit<Decision, "tried"> | null = null;
+  let bestMean = -1;
+  for (const headWeight of hasHead ? HEAD_WEIGHTS : [0]) {
+    const scored = heldOutScores(stacked, spaceOf, headWeight, annotatedSpaceOf);
+    const shared = sharedThreshold(scored, "stacked");
+    const values = Object.values(shared.docF1);
+    const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+    tried.push({ headWeight, threshold: shared.threshold, mean });
+    if (mean > bestMean) {
+      bestMean = mean;
+      best = { headWeight, threshold: shared.threshold, docF1: shared.docF1, scored };
+    }
+  }
+  return { ...(best as Omit<Decision, "tried">), tried };
 }
 
 export const predictedAt = (list: Scored[], which: "noisyOr" | "stacked", threshold: number): DocOutcome[] =>

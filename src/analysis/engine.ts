@@ -6,13 +6,13 @@
  * names add their own evidence. Per technique, the document score combines its strongest
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
-import { grown } from "../lib/collections";
 import { Tokens } from "./features";
 import { termsOf } from "./lexicon";
 import { findIdMentions, findNameMentions } from "./mentions";
-import { featureIndex, type Model } from "./model";
+import type { Model } from "./model";
 import { refang } from "./refang";
-import { candidateFeatures, stackerProbability, type CandidateEvidence } from "./stacker";
+import { candidateFeatures, stackerProbability, withHead, type CandidateEvidence } from "./stacker";
+import { scorerFor, type SentenceScorer } from "./scorer";
 import { segmentSentences, type Span } from "./text";
 
 export type MatchMethod = "explicit_id" | "name" | "model";
@@ -53,9 +53,7 @@ const ID_PROBABILITY = 0.98;
 export const EXPLICIT_ID_CONFIDENCE = ID_PROBABILITY;
 const NAME_PROBABILITY_MULTIWORD = 0.5;
 const NAME_PROBABILITY_SINGLE = 0.3;
-/** Sentence probabilities below this are not kept as evidence. */
-const FLOOR = 0.05;
-const LOGIT_FLOOR = Math.log(FLOOR / (1 - FLOOR));
+/** The strongest sentences per technique that count: their noisy-or, and the stacker's s1–s3. */
 const TOP_SENTENCES = 3;
 /** The report head reads only sentences the main model finds this likely to describe some technique: half the cost, no loss in cross-validation. */
 const HEAD_GATE = 0.2;
@@ -67,144 +65,6 @@ export interface Hit {
   p: number;
   kind: MatchMethod;
   note?: string;
-}
-
-/**
- * Scores sentences against the model. Holds scratch arrays sized to the model, so a document's
- * sentences are scored without allocating per sentence.
- */
-export class SentenceScorer {
-  private readonly scratch: Float64Array;
-  private readonly touched: Int32Array;
-  private readonly marked: Uint8Array;
-  private readonly seen: Int32Array;
-  private readonly tf: Float64Array;
-  private features = new Int32Array(256);
-  /** How many distinct features the last scored sentence had (their indices: `sentenceFeature`). */
-  sentenceFeatures = 0;
-  private stamp = 0;
-
-  constructor(private readonly model: Model) {
-    const classes = model.techniques.length;
-    const features = model.idf.length;
-    this.scratch = new Float64Array(classes);
-    this.touched = new Int32Array(classes);
-    this.marked = new Uint8Array(classes);
-    this.seen = new Int32Array(features).fill(-1);
-    this.tf = new Float64Array(features);
-  }
-
-  /**
-   * Calls `emit(class, p)` for every technique with probability ≥ FLOOR in a sentence's tokens.
-   * Synchronous, and the scratch state is clean again when it returns (unless `emit` throws).
-   */
-  score(tokens: Tokens, emit: (classIndex: number, p: number) => void): void {
-    const { model, seen, tf } = this;
-    // A new stamp marks every feature unseen; start over before it leaves the Int32 range.
-    if (this.stamp === 0x7fffffff) {
-      seen.fill(-1);
-      this.stamp = 0;
-    }
-    const stamp = ++this.stamp;
-    // features() may grow its buffer: read `hashes` after it.
-    const wordCount = tokens.features();
-    const words = this.gather(tokens.hashes, wordCount, 0, stamp);
-    // Concept terms are word features: only those are offered to the term lookup.
-    this.sentenceFeatures = words;
-    let n = words;
-    const charGrams = model.data.charGrams;
-    if (charGrams) {
-      const count = tokens.charFeatures(charGrams);
-      n = this.gather(tokens.charHashes, count, words, stamp);
-    }
-    if (n === 0) return;
-    // Each block is L2-normalised on its own, as in training.
-    this.normalise(0, words);
-    this.normalise(words, n);
-    const { scratch, touched, marked } = this;
-    const { postingStart, postingClass, postingWeight } = model;
-    const features = this.features;
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const f = features[i] as number;
-      const x = tf[f] as number;
-      const end = postingStart[f + 1] as number;
-      for (let k = postingStart[f] as number; k < end; k++) {
-        const c = postingClass[k] as number;
-        if (marked[c] === 0) {
-          marked[c] = 1;
-          touched[m++] = c;
-        }
-        scratch[c] = (scratch[c] as number) + x * (postingWeight[k] as number);
-      }
-    }
-    for (let i = 0; i < m; i++) {
-      const c = touched[i] as number;
-      const z = (scratch[c] as number) + (model.bias[c] as number);
-      scratch[c] = 0;
-      marked[c] = 0;
-      // p >= FLOOR  ⇔  z >= logit(FLOOR): most classes stop here without an exp().
-      if (z < LOGIT_FLOOR) continue;
-      emit(c, 1 / (1 + Math.exp(-z)));
-    }
-  }
-
-  /** Appends the distinct known features among `hashes[0, count)` from index `from`, counting repeats in `tf`. */
-  private gather(hashes: Uint32Array, count: number, from: number, stamp: number): number {
-    const { model, seen, tf } = this;
-    if (this.features.length < from + count) this.features = grown(this.features, new Int32Array(2 * (from + count)));
-    let n = from;
-    for (let i = 0; i < count; i++) {
-      const f = featureIndex(model, hashes[i] as number);
-      if (f < 0) continue;
-      if (seen[f] === stamp) {
-        tf[f] = (tf[f] as number) + 1;
-        continue;
-      }
-      seen[f] = stamp;
-      tf[f] = 1;
-      this.features[n++] = f;
-    }
-    return n;
-  }
-
-  /** Turns the counts of features[a, b) into their L2-normalised (1 + log tf) · idf. */
-  private normalise(a: number, b: number): void {
-    const { model, tf, features } = this;
-    let norm = 0;
-    for (let i = a; i < b; i++) {
-      const f = features[i] as number;
-      const x = (1 + Math.log(tf[f] as number)) * (model.idf[f] as number);
-      tf[f] = x;
-      norm += x * x;
-    }
-    const inv = 1 / Math.sqrt(norm || 1);
-    for (let i = a; i < b; i++) {
-      const f = features[i] as number;
-      tf[f] = (tf[f] as number) * inv;
-    }
-  }
-
-  /** The i-th distinct feature index of the last scored sentence. */
-  sentenceFeature(i: number): number {
-    return this.features[i] as number;
-  }
-}
-
-const scorers = new WeakMap<Model, SentenceScorer>();
-
-/**
- * The scorer of a model, made once: its scratch arrays are sized by the feature count (hundreds of
- * KB), and coverage import analyses one short text per rule. Sharing is safe: `score` runs to
- * completion without yielding and leaves its scratch clean, as long as `emit` does not throw.
- */
-export function scorerFor(model: Model): SentenceScorer {
-  let scorer = scorers.get(model);
-  if (!scorer) {
-    scorer = new SentenceScorer(model);
-    scorers.set(model, scorer);
-  }
-  return scorer;
 }
 
 /** A model's report head, its classes as the model's class indices; made once per model, like its scorer. */
@@ -333,7 +193,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
 
   const candidates: Candidate[] = [];
   const headHits = head && headBest ? [...head.classOf].filter((c) => c >= 0 && headBest.sentence[c] !== -1) : [];
-  for (const c of new Set([...hitClasses, ...mentions.keys(), ...termHits.keys(), ...headHits])) {
+  const mainFound = new Set([...hitClasses, ...mentions.keys(), ...termHits.keys()]);
+  for (const c of new Set([...mainFound, ...headHits])) {
     const list: Hit[] = [];
     for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++) list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
     const found = mentions.get(c) ?? [];
@@ -371,6 +232,7 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
       termPrecision: term?.precision ?? 0,
       headP: headBest?.p[c] ?? 0,
       inHead: head?.member[c] === 1,
+      headOnly: !mainFound.has(c),
     });
   }
   return { text, toOriginal, spans, candidates };
@@ -394,7 +256,8 @@ export function candidateConfidence(model: Model, c: Candidate, sentences: numbe
   const technique = model.techniques[c.classIndex];
   const prior = model.priors?.[c.classIndex] ?? 0;
   const offset = model.offsets?.[c.classIndex] ?? 0;
-  return stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false), offset);
+  const p = stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false), offset);
+  return withHead(p, c, model.data.headWeight ?? 0);
 }
 
 /** The confidence a report gives a technique: its document score, but never below that of an id the text writes out. */

@@ -74,16 +74,12 @@ export class Tokens {
   length = 0;
   /** Feature hashes of the last features() call. */
   hashes = new Uint32Array(128);
-  /** Hashes of the last charFeatures() call. */
-  charHashes = new Uint32Array(256);
   /** Lower-cased char codes of the current ASCII word. */
   private codes = new Uint16Array(64);
   /** The text of the last read(). */
   private text = "";
-  /** What features() and charFeatures() returned since the last read() (-1: not yet): two models score one read. */
+  /** What features() returned since the last read() (-1: not yet): two models score one read. */
   private featureCount = -1;
-  private charCount = -1;
-  private charSize = 0;
 
   /**
    * Fills `hashes` with the hash of every feature, repeats included, and returns how many: the
@@ -112,40 +108,52 @@ export class Tokens {
     return n;
   }
 
+  /** Whether word `t` is a content word (what features() and the character n-grams read). */
+  isContent(t: number): boolean {
+    return this.kinds[t] === WORD;
+  }
+
   /**
-   * Fills `charHashes` with the hash of every character n-gram of each content word, read as
-   * " word " (lower-cased), repeats included, and returns how many. They let "credential",
+   * Writes the hashes of the character n-grams of word `t`, read as " word " (ASCII lower-cased), into
+   * `out` from `at` (room for length + 3 − size) and returns the new end. They let "credential",
    * "credentials" and "CredentialManager" share evidence that whole words do not.
    */
-  charFeatures(size: number): number {
-    if (this.charCount >= 0 && this.charSize === size) return this.charCount;
-    let n = 0;
+  wordGrams(t: number, size: number, out: Uint32Array, at: number): number {
     const text = this.text;
-    for (let t = 0; t < this.length; t++) {
-      if (this.kinds[t] !== WORD) continue;
-      const s = this.starts[t] as number;
-      const len = (this.ends[t] as number) - s;
-      const grams = len + 3 - size;
-      if (grams <= 0) continue;
-      if (this.charHashes.length < n + grams) this.charHashes = grown(this.charHashes, new Uint32Array(2 * (n + grams) + 64));
-      for (let a = -1; a < len + 2 - size; a++) {
-        let h = CHAR_SEED;
-        for (let k = a; k < a + size; k++) {
-          const c = k < 0 || k >= len ? 32 : text.charCodeAt(s + k);
-          h = Math.imul(h ^ lowerAscii(c), FNV_PRIME);
-        }
-        this.charHashes[n++] = h >>> 0;
+    const s = this.starts[t] as number;
+    const len = (this.ends[t] as number) - s;
+    let n = at;
+    for (let a = -1; a < len + 2 - size; a++) {
+      let h = CHAR_SEED;
+      for (let k = a; k < a + size; k++) {
+        const c = k < 0 || k >= len ? 32 : text.charCodeAt(s + k);
+        h = Math.imul(h ^ lowerAscii(c), FNV_PRIME);
       }
+      out[n++] = h >>> 0;
     }
-    this.charCount = n;
-    this.charSize = size;
     return n;
+  }
+
+  /** Word `t` as its character n-grams read it (ASCII letters lower-cased). */
+  gramWord(t: number): string {
+    const s = this.starts[t] as number;
+    let out = "";
+    for (let k = s; k < (this.ends[t] as number); k++) out += String.fromCharCode(lowerAscii(this.text.charCodeAt(k)));
+    return out;
+  }
+
+  /** Whether word `t` reads as `word` (a gramWord). */
+  isGramWord(t: number, word: string): boolean {
+    const s = this.starts[t] as number;
+    const len = (this.ends[t] as number) - s;
+    if (len !== word.length) return false;
+    for (let k = 0; k < len; k++) if (lowerAscii(this.text.charCodeAt(s + k)) !== word.charCodeAt(k)) return false;
+    return true;
   }
 
   read(text: string, start: number, end: number): this {
     this.text = text;
     this.featureCount = -1;
-    this.charCount = -1;
     let n = 0;
     let i = start;
     while (i < end) {
@@ -239,20 +247,40 @@ function counted(hashes: Uint32Array, n: number): SparseVector {
   return { keys: [...counts.keys()], values: [...counts.values()] };
 }
 
+/** The character n-gram block: the text's counts, and each content word's own (they set the block's norm). */
+export interface GramBlock extends SparseVector {
+  words: SparseVector[];
+}
+
 /** The feature counts of a text as a model with `charGrams` reads it: words, then (with `charGrams`) character n-grams. */
-export function featureBlocks(text: string, charGrams: number | undefined): SparseVector[] {
+export function featureBlocks(text: string, charGrams: number | undefined): [SparseVector] | [SparseVector, GramBlock] {
   const tokens = scratchTokens.read(text, 0, text.length);
-  // features() and charFeatures() may grow their buffers: read those after the call.
+  // features() may grow its buffer: read `hashes` after the call.
   const n = tokens.features();
   const words = counted(tokens.hashes, n);
   if (!charGrams) return [words];
-  const m = tokens.charFeatures(charGrams);
-  return [words, counted(tokens.charHashes, m)];
+  const parts: SparseVector[] = [];
+  const total = new Map<number, number>();
+  let buffer = new Uint32Array(64);
+  for (let t = 0; t < tokens.length; t++) {
+    if (!tokens.isContent(t)) continue;
+    const room = (tokens.ends[t] as number) - (tokens.starts[t] as number) + 3 - charGrams;
+    if (room <= 0) continue;
+    if (buffer.length < room) buffer = new Uint32Array(2 * room);
+    const part = counted(buffer, tokens.wordGrams(t, charGrams, buffer, 0));
+    parts.push(part);
+    part.keys.forEach((h, j) => total.set(h, (total.get(h) ?? 0) + (part.values[j] as number)));
+  }
+  return [words, { keys: [...total.keys()], values: [...total.values()], words: parts }];
 }
 
-/** A text's model row: each block as tfidfRow makes it (each L2-normalised on its own), concatenated. */
-export function blocksRow(blocks: SparseVector[], indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
-  return blocks.flatMap((b) => tfidfRow(b, indexOf, idf));
+/**
+ * A text's model row: its word block (tfidfRow) and its n-gram block (gramRow), concatenated.
+ */
+export function blocksRow(blocks: [SparseVector] | [SparseVector, GramBlock], indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
+  const [words, grams] = blocks;
+  const row = tfidfRow(words, indexOf, idf);
+  return grams ? row.concat(gramRow(grams, indexOf, idf)) : row;
 }
 
 /**
@@ -271,5 +299,27 @@ export function tfidfRow(counts: SparseVector, indexOf: (hash: number) => number
   }
   norm = Math.sqrt(norm) || 1;
   for (const entry of row) entry[1] /= norm;
+  return row;
+}
+
+/**
+ * The n-gram block as the model sees it: tf · idf per known n-gram, divided by the root of the sum
+ * over words of each word's own squared norm. Linear and normalised word by word, a word adds the
+ * same to every sentence it is in, so the scorer computes it once per word (scorer.ts).
+ */
+export function gramRow(block: GramBlock, indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
+  let norm = 0;
+  for (const part of block.words) {
+    for (let j = 0; j < part.keys.length; j++) {
+      const f = indexOf(part.keys[j] as number);
+      if (f >= 0) norm += ((part.values[j] as number) * (idf[f] as number)) ** 2;
+    }
+  }
+  norm = Math.sqrt(norm) || 1;
+  const row: [number, number][] = [];
+  for (let j = 0; j < block.keys.length; j++) {
+    const f = indexOf(block.keys[j] as number);
+    if (f >= 0) row.push([f, ((block.values[j] as number) * (idf[f] as number)) / norm]);
+  }
   return row;
 }

@@ -9,8 +9,8 @@ import { successor } from "../attack/stix";
 import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData } from "./model";
 import { designMatrix, type TrainingExample, type TrainOptions } from "./train";
 
-/** As the main model's options where they share a name; `pruneBelow` defaults to 0.2 and `charGrams` to none here. */
-export interface HeadOptions extends Pick<TrainOptions, "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow"> {
+/** As the main model's options where they share a name; here `pruneBelow` defaults to 0.2 and `charGrams` to 4 (0: words only). */
+export interface HeadOptions extends Pick<TrainOptions, "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow" | "maxPostingsPerFeature"> {
   /** Inverse L2 strength, as scikit-learn's C (on class-balanced example weights). */
   c?: number;
   /** A technique needs this many positive sentences to get a head class. */
@@ -30,12 +30,13 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
   if (ids.length === 0) return null;
   const classOf = new Map(ids.map((id, i) => [id, i]));
   const C = ids.length;
-  const charGrams = options.charGrams ?? 0;
+  const charGrams = options.charGrams ?? 4;
   const d = designMatrix(examples, { charGrams, minDf: options.minDf ?? 2, maxFeatures: options.maxFeatures ?? 60_000 }, (id) => classOf.get(current(id)), C);
   const F = d.kept.length;
   const N = examples.length;
   const inverseC = 1 / (options.c ?? 3);
   const pruneBelow = options.pruneBelow ?? 0.2;
+  const maxPostings = options.maxPostingsPerFeature ?? Infinity;
 
   const W = new Float32Array(F * C);
   const bias = new Float32Array(C);
@@ -94,7 +95,8 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
       const w = W[f * C + c] as number;
       if (w >= pruneBelow || w <= -pruneBelow) kept.push([c, w]);
     }
-    return kept;
+    if (kept.length > maxPostings) kept.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]).length = maxPostings;
+    return kept.sort((x, y) => x[0] - y[0]);
   });
   return {
     format: MODEL_FORMAT,

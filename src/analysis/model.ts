@@ -53,6 +53,8 @@ export interface ModelData {
   lexicon?: LexiconEntry[];
   /** The report head (see head.ts): a sentence model of its own over the techniques labelled reports teach. */
   head?: ModelData;
+  /** How much of a head technique's document score is the head's (stacker.ts `withHead`); absent: 0. */
+  headWeight?: number;
 }
 
 /** The model in memory: typed arrays and a hash table from feature hash to feature index. */

@@ -4,9 +4,9 @@
  * (positives) and the confident sentences about techniques the report is not labelled with (hard
  * negatives). Training on them adapts the sentence model to how such reports are written.
  */
-import { scorerFor } from "./engine";
 import { Tokens } from "./features";
 import type { Model } from "./model";
+import { scorerFor } from "./scorer";
 import { segmentSentences } from "./text";
 import type { TrainingExample } from "./train";
 

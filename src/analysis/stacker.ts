@@ -22,8 +22,6 @@ export const STACKER_FEATURES = [
   "first_strong_position",
   "term_precision",
   "has_term",
-  "head_p",
-  "in_head",
 ] as const;
 
 export interface StackerData {
@@ -48,10 +46,15 @@ export interface CandidateEvidence {
   nameMentions: number;
   /** Best precision of the concept terms of the technique the report mentions (0: none). */
   termPrecision: number;
-  /** Best sentence probability from the report head (0: below its floor or not a head class). */
+  /** Best sentence probability from the report head (0: below its floor or not a head class); mixed in by `withHead`. */
   headP: number;
   /** Whether the technique is one of the report head's classes. */
   inHead: boolean;
+  /**
+   * Whether only the report head found it: the main model, mentions and terms have no evidence of
+   * it, so the stacker (fitted on theirs) says 0 and its score is the head's share alone.
+   */
+  headOnly: boolean;
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -78,9 +81,18 @@ export function candidateFeatures(e: CandidateEvidence, sentences: number, prior
     e.firstStrong < 0 ? 1 : e.firstStrong / Math.max(1, sentences),
     e.termPrecision,
     e.termPrecision > 0 ? 1 : 0,
-    e.headP,
-    e.inHead ? 1 : 0,
   ];
+}
+
+/**
+ * A head technique's document score: the stacker's probability mixed with the report head's best
+ * sentence probability, `weight` of the head's (chosen by cross-validation, see model:build). The
+ * head enters here rather than as a stacker feature: the stacker fits log-loss over every
+ * technique of both label spaces at once, and gave the head's evidence too little room.
+ */
+export function withHead(p: number, e: Pick<CandidateEvidence, "headP" | "inHead" | "headOnly">, weight: number): number {
+  if (!e.inHead || weight <= 0) return p;
+  return (e.headOnly ? 0 : (1 - weight) * p) + weight * e.headP;
 }
 
 /** `offset` is the technique's own calibration, added to the logit. */

@@ -206,7 +206,7 @@ export function designMatrix(
   const maskOf: (Uint8Array | null)[] = [];
   const masks = new Map<string[], Uint8Array>();
   for (let i = 0; i < N; i++) {
-    for (const [f, x] of blocksRow(counted[i] as SparseVector[], (h) => featureOf.get(h) ?? -1, idf)) {
+    for (const [f, x] of blocksRow(counted[i] as ReturnType<typeof featureBlocks>, (h) => featureOf.get(h) ?? -1, idf)) {
       cols.push(f);
       vals.push(x);
     }
