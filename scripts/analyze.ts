@@ -1,28 +1,30 @@
 /**
- * npm run -s analyze -- [--threshold X] [--model FILE] FILE...
+ * npm run -s analyze -- [--threshold X] [--model FILE] [--jobs N] FILE...
  *
  * Maps each file (.txt, .md, .html, .htm, .pdf, or - for standard input) to ATT&CK techniques
  * with the product's engine and model, printing one JSON line per file, in order:
  *   {"file","attackVersion","techniques":[{"id","name","confidence","evidence":[{"text","start","end"}]}]}
  * A file that cannot be read or parsed gives {"file","error"}; the exit code is then 1, after
- * every other file has been done.
+ * every other file has been done. Files are analysed by `--jobs` worker threads (default: one per
+ * CPU, at most one per file), each with its own copy of the model; `--jobs 1` stays on one thread.
  */
 import fs from "node:fs";
+import os from "node:os";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { analyzeText } from "../src/analysis/engine";
+import type { Model } from "../src/analysis/model";
+import { describeError } from "../src/errors";
 import { extractFile } from "./lib/extract-file";
 import { DEFAULT_MODEL, readModel } from "./lib/model-file";
-import { fail, flag, parseArgs } from "./lib/cli";
-import { describeError } from "../src/errors";
+import { fail, fileExists, flag, parseArgs } from "./lib/cli";
 
-const { flags, positional } = parseArgs(process.argv.slice(2));
-if (positional.length === 0 || flags.help) fail("usage: npm run -s analyze -- [--threshold X] [--model FILE] FILE... (- reads stdin)");
-const thresholdFlag = flag(flags, "threshold");
-const threshold = thresholdFlag === undefined ? undefined : Number(thresholdFlag);
-if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) fail("--threshold takes a number between 0 and 1");
+interface Settings {
+  modelFile: string;
+  threshold: number | undefined;
+}
 
-const model = readModel(flag(flags, "model") ?? DEFAULT_MODEL);
-let failures = 0;
-for (const file of positional) {
+/** One file's output line, and whether it failed. */
+async function analyzeFile(file: string, model: Model, threshold: number | undefined): Promise<{ line: string; failed: boolean }> {
   try {
     const bytes = file === "-" ? fs.readFileSync(0) : fs.readFileSync(file);
     const text = await extractFile(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -34,10 +36,89 @@ for (const file of positional) {
       evidence: t.evidence,
       ...(t.note ? { note: t.note } : {}),
     }));
-    process.stdout.write(`${JSON.stringify({ file, attackVersion: result.attackVersion, techniques })}\n`);
+    return { line: JSON.stringify({ file, attackVersion: result.attackVersion, techniques }), failed: false };
   } catch (e) {
-    failures++;
-    process.stdout.write(`${JSON.stringify({ file, error: describeError(e) })}\n`);
+    return { line: JSON.stringify({ file, error: describeError(e) }), failed: true };
   }
 }
-process.exitCode = failures ? 1 : 0;
+
+/** Worker thread: loads the model, then analyses each file the main thread sends ({ index, file }). */
+function serve(settings: Settings): void {
+  const port = parentPort;
+  if (!port) return;
+  const model = readModel(settings.modelFile);
+  port.on("message", async ({ index, file }: { index: number; file: string }) => {
+    port.postMessage({ index, ...(await analyzeFile(file, model, settings.threshold)) });
+  });
+  port.postMessage({ ready: true });
+}
+
+/** A worker runs this file too, through the TypeScript loader (tsx) this thread was started with. */
+const WORKER_BOOT = `(async () => {
+  const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))});
+  register();
+  await import(${JSON.stringify(import.meta.url)});
+})();`;
+
+/** Main thread: hands files to `jobs` workers as they free up and prints the lines in input order. */
+async function inParallel(files: string[], jobs: number, settings: Settings): Promise<number> {
+  const lines: (string | undefined)[] = new Array(files.length);
+  let next = 0;
+  let printed = 0;
+  let failures = 0;
+  const workers = Array.from({ length: jobs }, () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let done = 0;
+      for (const worker of workers) {
+        worker.on("error", reject);
+        worker.on("exit", (code) => reject(new Error(`an analysis thread stopped (exit code ${code})`)));
+        worker.on("message", (m: { ready: true } | { index: number; line: string; failed: boolean }) => {
+          if ("index" in m) {
+            lines[m.index] = m.line;
+            if (m.failed) failures++;
+            while (printed < files.length && lines[printed] !== undefined) {
+              process.stdout.write(`${lines[printed]}\n`);
+              lines[printed++] = "";
+            }
+            if (++done === files.length) resolve();
+          }
+          if (next < files.length) worker.postMessage({ index: next, file: files[next++] });
+        });
+      }
+    });
+  } finally {
+    for (const worker of workers) {
+      worker.removeAllListeners("exit");
+      void worker.terminate();
+    }
+  }
+  return failures;
+}
+
+if (!isMainThread) serve(workerData as Settings);
+else {
+  const { flags, positional } = parseArgs(process.argv.slice(2));
+  if (positional.length === 0 || flags.help) fail("usage: npm run -s analyze -- [--threshold X] [--model FILE] [--jobs N] FILE... (- reads stdin)");
+  const thresholdFlag = flag(flags, "threshold");
+  const threshold = thresholdFlag === undefined ? undefined : Number(thresholdFlag);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) fail("--threshold takes a number between 0 and 1");
+  const jobsFlag = flag(flags, "jobs");
+  const jobs = jobsFlag === undefined ? os.availableParallelism() : Number(jobsFlag);
+  if (!Number.isInteger(jobs) || jobs < 1) fail("--jobs takes a whole number of at least 1");
+  const settings: Settings = { modelFile: flag(flags, "model") ?? DEFAULT_MODEL, threshold };
+  if (!fileExists(settings.modelFile)) fail(`no such model file: ${settings.modelFile}`);
+  // Standard input is read by this thread; one file gains nothing from a second thread.
+  const workers = positional.includes("-") ? 1 : Math.min(jobs, positional.length);
+  let failures = 0;
+  if (workers > 1) failures = await inParallel(positional, workers, settings);
+  else {
+    const model = readModel(settings.modelFile);
+    for (const file of positional) {
+      const { line, failed } = await analyzeFile(file, model, threshold);
+      if (failed) failures++;
+      process.stdout.write(`${line}\n`);
+    }
+  }
+  process.exitCode = failures ? 1 : 0;
+}
