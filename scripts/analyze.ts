@@ -6,7 +6,8 @@
  *   {"file","attackVersion","techniques":[{"id","name","confidence","evidence":[{"text","start","end"}]}]}
  * A file that cannot be read or parsed gives {"file","error"}; the exit code is then 1, after
  * every other file has been done. Files are analysed by `--jobs` worker threads (default: one per
- * CPU, at most one per file), each with its own copy of the model; `--jobs 1` stays on one thread.
+ * CPU up to 4, at most one per file), each with its own copy of the model;
+ * `--jobs 1` stays on one thread.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -17,6 +18,8 @@ import { describeError } from "../src/errors";
 import { extractFile } from "./lib/extract-file";
 import { DEFAULT_MODEL, readModel } from "./lib/model-file";
 import { fail, fileExists, flag, parseArgs } from "./lib/cli";
+
+const DEFAULT_MAX_JOBS = 4;
 
 interface Settings {
   modelFile: string;
@@ -104,7 +107,8 @@ else {
   const threshold = thresholdFlag === undefined ? undefined : Number(thresholdFlag);
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) fail("--threshold takes a number between 0 and 1");
   const jobsFlag = flag(flags, "jobs");
-  const jobs = jobsFlag === undefined ? os.availableParallelism() : Number(jobsFlag);
+  // Each thread holds a model: a many-core machine should not hold dozens by default.
+  const jobs = jobsFlag === undefined ? Math.min(os.availableParallelism(), DEFAULT_MAX_JOBS) : Number(jobsFlag);
   if (!Number.isInteger(jobs) || jobs < 1) fail("--jobs takes a whole number of at least 1");
   const settings: Settings = { modelFile: flag(flags, "model") ?? DEFAULT_MODEL, threshold };
   if (!fileExists(settings.modelFile)) fail(`no such model file: ${settings.modelFile}`);
