@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import { createDb } from "../src/db/client";
+import { describeError } from "../src/errors";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { fail, fileExists, flag, parseArgs } from "./lib/cli";
@@ -16,5 +17,5 @@ const file = positional[0] ?? DEFAULT_MODEL;
 if (!fileExists(file)) fail(`no such file: ${file}`);
 const persistTo = flag(flags, "persist-to");
 migrateLocal(persistTo);
-const result = await withLocalDb((d1) => importModelArtifact(createDb(d1), new Uint8Array(fs.readFileSync(file))), persistTo);
+const result = await withLocalDb((d1) => importModelArtifact(createDb(d1), new Uint8Array(fs.readFileSync(file))), persistTo).catch((e: unknown) => fail(describeError(e)));
 console.log(`${result.created ? "stored" : "already stored"} model ${result.id} for ATT&CK ${result.attackVersion}`);

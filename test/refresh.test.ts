@@ -7,6 +7,9 @@ import { getActiveVersion } from "../src/db/repos/attack";
 import { createApiKey } from "../src/db/repos/tenants";
 import type { AnalysisOutputT, ReportT } from "../src/reports/schemas";
 import { DAILY_CRON } from "../src/scheduled";
+import { latestModel } from "../src/db/repos/models";
+import { gzip } from "../src/lib/bytes";
+import { importModelArtifact } from "../src/workflows/model-cache";
 import { carryModel } from "../src/workflows/refresh-steps";
 import { api, callTool, connectMcp, driveWorkflow, fixtureStream, json, loadFixture, newTenantKey, postJson, runScheduled, sharedBundle, shippedModelData, type ErrorBody } from "./helpers";
 
@@ -90,6 +93,15 @@ describe("admin only", () => {
     await client.close();
     const refused = await postJson("/api/v1/attack/refresh", admin, { url: "http://10.0.0.1/bundle.json" });
     expect(refused.status).toBe(400);
+  });
+});
+
+describe("storing a model", () => {
+  it("refuses a model for an ATT&CK version that is not loaded, saying which, and stores nothing", async () => {
+    const data = { ...(await shippedModelData()), attackVersion: "99.9" };
+    const artifact = await gzip(JSON.stringify(data));
+    await expect(importModelArtifact(db, artifact)).rejects.toMatchObject({ status: 409, code: "attack_version_missing", message: expect.stringContaining("ATT&CK 99.9") });
+    expect(await latestModel(db, "99.9")).toBeNull();
   });
 });
 

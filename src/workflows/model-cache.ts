@@ -4,6 +4,7 @@
  */
 import { loadModel, MODEL_FORMAT, type Model, type ModelData } from "../analysis/model";
 import type { Db } from "../db/client";
+import { getVersion } from "../db/repos/attack";
 import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
 import { AppError } from "../errors";
 import { gunzip } from "../lib/bytes";
@@ -33,6 +34,10 @@ export async function modelFor(db: Db, attackVersion: string): Promise<{ id: str
 export async function importModelArtifact(db: Db, gzipped: Uint8Array): Promise<{ id: string; created: boolean; attackVersion: string }> {
   const data = JSON.parse(new TextDecoder().decode(await gunzip(gzipped))) as ModelData;
   if (data.format !== MODEL_FORMAT) throw new AppError(422, "invalid_model", `not a ${MODEL_FORMAT} artifact`);
+  // A model belongs to an ATT&CK version (a foreign key): say which one is missing rather than fail on the constraint.
+  if (!(await getVersion(db, data.attackVersion))) {
+    throw new AppError(409, "attack_version_missing", `the model is for ATT&CK ${data.attackVersion}, which is not loaded: load that bundle first (npm run attack:load)`);
+  }
   const stored = await storeModel(db, gzipped, { attackVersion: data.attackVersion, format: data.format, info: data.info });
   return { ...stored, attackVersion: data.attackVersion };
 }
