@@ -2,8 +2,9 @@
  * @module The report head: a second sentence model, trained only on sentences of labelled reports
  * and only for the techniques their annotators label, as class-balanced logistic regressions fitted
  * to convergence (L-BFGS). ATT&CK's own sentences teach every technique but read unlike reports;
- * the head learns how reports describe the techniques annotators label, and the stacker weighs
- * its evidence beside the main model's. Pure: the sentences come from the caller.
+ * the head learns how reports describe the techniques annotators label, and its best sentence is
+ * mixed into a head technique's document score (stacker.ts `withHead`). Pure: the sentences come
+ * from the caller.
  */
 import { successor } from "../attack/stix";
 import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData } from "./model";
