@@ -243,21 +243,13 @@ export interface Decision {
 export function chooseDecision(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number, annotatedSpaceOf?: Map<string, Set<string>>): Decision {
   const stacked = heldOutStacked(oof, spaceOf, techniqueIds, folds);
   const hasHead = oof.some((o) => [...o.candidates.values()].some((c) => c.inHead));
-  const tried: Decision["tried"] = [];
-  let best: Omit<Decision, "tried"> | null = null;
-  let bestMean = -1;
-  for (const headWeight of hasHead ? HEAD_WEIGHTS : [0]) {
+  const results = (hasHead ? HEAD_WEIGHTS : [0]).map((headWeight) => {
     const scored = heldOutScores(stacked, spaceOf, headWeight, annotatedSpaceOf);
-    const shared = sharedThreshold(scored, "stacked");
-    const values = Object.values(shared.docF1);
-    const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-    tried.push({ headWeight, threshold: shared.threshold, mean });
-    if (mean > bestMean) {
-      bestMean = mean;
-      best = { headWeight, threshold: shared.threshold, docF1: shared.docF1, scored };
-    }
-  }
-  return { ...(best as Omit<Decision, "tried">), tried };
+    return { headWeight, scored, ...sharedThreshold(scored, "stacked") };
+  });
+  // The first of equals wins, as the threshold's does: the smaller weight.
+  const best = results.reduce((a, b) => (b.mean > a.mean ? b : a));
+  return { ...best, tried: results.map(({ headWeight, threshold, mean }) => ({ headWeight, threshold, mean })) };
 }
 
 export const predictedAt = (list: Scored[], which: "noisyOr" | "stacked", threshold: number): DocOutcome[] =>
@@ -273,7 +265,7 @@ export const predictedAsAnnotated = (list: Scored[], threshold: number): DocOutc
 export const THRESHOLDS = Array.from({ length: 18 }, (_, i) => Math.round((0.1 + i * 0.05) * 100) / 100);
 
 /** The one threshold (the product has one default) with the best mean doc-F1 over the datasets. */
-export function sharedThreshold(scored: Map<string, Scored[]>, which: "noisyOr" | "stacked"): { threshold: number; docF1: Record<string, number> } {
+export function sharedThreshold(scored: Map<string, Scored[]>, which: "noisyOr" | "stacked"): { threshold: number; mean: number; docF1: Record<string, number> } {
   let best = { threshold: 0.5, mean: -1, docF1: {} as Record<string, number> };
   for (const t of THRESHOLDS) {
     const docF1 = Object.fromEntries([...scored].map(([name, list]) => [name, score(predictedAt(list, which, t)).docF1]));
@@ -281,5 +273,5 @@ export function sharedThreshold(scored: Map<string, Scored[]>, which: "noisyOr" 
     const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
     if (mean > best.mean) best = { threshold: t, mean, docF1 };
   }
-  return { threshold: best.threshold, docF1: best.docF1 };
+  return best;
 }

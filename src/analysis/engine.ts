@@ -208,7 +208,7 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
     const term = termHits.get(c);
     // A term's sentence is evidence of the mention, not of the behaviour: it adds no probability.
     if (term) list.push({ sentence: term.sentence, p: 0, kind: "model" });
-    // The head's best sentence is evidence too; its probability goes to the stacker, not into the noisy-or.
+    // The head's best sentence is evidence too; its probability enters the score through withHead, not the noisy-or.
     const headSentence = headBest?.sentence[c] ?? -1;
     if (headSentence !== -1) list.push({ sentence: headSentence, p: 0, kind: "model" });
     // Strongest evidence per sentence, then the best sentences first.

@@ -113,9 +113,14 @@ export class Tokens {
     return this.kinds[t] === WORD;
   }
 
+  /** How many character n-grams of `size` word `t` has, read as " word ". */
+  gramCount(t: number, size: number): number {
+    return Math.max(0, (this.ends[t] as number) - (this.starts[t] as number) + 3 - size);
+  }
+
   /**
    * Writes the hashes of the character n-grams of word `t`, read as " word " (ASCII lower-cased), into
-   * `out` from `at` (room for length + 3 − size) and returns the new end. They let "credential",
+   * `out` from `at` (room for gramCount(t, size)) and returns the new end. They let "credential",
    * "credentials" and "CredentialManager" share evidence that whole words do not.
    */
   wordGrams(t: number, size: number, out: Uint32Array, at: number): number {
@@ -264,8 +269,8 @@ export function featureBlocks(text: string, charGrams: number | undefined): [Spa
   let buffer = new Uint32Array(64);
   for (let t = 0; t < tokens.length; t++) {
     if (!tokens.isContent(t)) continue;
-    const room = (tokens.ends[t] as number) - (tokens.starts[t] as number) + 3 - charGrams;
-    if (room <= 0) continue;
+    const room = tokens.gramCount(t, charGrams);
+    if (room === 0) continue;
     if (buffer.length < room) buffer = new Uint32Array(2 * room);
     const part = counted(buffer, tokens.wordGrams(t, charGrams, buffer, 0));
     parts.push(part);

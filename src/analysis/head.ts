@@ -11,7 +11,7 @@ import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData } from "./mod
 import { designMatrix, type TrainingExample, type TrainOptions } from "./train";
 
 /** As the main model's options where they share a name; here `pruneBelow` defaults to 0.2 and `charGrams` to 4 (0: words only). */
-export interface HeadOptions extends Pick<TrainOptions, "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow" | "maxPostingsPerFeature"> {
+export interface HeadOptions extends Pick<TrainOptions, "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow"> {
   /** Inverse L2 strength, as scikit-learn's C (on class-balanced example weights). */
   c?: number;
   /** A technique needs this many positive sentences to get a head class. */
@@ -37,7 +37,6 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
   const N = examples.length;
   const inverseC = 1 / (options.c ?? 3);
   const pruneBelow = options.pruneBelow ?? 0.2;
-  const maxPostings = options.maxPostingsPerFeature ?? Infinity;
 
   const W = new Float32Array(F * C);
   const bias = new Float32Array(C);
@@ -96,8 +95,7 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
       const w = W[f * C + c] as number;
       if (w >= pruneBelow || w <= -pruneBelow) kept.push([c, w]);
     }
-    if (kept.length > maxPostings) kept.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]).length = maxPostings;
-    return kept.sort((x, y) => x[0] - y[0]);
+    return kept;
   });
   return {
     format: MODEL_FORMAT,

@@ -6,7 +6,7 @@
 import { grown } from "../lib/collections";
 import type { Tokens } from "./features";
 import { featureIndex, type Model } from "./model";
-import { gramNorm2, knownGrams, WordGramCache } from "./word-grams";
+import { WordGramCache, WordGramReader } from "./word-grams";
 
 /** Sentence probabilities below this are not reported. */
 const FLOOR = 0.05;
@@ -31,8 +31,8 @@ export class SentenceScorer {
   private features = new Int32Array(256);
   /** Dense models: each word's n-gram class sums (word-grams.ts). */
   private readonly wordCache: WordGramCache | null;
-  /** Sparse models: one word's known n-gram features. */
-  private wordFeatures = new Int32Array(64);
+  /** Sparse models with n-grams: reads each word's known n-gram features. */
+  private readonly wordReader: WordGramReader | null;
   /** The last gatherGrams' sum of its words' squared norms. */
   private gramNorm2 = 0;
   /** How many distinct word features the last scored sentence had (their indices: `sentenceFeature`). */
@@ -51,6 +51,7 @@ export class SentenceScorer {
     const dense = charGrams !== undefined && charGrams > 0 && classes <= DENSE_CLASSES;
     this.gramSums = new Float64Array(dense ? classes : 0);
     this.wordCache = dense ? new WordGramCache(model, charGrams, GRAM_CACHE_WORDS) : null;
+    this.wordReader = charGrams && !dense ? new WordGramReader(model, charGrams) : null;
   }
 
   /**
@@ -78,7 +79,7 @@ export class SentenceScorer {
       return;
     }
     // The n-gram block, normalised word by word as in training (features.ts gramRow).
-    const n = this.gatherGrams(tokens, charGrams, words, stamp);
+    const n = this.gatherGrams(tokens, words, stamp);
     const norm2 = this.gramNorm2;
     if (words === 0 && norm2 === 0) return;
     this.normalise(words);
@@ -94,8 +95,8 @@ export class SentenceScorer {
     this.scoreSparse(n, emit);
   }
 
-  /** Postings of features[0, n) into the classes they touch. */
-  private scoreSparse(n: number, emit: (classIndex: number, p: number) => void): void {
+  /** Adds the postings of features[0, n) into `scratch`, marking the classes they touch; returns how many (listed in `touched`). */
+  private accumulate(n: number): number {
     const { model, scratch, touched, marked, tf, features } = this;
     const { postingStart, postingClass, postingWeight } = model;
     let m = 0;
@@ -112,6 +113,13 @@ export class SentenceScorer {
         scratch[c] = (scratch[c] as number) + x * (postingWeight[k] as number);
       }
     }
+    return m;
+  }
+
+  /** The classes features[0, n) touch. */
+  private scoreSparse(n: number, emit: (classIndex: number, p: number) => void): void {
+    const { model, scratch, touched, marked } = this;
+    const m = this.accumulate(n);
     for (let i = 0; i < m; i++) {
       const c = touched[i] as number;
       const z = (scratch[c] as number) + (model.bias[c] as number);
@@ -122,19 +130,11 @@ export class SentenceScorer {
     }
   }
 
-  /** Word postings of features[0, words), plus the words' cached n-gram sums scaled by the block's 1 / norm; every class. */
+  /** Every class: the word postings of features[0, words), plus the words' cached n-gram sums scaled by the block's 1 / norm. */
   private scoreDense(words: number, gramScale: number, emit: (classIndex: number, p: number) => void): void {
-    const { model, scratch, tf, features, gramSums } = this;
-    const { postingStart, postingClass, postingWeight } = model;
-    for (let i = 0; i < words; i++) {
-      const f = features[i] as number;
-      const x = tf[f] as number;
-      const end = postingStart[f + 1] as number;
-      for (let k = postingStart[f] as number; k < end; k++) {
-        const c = postingClass[k] as number;
-        scratch[c] = (scratch[c] as number) + x * (postingWeight[k] as number);
-      }
-    }
+    const { model, scratch, touched, marked, gramSums } = this;
+    const m = this.accumulate(words);
+    for (let i = 0; i < m; i++) marked[touched[i] as number] = 0;
     for (let c = 0; c < scratch.length; c++) {
       const z = (scratch[c] as number) + (gramSums[c] as number) * gramScale + (model.bias[c] as number);
       scratch[c] = 0;
@@ -170,8 +170,8 @@ export class SentenceScorer {
    * gathers the n-gram features after the words' (as `gather`, counting repeats in `tf`) and returns
    * the new length.
    */
-  private gatherGrams(tokens: Tokens, size: number, from: number, stamp: number): number {
-    const { model, gramSums, wordCache } = this;
+  private gatherGrams(tokens: Tokens, from: number, stamp: number): number {
+    const { gramSums, wordCache, wordReader } = this;
     let n = from;
     let norm2 = 0;
     for (let t = 0; t < tokens.length; t++) {
@@ -182,16 +182,12 @@ export class SentenceScorer {
         const sums = wordCache.sums;
         const base = entry * gramSums.length;
         for (let c = 0; c < gramSums.length; c++) gramSums[c] = (gramSums[c] as number) + (sums[base + c] as number);
-        continue;
+      } else if (wordReader) {
+        const grams = wordReader.read(tokens, t);
+        norm2 += grams.norm2;
+        if (this.features.length < n + grams.count) this.features = grown(this.features, new Int32Array(2 * (n + grams.count)));
+        for (let i = 0; i < grams.count; i++) n = this.count(grams.features[i] as number, n, stamp);
       }
-      let m = knownGrams(model, tokens, t, size, this.wordFeatures);
-      if (m < 0) {
-        this.wordFeatures = new Int32Array(2 * ((tokens.ends[t] as number) - (tokens.starts[t] as number) + 3));
-        m = knownGrams(model, tokens, t, size, this.wordFeatures);
-      }
-      norm2 += gramNorm2(model, this.wordFeatures, m);
-      if (this.features.length < n + m) this.features = grown(this.features, new Int32Array(2 * (n + m)));
-      for (let i = 0; i < m; i++) n = this.count(this.wordFeatures[i] as number, n, stamp);
     }
     this.gramNorm2 = norm2;
     return n;

@@ -6,39 +6,48 @@
 import type { Tokens } from "./features";
 import { featureIndex, type Model } from "./model";
 
-/** Scratch for `knownGrams`: n-gram hashes of one word. */
-let hashes = new Uint32Array(64);
+/** Reads one word's n-grams as a model knows them, into buffers it keeps and grows. */
+export class WordGramReader {
+  /** Feature indices of the last word's known n-grams, repeats included: features[0, count). */
+  features = new Int32Array(64);
+  count = 0;
+  /** The last word's squared tf · idf norm: an n-gram the word has twice (rare) weighs tf 2. */
+  norm2 = 0;
+  private hashes = new Uint32Array(64);
 
-/** Writes the model's feature indices of word t's n-grams (repeats included) into `out` from 0; returns how many, or −1 when `out` is too short. */
-export function knownGrams(model: Model, tokens: Tokens, t: number, size: number, out: Int32Array): number {
-  const count = (tokens.ends[t] as number) - (tokens.starts[t] as number) + 3 - size;
-  if (count <= 0) return 0;
-  if (out.length < count) return -1;
-  if (hashes.length < count) hashes = new Uint32Array(2 * count);
-  const m = tokens.wordGrams(t, size, hashes, 0);
-  let n = 0;
-  for (let i = 0; i < m; i++) {
-    const f = featureIndex(model, hashes[i] as number);
-    if (f >= 0) out[n++] = f;
-  }
-  return n;
-}
+  constructor(
+    private readonly model: Model,
+    private readonly size: number,
+  ) {}
 
-/** Squared norm of a word's n-gram block, features[0, n) with repeats: an n-gram the word has twice (rare) weighs tf 2. */
-export function gramNorm2(model: Model, features: Int32Array, n: number): number {
-  let norm2 = 0;
-  for (let i = 0; i < n; i++) {
-    const f = features[i] as number;
-    let tf = 1;
-    let first = true;
-    for (let j = 0; j < n; j++) {
-      if (j === i || features[j] !== f) continue;
-      if (j < i) first = false;
-      else tf++;
+  read(tokens: Tokens, t: number): this {
+    const { model } = this;
+    const room = tokens.gramCount(t, this.size);
+    if (this.hashes.length < room) {
+      this.hashes = new Uint32Array(2 * room);
+      this.features = new Int32Array(2 * room);
     }
-    if (first) norm2 += (tf * (model.idf[f] as number)) ** 2;
+    const m = tokens.wordGrams(t, this.size, this.hashes, 0);
+    let n = 0;
+    for (let i = 0; i < m; i++) {
+      const f = featureIndex(model, this.hashes[i] as number);
+      if (f >= 0) this.features[n++] = f;
+    }
+    this.count = n;
+    this.norm2 = 0;
+    for (let i = 0; i < n; i++) {
+      const f = this.features[i] as number;
+      let tf = 1;
+      let first = true;
+      for (let j = 0; j < n; j++) {
+        if (j === i || this.features[j] !== f) continue;
+        if (j < i) first = false;
+        else tf++;
+      }
+      if (first) this.norm2 += (tf * (model.idf[f] as number)) ** 2;
+    }
+    return this;
   }
-  return norm2;
 }
 
 /**
@@ -55,13 +64,14 @@ export class WordGramCache {
   private readonly mask: number;
   private readonly classes: number;
   private size = 0;
-  private features = new Int32Array(64);
+  private readonly reader: WordGramReader;
 
   constructor(
     private readonly model: Model,
-    private readonly gramSize: number,
+    gramSize: number,
     private readonly capacity: number,
   ) {
+    this.reader = new WordGramReader(model, gramSize);
     this.classes = model.techniques.length;
     this.sums = new Float32Array(capacity * this.classes);
     this.norm2 = new Float64Array(capacity);
@@ -97,21 +107,17 @@ export class WordGramCache {
 
   private fill(entry: number, tokens: Tokens, t: number): void {
     const { model, classes } = this;
-    let n = knownGrams(model, tokens, t, this.gramSize, this.features);
-    if (n < 0) {
-      this.features = new Int32Array(2 * ((tokens.ends[t] as number) - (tokens.starts[t] as number) + 3));
-      n = knownGrams(model, tokens, t, this.gramSize, this.features);
-    }
+    const grams = this.reader.read(tokens, t);
     const base = entry * classes;
     this.sums.fill(0, base, base + classes);
-    for (let i = 0; i < n; i++) {
-      const f = this.features[i] as number;
+    for (let i = 0; i < grams.count; i++) {
+      const f = grams.features[i] as number;
       const idf = model.idf[f] as number;
       for (let k = model.postingStart[f] as number; k < (model.postingStart[f + 1] as number); k++) {
         const c = base + (model.postingClass[k] as number);
         this.sums[c] = (this.sums[c] as number) + idf * (model.postingWeight[k] as number);
       }
     }
-    this.norm2[entry] = gramNorm2(model, this.features, n);
+    this.norm2[entry] = grams.norm2;
   }
 }
