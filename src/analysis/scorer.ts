@@ -22,8 +22,6 @@ const DENSE_CLASSES = 128;
 
 export class SentenceScorer {
   private readonly scratch: Float64Array;
-  private readonly touched: Int32Array;
-  private readonly marked: Uint8Array;
   private readonly seen: Int32Array;
   private readonly tf: Float64Array;
   /** Dense models: the sentence's n-gram block, per class, before normalising. */
@@ -43,8 +41,6 @@ export class SentenceScorer {
     const classes = model.techniques.length;
     const features = model.idf.length;
     this.scratch = new Float64Array(classes);
-    this.touched = new Int32Array(classes);
-    this.marked = new Uint8Array(classes);
     this.seen = new Int32Array(features).fill(-1);
     this.tf = new Float64Array(features);
     const charGrams = model.data.charGrams;
@@ -95,46 +91,42 @@ export class SentenceScorer {
     this.scoreSparse(n, emit);
   }
 
-  /** Adds the postings of features[0, n) into `scratch`, marking the classes they touch; returns how many (listed in `touched`). */
-  private accumulate(n: number): number {
-    const { model, scratch, touched, marked, tf, features } = this;
+  /**
+   * Adds the postings of features[0, n) into `scratch`. No bookkeeping of the classes touched: a
+   * branch per posting on whether its class was seen costs more (mispredicted) than sweeping every
+   * class afterwards.
+   */
+  private accumulate(n: number): void {
+    const { model, scratch, tf, features } = this;
     const { postingStart, postingClass, postingWeight } = model;
-    let m = 0;
     for (let i = 0; i < n; i++) {
       const f = features[i] as number;
       const x = tf[f] as number;
       const end = postingStart[f + 1] as number;
       for (let k = postingStart[f] as number; k < end; k++) {
         const c = postingClass[k] as number;
-        if (marked[c] === 0) {
-          marked[c] = 1;
-          touched[m++] = c;
-        }
         scratch[c] = (scratch[c] as number) + x * (postingWeight[k] as number);
       }
     }
-    return m;
   }
 
-  /** The classes features[0, n) touch. */
+  /** The classes features[0, n) reach: a class whose sum stays 0 (no posting) is not reported, as it never was. */
   private scoreSparse(n: number, emit: (classIndex: number, p: number) => void): void {
-    const { model, scratch, touched, marked } = this;
-    const m = this.accumulate(n);
-    for (let i = 0; i < m; i++) {
-      const c = touched[i] as number;
-      const z = (scratch[c] as number) + (model.bias[c] as number);
+    const { model, scratch } = this;
+    this.accumulate(n);
+    for (let c = 0; c < scratch.length; c++) {
+      const sum = scratch[c] as number;
       scratch[c] = 0;
-      marked[c] = 0;
-      // p >= FLOOR  ⇔  z >= logit(FLOOR): most classes stop here without an exp().
-      if (z >= LOGIT_FLOOR) emit(c, 1 / (1 + Math.exp(-z)));
+      const z = sum + (model.bias[c] as number);
+      // p >= FLOOR  ⇔  z >= logit(FLOOR): nearly every class stops at this (well-predicted) test.
+      if (z >= LOGIT_FLOOR && sum !== 0) emit(c, 1 / (1 + Math.exp(-z)));
     }
   }
 
   /** Every class: the word postings of features[0, words), plus the words' cached n-gram sums scaled by the block's 1 / norm. */
   private scoreDense(words: number, gramScale: number, emit: (classIndex: number, p: number) => void): void {
-    const { model, scratch, touched, marked, gramSums } = this;
-    const m = this.accumulate(words);
-    for (let i = 0; i < m; i++) marked[touched[i] as number] = 0;
+    const { model, scratch, gramSums } = this;
+    this.accumulate(words);
     for (let c = 0; c < scratch.length; c++) {
       const z = (scratch[c] as number) + (gramSums[c] as number) * gramScale + (model.bias[c] as number);
       scratch[c] = 0;
