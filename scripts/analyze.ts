@@ -5,9 +5,9 @@
  * with the product's engine and model, printing one JSON line per file, in order:
  *   {"file","attackVersion","techniques":[{"id","name","confidence","evidence":[{"text","start","end"}]}]}
  * A file that cannot be read or parsed gives {"file","error"}; the exit code is then 1, after
- * every other file has been done. Files are analysed by `--jobs` worker threads (default: one per
- * CPU up to 4, at most one per file), each with its own copy of the model;
- * `--jobs 1` stays on one thread.
+ * every other file has been done. Files are analysed on `--jobs` threads (default: one per CPU up
+ * to 4, at most one per file): this one and worker threads, each with its own copy of the model;
+ * `--jobs 1` stays on this thread.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -63,33 +63,63 @@ const WORKER_BOOT = `(async () => {
   await import(${JSON.stringify(import.meta.url)});
 })();`;
 
-/** Main thread: hands files to `jobs` workers as they free up and prints the lines in input order. */
+/** Files a worker holds at once: one to work on and one waiting, so it never idles for the next. */
+const WORKER_QUEUE = 2;
+
+/**
+ * This thread and `jobs` − 1 workers share the files: workers take them as they free up, this
+ * thread between the workers' messages (it has loaded its model while they start). Lines are
+ * printed in input order.
+ */
 async function inParallel(files: string[], jobs: number, settings: Settings): Promise<number> {
   const lines: (string | undefined)[] = new Array(files.length);
   let next = 0;
   let printed = 0;
   let failures = 0;
-  const workers = Array.from({ length: jobs }, () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }));
+  const finished = (index: number, result: { line: string; failed: boolean }) => {
+    lines[index] = result.line;
+    if (result.failed) failures++;
+    while (printed < files.length && lines[printed] !== undefined) {
+      process.stdout.write(`${lines[printed]}\n`);
+      lines[printed++] = "";
+    }
+  };
+  const workers = Array.from({ length: jobs - 1 }, () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }));
   try {
-    await new Promise<void>((resolve, reject) => {
-      let done = 0;
-      for (const worker of workers) {
-        worker.on("error", reject);
-        worker.on("exit", (code) => reject(new Error(`an analysis thread stopped (exit code ${code})`)));
-        worker.on("message", (m: { ready: true } | { index: number; line: string; failed: boolean }) => {
-          if ("index" in m) {
-            lines[m.index] = m.line;
-            if (m.failed) failures++;
-            while (printed < files.length && lines[printed] !== undefined) {
-              process.stdout.write(`${lines[printed]}\n`);
-              lines[printed++] = "";
-            }
-            if (++done === files.length) resolve();
-          }
-          if (next < files.length) worker.postMessage({ index: next, file: files[next++] });
-        });
-      }
-    });
+    const workersDone = Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            let held = 0;
+            const feed = () => {
+              while (held < WORKER_QUEUE && next < files.length) {
+                worker.postMessage({ index: next, file: files[next++] });
+                held++;
+              }
+              if (held === 0) resolve();
+            };
+            worker.on("error", reject);
+            worker.on("exit", (code) => reject(new Error(`an analysis thread stopped (exit code ${code})`)));
+            worker.on("message", (m: { ready: true } | { index: number; line: string; failed: boolean }) => {
+              if ("index" in m) {
+                held--;
+                finished(m.index, m);
+              }
+              feed();
+            });
+          }),
+      ),
+    );
+    // Awaited below, once this thread is out of files; a worker failing before then must not go unhandled.
+    workersDone.catch(() => undefined);
+    const model = readModel(settings.modelFile);
+    while (next < files.length) {
+      const index = next++;
+      finished(index, await analyzeFile(files[index] as string, model, settings.threshold));
+      // Let the workers' messages in between files.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await workersDone;
   } finally {
     for (const worker of workers) {
       worker.removeAllListeners("exit");
