@@ -3,6 +3,7 @@ import { normalizeTechniqueId } from "../src/attack/catalog";
 import { compareVersions, stixObjectProblem, stripCitations, toRows, type StixObject } from "../src/attack/stix";
 import { ftsQuery } from "../src/db/repos/attack-search";
 import { decodeCursor, encodeCursor } from "../src/http/pagination";
+import { Int32Table } from "../src/lib/collections";
 import { z } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey, looksLikeApiKey } from "../src/tenants/api-keys";
 
@@ -87,5 +88,20 @@ describe("cursors and keys", () => {
     expect(a).not.toBe(b);
     expect(looksLikeApiKey(a)).toBe(true);
     expect(await hashApiKey(a)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("Int32Table", () => {
+  it("maps colliding and negative keys, updates in place, and refuses more keys than it holds", () => {
+    const table = new Int32Table(3);
+    // 16 slots: 5, 21 and -11 all start at slot 5.
+    table.set(5, 1);
+    table.set(21, 2);
+    table.set(-11, 3);
+    expect([table.get(5), table.get(21), table.get(-11), table.get(37), table.get(0)]).toEqual([1, 2, 3, -1, -1]);
+    table.set(21, 7);
+    expect(table.get(21)).toBe(7);
+    expect(() => table.set(37, 4)).toThrow(/full/);
+    expect(() => new Int32Table(1).set(1, -1)).toThrow(/non-negative/);
   });
 });

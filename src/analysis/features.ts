@@ -2,7 +2,7 @@
  * @module Sentence features: lower-cased, lightly stemmed word unigrams and bigrams of content
  * words, hashed to 32-bit ids (FNV-1a), so the model stores no vocabulary strings.
  */
-import { grown } from "../lib/collections";
+import { grown, Int32Table } from "../lib/collections";
 import { isWordChar } from "./text";
 
 const STOPWORDS = new Set(
@@ -49,8 +49,9 @@ const CHAR_SEED = 0x7f4a7c15;
 const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c | 0x20 : c);
 const mixBigram = (a: number, b: number) => (Math.imul(a ^ BIGRAM_SEED, 0x85ebca6b) ^ Math.imul(b, 0xc2b2ae35)) >>> 0;
 
-/** As int32, like Tokens.words. */
-const STOPWORD_HASHES = new Set([...STOPWORDS].map((w) => hashString(w) | 0));
+/** Stopword hashes, as int32 like Tokens.words: every ASCII word looks itself up here. */
+const STOPWORD_HASHES = new Int32Table(STOPWORDS.size);
+for (const w of STOPWORDS) STOPWORD_HASHES.set(hashString(w) | 0, 0);
 
 /** Word token kinds, as features() needs them. */
 const WORD = 0;
@@ -231,7 +232,7 @@ export class Tokens {
     else stemHash >>>= 0;
     this.words[n] = word | 0;
     this.stems[n] = stemHash;
-    this.kinds[n] = len < 2 || len > MAX_TOKEN || digits ? NOISE : STOPWORD_HASHES.has(word | 0) ? STOPWORD : WORD;
+    this.kinds[n] = len < 2 || len > MAX_TOKEN || digits ? NOISE : STOPWORD_HASHES.get(word | 0) >= 0 ? STOPWORD : WORD;
   }
 }
 

@@ -2,6 +2,7 @@
  * @module Explicit mentions: ATT&CK ids written in the text (T1059.001, T1059/001) and technique
  * names, both resolved against the model's technique set (revoked ids to their successor).
  */
+import { Int32Table } from "../lib/collections";
 import { Tokens } from "./features";
 import { currentId, type Model } from "./model";
 
@@ -34,8 +35,10 @@ export function findIdMentions(text: string, model: Model): Mention[] {
 }
 
 interface NameIndex {
-  /** Hash of the first lower-cased word of a name → names starting with it (as word-hash lists). */
-  byFirst: Map<number, { words: number[]; classIndex: number }[]>;
+  /** Hash of the first lower-cased word of a name → its place in `lists` (every word of a sentence looks itself up). */
+  byFirst: Int32Table;
+  /** The names starting with one word, longest first, as word-hash lists. */
+  lists: { words: number[]; classIndex: number }[][];
 }
 
 const nameIndexes = new WeakMap<Model, NameIndex>();
@@ -43,31 +46,35 @@ const nameIndexes = new WeakMap<Model, NameIndex>();
 function nameIndex(model: Model): NameIndex {
   let index = nameIndexes.get(model);
   if (index) return index;
-  const byFirst = new Map<number, { words: number[]; classIndex: number }[]>();
+  const byWord = new Map<number, { words: number[]; classIndex: number }[]>();
   // Names split into words as sentences are, so the two compare word for word.
   const tokens = new Tokens();
   model.techniques.forEach((t, classIndex) => {
     const words = [...tokens.read(t.name, 0, t.name.length).words.subarray(0, tokens.length)];
     const first = words[0];
     if (first === undefined) return;
-    const list = byFirst.get(first) ?? [];
+    const list = byWord.get(first) ?? [];
     list.push({ words, classIndex });
-    byFirst.set(first, list);
+    byWord.set(first, list);
   });
-  for (const list of byFirst.values()) list.sort((a, b) => b.words.length - a.words.length);
-  index = { byFirst };
+  const byFirst = new Int32Table(byWord.size);
+  const lists = [...byWord].map(([first, list], i) => {
+    byFirst.set(first, i);
+    return list.sort((a, b) => b.words.length - a.words.length);
+  });
+  index = { byFirst, lists };
   nameIndexes.set(model, index);
   return index;
 }
 
 /** Technique names among the tokens of a sentence, longest name first at each position. */
 export function findNameMentions(tokens: Tokens, model: Model): (Mention & { words: number })[] {
-  const { byFirst } = nameIndex(model);
+  const { byFirst, lists } = nameIndex(model);
   const out: (Mention & { words: number })[] = [];
   for (let t = 0; t < tokens.length; t++) {
-    const candidates = byFirst.get(tokens.words[t] as number);
-    if (!candidates) continue;
-    for (const c of candidates) {
+    const at = byFirst.get(tokens.words[t] as number);
+    if (at < 0) continue;
+    for (const c of lists[at] as { words: number[]; classIndex: number }[]) {
       if (t + c.words.length > tokens.length) continue;
       let ok = true;
       for (let k = 1; k < c.words.length && ok; k++) ok = tokens.words[t + k] === c.words[k];

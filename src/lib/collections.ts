@@ -42,3 +42,42 @@ export function grown<T extends Int32Array | Uint32Array | Uint8Array>(from: T, 
   into.set(from);
   return into;
 }
+
+/**
+ * A map from int32 keys (hashes) to non-negative ints in flat typed arrays (open addressing), for
+ * lookups on hot paths: a probe or two, no boxed keys. Holds at most `capacity` keys.
+ */
+export class Int32Table {
+  private readonly keys: Int32Array;
+  /** −1: an empty slot. */
+  private readonly values: Int32Array;
+  private readonly mask: number;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    const slots = 1 << Math.ceil(Math.log2(Math.max(8, 4 * capacity)));
+    this.keys = new Int32Array(slots);
+    this.values = new Int32Array(slots).fill(-1);
+    this.mask = slots - 1;
+  }
+
+  set(key: number, value: number): void {
+    if (!(value >= 0)) throw new RangeError(`Int32Table holds non-negative values, not ${value}`);
+    let slot = key & this.mask;
+    while (this.values[slot] !== -1 && this.keys[slot] !== key) slot = (slot + 1) & this.mask;
+    if (this.values[slot] === -1) {
+      if (this.size === this.capacity) throw new RangeError(`Int32Table is full (${this.capacity} keys)`);
+      this.size++;
+    }
+    this.keys[slot] = key;
+    this.values[slot] = value;
+  }
+
+  /** The value of `key`, or −1. */
+  get(key: number): number {
+    for (let slot = key & this.mask; this.values[slot] !== -1; slot = (slot + 1) & this.mask) {
+      if (this.keys[slot] === key) return this.values[slot] as number;
+    }
+    return -1;
+  }
+}
