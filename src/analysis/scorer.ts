@@ -22,6 +22,8 @@ const DENSE_CLASSES = 128;
 
 export class SentenceScorer {
   private readonly scratch: Float64Array;
+  /** Per class, a little under the sum its bias needs to reach FLOOR: a cheap first test. */
+  private readonly reachFloor: Float64Array;
   private readonly seen: Int32Array;
   private readonly tf: Float64Array;
   /** Dense models: the sentence's n-gram block, per class, before normalising. */
@@ -41,6 +43,7 @@ export class SentenceScorer {
     const classes = model.techniques.length;
     const features = model.idf.length;
     this.scratch = new Float64Array(classes);
+    this.reachFloor = Float64Array.from(model.bias, (b) => LOGIT_FLOOR - b - 1e-9);
     this.seen = new Int32Array(features).fill(-1);
     this.tf = new Float64Array(features);
     const charGrams = model.data.charGrams;
@@ -112,15 +115,17 @@ export class SentenceScorer {
 
   /** The classes features[0, n) reach: a class whose sum stays 0 (no posting) is not reported, as it never was. */
   private scoreSparse(n: number, emit: (classIndex: number, p: number) => void): void {
-    const { model, scratch } = this;
+    const { model, scratch, reachFloor } = this;
     this.accumulate(n);
     for (let c = 0; c < scratch.length; c++) {
       const sum = scratch[c] as number;
-      scratch[c] = 0;
+      // Nearly every class stops at this test, which needs no addition; the exact one follows.
+      if (sum < (reachFloor[c] as number) || sum === 0) continue;
       const z = sum + (model.bias[c] as number);
-      // p >= FLOOR  ⇔  z >= logit(FLOOR): nearly every class stops at this (well-predicted) test.
-      if (z >= LOGIT_FLOOR && sum !== 0) emit(c, 1 / (1 + Math.exp(-z)));
+      // p >= FLOOR  ⇔  z >= logit(FLOOR): no exp() below it.
+      if (z >= LOGIT_FLOOR) emit(c, 1 / (1 + Math.exp(-z)));
     }
+    scratch.fill(0);
   }
 
   /** Every class: the word postings of features[0, words), plus the words' cached n-gram sums scaled by the block's 1 / norm. */
