@@ -5,9 +5,9 @@
  * with the product's engine and model, printing one JSON line per file, in order:
  *   {"file","attackVersion","techniques":[{"id","name","confidence","evidence":[{"text","start","end"}]}]}
  * A file that cannot be read or parsed gives {"file","error"}; the exit code is then 1, after
- * every other file has been done. Files are analysed on `--jobs` threads (default: one per CPU up
- * to 4, at most one per file): this one and worker threads, each with its own copy of the model;
- * `--jobs 1` stays on this thread.
+ * every other file has been done. Files are analysed on `--jobs` threads: this one and worker
+ * threads, each with its own copy of the model, at most one per file. By default, one per 16 MB of
+ * input, up to one per CPU and at most 4; `--jobs 1` stays on this thread.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -20,6 +20,12 @@ import { DEFAULT_MODEL, readModel } from "./lib/model-file";
 import { fail, fileExists, flag, parseArgs } from "./lib/cli";
 
 const DEFAULT_MAX_JOBS = 4;
+/**
+ * Input per thread, by default: a thread's start-up and warm-up (the JIT, its caches) cost about
+ * half a second, which a smaller share does not win back. Measured on a 2-CPU machine: 5 and
+ * 10.6 MB ran faster on one thread, 21 MB on two.
+ */
+const BYTES_PER_THREAD = 16_000_000;
 
 interface Settings {
   modelFile: string;
@@ -129,6 +135,19 @@ async function inParallel(files: string[], jobs: number, settings: Settings): Pr
   return failures;
 }
 
+/** Threads worth starting for these files by default: one per BYTES_PER_THREAD of input (a file that cannot be read counts nothing). */
+function threadsFor(files: string[]): number {
+  let bytes = 0;
+  for (const file of files) {
+    try {
+      if (file !== "-") bytes += fs.statSync(file).size;
+    } catch {
+      // Reported in its own output line.
+    }
+  }
+  return Math.max(1, Math.ceil(bytes / BYTES_PER_THREAD));
+}
+
 if (!isMainThread) serve(workerData as Settings);
 else {
   const { flags, positional } = parseArgs(process.argv.slice(2));
@@ -138,7 +157,7 @@ else {
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) fail("--threshold takes a number between 0 and 1");
   const jobsFlag = flag(flags, "jobs");
   // Each thread holds a model: a many-core machine should not hold dozens by default.
-  const jobs = jobsFlag === undefined ? Math.min(os.availableParallelism(), DEFAULT_MAX_JOBS) : Number(jobsFlag);
+  const jobs = jobsFlag === undefined ? Math.min(os.availableParallelism(), DEFAULT_MAX_JOBS, threadsFor(positional)) : Number(jobsFlag);
   if (!Number.isInteger(jobs) || jobs < 1) fail("--jobs takes a whole number of at least 1");
   const settings: Settings = { modelFile: flag(flags, "model") ?? DEFAULT_MODEL, threshold };
   if (!fileExists(settings.modelFile)) fail(`no such model file: ${settings.modelFile}`);
