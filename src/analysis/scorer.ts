@@ -16,7 +16,8 @@ const GRAM_CACHE_WORDS = 20_000;
 /**
  * Up to this many classes (the report head's), a model with character n-grams caches each word's
  * n-grams as one dense vector of class contributions: a sentence then costs a few additions per
- * word, not a posting per n-gram. Such a model scores every class, not only those a feature touches.
+ * word, not a posting per n-gram. Such a model reports any class that reaches the floor, even one no
+ * feature touches (its bias alone); a sparse one only classes some posting reached.
  */
 const DENSE_CLASSES = 128;
 
