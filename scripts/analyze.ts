@@ -16,7 +16,7 @@ import { analyzeText } from "../src/analysis/engine";
 import type { Model } from "../src/analysis/model";
 import { describeError } from "../src/errors";
 import { extractFile } from "./lib/extract-file";
-import { DEFAULT_MODEL, readModel } from "./lib/model-file";
+import { DEFAULT_MODEL, modelFileOrFail, readModel } from "./lib/model-file";
 import { fail, fileExists, flag, parseArgs } from "./lib/cli";
 
 const DEFAULT_MAX_JOBS = 4;
@@ -51,20 +51,11 @@ async function analyzeFile(file: string, model: Model, threshold: number | undef
   }
 }
 
-/** The model, or a clear error and exit when the file is not a model (the same in every thread). */
-function modelOrFail(file: string): Model {
-  try {
-    return readModel(file);
-  } catch (e) {
-    return fail(`${file} is not a readable model: ${describeError(e)}`);
-  }
-}
-
 /** Worker thread: loads the model, then analyses each file the main thread sends ({ index, file }). */
 function serve(settings: Settings): void {
   const port = parentPort;
   if (!port) return;
-  const model = modelOrFail(settings.modelFile);
+  const model = modelFileOrFail(settings.modelFile, readModel);
   port.on("message", async ({ index, file }: { index: number; file: string }) => {
     port.postMessage({ index, ...(await analyzeFile(file, model, settings.threshold)) });
   });
@@ -127,7 +118,7 @@ async function inParallel(files: string[], jobs: number, settings: Settings): Pr
     );
     // Awaited below, once this thread is out of files; a worker failing before then must not go unhandled.
     workersDone.catch(() => undefined);
-    const model = modelOrFail(settings.modelFile);
+    const model = modelFileOrFail(settings.modelFile, readModel);
     while (next < files.length) {
       const index = next++;
       finished(index, await analyzeFile(files[index] as string, model, settings.threshold));
@@ -175,7 +166,7 @@ else {
   let failures = 0;
   if (workers > 1) failures = await inParallel(positional, workers, settings);
   else {
-    const model = modelOrFail(settings.modelFile);
+    const model = modelFileOrFail(settings.modelFile, readModel);
     for (const file of positional) {
       const { line, failed } = await analyzeFile(file, model, threshold);
       if (failed) failures++;

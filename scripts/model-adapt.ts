@@ -10,13 +10,13 @@ import fs from "node:fs";
 import { gzipSync } from "node:zlib";
 import { adaptModel } from "../src/analysis/adapt";
 import { readAttackCorpus } from "./lib/datasets";
-import { DEFAULT_MODEL, readModelData } from "./lib/model-file";
+import { DEFAULT_MODEL, modelFileOrFail, readModelData } from "./lib/model-file";
 import { fail, flag, parseArgs } from "./lib/cli";
 
 const { flags } = parseArgs(process.argv.slice(2));
 const attack = flag(flags, "attack") ?? fail("usage: npm run -s model:adapt -- --attack BUNDLE [--model FILE] [--out FILE]");
 const corpus = await readAttackCorpus(attack);
-const base = readModelData(flag(flags, "model") ?? DEFAULT_MODEL);
+const base = modelFileOrFail(flag(flags, "model") ?? DEFAULT_MODEL, readModelData);
 const texts = new Map<string, string[]>(corpus.techniques.map((t) => [t.id, [t.description]]));
 for (const p of corpus.procedures) texts.get(p.techniqueId)?.push(p.text);
 const { model, newTechniques, carried } = adaptModel(base, {

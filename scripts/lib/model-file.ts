@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { loadModel, type Model, type ModelData } from "../../src/analysis/model";
-import { ROOT } from "./cli";
+import { describeError } from "../../src/errors";
+import { fail, ROOT } from "./cli";
 
 export const DEFAULT_MODEL = path.join(ROOT, "data", "model", "model.json.gz");
 
@@ -17,4 +18,13 @@ export function readModelData(file = DEFAULT_MODEL): ModelData {
 
 export function readModel(file = DEFAULT_MODEL): Model {
   return loadModel(readModelData(file));
+}
+
+/** `read(file)` (readModel or readModelData), or one clear error line and exit 1 when the file is missing or not a model. */
+export function modelFileOrFail<T>(file: string, read: (file: string) => T): T {
+  try {
+    return read(file);
+  } catch (e) {
+    return fail(`${file} is not a readable model: ${describeError(e)}`);
+  }
 }
