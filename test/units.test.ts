@@ -94,7 +94,7 @@ describe("cursors and keys", () => {
 describe("Int32Table", () => {
   it("maps colliding and negative keys, updates in place, and refuses more keys than it holds", () => {
     const table = new Int32Table(3);
-    // 16 slots: 5, 21 and -11 all start at slot 5.
+    // 8 slots: 5, 21 and -11 all start at slot 5.
     table.set(5, 1);
     table.set(21, 2);
     table.set(-11, 3);

@@ -6,6 +6,7 @@
 
 import { successor } from "../attack/stix";
 import { fromBase64, toBase64 } from "../lib/bytes";
+import { Int32Table } from "../lib/collections";
 import type { LexiconEntry } from "./lexicon";
 import type { StackerData } from "./stacker";
 
@@ -72,10 +73,8 @@ export interface Model {
   postingClass: Uint16Array;
   postingWeight: Float32Array;
   bias: Float32Array;
-  /** Open-addressing table: slot → feature index + 1 (0 = empty), keyed by hash. */
-  table: Int32Array;
-  tableHashes: Uint32Array;
-  tableMask: number;
+  /** Feature hash (as int32) → feature index. */
+  featureTable: Int32Table;
 }
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -119,17 +118,8 @@ function decode<T>(b64: string, make: (buf: ArrayBuffer) => T): T {
 export function loadModel(data: ModelData): Model {
   if (data.format !== MODEL_FORMAT) throw new Error(`unsupported model format ${String(data.format)}`);
   const features = decode(data.features, (b) => new Uint32Array(b));
-  const size = 1 << Math.ceil(Math.log2(features.length * 2 + 2));
-  const table = new Int32Array(size);
-  const tableHashes = new Uint32Array(size);
-  const mask = size - 1;
-  for (let f = 0; f < features.length; f++) {
-    const h = features[f] as number;
-    let slot = h & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = f + 1;
-    tableHashes[slot] = h;
-  }
+  const featureTable = new Int32Table(features.length);
+  features.forEach((h, f) => featureTable.set(h | 0, f));
   const { features: _f, idf, postingStart, postingClass, postingWeight, bias, priors, offsets, head, ...rest } = data;
   return {
     data: rest,
@@ -144,21 +134,13 @@ export function loadModel(data: ModelData): Model {
     postingClass: decode(postingClass, (b) => new Uint16Array(b)),
     postingWeight: decode(postingWeight, (b) => new Float32Array(b)),
     bias: decode(bias, (b) => new Float32Array(b)),
-    table,
-    tableHashes,
-    tableMask: mask,
+    featureTable,
   };
 }
 
 /** Feature index of a hash, or -1. */
 export function featureIndex(model: Model, hash: number): number {
-  let slot = hash & model.tableMask;
-  for (;;) {
-    const v = model.table[slot] as number;
-    if (v === 0) return -1;
-    if (model.tableHashes[slot] === hash) return v - 1;
-    slot = (slot + 1) & model.tableMask;
-  }
+  return model.featureTable.get(hash | 0);
 }
 
 /** The id the model knows a technique by: the id itself, or the technique that (finally) replaced it. */

@@ -44,8 +44,8 @@ export function grown<T extends Int32Array | Uint32Array | Uint8Array>(from: T, 
 }
 
 /**
- * A map from int32 keys (hashes) to non-negative ints in flat typed arrays (open addressing), for
- * lookups on hot paths: a probe or two, no boxed keys. Holds at most `capacity` keys.
+ * A map from int32 keys (hashes) to non-negative ints in flat typed arrays (open addressing, at most
+ * half full), for lookups on hot paths: a probe or two, no boxed keys. Holds at most `capacity` keys.
  */
 export class Int32Table {
   private readonly keys: Int32Array;
@@ -55,7 +55,7 @@ export class Int32Table {
   private size = 0;
 
   constructor(private readonly capacity: number) {
-    const slots = 1 << Math.ceil(Math.log2(Math.max(8, 4 * capacity)));
+    const slots = 1 << Math.ceil(Math.log2(Math.max(8, 2 * capacity)));
     this.keys = new Int32Array(slots);
     this.values = new Int32Array(slots).fill(-1);
     this.mask = slots - 1;
