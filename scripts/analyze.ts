@@ -73,11 +73,11 @@ const WORKER_BOOT = `(async () => {
 const WORKER_QUEUE = 2;
 
 /**
- * This thread and `jobs` − 1 workers share the files: workers take them as they free up, this
- * thread between the workers' messages (it has loaded its model while they start). Lines are
- * printed in input order.
+ * Analyses the files on `threads` threads, printing their lines in input order; returns how many
+ * failed. This thread and `threads` − 1 workers share the files: workers take them as they free
+ * up, this thread between the workers' messages (it has loaded its model while they start).
  */
-async function inParallel(files: string[], jobs: number, settings: Settings): Promise<number> {
+async function analyzeAll(files: string[], threads: number, settings: Settings): Promise<number> {
   const lines: (string | undefined)[] = new Array(files.length);
   let next = 0;
   let printed = 0;
@@ -90,7 +90,7 @@ async function inParallel(files: string[], jobs: number, settings: Settings): Pr
       lines[printed++] = "";
     }
   };
-  const workers = Array.from({ length: jobs - 1 }, () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }));
+  const workers = Array.from({ length: threads - 1 }, () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }));
   try {
     const workersDone = Promise.all(
       workers.map(
@@ -162,16 +162,6 @@ else {
   const settings: Settings = { modelFile: flag(flags, "model") ?? DEFAULT_MODEL, threshold };
   if (!fileExists(settings.modelFile)) fail(`no such model file: ${settings.modelFile}`);
   // Standard input is read by this thread; one file gains nothing from a second thread.
-  const workers = positional.includes("-") ? 1 : Math.min(jobs, positional.length);
-  let failures = 0;
-  if (workers > 1) failures = await inParallel(positional, workers, settings);
-  else {
-    const model = modelFileOrFail(settings.modelFile, readModel);
-    for (const file of positional) {
-      const { line, failed } = await analyzeFile(file, model, threshold);
-      if (failed) failures++;
-      process.stdout.write(`${line}\n`);
-    }
-  }
-  process.exitCode = failures ? 1 : 0;
+  const threads = positional.includes("-") ? 1 : Math.min(jobs, positional.length);
+  process.exitCode = (await analyzeAll(positional, threads, settings)) ? 1 : 0;
 }
