@@ -62,12 +62,17 @@ function serve(settings: Settings): void {
   port.postMessage({ ready: true });
 }
 
-/** A worker runs this file too, through the TypeScript loader (tsx) this thread was started with. */
-const WORKER_BOOT = `(async () => {
+/**
+ * A worker runs this file too: as it is, when this is the bundle scripts/run.mjs made (`npm run
+ * analyze`), or through the TypeScript loader (tsx) when run from its source.
+ */
+const WORKER_BOOT = import.meta.url.endsWith(".ts")
+  ? `(async () => {
   const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))});
   register();
   await import(${JSON.stringify(import.meta.url)});
-})();`;
+})();`
+  : `import(${JSON.stringify(import.meta.url)});`;
 
 /** Files a worker holds at once: one to work on and one waiting, so it never idles for the next. */
 const WORKER_QUEUE = 2;
@@ -150,6 +155,11 @@ function threadsFor(files: string[]): number {
 
 if (!isMainThread) serve(workerData as Settings);
 else {
+  // Output piped into a reader that stops early (`| head`): stop quietly, as other CLIs do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   const { flags, positional } = parseArgs(process.argv.slice(2));
   if (positional.length === 0 || flags.help) fail("usage: npm run -s analyze -- [--threshold X] [--model FILE] [--jobs N] FILE... (- reads stdin)");
   const thresholdFlag = flag(flags, "threshold");

@@ -1,0 +1,121 @@
+/**
+ * node scripts/run.mjs NAME [ARGS...]
+ *
+ * Runs scripts/NAME.ts as plain JavaScript, from a bundle cached in .build/cli (esbuild; packages
+ * stay in node_modules). A CLI started through a TypeScript loader spends about 0.3 s in it, and
+ * each of its worker threads pays again. The bundle's first line records the size and mtime of
+ * every source file it was made from; it is rebuilt when one of them differs, or the bundle is gone.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/** Two levels below ROOT, as scripts/lib is: the scripts find the repository from where they run. */
+const BUILD_DIR = path.join(ROOT, ".build", "cli");
+/** Changing the build settings below changes this, so bundles made with the old ones are rebuilt. */
+const MARK = "// ttpscope-bundle v1 ";
+
+const [name = "", ...args] = process.argv.slice(2);
+const entry = path.join(ROOT, "scripts", `${name}.ts`);
+if (!/^[a-z][a-z0-9-]*$/.test(name) || !fs.existsSync(entry)) {
+  console.error(`error: no script scripts/${name}.ts (usage: node scripts/run.mjs NAME [ARGS...])`);
+  process.exit(1);
+}
+const bundle = path.join(BUILD_DIR, `${name}.mjs`);
+
+/**
+ * A source file as the bundle records it; a missing file never matches.
+ * @param {string} file path relative to ROOT
+ */
+function stampOf(file) {
+  try {
+    const s = fs.statSync(path.join(ROOT, file));
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return "missing";
+  }
+}
+
+/** Whether the cached bundle was made by these settings from the sources as they are now. */
+function isFresh() {
+  let head;
+  try {
+    const fd = fs.openSync(bundle, "r");
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      head = buffer.toString("utf8", 0, fs.readSync(fd, buffer, 0, buffer.length, 0)).split("\n", 1)[0];
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  if (!head?.startsWith(MARK)) return false;
+  try {
+    const inputs = JSON.parse(head.slice(MARK.length));
+    return Object.keys(inputs).length > 0 && Object.entries(inputs).every(([file, stamp]) => stampOf(file) === stamp);
+  } catch {
+    return false;
+  }
+}
+
+async function build() {
+  const { build: esbuild } = await import("esbuild");
+  const started = Date.now();
+  const result = await esbuild({
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    write: false,
+    metafile: true,
+    outfile: bundle,
+    logLevel: "error",
+  });
+  /** @type {Record<string, string>} */
+  const inputs = {};
+  for (const file of Object.keys(result.metafile?.inputs ?? {})) {
+    const stamp = stampOf(file);
+    // A file saved while esbuild ran may not be in the bundle: record it as changed.
+    inputs[file] = fs.statSync(path.join(ROOT, file)).mtimeMs >= started ? "changed during build" : stamp;
+  }
+  const output = result.outputFiles?.find((f) => f.path.endsWith(".mjs"));
+  if (!output) throw new Error(`esbuild wrote no bundle for ${entry}`);
+  fs.mkdirSync(BUILD_DIR, { recursive: true });
+  // Another run may be reading the bundle: replace it whole.
+  const partial = `${bundle}.${process.pid}.partial`;
+  fs.writeFileSync(partial, `${MARK}${JSON.stringify(inputs)}\n${output.text}`);
+  fs.renameSync(partial, bundle);
+}
+
+/** The script from its source, through the TypeScript loader, when no bundle can be written here. */
+async function runSource() {
+  const { register } = await import("tsx/esm/api");
+  register();
+  process.argv = [process.execPath, entry, ...args];
+  await import(pathToFileURL(entry).href);
+}
+
+let bundled = true;
+if (!isFresh()) {
+  try {
+    await build();
+  } catch (e) {
+    // esbuild has printed what is wrong with the sources. Failing to write the bundle is not fatal.
+    if (e && typeof e === "object" && "errors" in e) {
+      console.error(`error: could not build scripts/${name}.ts (esbuild's errors are above)`);
+      process.exit(1);
+    }
+    console.error(`warning: cannot write ${bundle} (${e instanceof Error ? e.message : String(e)}); running from the sources, which starts slower`);
+    bundled = false;
+  }
+}
+if (bundled) {
+  // The script reads its arguments from process.argv, as when run directly.
+  process.argv = [process.execPath, bundle, ...args];
+  await import(pathToFileURL(bundle).href);
+} else await runSource();
