@@ -3,6 +3,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { Response } from "miniflare";
 import { defineConfig } from "vitest/config";
+import { cliService } from "./test/setup/cli-service.ts";
 
 const root = import.meta.dirname;
 /** The team's shared corpora: present in CI and on dev machines, absent on a user's fresh clone. */
@@ -61,7 +62,8 @@ export default defineConfig(async () => ({
           // The ATT&CK release index the refresh tests serve (msw).
           ATTACK_INDEX_URL: "https://attack-data.example.com/index.json",
         },
-        serviceBindings: { FIXTURES: serveFixture },
+        // CLI: runs the analyze command line (workerd cannot start processes).
+        serviceBindings: { FIXTURES: serveFixture, CLI: cliService(root) },
       },
     }),
   ],

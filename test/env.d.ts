@@ -9,6 +9,8 @@ declare global {
       HAS_SHARED_DATA: boolean;
       /** Serves files to tests: /repo/<path> from this checkout, /shared/<path> from ../shared/data. */
       FIXTURES: Fetcher;
+      /** Runs `npm run analyze`'s command line on files it is sent (test/setup/cli-service.ts). */
+      CLI: Fetcher;
     }
   }
 }
