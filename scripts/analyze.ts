@@ -6,7 +6,7 @@
  *   {"file","attackVersion","techniques":[{"id","name","confidence","evidence":[{"text","start","end"}]}]}
  * A file that cannot be read or parsed gives {"file","error"}; the exit code is then 1, after
  * every other file has been done. Files are analysed on `--jobs` threads: this one and worker
- * threads, each with its own copy of the model, at most one per file. By default, one per 16 MB of
+ * threads, each with its own copy of the model, at most one per file. By default, one per 8 MB of
  * input, up to one per CPU and at most 4; `--jobs 1` stays on this thread.
  */
 import fs from "node:fs";
@@ -21,11 +21,12 @@ import { fail, fileExists, flag, parseArgs } from "./lib/cli";
 
 const DEFAULT_MAX_JOBS = 4;
 /**
- * Input per thread, by default: a thread's start-up and warm-up (the JIT, its caches) cost about
- * half a second, which a smaller share does not win back. Measured on a 2-CPU machine: 5 and
- * 10.6 MB ran faster on one thread, 21 MB on two.
+ * Input per thread, by default: a thread's start-up and warm-up (the JIT, its caches) cost a few
+ * tenths of a second, which a smaller share does not win back. Measured on a 2-CPU machine, run
+ * from the bundle (scripts/run.mjs): 5.3 MB ran faster on one thread (0.95–1.21 s against
+ * 1.01–1.37), 10.6 MB mostly on two (1.48–1.83 s against 1.43–2.03).
  */
-const BYTES_PER_THREAD = 16_000_000;
+const BYTES_PER_THREAD = 8_000_000;
 
 interface Settings {
   modelFile: string;
