@@ -25,36 +25,31 @@ if (!/^[a-z][a-z0-9-]*$/.test(name) || !fs.existsSync(entry)) {
 const bundle = path.join(BUILD_DIR, `${name}.mjs`);
 
 /**
- * A source file as the bundle records it; a missing file never matches.
  * @param {string} file path relative to ROOT
+ * @returns {fs.Stats | null}
  */
-function stampOf(file) {
+function statOf(file) {
   try {
-    const s = fs.statSync(path.join(ROOT, file));
-    return `${s.size}:${s.mtimeMs}`;
+    return fs.statSync(path.join(ROOT, file));
   } catch {
-    return "missing";
+    return null;
   }
 }
 
+/** @param {fs.Stats} s how the bundle records a source file */
+const stampOf = (s) => `${s.size}:${s.mtimeMs}`;
+
 /** Whether the cached bundle was made by these settings from the sources as they are now. */
 function isFresh() {
-  let head;
   try {
-    const fd = fs.openSync(bundle, "r");
-    try {
-      const buffer = Buffer.alloc(64 * 1024);
-      head = buffer.toString("utf8", 0, fs.readSync(fd, buffer, 0, buffer.length, 0)).split("\n", 1)[0];
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
-  if (!head?.startsWith(MARK)) return false;
-  try {
+    const head = fs.readFileSync(bundle, "utf8").split("\n", 1)[0] ?? "";
+    if (!head.startsWith(MARK)) return false;
+    /** @type {Record<string, string>} */
     const inputs = JSON.parse(head.slice(MARK.length));
-    return Object.keys(inputs).length > 0 && Object.entries(inputs).every(([file, stamp]) => stampOf(file) === stamp);
+    return Object.keys(inputs).length > 0 && Object.entries(inputs).every(([file, stamp]) => {
+      const s = statOf(file);
+      return s !== null && stampOf(s) === stamp;
+    });
   } catch {
     return false;
   }
@@ -79,9 +74,9 @@ async function build() {
   /** @type {Record<string, string>} */
   const inputs = {};
   for (const file of Object.keys(result.metafile?.inputs ?? {})) {
-    const stamp = stampOf(file);
-    // A file saved while esbuild ran may not be in the bundle: record it as changed.
-    inputs[file] = fs.statSync(path.join(ROOT, file)).mtimeMs >= started ? "changed during build" : stamp;
+    const s = statOf(file);
+    // A file saved (or removed) while esbuild ran may not be in the bundle as it is now: never fresh.
+    inputs[file] = s && s.mtimeMs < started ? stampOf(s) : "changed during build";
   }
   const output = result.outputFiles?.find((f) => f.path.endsWith(".mjs"));
   if (!output) throw new Error(`esbuild wrote no bundle for ${entry}`);
