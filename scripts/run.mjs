@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Two levels below ROOT, as scripts/lib is: the scripts find the repository from where they run. */
 const BUILD_DIR = path.join(ROOT, ".build", "cli");
-/** Changing the build settings below changes this, so bundles made with the old ones are rebuilt. */
+/** Its version goes up with any change to the build settings below, so bundles made with the old ones are rebuilt. */
 const MARK = "// ttpscope-bundle v1 ";
 
 const [name = "", ...args] = process.argv.slice(2);
@@ -36,7 +36,10 @@ function statOf(file) {
   }
 }
 
-/** @param {fs.Stats} s how the bundle records a source file */
+/**
+ * How the bundle records a source file.
+ * @param {fs.Stats} s
+ */
 const stampOf = (s) => `${s.size}:${s.mtimeMs}`;
 
 /** Whether the cached bundle was made by these settings from the sources as they are now. */

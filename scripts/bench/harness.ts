@@ -8,7 +8,7 @@ import path from "node:path";
 import { DEFAULT_BUNDLE, ROOT } from "../lib/cli";
 import { wranglerEnv, wranglerLive } from "../lib/wrangler";
 
-export const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 /** Runs scripts/<name> in its own process and returns the last line it printed. */
 export function runScript(name: string, args: string[]): string {
