@@ -10,7 +10,9 @@ const root = import.meta.dirname;
 const sharedData = path.resolve(root, "../shared/data");
 const hasShared = fs.existsSync(path.join(sharedData, "attack"));
 if (!hasShared) {
-  console.warn(`[ttpscope] ${sharedData} not found: tests over the shared corpora are SKIPPED (they run where it exists, e.g. CI).`);
+  console.warn(
+    `[ttpscope] ${sharedData} not found: tests over the shared corpora are SKIPPED (they run where it exists, e.g. CI).`,
+  );
 }
 
 /** Files the tests may read, by URL path prefix. workerd has no filesystem, so a Node handler serves them. */
@@ -35,7 +37,8 @@ function serveFixture(request: Request): Response {
     const [, , rootName, ...rest] = pathname.split("/");
     const base = rootName ? FIXTURE_ROOTS[rootName] : undefined;
     const dir = base ? path.resolve(base, decodeURIComponent(rest.join("/"))) : undefined;
-    if (!base || !dir || !(dir === base || dir.startsWith(base + path.sep)) || !fs.existsSync(dir)) return new Response(`no directory at ${pathname}`, { status: 404 });
+    if (!base || !dir || !(dir === base || dir.startsWith(base + path.sep)) || !fs.existsSync(dir))
+      return new Response(`no directory at ${pathname}`, { status: 404 });
     return new Response(JSON.stringify(listFiles(dir)), { headers: { "content-type": "application/json" } });
   }
   const [, rootName, ...rest] = pathname.split("/");

@@ -34,7 +34,11 @@ interface Settings {
 }
 
 /** One file's output line, and whether it failed. */
-async function analyzeFile(file: string, model: Model, threshold: number | undefined): Promise<{ line: string; failed: boolean }> {
+async function analyzeFile(
+  file: string,
+  model: Model,
+  threshold: number | undefined,
+): Promise<{ line: string; failed: boolean }> {
   try {
     const bytes = file === "-" ? fs.readFileSync(0) : fs.readFileSync(file);
     const text = await extractFile(file, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -96,7 +100,10 @@ async function analyzeAll(files: string[], threads: number, settings: Settings):
       lines[printed++] = "";
     }
   };
-  const workers = Array.from({ length: threads - 1 }, () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }));
+  const workers = Array.from(
+    { length: threads - 1 },
+    () => new Worker(WORKER_BOOT, { eval: true, workerData: settings }),
+  );
   try {
     const workersDone = Promise.all(
       workers.map(
@@ -162,13 +169,18 @@ else {
     process.exit(process.exitCode ?? 0);
   });
   const { flags, positional } = parseArgs(process.argv.slice(2));
-  if (positional.length === 0 || flags.help) fail("usage: npm run -s analyze -- [--threshold X] [--model FILE] [--jobs N] FILE... (- reads stdin)");
+  if (positional.length === 0 || flags.help)
+    fail("usage: npm run -s analyze -- [--threshold X] [--model FILE] [--jobs N] FILE... (- reads stdin)");
   const thresholdFlag = flag(flags, "threshold");
   const threshold = thresholdFlag === undefined ? undefined : Number(thresholdFlag);
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) fail("--threshold takes a number between 0 and 1");
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1))
+    fail("--threshold takes a number between 0 and 1");
   const jobsFlag = flag(flags, "jobs");
   // Each thread holds a model: a many-core machine should not hold dozens by default.
-  const jobs = jobsFlag === undefined ? Math.min(os.availableParallelism(), DEFAULT_MAX_JOBS, threadsFor(positional)) : Number(jobsFlag);
+  const jobs =
+    jobsFlag === undefined
+      ? Math.min(os.availableParallelism(), DEFAULT_MAX_JOBS, threadsFor(positional))
+      : Number(jobsFlag);
   if (!Number.isInteger(jobs) || jobs < 1) fail("--jobs takes a whole number of at least 1");
   const settings: Settings = { modelFile: flag(flags, "model") ?? DEFAULT_MODEL, threshold };
   if (!fileExists(settings.modelFile)) fail(`no such model file: ${settings.modelFile}`);

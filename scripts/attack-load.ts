@@ -14,7 +14,8 @@ import { peakRssMb } from "./lib/rss";
 
 const { flags, positional } = parseArgs(process.argv.slice(2));
 const file = positional[0];
-if (!file || flags.help) fail("usage: npm run -s attack:load -- FILE [--activate auto|always|never] [--persist-to DIR] [--json]");
+if (!file || flags.help)
+  fail("usage: npm run -s attack:load -- FILE [--activate auto|always|never] [--persist-to DIR] [--json]");
 if (!fileExists(file)) fail(`no such file: ${file}`);
 const activate = (flag(flags, "activate") ?? "auto") as NonNullable<LoadOptions["activate"]>;
 if (!["auto", "always", "never"].includes(activate)) fail("--activate takes auto, always or never");
@@ -43,8 +44,10 @@ try {
     console.log(JSON.stringify({ ...result, seconds, rowsPerSecond: result.rows / seconds, peakRssMb: rss }));
   } else {
     const verb = result.status === "loaded" ? "loaded" : "already loaded, nothing changed:";
-    console.log(`ATT&CK ${result.version} ${verb} ${result.rows.toLocaleString()} rows from ${result.objects.toLocaleString()} objects in ${seconds.toFixed(1)} s` +
-      `${result.active ? " (active)" : " (not active)"}; peak RSS ${rss.node} MB (node), ${rss.workerd ?? "?"} MB (workerd)`);
+    console.log(
+      `ATT&CK ${result.version} ${verb} ${result.rows.toLocaleString()} rows from ${result.objects.toLocaleString()} objects in ${seconds.toFixed(1)} s` +
+        `${result.active ? " (active)" : " (not active)"}; peak RSS ${rss.node} MB (node), ${rss.workerd ?? "?"} MB (workerd)`,
+    );
     if (Object.keys(result.skipped).length) console.log(`skipped: ${JSON.stringify(result.skipped)}`);
   }
 } catch (e) {

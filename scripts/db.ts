@@ -27,7 +27,15 @@ const available = () =>
 
 function applied(): { name: string; applied_at: string }[] {
   const { status, stdout, stderr } = wrangler(
-    ["d1", "execute", "DB", ...target, "--json", "--command", `SELECT name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`],
+    [
+      "d1",
+      "execute",
+      "DB",
+      ...target,
+      "--json",
+      "--command",
+      `SELECT name, applied_at FROM ${MIGRATIONS_TABLE} ORDER BY id`,
+    ],
     { capture: true, quiet: true },
   );
   // A database never migrated has no migrations table yet: nothing is applied.
@@ -42,7 +50,9 @@ function status(): void {
   const names = available();
   for (const name of names) {
     const down = fs.existsSync(path.join(MIGRATIONS, "down", name)) ? "" : "  (no down script!)";
-    console.log(`${done.has(name) ? "applied" : "pending"}  ${name}${done.has(name) ? `  ${done.get(name)}` : ""}${down}`);
+    console.log(
+      `${done.has(name) ? "applied" : "pending"}  ${name}${done.has(name) ? `  ${done.get(name)}` : ""}${down}`,
+    );
   }
   const unknown = [...done.keys()].filter((n) => !names.includes(n));
   for (const name of unknown) console.log(`applied  ${name}  (not in migrations/: applied from another checkout?)`);

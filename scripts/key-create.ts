@@ -14,7 +14,8 @@ import { migrateLocal, withLocalDb } from "./lib/wrangler";
 const { flags } = parseArgs(process.argv.slice(2));
 const tenantName = flag(flags, "tenant");
 if (!tenantName) fail("usage: npm run -s key:create -- --tenant NAME [--name LABEL]");
-if (!TENANT_NAME.test(tenantName)) fail("a tenant name is 1–63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+if (!TENANT_NAME.test(tenantName))
+  fail("a tenant name is 1–63 letters, digits, '.', '_' or '-', starting with a letter or digit");
 const label = flag(flags, "name") ?? "cli";
 const persistTo = flag(flags, "persist-to");
 
@@ -23,8 +24,16 @@ const key = await withLocalDb(async (d1) => {
   const db = createDb(d1);
   const { tenant, created } = await ensureTenant(db, tenantName);
   const { key, apiKey } = await createApiKey(db, tenant.id, label, flags.admin ? "admin" : "member");
-  await recordAudit(db, { tenantId: tenant.id, keyPrefix: null, action: "cli:key.create", target: apiKey.id, outcome: "success" });
-  console.error(`${created ? "created tenant" : "tenant"} ${tenant.name}; new ${apiKey.role} key ${apiKey.prefix}… (id ${apiKey.id})`);
+  await recordAudit(db, {
+    tenantId: tenant.id,
+    keyPrefix: null,
+    action: "cli:key.create",
+    target: apiKey.id,
+    outcome: "success",
+  });
+  console.error(
+    `${created ? "created tenant" : "tenant"} ${tenant.name}; new ${apiKey.role} key ${apiKey.prefix}… (id ${apiKey.id})`,
+  );
   return key;
 }, persistTo);
 console.log(key);

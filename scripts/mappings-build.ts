@@ -18,7 +18,14 @@ import { z } from "zod";
 import type { MappingFile } from "../src/coverage/nist";
 import { flag, parseArgs, ROOT } from "./lib/cli";
 
-const DEFAULT_IN = path.resolve(ROOT, "..", "shared", "data", "mappings", "nist_800_53-rev5_attack-16.1-enterprise.json");
+const DEFAULT_IN = path.resolve(
+  ROOT,
+  "..",
+  "shared",
+  "data",
+  "mappings",
+  "nist_800_53-rev5_attack-16.1-enterprise.json",
+);
 const DEFAULT_OUT = path.join(ROOT, "data", "mappings", "nist-800-53-rev5.json");
 
 const MappingObject = z.object({
@@ -77,7 +84,9 @@ function buildMappingFile(raw: unknown, file: string): { out: MappingFile; statu
     } else if (m.status === "non_mappable") {
       nonMappable.add(m.attack_object_id);
     } else {
-      throw new Error(`unexpected mapping status '${m.status}' for ${m.attack_object_id}: decide whether it is mappable`);
+      throw new Error(
+        `unexpected mapping status '${m.status}' for ${m.attack_object_id}: decide whether it is mappable`,
+      );
     }
   }
   // A technique with both kinds of row is mapped: the controls win.
@@ -86,7 +95,9 @@ function buildMappingFile(raw: unknown, file: string): { out: MappingFile; statu
   const techniques: MappingFile["techniques"] = {};
   for (const id of [...controls.keys()].sort()) {
     const byControl = controls.get(id) ?? new Map<string, string>();
-    techniques[id] = [...byControl.keys()].sort(compareControls).map((c): [string, string] => [c, byControl.get(c) ?? ""]);
+    techniques[id] = [...byControl.keys()]
+      .sort(compareControls)
+      .map((c): [string, string] => [c, byControl.get(c) ?? ""]);
   }
   const out: MappingFile = {
     source: {

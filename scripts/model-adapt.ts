@@ -14,7 +14,8 @@ import { DEFAULT_MODEL, modelFileOrFail, readModelData } from "./lib/model-file"
 import { fail, flag, parseArgs } from "./lib/cli";
 
 const { flags } = parseArgs(process.argv.slice(2));
-const attack = flag(flags, "attack") ?? fail("usage: npm run -s model:adapt -- --attack BUNDLE [--model FILE] [--out FILE]");
+const attack =
+  flag(flags, "attack") ?? fail("usage: npm run -s model:adapt -- --attack BUNDLE [--model FILE] [--out FILE]");
 const corpus = await readAttackCorpus(attack);
 const base = modelFileOrFail(flag(flags, "model") ?? DEFAULT_MODEL, readModelData);
 const texts = new Map<string, string[]>(corpus.techniques.map((t) => [t.id, [t.description]]));
@@ -27,4 +28,6 @@ const { model, newTechniques, carried } = adaptModel(base, {
 });
 const out = flag(flags, "out") ?? `model-${corpus.version}.json.gz`;
 fs.writeFileSync(out, gzipSync(JSON.stringify(model), { level: 9 }));
-console.log(`model ${base.attackVersion} → ${corpus.version}: ${newTechniques.length} new techniques, ${carried.length} carried from revoked ones → ${out}`);
+console.log(
+  `model ${base.attackVersion} → ${corpus.version}: ${newTechniques.length} new techniques, ${carried.length} carried from revoked ones → ${out}`,
+);

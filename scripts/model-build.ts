@@ -55,28 +55,56 @@ const started = performance.now();
 const corpus = await readAttackCorpus(attackFile);
 // Gold ids revoked since annotation train the stacker as their successors, the ids the model predicts.
 const datasets = defaultDatasets(evalDir).map((d) => inCurrentIds(d, corpus.revoked));
-if (datasets.length === 0) log(`warning: no labelled reports in ${evalDir}: building from ATT&CK texts only (a weaker model, no stacker)`);
+if (datasets.length === 0)
+  log(`warning: no labelled reports in ${evalDir}: building from ATT&CK texts only (a weaker model, no stacker)`);
 const feedback: TrainingExample[] = flags["no-feedback"] ? [] : await localFeedbackExamples(flag(flags, "persist-to"));
 if (feedback.length) log(`${feedback.length} analyst feedback examples from the local D1`);
 
 const ids = corpus.techniques.map((t) => t.id);
-let decision: { stacker?: ReturnType<typeof fitStacker>; threshold: number; headWeight: number; heldOutDocF1: Record<string, number> } = { threshold: 0.5, headWeight: 0, heldOutDocF1: {} };
+let decision: {
+  stacker?: ReturnType<typeof fitStacker>;
+  threshold: number;
+  headWeight: number;
+  heldOutDocF1: Record<string, number>;
+} = { threshold: 0.5, headWeight: 0, heldOutDocF1: {} };
 if (datasets.length) {
   const oof = outOfFold(corpus, datasets, FOLDS, SEED, SETTINGS, log);
   const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
   const chosen = chooseDecision(oof, spaceOf, ids, FOLDS);
-  decision = { stacker: fitStacker(oof, spaceOf, ids), threshold: chosen.threshold, headWeight: chosen.headWeight, heldOutDocF1: chosen.docF1 };
-  log(`held-out doc-F1 at threshold ${chosen.threshold}${withHead ? ` and head weight ${chosen.headWeight}` : ""}: ${JSON.stringify(chosen.docF1)}`);
+  decision = {
+    stacker: fitStacker(oof, spaceOf, ids),
+    threshold: chosen.threshold,
+    headWeight: chosen.headWeight,
+    heldOutDocF1: chosen.docF1,
+  };
+  log(
+    `held-out doc-F1 at threshold ${chosen.threshold}${withHead ? ` and head weight ${chosen.headWeight}` : ""}: ${JSON.stringify(chosen.docF1)}`,
+  );
 }
 
 const reports = datasets.flatMap((d) => d.reports);
 const inputs = createHash("sha256");
 for (const r of reports) inputs.update(`${r.labels.join(",")}\t${r.text}\n`);
 for (const e of feedback) inputs.update(`${e.labels.join(",")}\t${e.text}\n`);
-const model = buildSentenceModel(corpus, reports, SEED, {
-  ...SETTINGS,
-  train: { ...SETTINGS.train, threshold: decision.threshold, info: { reports: reports.length, feedback: feedback.length, inputsSha256: inputs.digest("hex"), heldOutDocF1: decision.heldOutDocF1 } },
-}, feedback);
+const model = buildSentenceModel(
+  corpus,
+  reports,
+  SEED,
+  {
+    ...SETTINGS,
+    train: {
+      ...SETTINGS.train,
+      threshold: decision.threshold,
+      info: {
+        reports: reports.length,
+        feedback: feedback.length,
+        inputsSha256: inputs.digest("hex"),
+        heldOutDocF1: decision.heldOutDocF1,
+      },
+    },
+  },
+  feedback,
+);
 if (decision.stacker) {
   model.stacker = decision.stacker.stacker;
   model.priors = encodeArray(Float32Array.from(model.techniques.map((t) => decision.stacker?.priors.get(t.id) ?? 0)));

@@ -17,5 +17,8 @@ const file = positional[0] ?? DEFAULT_MODEL;
 if (!fileExists(file)) fail(`no such file: ${file}`);
 const persistTo = flag(flags, "persist-to");
 migrateLocal(persistTo);
-const result = await withLocalDb((d1) => importModelArtifact(createDb(d1), new Uint8Array(fs.readFileSync(file))), persistTo).catch((e: unknown) => fail(describeError(e)));
+const result = await withLocalDb(
+  (d1) => importModelArtifact(createDb(d1), new Uint8Array(fs.readFileSync(file))),
+  persistTo,
+).catch((e: unknown) => fail(describeError(e)));
 console.log(`${result.created ? "stored" : "already stored"} model ${result.id} for ATT&CK ${result.attackVersion}`);

@@ -49,10 +49,13 @@ function isFresh() {
     if (!head.startsWith(MARK)) return false;
     /** @type {Record<string, string>} */
     const inputs = JSON.parse(head.slice(MARK.length));
-    return Object.keys(inputs).length > 0 && Object.entries(inputs).every(([file, stamp]) => {
-      const s = statOf(file);
-      return s !== null && stampOf(s) === stamp;
-    });
+    return (
+      Object.keys(inputs).length > 0 &&
+      Object.entries(inputs).every(([file, stamp]) => {
+        const s = statOf(file);
+        return s !== null && stampOf(s) === stamp;
+      })
+    );
   } catch {
     return false;
   }
@@ -108,7 +111,9 @@ if (!isFresh()) {
       console.error(`error: could not build scripts/${name}.ts (esbuild's errors are above)`);
       process.exit(1);
     }
-    console.error(`warning: cannot write ${bundle} (${e instanceof Error ? e.message : String(e)}); running from the sources, which starts slower`);
+    console.error(
+      `warning: cannot write ${bundle} (${e instanceof Error ? e.message : String(e)}); running from the sources, which starts slower`,
+    );
     bundled = false;
   }
 }

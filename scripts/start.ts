@@ -30,16 +30,21 @@ await withLocalDb(async (d1) => {
     console.error(`no ATT&CK version is active: loading ${DEFAULT_BUNDLE} …`);
     const body = Readable.toWeb(fs.createReadStream(DEFAULT_BUNDLE)) as ReadableStream<Uint8Array>;
     const result = await loadAttackBundle(d1, body, {
-      onProgress: (p) => process.stderr.write(`\r  ${p.objects.toLocaleString()} objects, ${p.rows.toLocaleString()} rows`),
+      onProgress: (p) =>
+        process.stderr.write(`\r  ${p.objects.toLocaleString()} objects, ${p.rows.toLocaleString()} rows`),
     });
-    console.error(`\nATT&CK ${result.version}: ${result.rows.toLocaleString()} rows in ${(result.durationMs / 1000).toFixed(1)} s`);
+    console.error(
+      `\nATT&CK ${result.version}: ${result.rows.toLocaleString()} rows in ${(result.durationMs / 1000).toFixed(1)} s`,
+    );
     active = await getActiveVersion(db);
   }
   if (!active || (await latestModel(db, active.version))) return;
   const stored = await importModelArtifact(db, new Uint8Array(fs.readFileSync(DEFAULT_MODEL)));
   console.error(`mapping model ${stored.id} stored for ATT&CK ${stored.attackVersion}`);
   if (stored.attackVersion !== active.version) {
-    console.error(`warning: the shipped model is for ATT&CK ${stored.attackVersion} but ${active.version} is active: run npm run model:build -- --attack BUNDLE`);
+    console.error(
+      `warning: the shipped model is for ATT&CK ${stored.attackVersion} but ${active.version} is active: run npm run model:build -- --attack BUNDLE`,
+    );
   }
 });
 

@@ -5,7 +5,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { feedbackExamples } from "../src/db/repos/feedback";
 import type { AnalysisOutputT, AnalysisStatusT, ReportT } from "../src/reports/schemas";
-import { api, documentFixture, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson, publicDnsHandler, type ErrorBody } from "./helpers";
+import {
+  api,
+  documentFixture,
+  driveWorkflow,
+  json,
+  loadShippedAttackAndModel,
+  newTenantKey,
+  postJson,
+  publicDnsHandler,
+  type ErrorBody,
+} from "./helpers";
 
 const REPORT_TEXT = [
   "The threat actor sent spearphishing emails with malicious Word attachments to employees of the victim.",
@@ -17,7 +27,9 @@ const REPORT_TEXT = [
 const server = setupServer(
   publicDnsHandler,
   http.get("https://intel.example.com/report.html", () =>
-    HttpResponse.html(`<html><head><title>Intel report</title></head><body><nav>Home</nav><p>${REPORT_TEXT}</p><p>Seen on the web.</p></body></html>`),
+    HttpResponse.html(
+      `<html><head><title>Intel report</title></head><body><nav>Home</nav><p>${REPORT_TEXT}</p><p>Seen on the web.</p></body></html>`,
+    ),
   ),
 );
 
@@ -51,7 +63,9 @@ describe("analysis end to end", () => {
       expect(t.evidence.length).toBeGreaterThan(0);
       for (const e of t.evidence) expect(REPORT_TEXT.slice(e.start, e.end)).toBe(e.text);
     }
-    expect(report.tactics.map((t) => t.shortname)).toEqual(expect.arrayContaining(["initial-access", "persistence", "credential-access"]));
+    expect(report.tactics.map((t) => t.shortname)).toEqual(
+      expect.arrayContaining(["initial-access", "persistence", "credential-access"]),
+    );
   });
 
   it("fetches a URL and analyses the page", async () => {
@@ -59,7 +73,11 @@ describe("analysis end to end", () => {
     expect(status.status).toBe("completed");
     expect(status.steps.map((s) => s.step)).toEqual(["fetch", "extract", "analyze", "persist"]);
     const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
-    expect(report).toMatchObject({ sourceType: "url", sourceUrl: "https://intel.example.com/report.html", title: "Intel report" });
+    expect(report).toMatchObject({
+      sourceType: "url",
+      sourceUrl: "https://intel.example.com/report.html",
+      title: "Intel report",
+    });
     expect(report.techniques.map((t) => t.id)).toContain("T1053.005");
   });
 
@@ -96,14 +114,69 @@ describe("bad input gets a clear error and stores nothing", () => {
 
   it.each([
     ["an empty text", () => postJson("/api/v1/analyses", key, { text: "   " }), 422, "empty_document"],
-    ["invalid JSON", () => api("/api/v1/analyses", key, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text": ' }), 400, "invalid_request"],
-    ["JSON with two sources", () => postJson("/api/v1/analyses", key, { text: "a", url: "https://intel.example.com/" }), 400, "invalid_request"],
-    ["content without a type", () => postJson("/api/v1/analyses", key, { content: "aGVsbG8=" }), 400, "invalid_request"],
-    ["content that is not base64", () => postJson("/api/v1/analyses", key, { content: "%%%", contentType: "text/plain" }), 400, "bad_request"],
-    ["an image", () => api("/api/v1/analyses", key, { method: "POST", headers: { "content-type": "image/png" }, body: new Uint8Array([137, 80, 78, 71]) }), 415, "unsupported_media_type"],
-    ["a 25 MB body", () => api("/api/v1/analyses", key, { method: "POST", headers: { "content-type": "text/plain" }, body: "a".repeat(25 * 1024 * 1024) }), 413, "document_too_large"],
-    ["a private address", () => postJson("/api/v1/analyses", key, { url: "http://169.254.169.254/latest/meta-data/" }), 400, "url_refused"],
-    ["a 2 MB synchronous analysis", () => postJson("/api/v1/analyze", key, { text: "x ".repeat(1024 * 1024) }), 413, "document_too_large"],
+    [
+      "invalid JSON",
+      () =>
+        api("/api/v1/analyses", key, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: '{"text": ',
+        }),
+      400,
+      "invalid_request",
+    ],
+    [
+      "JSON with two sources",
+      () => postJson("/api/v1/analyses", key, { text: "a", url: "https://intel.example.com/" }),
+      400,
+      "invalid_request",
+    ],
+    [
+      "content without a type",
+      () => postJson("/api/v1/analyses", key, { content: "aGVsbG8=" }),
+      400,
+      "invalid_request",
+    ],
+    [
+      "content that is not base64",
+      () => postJson("/api/v1/analyses", key, { content: "%%%", contentType: "text/plain" }),
+      400,
+      "bad_request",
+    ],
+    [
+      "an image",
+      () =>
+        api("/api/v1/analyses", key, {
+          method: "POST",
+          headers: { "content-type": "image/png" },
+          body: new Uint8Array([137, 80, 78, 71]),
+        }),
+      415,
+      "unsupported_media_type",
+    ],
+    [
+      "a 25 MB body",
+      () =>
+        api("/api/v1/analyses", key, {
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+          body: "a".repeat(25 * 1024 * 1024),
+        }),
+      413,
+      "document_too_large",
+    ],
+    [
+      "a private address",
+      () => postJson("/api/v1/analyses", key, { url: "http://169.254.169.254/latest/meta-data/" }),
+      400,
+      "url_refused",
+    ],
+    [
+      "a 2 MB synchronous analysis",
+      () => postJson("/api/v1/analyze", key, { text: "x ".repeat(1024 * 1024) }),
+      413,
+      "document_too_large",
+    ],
   ])("refuses %s", async (_name, send, status, code) => {
     const before = await reportCount();
     const res = await send();
@@ -113,10 +186,22 @@ describe("bad input gets a clear error and stores nothing", () => {
   });
 
   const binary = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
-  const latin1 = new Uint8Array([...new TextEncoder().encode("Le groupe a utilis"), 0xe9, ...new TextEncoder().encode(" PowerShell.")]);
+  const latin1 = new Uint8Array([
+    ...new TextEncoder().encode("Le groupe a utilis"),
+    0xe9,
+    ...new TextEncoder().encode(" PowerShell."),
+  ]);
   it.each([
-    ["binary junk sent as text", { content: btoa(String.fromCharCode(...binary)), contentType: "text/plain" }, /binary|text/i],
-    ["text that is not UTF-8 and says no charset", { content: btoa(String.fromCharCode(...latin1)), contentType: "text/plain" }, /UTF-8|charset/i],
+    [
+      "binary junk sent as text",
+      { content: btoa(String.fromCharCode(...binary)), contentType: "text/plain" },
+      /binary|text/i,
+    ],
+    [
+      "text that is not UTF-8 and says no charset",
+      { content: btoa(String.fromCharCode(...latin1)), contentType: "text/plain" },
+      /UTF-8|charset/i,
+    ],
     ["a malformed PDF", { content: btoa("%PDF-1.7\n1 0 obj garbage"), contentType: "application/pdf" }, /PDF/],
   ])("ends the workflow of %s as failed, with the reason", async (_name, body, reason) => {
     const before = await reportCount();
@@ -182,7 +267,11 @@ describe("analyst feedback", () => {
     const accepted = await postJson(url(first.matchId), key, { verdict: "accept" });
     expect(accepted.status).toBe(201);
     expect(await json(accepted)).toMatchObject({ verdict: "accept", techniqueId: first.id, correctTechnique: null });
-    const corrected = await postJson(url(second.matchId), key, { verdict: "reject", correctTechnique: "t1059.003", comment: "cmd, not this" });
+    const corrected = await postJson(url(second.matchId), key, {
+      verdict: "reject",
+      correctTechnique: "t1059.003",
+      comment: "cmd, not this",
+    });
     expect(await json(corrected)).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
 
     const again = await json<ReportT>(await api(`/api/v1/reports/${report.id}`, key));
@@ -208,6 +297,12 @@ describe("analyst feedback", () => {
     }
     const other = await newTenantKey("another-team");
     expect((await postJson(url(first.matchId), other.key, { verdict: "reject" })).status).toBe(404);
-    expect((await postJson(`/api/v1/reports/${report.id}/matches/${crypto.randomUUID()}/feedback`, key, { verdict: "accept" })).status).toBe(404);
+    expect(
+      (
+        await postJson(`/api/v1/reports/${report.id}/matches/${crypto.randomUUID()}/feedback`, key, {
+          verdict: "accept",
+        })
+      ).status,
+    ).toBe(404);
   });
 });

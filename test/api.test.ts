@@ -27,12 +27,19 @@ describe("open endpoints", () => {
   });
 
   it("GET /openapi.json documents the routes and the bearer scheme", async () => {
-    const doc = await json<{ openapi: string; paths: Record<string, unknown>; components: { securitySchemes: object } }>(
-      await api("/openapi.json"),
-    );
+    const doc = await json<{
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { securitySchemes: object };
+    }>(await api("/openapi.json"));
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/health", "/api/v1/attack/techniques", "/api/v1/attack/techniques/{id}", "/api/v1/attack/groups/{id}"]),
+      expect.arrayContaining([
+        "/health",
+        "/api/v1/attack/techniques",
+        "/api/v1/attack/techniques/{id}",
+        "/api/v1/attack/groups/{id}",
+      ]),
     );
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth");
   });
@@ -56,7 +63,11 @@ describe("authentication", () => {
   it("stops accepting a key once it is revoked", async () => {
     const own = await newTenantKey("revokers");
     const created = await json<{ id: string; key: string }>(
-      await api("/api/v1/keys", own.key, { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"temp"}' }),
+      await api("/api/v1/keys", own.key, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"temp"}',
+      }),
     );
     expect((await api("/api/v1/attack/versions", created.key)).status).toBe(200);
     expect((await api(`/api/v1/keys/${created.id}`, own.key, { method: "DELETE" })).status).toBe(200);
@@ -68,7 +79,14 @@ describe("ATT&CK REST", () => {
   it("lists versions with counts of active objects", async () => {
     const body = await json<{ versions: unknown[] }>(await api("/api/v1/attack/versions", key));
     expect(body.versions).toContainEqual(
-      expect.objectContaining({ version: "18.1", active: true, techniques: 216, subtechniques: 475, tactics: 14, procedures: 16017 }),
+      expect.objectContaining({
+        version: "18.1",
+        active: true,
+        techniques: 216,
+        subtechniques: 475,
+        tactics: 14,
+        procedures: 16017,
+      }),
     );
   });
 
@@ -82,7 +100,10 @@ describe("ATT&CK REST", () => {
     for (const q of ['powershell" (*', "NEAR(powershell", "powershell -"]) {
       const res = await api(`/api/v1/attack/techniques?q=${encodeURIComponent(q)}`, key);
       expect(res.status, q).toBe(200);
-      expect((await json<SearchBody>(res)).items.map((t) => t.id), q).toContain("T1059.001");
+      expect(
+        (await json<SearchBody>(res)).items.map((t) => t.id),
+        q,
+      ).toContain("T1059.001");
     }
   });
 
@@ -92,7 +113,9 @@ describe("ATT&CK REST", () => {
   });
 
   it("filters by tactic and platform and pages with a cursor", async () => {
-    const first = await json<SearchBody>(await api("/api/v1/attack/techniques?tactic=TA0001&platform=linux&limit=5", key));
+    const first = await json<SearchBody>(
+      await api("/api/v1/attack/techniques?tactic=TA0001&platform=linux&limit=5", key),
+    );
     expect(first.items).toHaveLength(5);
     for (const t of first.items) {
       expect(t.tactics).toContain("initial-access");
@@ -100,7 +123,10 @@ describe("ATT&CK REST", () => {
     }
     expect(first.nextCursor).toBeTruthy();
     const second = await json<SearchBody>(
-      await api(`/api/v1/attack/techniques?tactic=initial-access&platform=Linux&limit=5&cursor=${first.nextCursor}`, key),
+      await api(
+        `/api/v1/attack/techniques?tactic=initial-access&platform=Linux&limit=5&cursor=${first.nextCursor}`,
+        key,
+      ),
     );
     expect(second.items.map((t) => t.id)).not.toContain(first.items[0]?.id);
     expect(second.items.length).toBeGreaterThan(0);
@@ -108,7 +134,12 @@ describe("ATT&CK REST", () => {
 
   it("returns a technique with its relations", async () => {
     const t = await json<TechniqueT>(await api("/api/v1/attack/techniques/t1566.001", key));
-    expect(t).toMatchObject({ id: "T1566.001", parent: { id: "T1566", name: "Phishing" }, revoked: false, attackVersion: "18.1" });
+    expect(t).toMatchObject({
+      id: "T1566.001",
+      parent: { id: "T1566", name: "Phishing" },
+      revoked: false,
+      attackVersion: "18.1",
+    });
     expect(t.tactics.map((x) => x.shortname)).toEqual(["initial-access"]);
     expect(t.mitigations.map((m) => m.id)).toContain("M1049");
     expect(t.detectionStrategies.length).toBeGreaterThan(0);
@@ -116,7 +147,9 @@ describe("ATT&CK REST", () => {
     expect(t.procedureCount).toBeGreaterThan(50);
     expect(t.procedureExamples).toHaveLength(5);
     const parent = await json<TechniqueT>(await api("/api/v1/attack/techniques/T1566", key));
-    expect(parent.subtechniques.map((s) => s.id)).toEqual(expect.arrayContaining(["T1566.001", "T1566.002", "T1566.003"]));
+    expect(parent.subtechniques.map((s) => s.id)).toEqual(
+      expect.arrayContaining(["T1566.001", "T1566.002", "T1566.003"]),
+    );
   });
 
   it("says what revoked a revoked technique", async () => {
@@ -163,7 +196,8 @@ describe("audit log", () => {
   it("records each tenant's mutating requests for that tenant only", async () => {
     const a = await newTenantKey("tenant-a");
     const b = await newTenantKey("tenant-b");
-    const post = (k: string) => api("/api/v1/keys", k, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const post = (k: string) =>
+      api("/api/v1/keys", k, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     const created = await json<{ id: string }>(await post(a.key));
     // B cannot touch A's key: 404, and the failure is in B's log, not A's.
     expect((await api(`/api/v1/keys/${created.id}`, b.key, { method: "DELETE" })).status).toBe(404);
@@ -172,9 +206,21 @@ describe("audit log", () => {
     type Audit = { items: { action: string; outcome: string; status: number; keyPrefix: string; target: string }[] };
     const logA = await json<Audit>(await api("/api/v1/audit", a.key));
     const logB = await json<Audit>(await api("/api/v1/audit", b.key));
-    expect(logA.items).toEqual([expect.objectContaining({ action: "POST /api/v1/keys", outcome: "success", status: 201, keyPrefix: a.key.slice(0, 12) })]);
+    expect(logA.items).toEqual([
+      expect.objectContaining({
+        action: "POST /api/v1/keys",
+        outcome: "success",
+        status: 201,
+        keyPrefix: a.key.slice(0, 12),
+      }),
+    ]);
     expect(logB.items).toEqual([
-      expect.objectContaining({ action: "DELETE /api/v1/keys/:id", outcome: "failure", status: 404, target: `/api/v1/keys/${created.id}` }),
+      expect.objectContaining({
+        action: "DELETE /api/v1/keys/:id",
+        outcome: "failure",
+        status: 404,
+        target: `/api/v1/keys/${created.id}`,
+      }),
     ]);
     const keysOfB = await json<{ keys: { id: string }[] }>(await api("/api/v1/keys", b.key));
     expect(keysOfB.keys.map((k) => k.id)).not.toContain(created.id);

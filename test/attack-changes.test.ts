@@ -6,11 +6,35 @@ import { diffTechniques, getChanges, type TechniqueState } from "../src/attack/d
 import { loadAttackBundle } from "../src/attack/loader";
 import type { AttackChangesT } from "../src/attack/schemas";
 import { createDb } from "../src/db/client";
-import { api, callTool, connectMcp, failure, json, loadFixture, newTenantKey, relabelledBundle, sharedBundle, SHIPPED_BUNDLE, streamOf, type ErrorBody } from "./helpers";
+import {
+  api,
+  callTool,
+  connectMcp,
+  failure,
+  json,
+  loadFixture,
+  newTenantKey,
+  relabelledBundle,
+  sharedBundle,
+  SHIPPED_BUNDLE,
+  streamOf,
+  type ErrorBody,
+} from "./helpers";
 
 const db = createDb(env.DB);
 
-const KEYS = ["added", "computedAt", "deprecated", "from", "removed", "renamed", "revoked", "tacticsChanged", "to", "updated"];
+const KEYS = [
+  "added",
+  "computedAt",
+  "deprecated",
+  "from",
+  "removed",
+  "renamed",
+  "revoked",
+  "tacticsChanged",
+  "to",
+  "updated",
+];
 
 async function expectAppError(promise: Promise<unknown>, status: number, message: RegExp) {
   const error = await failure(promise);
@@ -33,7 +57,16 @@ function expectSortedById(changes: AttackChangesT) {
 
 /** A technique as a comparison sees it; every field can be overridden. */
 function state(id: string, over: Partial<TechniqueState> = {}): TechniqueState {
-  return { id, name: `name of ${id}`, revoked: false, deprecated: false, revokedBy: null, objectVersion: "1.0", tactics: ["execution"], ...over };
+  return {
+    id,
+    name: `name of ${id}`,
+    revoked: false,
+    deprecated: false,
+    revokedBy: null,
+    objectVersion: "1.0",
+    tactics: ["execution"],
+    ...over,
+  };
 }
 
 describe("diffTechniques (pure)", () => {
@@ -83,7 +116,15 @@ describe("diffTechniques (pure)", () => {
   });
 
   it("finds nothing between a version and itself, and swaps additions and removals when reversed", () => {
-    expect(diffTechniques(a, a)).toEqual({ added: [], removed: [], revoked: [], deprecated: [], renamed: [], tacticsChanged: [], updated: [] });
+    expect(diffTechniques(a, a)).toEqual({
+      added: [],
+      removed: [],
+      revoked: [],
+      deprecated: [],
+      renamed: [],
+      tacticsChanged: [],
+      updated: [],
+    });
     const back = diffTechniques(b, a);
     expect(back.added).toEqual(["T1001"]);
     expect(back.removed).toEqual(["T1010", "T1011", "T1012"]);
@@ -99,10 +140,16 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
     await loadFixture(SHIPPED_BUNDLE);
     await loadAttackBundle(env.DB, streamOf(await relabelledBundle({ gzip: false })), { activate: "never" });
     // Edits to the copy, one per category the database query must see.
-    await db.run(sql`UPDATE attack_techniques SET name = 'Spearphishing Attachments' WHERE version = '18.2' AND attack_id = 'T1566.001'`);
-    await db.run(sql`UPDATE attack_techniques SET object_version = '99.0' WHERE version = '18.2' AND attack_id = 'T1003'`);
+    await db.run(
+      sql`UPDATE attack_techniques SET name = 'Spearphishing Attachments' WHERE version = '18.2' AND attack_id = 'T1566.001'`,
+    );
+    await db.run(
+      sql`UPDATE attack_techniques SET object_version = '99.0' WHERE version = '18.2' AND attack_id = 'T1003'`,
+    );
     await db.run(sql`UPDATE attack_techniques SET deprecated = 1 WHERE version = '18.2' AND attack_id = 'T1001'`);
-    await db.run(sql`UPDATE attack_techniques SET revoked = 1, revoked_by = 'T1059' WHERE version = '18.2' AND attack_id = 'T1059.001'`);
+    await db.run(
+      sql`UPDATE attack_techniques SET revoked = 1, revoked_by = 'T1059' WHERE version = '18.2' AND attack_id = 'T1059.001'`,
+    );
     await db.run(sql`DELETE FROM attack_technique_tactics WHERE version = '18.2' AND technique_stix_id =
       (SELECT stix_id FROM attack_techniques WHERE version = '18.2' AND attack_id = 'T1566.001')`);
     key = (await newTenantKey("changes")).key;
@@ -136,7 +183,9 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
     expect(rows).toEqual([{ computedAt: first.computedAt }]);
     expect(await getChanges(db, "18.2", "18.1")).toEqual(first);
     // Proof it is not recomputed: an edit to the stored row is what comes back.
-    await db.run(sql`UPDATE attack_changes SET computed_at = '2000-01-01T00:00:00.000Z' WHERE from_version = '18.2' AND to_version = '18.1'`);
+    await db.run(
+      sql`UPDATE attack_changes SET computed_at = '2000-01-01T00:00:00.000Z' WHERE from_version = '18.2' AND to_version = '18.1'`,
+    );
     expect(await getChanges(db, "18.2", "18.1")).toEqual({ ...first, computedAt: "2000-01-01T00:00:00.000Z" });
   });
 
@@ -167,9 +216,9 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
       expect(error.message, query).toMatch(message);
     }
     expect((await api("/api/v1/attack/changes?from=18.1&to=18.2")).status).toBe(401);
-    const doc = await json<{ paths: Record<string, { get?: { parameters?: { name: string; required?: boolean }[] } }> }>(
-      await api("/openapi.json"),
-    );
+    const doc = await json<{
+      paths: Record<string, { get?: { parameters?: { name: string; required?: boolean }[] } }>;
+    }>(await api("/openapi.json"));
     expect(doc.paths["/api/v1/attack/changes"]?.get?.parameters).toEqual([
       expect.objectContaining({ name: "from", required: true }),
       expect.objectContaining({ name: "to", required: true }),
@@ -193,52 +242,59 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
   });
 });
 
-describe.skipIf(!env.HAS_SHARED_DATA)("changes between ATT&CK releases from ../shared/data (skipped where it is absent)", () => {
-  let key: string;
+describe.skipIf(!env.HAS_SHARED_DATA)(
+  "changes between ATT&CK releases from ../shared/data (skipped where it is absent)",
+  () => {
+    let key: string;
 
-  beforeAll(async () => {
-    await loadFixture(SHIPPED_BUNDLE);
-    await loadFixture(sharedBundle("16.1"), { activate: "never" });
-    await loadFixture(sharedBundle("17.1"), { activate: "never" });
-    key = (await newTenantKey("changes-shared")).key;
-  });
+    beforeAll(async () => {
+      await loadFixture(SHIPPED_BUNDLE);
+      await loadFixture(sharedBundle("16.1"), { activate: "never" });
+      await loadFixture(sharedBundle("17.1"), { activate: "never" });
+      key = (await newTenantKey("changes-shared")).key;
+    });
 
-  it("16.1 → 17.1 matches ATT&CK's own account", async () => {
-    const c = await getChanges(db, "16.1", "17.1");
-    expect(c.added).toHaveLength(24);
-    expect(c.renamed.map((r) => r.id)).toEqual(["T1036.003", "T1036.005", "T1176", "T1219", "T1574.001"]);
-    expect(c.revoked).toEqual([{ id: "T1574.002", revokedBy: "T1574.001" }]);
-    expect(c.updated).toHaveLength(383);
-    expect(c.removed).toEqual([]);
-    expect(c.deprecated).toEqual([]);
-    expect(c.tacticsChanged).toHaveLength(1);
-    expectSortedById(c);
-  });
+    it("16.1 → 17.1 matches ATT&CK's own account", async () => {
+      const c = await getChanges(db, "16.1", "17.1");
+      expect(c.added).toHaveLength(24);
+      expect(c.renamed.map((r) => r.id)).toEqual(["T1036.003", "T1036.005", "T1176", "T1219", "T1574.001"]);
+      expect(c.revoked).toEqual([{ id: "T1574.002", revokedBy: "T1574.001" }]);
+      expect(c.updated).toHaveLength(383);
+      expect(c.removed).toEqual([]);
+      expect(c.deprecated).toEqual([]);
+      expect(c.tacticsChanged).toHaveLength(1);
+      expectSortedById(c);
+    });
 
-  it("17.1 → 18.1 matches ATT&CK's own account", async () => {
-    const c = await getChanges(db, "17.1", "18.1");
-    expect(c.added).toHaveLength(12);
-    expect(c.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
-    expect(c.revoked).toEqual([]);
-    expect(c.updated).toHaveLength(62);
-    // 835 - 823 attack-patterns are the 12 added, and 12 were deprecated in both: nothing removed or newly deprecated.
-    expect(c.removed).toEqual([]);
-    expect(c.deprecated).toEqual([]);
-    expectSortedById(c);
-  });
+    it("17.1 → 18.1 matches ATT&CK's own account", async () => {
+      const c = await getChanges(db, "17.1", "18.1");
+      expect(c.added).toHaveLength(12);
+      expect(c.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
+      expect(c.revoked).toEqual([]);
+      expect(c.updated).toHaveLength(62);
+      // 835 - 823 attack-patterns are the 12 added, and 12 were deprecated in both: nothing removed or newly deprecated.
+      expect(c.removed).toEqual([]);
+      expect(c.deprecated).toEqual([]);
+      expectSortedById(c);
+    });
 
-  it("serves the same stored object over REST and MCP", async () => {
-    const stored = await getChanges(db, "16.1", "17.1");
-    const rows = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM attack_changes WHERE from_version = '16.1' AND to_version = '17.1'`);
-    expect(rows[0]?.n).toBe(1);
-    const res = await api("/api/v1/attack/changes?from=16.1&to=17.1", key);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(stored);
-    const client = await connectMcp(key);
-    try {
-      expect((await callTool(client, "get_attack_changes", { from: "16.1", to: "17.1" })).structuredContent).toEqual(stored);
-    } finally {
-      await client.close();
-    }
-  });
-});
+    it("serves the same stored object over REST and MCP", async () => {
+      const stored = await getChanges(db, "16.1", "17.1");
+      const rows = await db.all<{ n: number }>(
+        sql`SELECT count(*) AS n FROM attack_changes WHERE from_version = '16.1' AND to_version = '17.1'`,
+      );
+      expect(rows[0]?.n).toBe(1);
+      const res = await api("/api/v1/attack/changes?from=16.1&to=17.1", key);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual(stored);
+      const client = await connectMcp(key);
+      try {
+        expect((await callTool(client, "get_attack_changes", { from: "16.1", to: "17.1" })).structuredContent).toEqual(
+          stored,
+        );
+      } finally {
+        await client.close();
+      }
+    });
+  },
+);

@@ -4,7 +4,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { getActiveVersion, getTechnique, listVersionStats } from "../src/db/repos/attack";
-import { failure, fixtureStream, loadFixture, relabelledBundle, sharedBundle, SHIPPED_BUNDLE, streamOf } from "./helpers";
+import {
+  failure,
+  fixtureStream,
+  loadFixture,
+  relabelledBundle,
+  sharedBundle,
+  SHIPPED_BUNDLE,
+  streamOf,
+} from "./helpers";
 
 const db = createDb(env.DB);
 
@@ -54,7 +62,15 @@ describe("loading the shipped ATT&CK 18.1", () => {
   it("gives ATT&CK's counts and becomes the active version", async () => {
     expect(await facts("18.1")).toEqual(FACTS["18.1"]);
     const [stats] = await listVersionStats(db);
-    expect(stats).toMatchObject({ version: "18.1", active: true, status: "ready", techniques: 216, subtechniques: 475, tactics: 14, procedures: 16017 });
+    expect(stats).toMatchObject({
+      version: "18.1",
+      active: true,
+      status: "ready",
+      techniques: 216,
+      subtechniques: 475,
+      tactics: 14,
+      procedures: 16017,
+    });
     const counts = await tableCounts();
     expect(counts.attack_detection_strategies).toBe(691);
     expect(counts.attack_analytics).toBe(1739);
@@ -62,10 +78,17 @@ describe("loading the shipped ATT&CK 18.1", () => {
 
   it("keeps relationships, parents, revocations and tactic order", async () => {
     const sub = await getTechnique(db, "18.1", "T1566.001");
-    expect(sub).toMatchObject({ name: "Spearphishing Attachment", isSubtechnique: true, parentId: "T1566", revoked: false });
+    expect(sub).toMatchObject({
+      name: "Spearphishing Attachment",
+      isSubtechnique: true,
+      parentId: "T1566",
+      revoked: false,
+    });
     expect(sub?.description).not.toMatch(/\(Citation:/);
     expect(await getTechnique(db, "18.1", "T1574.002")).toMatchObject({ revoked: true, revokedBy: "T1574.001" });
-    const order = await db.all<{ shortname: string }>(sql`SELECT shortname FROM attack_tactics WHERE version = '18.1' ORDER BY ordinal`);
+    const order = await db.all<{ shortname: string }>(
+      sql`SELECT shortname FROM attack_tactics WHERE version = '18.1' ORDER BY ordinal`,
+    );
     expect(order.at(0)?.shortname).toBe("reconnaissance");
     expect(order.at(-1)?.shortname).toBe("impact");
   });
@@ -92,7 +115,11 @@ describe("bad bundles are refused and leave the active version as it was", () =>
 
   const cases: [string, () => Promise<ReadableStream<Uint8Array>>, RegExp][] = [
     ["text that is not JSON", async () => streamOf("<html>not a bundle</html>"), /not valid JSON/],
-    ["JSON that is not a bundle", async () => streamOf(JSON.stringify({ type: "report", objects: [] })), /not a STIX bundle/],
+    [
+      "JSON that is not a bundle",
+      async () => streamOf(JSON.stringify({ type: "report", objects: [] })),
+      /not a STIX bundle/,
+    ],
     ["an empty body", async () => streamOf(""), /not a STIX bundle/],
     [
       "a bundle whose objects are not STIX",
@@ -149,17 +176,29 @@ describe.skipIf(!env.HAS_SHARED_DATA)("older releases from ../shared/data (skipp
     await loadFixture(SHIPPED_BUNDLE);
   });
 
-  it.each(["16.1", "17.1"] as const)("loads %s with ATT&CK's counts, beside 18.1, without activating it", async (version) => {
-    const result = await loadFixture(sharedBundle(version));
-    expect(result).toMatchObject({ version, status: "loaded", active: false });
-    expect(await facts(version)).toEqual(FACTS[version]);
-    expect(await facts("18.1")).toEqual(FACTS["18.1"]);
-    const { active, sub, tactics, procedures } = FACTS[version];
-    const stats = await listVersionStats(db);
-    expect(stats.find((s) => s.version === version)).toMatchObject({ techniques: active - sub, subtechniques: sub, tactics, procedures });
-    expect(stats.find((s) => s.version === "18.1")).toMatchObject({ techniques: 216, subtechniques: 475, procedures: 16017 });
-    expect((await getActiveVersion(db))?.version).toBe("18.1");
-  });
+  it.each(["16.1", "17.1"] as const)(
+    "loads %s with ATT&CK's counts, beside 18.1, without activating it",
+    async (version) => {
+      const result = await loadFixture(sharedBundle(version));
+      expect(result).toMatchObject({ version, status: "loaded", active: false });
+      expect(await facts(version)).toEqual(FACTS[version]);
+      expect(await facts("18.1")).toEqual(FACTS["18.1"]);
+      const { active, sub, tactics, procedures } = FACTS[version];
+      const stats = await listVersionStats(db);
+      expect(stats.find((s) => s.version === version)).toMatchObject({
+        techniques: active - sub,
+        subtechniques: sub,
+        tactics,
+        procedures,
+      });
+      expect(stats.find((s) => s.version === "18.1")).toMatchObject({
+        techniques: 216,
+        subtechniques: 475,
+        procedures: 16017,
+      });
+      expect((await getActiveVersion(db))?.version).toBe("18.1");
+    },
+  );
 
   it("records that 17.1 revoked T1574.002 in favour of T1574.001", async () => {
     await loadFixture(sharedBundle("17.1"));

@@ -19,7 +19,12 @@ interface Line {
   techniques?: { id: string; confidence: number; evidence: { text: string; start: number; end: number }[] }[];
 }
 
-async function cli(request: { args: string[]; files?: Record<string, string>; copies?: Record<string, string>; stdin?: string }): Promise<Run> {
+async function cli(request: {
+  args: string[];
+  files?: Record<string, string>;
+  copies?: Record<string, string>;
+  stdin?: string;
+}): Promise<Run> {
   const res = await env.CLI.fetch("http://cli/analyze", { method: "POST", body: JSON.stringify(request) });
   expect(res.status).toBe(200);
   return res.json<Run>();
@@ -31,7 +36,11 @@ async function bundle(): Promise<{ head: string; mtimeMs: number }> {
   return res.json();
 }
 
-const lines = (run: Run) => run.stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+const lines = (run: Run) =>
+  run.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Line);
 const ids = (line: Line | undefined) => (line?.techniques ?? []).map((t) => t.id);
 
 const REPORT = [
@@ -58,7 +67,10 @@ describe("analyze CLI", () => {
   it("reads PDF and HTML reports, and standard input", async () => {
     const run = await cli({
       args: ["{dir}/report.pdf", "{dir}/report.html", "-"],
-      copies: { "report.pdf": "test/fixtures/documents/report.pdf", "report.html": "test/fixtures/documents/report.html" },
+      copies: {
+        "report.pdf": "test/fixtures/documents/report.pdf",
+        "report.html": "test/fixtures/documents/report.html",
+      },
       stdin: OTHER,
     });
     expect(run.status).toBe(0);
@@ -83,7 +95,11 @@ describe("analyze CLI", () => {
   });
 
   it("reports a file it cannot read on its own line, finishes the others, and exits 1", async () => {
-    const run = await cli({ args: ["{dir}/missing.txt", "{dir}/report.txt", "{dir}/locked.pdf"], files: { "report.txt": REPORT }, copies: { "locked.pdf": "test/fixtures/documents/encrypted.pdf" } });
+    const run = await cli({
+      args: ["{dir}/missing.txt", "{dir}/report.txt", "{dir}/locked.pdf"],
+      files: { "report.txt": REPORT },
+      copies: { "locked.pdf": "test/fixtures/documents/encrypted.pdf" },
+    });
     expect(run.status).toBe(1);
     const [missing, report, locked] = lines(run);
     expect(missing?.error).toMatch(/missing\.txt|no such file/i);
@@ -92,7 +108,10 @@ describe("analyze CLI", () => {
   });
 
   it("stops with one clear line on bad settings: a file that is not a model, a threshold out of range, no files", async () => {
-    const badModel = await cli({ args: ["--model", "{dir}/model.json.gz", "{dir}/report.txt"], files: { "model.json.gz": "not a model", "report.txt": REPORT } });
+    const badModel = await cli({
+      args: ["--model", "{dir}/model.json.gz", "{dir}/report.txt"],
+      files: { "model.json.gz": "not a model", "report.txt": REPORT },
+    });
     expect(badModel.status).toBe(1);
     expect(badModel.stdout).toBe("");
     expect(badModel.stderr.trim()).toMatch(/^error: .*model\.json\.gz is not a readable model: /);

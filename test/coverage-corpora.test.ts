@@ -6,7 +6,17 @@ type File = { path: string; content: string };
 
 /** Imports a whole corpus as one scan, 500 files a call. */
 async function importAll(key: string, account: string, format: string, files: File[]): Promise<ImportOut> {
-  const total: ImportOut = { scanId: "", imported: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0, mappings: { tag: 0, nlp: 0 }, errors: [], notes: [] };
+  const total: ImportOut = {
+    scanId: "",
+    imported: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    removed: 0,
+    mappings: { tag: 0, nlp: 0 },
+    errors: [],
+    notes: [],
+  };
   for (let i = 0; i < files.length; i += 500) {
     const res = await postJson(`/api/v1/accounts/${account}/detections/import`, key, {
       format,
@@ -28,7 +38,11 @@ async function importAll(key: string, account: string, format: string, files: Fi
 
 /** Technique ids a rule's text names, counted straight from the text (not through our parser). */
 function sigmaTechniques(content: string): Set<string> {
-  return new Set([...content.matchAll(/^\s*-\s*['"]?attack\.(t\d{4}(?:\.\d{3})?)['"]?\s*(?:#.*)?$/gim)].map((m) => (m[1] as string).toUpperCase()));
+  return new Set(
+    [...content.matchAll(/^\s*-\s*['"]?attack\.(t\d{4}(?:\.\d{3})?)['"]?\s*(?:#.*)?$/gim)].map((m) =>
+      (m[1] as string).toUpperCase(),
+    ),
+  );
 }
 
 describe.skipIf(!env.HAS_SHARED_DATA)("importing the real rule sets (needs ../shared/data/rules)", () => {
@@ -39,7 +53,17 @@ describe.skipIf(!env.HAS_SHARED_DATA)("importing the real rule sets (needs ../sh
   });
 
   const account = async (identifier: string) =>
-    (await json<{ id: string }>(await postJson("/api/v1/accounts", key, { name: identifier, provider: "on_prem", identifier, environment: "prod", criticality: "high" }))).id;
+    (
+      await json<{ id: string }>(
+        await postJson("/api/v1/accounts", key, {
+          name: identifier,
+          provider: "on_prem",
+          identifier,
+          environment: "prod",
+          criticality: "high",
+        }),
+      )
+    ).id;
 
   it("Sigma: all 3,708 rules; the coverage layer's scores equal the rules per technique tag (SigmaHQ's count)", async () => {
     const files = await readCorpus("/shared/rules/sigma", /\.ya?ml$/);
@@ -55,7 +79,9 @@ describe.skipIf(!env.HAS_SHARED_DATA)("importing the real rule sets (needs ../sh
     const expected = new Map<string, number>();
     for (const f of files) for (const t of sigmaTechniques(f.content)) expected.set(t, (expected.get(t) ?? 0) + 1);
     expect(expected.size).toBe(395);
-    const layer = await json<{ techniques: { techniqueID: string; score: number; tactic?: string }[] }>(await api(`/api/v1/accounts/${id}/coverage/layer`, key));
+    const layer = await json<{ techniques: { techniqueID: string; score: number; tactic?: string }[] }>(
+      await api(`/api/v1/accounts/${id}/coverage/layer`, key),
+    );
     expect(validateLayer(layer)).toEqual({ ok: true });
     const scores = new Map(layer.techniques.map((t) => [t.techniqueID, t.score]));
     expect(Object.fromEntries(scores)).toEqual(Object.fromEntries(expected));

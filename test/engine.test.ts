@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { adaptModel } from "../src/analysis/adapt";
-import { analyzeText, candidateConfidence, collectEvidence, type AnalysisResult, type Candidate } from "../src/analysis/engine";
+import {
+  analyzeText,
+  candidateConfidence,
+  collectEvidence,
+  type AnalysisResult,
+  type Candidate,
+} from "../src/analysis/engine";
 import { lbfgs, trainHead } from "../src/analysis/head";
 import { mineLexicon } from "../src/analysis/lexicon";
 import { featureIndex, loadModel, type Model, type ModelData } from "../src/analysis/model";
@@ -27,7 +33,10 @@ describe("explicit ATT&CK ids", () => {
   it("asserts an id written in the text, in either spelling, with that text as evidence", () => {
     const text = "Initial access used T1566.001. Execution relied on T1059/001 scripts.";
     const r = analyzeText(text, model);
-    expect(find(r, "T1566.001")).toMatchObject({ method: "explicit_id", evidence: [expect.objectContaining({ text: "Initial access used T1566.001." })] });
+    expect(find(r, "T1566.001")).toMatchObject({
+      method: "explicit_id",
+      evidence: [expect.objectContaining({ text: "Initial access used T1566.001." })],
+    });
     expect(find(r, "T1059.001")?.method).toBe("explicit_id");
     for (const t of r.techniques) for (const e of t.evidence) expect(text.slice(e.start, e.end)).toBe(e.text);
   });
@@ -46,7 +55,10 @@ describe("explicit ATT&CK ids", () => {
 
 describe("behaviour described in words", () => {
   it("names the sub-technique, not only its parent", () => {
-    const r = analyzeText("The group sent spearphishing emails with a malicious Excel attachment to finance staff.", model);
+    const r = analyzeText(
+      "The group sent spearphishing emails with a malicious Excel attachment to finance staff.",
+      model,
+    );
     expect(ids(r)[0]).toBe("T1566.001");
   });
 
@@ -59,7 +71,9 @@ describe("behaviour described in words", () => {
   });
 
   it("finds nothing in text about something else", () => {
-    expect(analyzeText("The quarterly sales meeting moved to Thursday afternoon in the main hall.", model).techniques).toEqual([]);
+    expect(
+      analyzeText("The quarterly sales meeting moved to Thursday afternoon in the main hall.", model).techniques,
+    ).toEqual([]);
     expect(analyzeText("", model).techniques).toEqual([]);
   });
 });
@@ -79,14 +93,39 @@ describe("sentence segmentation", () => {
   it("keeps abbreviations, file names and versions inside sentences", () => {
     const text = "The actor, e.g. APT29, ran cmd.exe v2.1 on Jan. 5. Then it left for J. Smith's host.\nNew line here";
     const spans = segmentSentences(text).map((s) => text.slice(s.start, s.end));
-    expect(spans).toEqual(["The actor, e.g. APT29, ran cmd.exe v2.1 on Jan. 5.", "Then it left for J. Smith's host.", "New line here"]);
+    expect(spans).toEqual([
+      "The actor, e.g. APT29, ran cmd.exe v2.1 on Jan. 5.",
+      "Then it left for J. Smith's host.",
+      "New line here",
+    ]);
   });
 });
 
 describe("tokens", () => {
   // ASCII words are hashed from their char codes; the model was trained on hashString(stem(word)).
   it("hashes ASCII words exactly as the stemmed lower-cased strings", () => {
-    const words = ["Executes", "EXECUTED", "executing", "studies", "Passes", "is", "bus", "class", "agreed", "ties", "dies", "Tasks", "x64", "Base64", "ing", "rings", "virus", "analysis", "bring", "shed"];
+    const words = [
+      "Executes",
+      "EXECUTED",
+      "executing",
+      "studies",
+      "Passes",
+      "is",
+      "bus",
+      "class",
+      "agreed",
+      "ties",
+      "dies",
+      "Tasks",
+      "x64",
+      "Base64",
+      "ing",
+      "rings",
+      "virus",
+      "analysis",
+      "bring",
+      "shed",
+    ];
     const tokens = new Tokens().read(words.join(" "), 0, words.join(" ").length);
     expect(tokens.length).toBe(words.length);
     words.forEach((w, t) => {
@@ -160,14 +199,31 @@ describe("character n-grams (an optional second feature block)", () => {
   // A form the training texts never wrote shares most of its n-grams with one they did.
   it("scores a word form unseen in training through the n-grams it shares", () => {
     const examples: TrainingExample[] = [
-      ...["The implant installs a keylogger on the victim host.", "A keylogger records what the user types.", "Its keylogger module captures keystrokes."].map((text) => ({ text, labels: ["T1056.001"] })),
-      ...["The loader downloads a second stage over HTTPS.", "It deletes its own files after running.", "The actor sent spearphishing emails with attachments."].map((text) => ({ text, labels: [] })),
+      ...[
+        "The implant installs a keylogger on the victim host.",
+        "A keylogger records what the user types.",
+        "Its keylogger module captures keystrokes.",
+      ].map((text) => ({ text, labels: ["T1056.001"] })),
+      ...[
+        "The loader downloads a second stage over HTTPS.",
+        "It deletes its own files after running.",
+        "The actor sent spearphishing emails with attachments.",
+      ].map((text) => ({ text, labels: [] })),
     ];
-    const options = { attackVersion: "test", techniques: [{ id: "T1056.001", name: "Keylogging" }], revoked: {}, minDf: 1, threshold: 0.1 };
+    const options = {
+      attackVersion: "test",
+      techniques: [{ id: "T1056.001", name: "Keylogging" }],
+      revoked: {},
+      minDf: 1,
+      threshold: 0.1,
+    };
     const probe = "A keyloggr component was found."; // misspelt: no word or stem in common
     const p = (charGrams: number) => {
       const model = loadModel(trainModel(examples, { ...options, charGrams, epochs: 30 }));
-      return analyzeText(probe, model, { includeBelowThreshold: true }).techniques.find((t) => t.id === "T1056.001")?.confidence ?? 0;
+      return (
+        analyzeText(probe, model, { includeBelowThreshold: true }).techniques.find((t) => t.id === "T1056.001")
+          ?.confidence ?? 0
+      );
     };
     expect(p(0)).toBe(0);
     expect(p(4)).toBeGreaterThan(0.05);
@@ -214,7 +270,11 @@ describe("the document-level stacker", () => {
 describe("carrying the model to another ATT&CK version", () => {
   it("keeps each technique's offset and concept terms, and gives a new technique no offset", () => {
     const base = modelData;
-    const { model: adapted, newTechniques, carried } = adaptModel(base, {
+    const {
+      model: adapted,
+      newTechniques,
+      carried,
+    } = adaptModel(base, {
       attackVersion: "99.0",
       techniques: [...base.techniques.map(({ id, name }) => ({ id, name })), { id: "T1999", name: "Novel Technique" }],
       revoked: base.revoked,
@@ -235,7 +295,8 @@ describe("carrying the model to another ATT&CK version", () => {
 
 describe("concept terms", () => {
   const report = (text: string, labels: string[]) => ({ text, labels });
-  const ransomware = (i: number) => report(`Report ${i}. The operators deployed ransomware across the network.`, ["T1486"]);
+  const ransomware = (i: number) =>
+    report(`Report ${i}. The operators deployed ransomware across the network.`, ["T1486"]);
 
   it("mines a term that goes with a technique in enough reports, precisely enough", () => {
     const reports = [
@@ -257,7 +318,10 @@ describe("concept terms", () => {
   it("makes a technique a candidate from its term alone, with the term's sentence as evidence", () => {
     const text = "The group was active in 2021. Later it was tied to ransomware attacks on hospitals.";
     const plain = loadModel({ ...modelData, lexicon: [] });
-    const withTerm = loadModel({ ...modelData, lexicon: [{ hash: hashString("ransomware"), technique: "T1486", precision: 0.9 }] });
+    const withTerm = loadModel({
+      ...modelData,
+      lexicon: [{ hash: hashString("ransomware"), technique: "T1486", precision: 0.9 }],
+    });
     expect(find(analyzeText(text, plain, { includeBelowThreshold: true }), "T1486")).toBeUndefined();
     const found = find(analyzeText(text, withTerm, { includeBelowThreshold: true }), "T1486");
     expect(found?.evidence.map((e) => e.text)).toEqual(["Later it was tied to ransomware attacks on hospitals."]);
@@ -267,13 +331,27 @@ describe("concept terms", () => {
 describe("the report head", () => {
   // Main model: ATT&CK-like sentences. Report sentences describe keylogging in words the main model never saw.
   const attackLike: TrainingExample[] = [
-    ...["Adversaries may log user keystrokes to intercept credentials.", "Keylogging captures keystrokes as the user types."].map((text) => ({ text, labels: ["T1056.001"] })),
-    ...["Adversaries may transfer tools from an external system.", "The tool downloads files from a remote server."].map((text) => ({ text, labels: ["T1105"] })),
+    ...[
+      "Adversaries may log user keystrokes to intercept credentials.",
+      "Keylogging captures keystrokes as the user types.",
+    ].map((text) => ({ text, labels: ["T1056.001"] })),
+    ...[
+      "Adversaries may transfer tools from an external system.",
+      "The tool downloads files from a remote server.",
+    ].map((text) => ({ text, labels: ["T1105"] })),
   ];
   const reportSentences: TrainingExample[] = [
-    ...["The stealer hooks the keyboard of the victim.", "A hook on the keyboard records every key press.", "Its module hooks keyboard input and saves it."].map((text) => ({ text, labels: ["T1056.001"] })),
+    ...[
+      "The stealer hooks the keyboard of the victim.",
+      "A hook on the keyboard records every key press.",
+      "Its module hooks keyboard input and saves it.",
+    ].map((text) => ({ text, labels: ["T1056.001"] })),
     { text: "The dropper fetched a payload from its server.", labels: ["T1105"] }, // one sentence: too few for a head class
-    ...["The group is active since 2019.", "The report covers several campaigns.", "Victims were found in many countries."].map((text) => ({ text, labels: [] })),
+    ...[
+      "The group is active since 2019.",
+      "The report covers several campaigns.",
+      "Victims were found in many countries.",
+    ].map((text) => ({ text, labels: [] })),
   ];
   const options = {
     attackVersion: "test",
@@ -290,7 +368,12 @@ describe("the report head", () => {
     const h = head();
     expect(h?.techniques.map((t) => t.id)).toEqual(["T1056.001"]);
     expect(head()).toEqual(h);
-    expect(trainHead(reportSentences.filter((e) => e.labels.length === 0), options)).toBeNull();
+    expect(
+      trainHead(
+        reportSentences.filter((e) => e.labels.length === 0),
+        options,
+      ),
+    ).toBeNull();
   });
 
   it("gives the decision its evidence, with the head's sentence among the evidence", () => {
@@ -311,12 +394,20 @@ describe("the report head", () => {
     const text = "The implant also hooks the keyboard of each user. The tool downloads files from a remote server.";
     // A stacker with no weights says 0.5 for every candidate, so the mix is plain to see.
     const zeros = STACKER_FEATURES.map(() => 0);
-    const data: ModelData = { ...main(), head: head() as ModelData, stacker: { features: STACKER_FEATURES, weights: zeros, bias: 0, mean: zeros, scale: zeros.map(() => 1) } };
+    const data: ModelData = {
+      ...main(),
+      head: head() as ModelData,
+      stacker: { features: STACKER_FEATURES, weights: zeros, bias: 0, mean: zeros, scale: zeros.map(() => 1) },
+    };
     const confidences = (headWeight?: number) => {
       const m = loadModel(headWeight === undefined ? data : { ...data, headWeight });
       const evidence = collectEvidence(text, m);
       const of = (classIndex: number) => evidence.candidates.find((c) => c.classIndex === classIndex) as Candidate;
-      return { headP: of(0).headP, keylogging: candidateConfidence(m, of(0), evidence.spans.length), transfer: candidateConfidence(m, of(1), evidence.spans.length) };
+      return {
+        headP: of(0).headP,
+        keylogging: candidateConfidence(m, of(0), evidence.spans.length),
+        transfer: candidateConfidence(m, of(1), evidence.spans.length),
+      };
     };
     const plain = confidences();
     expect(plain.keylogging).toBeCloseTo(0.5, 9);
@@ -324,7 +415,9 @@ describe("the report head", () => {
     const mixed = confidences(0.4);
     expect(mixed.keylogging).toBeCloseTo(0.6 * 0.5 + 0.4 * plain.headP, 9);
     expect(mixed.transfer).toBeCloseTo(0.5, 9);
-    const keylogging = analyzeText(text, loadModel({ ...data, headWeight: 0.4 }), { includeBelowThreshold: true }).techniques.find((t) => t.id === "T1056.001");
+    const keylogging = analyzeText(text, loadModel({ ...data, headWeight: 0.4 }), {
+      includeBelowThreshold: true,
+    }).techniques.find((t) => t.id === "T1056.001");
     expect(keylogging?.confidence).toBeCloseTo(mixed.keylogging, 3);
   });
 
@@ -338,13 +431,33 @@ describe("the report head", () => {
   });
 
   it("scores sentences as training reads them: n-grams through the per-word cache (few classes) or postings (many)", () => {
-    const fillers = Array.from({ length: 130 }, (_, i) => ({ id: `T9${String(i).padStart(3, "0")}`, name: `Filler ${i}` }));
-    const dense = loadModel(trainHead(reportSentences, { ...options, minDf: 1, minPositives: 2, charGrams: 4 }) as ModelData);
-    const sparse = loadModel(trainModel([...attackLike, ...reportSentences], { ...options, techniques: [...options.techniques, ...fillers], minDf: 1, epochs: 30, charGrams: 4 }));
+    const fillers = Array.from({ length: 130 }, (_, i) => ({
+      id: `T9${String(i).padStart(3, "0")}`,
+      name: `Filler ${i}`,
+    }));
+    const dense = loadModel(
+      trainHead(reportSentences, { ...options, minDf: 1, minPositives: 2, charGrams: 4 }) as ModelData,
+    );
+    const sparse = loadModel(
+      trainModel([...attackLike, ...reportSentences], {
+        ...options,
+        techniques: [...options.techniques, ...fillers],
+        minDf: 1,
+        epochs: 30,
+        charGrams: 4,
+      }),
+    );
     const words = loadModel(main());
     // Repeated words in other cases and forms (read from the cache), and a sentence longer than the token buffers.
     const long = Array.from({ length: 40 }, (_, i) => `keyboard${i % 7} hooks`).join(" ");
-    const sentences = ["The stealer hooks the keyboard.", "KEYBOARD hooks: the Stealer's keyboard hook.", "Keyboards are hooked by stealers, keyboard by keyboard.", "Keylogging captures the keystrokes.", "The tool downloads files.", long];
+    const sentences = [
+      "The stealer hooks the keyboard.",
+      "KEYBOARD hooks: the Stealer's keyboard hook.",
+      "Keyboards are hooked by stealers, keyboard by keyboard.",
+      "Keylogging captures the keystrokes.",
+      "The tool downloads files.",
+      long,
+    ];
     for (const m of [dense, sparse, words]) {
       const scorer = new SentenceScorer(m);
       const tokens = new Tokens();
@@ -369,14 +482,18 @@ describe("the report head", () => {
 
   it("fits each class to convergence (L-BFGS on a convex function)", () => {
     // f(x) = Σ (i + 1)(x_i − i)², minimum at x_i = i.
-    const x = lbfgs((v, grad) => {
-      let f = 0;
-      v.forEach((xi, i) => {
-        f += (i + 1) * (xi - i) ** 2;
-        grad[i] = 2 * (i + 1) * (xi - i);
-      });
-      return f;
-    }, 6, 100);
+    const x = lbfgs(
+      (v, grad) => {
+        let f = 0;
+        v.forEach((xi, i) => {
+          f += (i + 1) * (xi - i) ** 2;
+          grad[i] = 2 * (i + 1) * (xi - i);
+        });
+        return f;
+      },
+      6,
+      100,
+    );
     expect([...x].map((v) => Math.round(v * 1e4) / 1e4)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

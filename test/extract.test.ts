@@ -25,7 +25,18 @@ describe("extractDocument", () => {
       "net user /domain",
       "\u00a9 notes <b>escaped</b> \u2014 caf\u00e9 \u201cquoted\u201d",
     ]);
-    for (const dropped of ["dataLayer", "font-family", "Home", "enable JavaScript", "chart", "42%", "draft", "Related posts", "Subscribe", "rights reserved"]) {
+    for (const dropped of [
+      "dataLayer",
+      "font-family",
+      "Home",
+      "enable JavaScript",
+      "chart",
+      "42%",
+      "draft",
+      "Related posts",
+      "Subscribe",
+      "rights reserved",
+    ]) {
       expect(doc.text).not.toContain(dropped);
     }
   });
@@ -37,9 +48,20 @@ describe("extractDocument", () => {
   });
 
   it("decodes HTML in the charset its <meta> names, and undeclared non-UTF-8 HTML as windows-1252", async () => {
-    const latin1 = Uint8Array.from([...new TextEncoder().encode('<meta charset="iso-8859-1"><p>caf'), 0xe9, ...new TextEncoder().encode("</p>")]);
+    const latin1 = Uint8Array.from([
+      ...new TextEncoder().encode('<meta charset="iso-8859-1"><p>caf'),
+      0xe9,
+      ...new TextEncoder().encode("</p>"),
+    ]);
     expect((await extractDocument(latin1, "text/html")).text).toBe("caf\u00e9");
-    const undeclared = Uint8Array.from([...new TextEncoder().encode("<p>"), 0x93, 0x68, 0x69, 0x94, ...new TextEncoder().encode("</p>")]);
+    const undeclared = Uint8Array.from([
+      ...new TextEncoder().encode("<p>"),
+      0x93,
+      0x68,
+      0x69,
+      0x94,
+      ...new TextEncoder().encode("</p>"),
+    ]);
     expect((await extractDocument(undeclared, "text/html")).text).toBe("\u201chi\u201d");
   });
 
@@ -61,7 +83,11 @@ describe("extractDocument", () => {
 
   it("refuses a malformed PDF and an encrypted one with 422 unreadable_pdf", async () => {
     const pdf = await documentFixture("report.pdf");
-    for (const bytes of [new TextEncoder().encode("%PDF-1.7\nthis is not really a PDF\n%%EOF"), pdf.slice(0, 40), new Uint8Array()]) {
+    for (const bytes of [
+      new TextEncoder().encode("%PDF-1.7\nthis is not really a PDF\n%%EOF"),
+      pdf.slice(0, 40),
+      new Uint8Array(),
+    ]) {
       const error = await failure(extractDocument(bytes, "application/pdf"));
       expect(error).toMatchObject({ status: 422, code: "unreadable_pdf", retryable: false });
       expect(error.message).toMatch(/malformed or damaged/);
@@ -84,7 +110,11 @@ describe("extractDocument", () => {
 
   it("decodes plain text: strips a BOM, normalises CRLF, honours a declared charset", async () => {
     const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("line one\r\nline two\rthree")]);
-    expect(await extractDocument(withBom, "text/plain")).toEqual({ kind: "text", title: null, text: "line one\nline two\nthree" });
+    expect(await extractDocument(withBom, "text/plain")).toEqual({
+      kind: "text",
+      title: null,
+      text: "line one\nline two\nthree",
+    });
     const latin1 = new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x20, 0xa9]);
     expect((await extractDocument(latin1, "text/plain", "iso-8859-1")).text).toBe("caf\u00e9 \u00a9");
     expect((await extractDocument(latin1, "text/plain; charset=latin1")).text).toBe("caf\u00e9 \u00a9");
@@ -101,7 +131,9 @@ describe("extractDocument", () => {
     const undeclared = await failure(extractDocument(latin1, "text/plain"));
     expect(undeclared).toMatchObject({ status: 422, code: "undecodable_text" });
     expect(undeclared.message).toMatch(/not valid UTF-8 and declares no other charset/);
-    expect((await failure(extractDocument(latin1, "text/plain", "utf-8"))).message).toMatch(/declares UTF-8 but is not valid UTF-8/);
+    expect((await failure(extractDocument(latin1, "text/plain", "utf-8"))).message).toMatch(
+      /declares UTF-8 but is not valid UTF-8/,
+    );
     const unknown = await failure(extractDocument(new TextEncoder().encode("x"), "text/plain; charset=klingon"));
     expect(unknown).toMatchObject({ status: 415, code: "unsupported_media_type" });
     expect(unknown.message).toMatch(/charset "klingon"/);
@@ -113,7 +145,6 @@ describe("extractDocument", () => {
     }
     expect((await failure(extractDocument(latin1, "image/png"))).status).toBe(415);
   });
-
 });
 
 describe("refang", () => {

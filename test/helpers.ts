@@ -1,4 +1,11 @@
-import { createExecutionContext, createScheduledController, env, runDurableObjectAlarm, SELF, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runDurableObjectAlarm,
+  SELF,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -113,11 +120,15 @@ export async function loadShippedAttackAndModel(): Promise<void> {
  * version without ../shared, or a stand-in for a new download. Gzipped on request, as downloads are.
  */
 export async function relabelledBundle(options: { gzip: boolean }): Promise<Uint8Array> {
-  const text = await new Response((await fixtureStream(SHIPPED_BUNDLE)).pipeThrough(new DecompressionStream("gzip"))).text();
+  const text = await new Response(
+    (await fixtureStream(SHIPPED_BUNDLE)).pipeThrough(new DecompressionStream("gzip")),
+  ).text();
   const relabelled = text.replace('"x_mitre_version": "18.1"', '"x_mitre_version": "18.2"');
   expect(relabelled).not.toBe(text);
   const plain = streamOf(relabelled);
-  return new Uint8Array(await new Response(options.gzip ? plain.pipeThrough(new CompressionStream("gzip")) : plain).arrayBuffer());
+  return new Uint8Array(
+    await new Response(options.gzip ? plain.pipeThrough(new CompressionStream("gzip")) : plain).arrayBuffer(),
+  );
 }
 
 /** Runs the Worker's scheduled handler for a cron trigger (e.g. DAILY_CRON) and waits for its work. */
@@ -130,12 +141,18 @@ export async function runScheduled(cron: string): Promise<void> {
 /** An msw handler for DNS over HTTPS that resolves every name to one public IPv4 address (no IPv6). */
 export const publicDnsHandler = http.get("https://cloudflare-dns.com/dns-query", ({ request }) => {
   const type = new URL(request.url).searchParams.get("type") === "AAAA" ? 28 : 1;
-  return HttpResponse.json({ Status: 0, Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [] });
+  return HttpResponse.json({
+    Status: 0,
+    Answer: type === 1 ? [{ name: "x", type: 1, TTL: 60, data: "93.184.216.34" }] : [],
+  });
 });
 
 /** The MCP SDK's own client, connected to the Worker's /mcp with a tenant's key. The caller closes it. */
 export async function connectMcp(key: string): Promise<Client> {
-  const client = new Client({ name: "ttpscope-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  const client = new Client(
+    { name: "ttpscope-test", version: "1.0.0" },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
   await client.connect(
     new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), {
       fetch: (input, init) => SELF.fetch(input, init),
@@ -166,7 +183,11 @@ export async function driveWorkflow(id: string, maxAlarms = 30): Promise<Workflo
 }
 
 export function postJson(path: string, key: string, body: unknown): Promise<Response> {
-  return api(path, key, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return api(path, key, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 /**
@@ -204,8 +225,13 @@ export async function fixtureText(path: string): Promise<string> {
 /** The files of a fixture folder whose names match, with their text: 32 reads at a time. */
 export async function readCorpus(dir: string, names: RegExp): Promise<{ path: string; content: string }[]> {
   const files: { path: string; content: string }[] = [];
-  for (const paths of chunks((await listFixtures(dir)).filter((p) => names.test(p)), 32)) {
-    files.push(...(await Promise.all(paths.map(async (path) => ({ path, content: await fixtureText(`${dir}/${path}`) })))));
+  for (const paths of chunks(
+    (await listFixtures(dir)).filter((p) => names.test(p)),
+    32,
+  )) {
+    files.push(
+      ...(await Promise.all(paths.map(async (path) => ({ path, content: await fixtureText(`${dir}/${path}`) })))),
+    );
   }
   return files;
 }

@@ -39,13 +39,24 @@ describe("MCP endpoint through the SDK's own client", () => {
       "search_techniques",
       "submit_match_feedback",
     ]);
-    const mutating = new Set(["analyze_document", "cancel_analysis", "create_account", "import_detections", "refresh_attack", "review_mapping", "submit_match_feedback"]);
+    const mutating = new Set([
+      "analyze_document",
+      "cancel_analysis",
+      "create_account",
+      "import_detections",
+      "refresh_attack",
+      "review_mapping",
+      "submit_match_feedback",
+    ]);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint, tool.name).toBe(!mutating.has(tool.name));
       expect(tool.description?.length).toBeGreaterThan(20);
       expect(tool.outputSchema).toBeDefined();
       const properties = Object.values(tool.inputSchema.properties ?? {}) as { description?: string }[];
-      expect(properties.every((p) => (p.description ?? "").length > 0), JSON.stringify(tool.inputSchema)).toBe(true);
+      expect(
+        properties.every((p) => (p.description ?? "").length > 0),
+        JSON.stringify(tool.inputSchema),
+      ).toBe(true);
     }
     expect(tools.find((t) => t.name === "cancel_analysis")?.annotations?.destructiveHint).toBe(true);
   });

@@ -20,7 +20,9 @@ async function schema(): Promise<SchemaObject[]> {
   ).all<SchemaObject>();
   for (const o of results) {
     if (o.type !== "table") continue;
-    const { results: cols } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${o.name}') ORDER BY cid`).all<{ name: string }>();
+    const { results: cols } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${o.name}') ORDER BY cid`).all<{
+      name: string;
+    }>();
     o.columns = cols.map((c) => c.name);
   }
   return results;
@@ -51,7 +53,8 @@ describe("migrations", () => {
     expect(full.some((o) => o.name === "attack_techniques_fts")).toBe(true);
 
     // Roll everything back, then re-apply one migration at a time, noting the schema after each.
-    for (let i = env.TEST_MIGRATIONS.length - 1; i >= 0; i--) expect(await rollbackLast()).toBe(env.TEST_MIGRATIONS[i]?.name);
+    for (let i = env.TEST_MIGRATIONS.length - 1; i >= 0; i--)
+      expect(await rollbackLast()).toBe(env.TEST_MIGRATIONS[i]?.name);
     expect(await schema()).toEqual([]);
     expect(await applied()).toEqual([]);
     const after: SchemaObject[][] = [];
@@ -78,7 +81,9 @@ describe("migrations", () => {
         "INSERT INTO attack_techniques (version, stix_id, attack_id, name, description) VALUES ('0.1', 'attack-pattern--x', 'T0001', 'Test Technique', 'spearphishing')",
       ),
     ]);
-    const hit = await env.DB.prepare("SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'spearphishing'").first();
+    const hit = await env.DB.prepare(
+      "SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'spearphishing'",
+    ).first();
     expect(hit).toEqual({ attack_id: "T0001" });
   });
 
@@ -92,7 +97,9 @@ describe("migrations", () => {
     // Back to before the search migration (and anything after it), then forward again.
     while ((await applied()).includes("0001_technique_fts.sql")) await rollbackLast();
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-    const hit = await env.DB.prepare("SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'pigeon'").first();
+    const hit = await env.DB.prepare(
+      "SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'pigeon'",
+    ).first();
     expect(hit).toEqual({ attack_id: "T0003" });
   });
 

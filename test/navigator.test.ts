@@ -6,24 +6,53 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import shipped from "../data/mappings/nist-800-53-rev5.json";
 import { AppError } from "../src/errors";
-import { buildLayer, NavigatorLayerSchema, techniqueEntriesPerTactic, validateLayer, type LayerTechnique } from "../src/coverage/navigator";
+import {
+  buildLayer,
+  NavigatorLayerSchema,
+  techniqueEntriesPerTactic,
+  validateLayer,
+  type LayerTechnique,
+} from "../src/coverage/navigator";
 import { controlsFor, MappingFileSchema, NIST_SOURCE, type MappingFile } from "../src/coverage/nist";
 import { fixtureText } from "./helpers";
 
 const SPEC_FIELDS = [
-  "name", "versions", "domain", "description", "filters", "sorting", "layout", "hideDisabled", "techniques", "gradient",
-  "legendItems", "showTacticRowBackground", "tacticRowBackground", "selectTechniquesAcrossTactics",
-  "selectSubtechniquesWithParent", "selectVisibleTechniques", "metadata", "links",
+  "name",
+  "versions",
+  "domain",
+  "description",
+  "filters",
+  "sorting",
+  "layout",
+  "hideDisabled",
+  "techniques",
+  "gradient",
+  "legendItems",
+  "showTacticRowBackground",
+  "tacticRowBackground",
+  "selectTechniquesAcrossTactics",
+  "selectSubtechniquesWithParent",
+  "selectVisibleTechniques",
+  "metadata",
+  "links",
 ];
 
 const techniques: LayerTechnique[] = [
   { techniqueID: "T1059", tactic: "execution", score: 2, comment: "2 rules", showSubtechniques: true },
-  { techniqueID: "T1059.001", tactic: "execution", score: 5, color: "#ff6666", metadata: [{ name: "rule", value: "Encoded PowerShell" }] },
+  {
+    techniqueID: "T1059.001",
+    tactic: "execution",
+    score: 5,
+    color: "#ff6666",
+    metadata: [{ name: "rule", value: "Encoded PowerShell" }],
+  },
   { techniqueID: "T1078", score: 1, enabled: false },
 ];
 
 function sampleLayer(): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(buildLayer({ name: "Sigma coverage", attackVersion: "18.1", techniques }))) as Record<string, unknown>;
+  return JSON.parse(
+    JSON.stringify(buildLayer({ name: "Sigma coverage", attackVersion: "18.1", techniques })),
+  ) as Record<string, unknown>;
 }
 
 function expectInvalid(layer: unknown, ...fragments: string[]): string[] {
@@ -35,7 +64,12 @@ function expectInvalid(layer: unknown, ...fragments: string[]): string[] {
 
 describe("buildLayer", () => {
   it("builds a complete 4.5 layer that validates, also after a JSON round trip", () => {
-    const layer = buildLayer({ name: "Sigma coverage", description: "rules per technique", attackVersion: "18.1", techniques });
+    const layer = buildLayer({
+      name: "Sigma coverage",
+      description: "rules per technique",
+      attackVersion: "18.1",
+      techniques,
+    });
     expect(validateLayer(layer)).toEqual({ ok: true });
     expect(validateLayer(JSON.parse(JSON.stringify(layer)))).toEqual({ ok: true });
     expect(layer.versions).toEqual({ attack: "18", navigator: "5.2.0", layer: "4.5" });
@@ -62,7 +96,10 @@ describe("buildLayer", () => {
   });
 
   it("gives an empty layer a usable gradient (maxValue > minValue)", () => {
-    expect(buildLayer({ name: "empty", attackVersion: "18", techniques: [] }).gradient).toMatchObject({ minValue: 0, maxValue: 1 });
+    expect(buildLayer({ name: "empty", attackVersion: "18", techniques: [] }).gradient).toMatchObject({
+      minValue: 0,
+      maxValue: 1,
+    });
   });
 
   it.each([
@@ -90,9 +127,25 @@ describe("validateLayer", () => {
       customDataURL: "https://example.com/bundle.json",
       gradient: { colors: ["#ff6666ff", "#ffe766ff", "#8ec843ff"], minValue: 0, maxValue: 100 },
       techniques: [
-        { techniqueID: "T1110", tactic: "credential-access", color: "", comment: "", enabled: true, metadata: [], links: [], showSubtechniques: false },
-        { techniqueID: "T1053", tactic: "privilege-escalation", metadata: [{ name: "a", value: "1" }, { divider: true }, { name: "b", value: "2" }] },
-        { techniqueID: "T1098", links: [{ label: "Navigator", url: "https://github.com/mitre-attack/attack-navigator" }] },
+        {
+          techniqueID: "T1110",
+          tactic: "credential-access",
+          color: "",
+          comment: "",
+          enabled: true,
+          metadata: [],
+          links: [],
+          showSubtechniques: false,
+        },
+        {
+          techniqueID: "T1053",
+          tactic: "privilege-escalation",
+          metadata: [{ name: "a", value: "1" }, { divider: true }, { name: "b", value: "2" }],
+        },
+        {
+          techniqueID: "T1098",
+          links: [{ label: "Navigator", url: "https://github.com/mitre-attack/attack-navigator" }],
+        },
       ],
     };
     expect(validateLayer(exported)).toEqual({ ok: true });
@@ -100,28 +153,92 @@ describe("validateLayer", () => {
   });
 
   it.each([
-    ["layer format 4.4", (l: Record<string, unknown>) => (l.versions = { attack: "18", navigator: "5.2.0", layer: "4.4" }), 'versions.layer: must be "4.5"'],
-    ["Navigator older than 4.9.0", (l: Record<string, unknown>) => (l.versions = { navigator: "4.8.2", layer: "4.5" }), "versions.navigator: must be at least 4.9.0"],
-    ["ATT&CK version with a minor", (l: Record<string, unknown>) => (l.versions = { attack: "18.1", navigator: "5.2.0", layer: "4.5" }), "versions.attack"],
+    [
+      "layer format 4.4",
+      (l: Record<string, unknown>) => (l.versions = { attack: "18", navigator: "5.2.0", layer: "4.4" }),
+      'versions.layer: must be "4.5"',
+    ],
+    [
+      "Navigator older than 4.9.0",
+      (l: Record<string, unknown>) => (l.versions = { navigator: "4.8.2", layer: "4.5" }),
+      "versions.navigator: must be at least 4.9.0",
+    ],
+    [
+      "ATT&CK version with a minor",
+      (l: Record<string, unknown>) => (l.versions = { attack: "18.1", navigator: "5.2.0", layer: "4.5" }),
+      "versions.attack",
+    ],
     ["no versions", (l: Record<string, unknown>) => delete l.versions, "versions: is required"],
     ["missing name", (l: Record<string, unknown>) => delete l.name, "name: is required"],
     ["empty name", (l: Record<string, unknown>) => (l.name = ""), "name: must not be empty"],
     ["unknown domain", (l: Record<string, unknown>) => (l.domain = "pre-attack"), "domain"],
-    ["bad technique id", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059.1" }]), "techniques[0].techniqueID: must be a technique id"],
-    ["tactic id instead of a technique", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "TA0002" }]), "techniques[0].techniqueID"],
-    ["lower-case technique id", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "t1059" }]), "techniques[0].techniqueID"],
-    ["tactic name instead of shortname", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059", tactic: "Execution" }]), "techniques[0].tactic"],
-    ["non-hex technique color", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059", color: "red" }]), "techniques[0].color"],
-    ["non-hex gradient color", (l: Record<string, unknown>) => (l.gradient = { colors: ["#fff", "#12345g"], minValue: 0, maxValue: 1 }), "gradient.colors[1]: must be a hex color"],
-    ["non-hex legend color", (l: Record<string, unknown>) => (l.legendItems = [{ label: "x", color: "green" }]), "legendItems[0].color"],
-    ["gradient max not above min", (l: Record<string, unknown>) => (l.gradient = { colors: ["#fff", "#000"], minValue: 5, maxValue: 5 }), "gradient.maxValue: must be greater"],
-    ["one gradient color", (l: Record<string, unknown>) => (l.gradient = { colors: ["#fff"], minValue: 0, maxValue: 1 }), "at least two colors"],
+    [
+      "bad technique id",
+      (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059.1" }]),
+      "techniques[0].techniqueID: must be a technique id",
+    ],
+    [
+      "tactic id instead of a technique",
+      (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "TA0002" }]),
+      "techniques[0].techniqueID",
+    ],
+    [
+      "lower-case technique id",
+      (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "t1059" }]),
+      "techniques[0].techniqueID",
+    ],
+    [
+      "tactic name instead of shortname",
+      (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059", tactic: "Execution" }]),
+      "techniques[0].tactic",
+    ],
+    [
+      "non-hex technique color",
+      (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059", color: "red" }]),
+      "techniques[0].color",
+    ],
+    [
+      "non-hex gradient color",
+      (l: Record<string, unknown>) => (l.gradient = { colors: ["#fff", "#12345g"], minValue: 0, maxValue: 1 }),
+      "gradient.colors[1]: must be a hex color",
+    ],
+    [
+      "non-hex legend color",
+      (l: Record<string, unknown>) => (l.legendItems = [{ label: "x", color: "green" }]),
+      "legendItems[0].color",
+    ],
+    [
+      "gradient max not above min",
+      (l: Record<string, unknown>) => (l.gradient = { colors: ["#fff", "#000"], minValue: 5, maxValue: 5 }),
+      "gradient.maxValue: must be greater",
+    ],
+    [
+      "one gradient color",
+      (l: Record<string, unknown>) => (l.gradient = { colors: ["#fff"], minValue: 0, maxValue: 1 }),
+      "at least two colors",
+    ],
     ["sorting out of range", (l: Record<string, unknown>) => (l.sorting = 4), "sorting"],
     ["unknown layout", (l: Record<string, unknown>) => (l.layout = { layout: "grid" }), "layout.layout"],
     ["misspelt field", (l: Record<string, unknown>) => (l.techniques = [{ techniqueId: "T1059" }]), "techniqueId"],
-    ["link without protocol", (l: Record<string, unknown>) => (l.links = [{ label: "x", url: "example.com" }]), "links[0]"],
-    ["showSubtechniques on a sub-technique", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059.001", showSubtechniques: true }]), "techniques[0].showSubtechniques"],
-    ["duplicate technique × tactic", (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059", tactic: "execution" }, { techniqueID: "T1059", tactic: "execution" }]), "techniques[1]: duplicate entry for T1059 execution"],
+    [
+      "link without protocol",
+      (l: Record<string, unknown>) => (l.links = [{ label: "x", url: "example.com" }]),
+      "links[0]",
+    ],
+    [
+      "showSubtechniques on a sub-technique",
+      (l: Record<string, unknown>) => (l.techniques = [{ techniqueID: "T1059.001", showSubtechniques: true }]),
+      "techniques[0].showSubtechniques",
+    ],
+    [
+      "duplicate technique × tactic",
+      (l: Record<string, unknown>) =>
+        (l.techniques = [
+          { techniqueID: "T1059", tactic: "execution" },
+          { techniqueID: "T1059", tactic: "execution" },
+        ]),
+      "techniques[1]: duplicate entry for T1059 execution",
+    ],
   ])("rejects %s", (_, mutate, fragment) => {
     const layer = sampleLayer();
     mutate(layer);
@@ -140,7 +257,12 @@ describe("validateLayer", () => {
 
 describe("techniqueEntriesPerTactic", () => {
   const input = [
-    { id: "T1078", tactics: ["defense-evasion", "persistence", "privilege-escalation", "initial-access"], score: 3, comment: "3 rules" },
+    {
+      id: "T1078",
+      tactics: ["defense-evasion", "persistence", "privilege-escalation", "initial-access"],
+      score: 3,
+      comment: "3 rules",
+    },
     { id: "T1059.001", tactics: ["execution"], score: 7 },
     { id: "t1059", tactics: ["execution", "execution"], score: 1 },
     { id: "T9999", tactics: [], score: 2 },
@@ -149,19 +271,33 @@ describe("techniqueEntriesPerTactic", () => {
   it("gives one entry per technique × tactic, sorted, sub-techniques separate", () => {
     const entries = techniqueEntriesPerTactic(input);
     expect(entries.filter((e) => e.techniqueID === "T1078").map((e) => e.tactic)).toEqual(input[0]?.tactics);
-    expect(entries.filter((e) => e.techniqueID === "T1078").every((e) => e.score === 3 && e.comment === "3 rules")).toBe(true);
+    expect(
+      entries.filter((e) => e.techniqueID === "T1078").every((e) => e.score === 3 && e.comment === "3 rules"),
+    ).toBe(true);
     // No roll-up: the parent keeps its own score, the sub-technique has its own entry.
     expect(entries.filter((e) => e.techniqueID.startsWith("T1059"))).toEqual([
       { techniqueID: "T1059", score: 1, tactic: "execution" },
       { techniqueID: "T1059.001", score: 7, tactic: "execution" },
     ]);
     expect(entries.find((e) => e.techniqueID === "T9999")).toEqual({ techniqueID: "T9999", score: 2 });
-    expect(entries.map((e) => e.techniqueID)).toEqual(["T1059", "T1059.001", "T1078", "T1078", "T1078", "T1078", "T9999"]);
+    expect(entries.map((e) => e.techniqueID)).toEqual([
+      "T1059",
+      "T1059.001",
+      "T1078",
+      "T1078",
+      "T1078",
+      "T1078",
+      "T9999",
+    ]);
     expect(entries).toHaveLength(7);
   });
 
   it("feeds buildLayer a valid layer, and refuses a technique listed twice", () => {
-    const layer = buildLayer({ name: "per tactic", attackVersion: "18.1", techniques: techniqueEntriesPerTactic(input) });
+    const layer = buildLayer({
+      name: "per tactic",
+      attackVersion: "18.1",
+      techniques: techniqueEntriesPerTactic(input),
+    });
     expect(validateLayer(layer)).toEqual({ ok: true });
     expect(layer.gradient?.maxValue).toBe(7);
     expect(() => techniqueEntriesPerTactic([...input, { id: "T1078", tactics: [], score: 1 }])).toThrow("listed twice");
@@ -209,27 +345,35 @@ describe("NIST SP 800-53 controls", () => {
   });
 });
 
-describe.skipIf(!env.HAS_SHARED_DATA)("NIST mapping against the CTID export in ../shared/data (skipped where it is absent)", () => {
-  it("holds exactly the export's complete mappings, ids unpadded", async () => {
-    const raw = JSON.parse(await fixtureText("/shared/mappings/nist_800_53-rev5_attack-16.1-enterprise.json")) as {
-      metadata: { attack_version: string };
-      mapping_objects: { capability_id: string | null; capability_description: string | null; attack_object_id: string; status: string }[];
-    };
-    expect(raw.metadata.attack_version).toBe(NIST_SOURCE.attackVersion);
-    const expected = new Map<string, Set<string>>();
-    for (const m of raw.mapping_objects) {
-      if (m.status !== "complete" || !m.capability_id) continue;
-      const set = expected.get(m.attack_object_id) ?? new Set<string>();
-      set.add(`${m.capability_id.replace(/-0*(\d)/, "-$1")} ${m.capability_description}`);
-      expected.set(m.attack_object_id, set);
-    }
-    // The example the brief names, checked from the export itself.
-    const t1078 = [...(expected.get("T1078") ?? [])];
-    expect(t1078.some((c) => c.startsWith("AC-2 "))).toBe(true);
-    expect(controlsFor("T1078").some((c) => c.id === "AC-2" && c.name === "Account Management")).toBe(true);
-    for (const [technique, controls] of expected) {
-      expect(new Set(controlsFor(technique).map((c) => `${c.id} ${c.name}`)), technique).toEqual(controls);
-    }
-    expect(Object.keys((shipped as unknown as MappingFile).techniques).sort()).toEqual([...expected.keys()].sort());
-  });
-});
+describe.skipIf(!env.HAS_SHARED_DATA)(
+  "NIST mapping against the CTID export in ../shared/data (skipped where it is absent)",
+  () => {
+    it("holds exactly the export's complete mappings, ids unpadded", async () => {
+      const raw = JSON.parse(await fixtureText("/shared/mappings/nist_800_53-rev5_attack-16.1-enterprise.json")) as {
+        metadata: { attack_version: string };
+        mapping_objects: {
+          capability_id: string | null;
+          capability_description: string | null;
+          attack_object_id: string;
+          status: string;
+        }[];
+      };
+      expect(raw.metadata.attack_version).toBe(NIST_SOURCE.attackVersion);
+      const expected = new Map<string, Set<string>>();
+      for (const m of raw.mapping_objects) {
+        if (m.status !== "complete" || !m.capability_id) continue;
+        const set = expected.get(m.attack_object_id) ?? new Set<string>();
+        set.add(`${m.capability_id.replace(/-0*(\d)/, "-$1")} ${m.capability_description}`);
+        expected.set(m.attack_object_id, set);
+      }
+      // The example the brief names, checked from the export itself.
+      const t1078 = [...(expected.get("T1078") ?? [])];
+      expect(t1078.some((c) => c.startsWith("AC-2 "))).toBe(true);
+      expect(controlsFor("T1078").some((c) => c.id === "AC-2" && c.name === "Account Management")).toBe(true);
+      for (const [technique, controls] of expected) {
+        expect(new Set(controlsFor(technique).map((c) => `${c.id} ${c.name}`)), technique).toEqual(controls);
+      }
+      expect(Object.keys((shipped as unknown as MappingFile).techniques).sort()).toEqual([...expected.keys()].sort());
+    });
+  },
+);

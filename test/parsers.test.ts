@@ -5,7 +5,14 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { detectFormat, PARSER_VERSION, parseRule, type ParsedRule, type ParseResult, type RuleFormat } from "../src/coverage/parsers";
+import {
+  detectFormat,
+  PARSER_VERSION,
+  parseRule,
+  type ParsedRule,
+  type ParseResult,
+  type RuleFormat,
+} from "../src/coverage/parsers";
 import { listFixtures, readCorpus } from "./helpers";
 
 function parsed(format: RuleFormat, path: string, content: string): ParsedRule {
@@ -45,8 +52,12 @@ describe("parsers: inline rules", () => {
   it("Sigma: ids from attack.t tags only, detection fields, condition, logsource", () => {
     const rule = parsed("sigma", "rules/windows/x.yml", SIGMA);
     expect(rule).toMatchObject({
-      ruleId: "0b4f4a1e-0000-4000-8000-000000000001", name: "Suspicious Encoded PowerShell", status: "enabled",
-      severity: "high", author: "Someone", modified: "2024-06-30",
+      ruleId: "0b4f4a1e-0000-4000-8000-000000000001",
+      name: "Suspicious Encoded PowerShell",
+      status: "enabled",
+      severity: "high",
+      author: "Someone",
+      modified: "2024-06-30",
       techniqueIds: ["T1027", "T1059.001"],
       tacticIds: ["TA0002"],
       logic: {
@@ -67,19 +78,28 @@ describe("parsers: inline rules", () => {
     expect(parsed("sigma", "x.yml", `${bare}status: deprecated\n`).status).toBe("deprecated");
     expect(parsed("sigma", "x.yml", `${bare}status: unsupported\n`).status).toBe("disabled");
     expect(parsed("sigma", "x.yml", `${bare}status: experimental\n`).status).toBe("enabled");
-    const multi = parsed("sigma", "x.yml", `action: global\n${bare}tags: [attack.t1003]\n---\nlogsource: {product: linux}\n`);
+    const multi = parsed(
+      "sigma",
+      "x.yml",
+      `action: global\n${bare}tags: [attack.t1003]\n---\nlogsource: {product: linux}\n`,
+    );
     expect(multi.techniqueIds).toEqual(["T1003"]);
     expect(multi.logic.logsource).toEqual({});
   });
 
   it("Sigma: broken indentation, a list document and a missing id fail with a reason", () => {
-    expect(failure("sigma", "x.yml", "title: t\n  id: i\ndetection:\n   sel: 1\n  condition: sel\n")).toMatch(/^invalid YAML: .*line \d+, column \d+$/);
+    expect(failure("sigma", "x.yml", "title: t\n  id: i\ndetection:\n   sel: 1\n  condition: sel\n")).toMatch(
+      /^invalid YAML: .*line \d+, column \d+$/,
+    );
     expect(failure("sigma", "x.yml", "- title: t\n")).toBe("Sigma file is not a YAML mapping (it is a list)");
     expect(failure("sigma", "x.yml", "")).toMatch(/empty/);
     expect(failure("sigma", "x.yml", "title: t\nstatus: test\n")).toBe("Sigma rule has no `id`");
     expect(failure("sigma", "x.yml", "id: i\n")).toBe("Sigma rule has no `title`");
     // An alias bomb is refused, not expanded.
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ..."bcdefgh".split("").map((c, i) => `${c}: &${c} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]`)];
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ..."bcdefgh".split("").map((c, i) => `${c}: &${c} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]`),
+    ];
     expect(failure("sigma", "x.yml", `title: t\nid: i\n${bomb.join("\n")}\n`)).toMatch(/^invalid YAML: .*alias/i);
   });
 
@@ -105,17 +125,25 @@ tags:
 `;
     const rule = parsed("splunk", "detections/endpoint/x.yml", yml);
     expect(rule).toMatchObject({
-      ruleId: "11111111-2222-3333-4444-555555555555", status: "enabled", severity: "40",
-      author: "Analyst, Splunk", modified: "2024-09-30",
+      ruleId: "11111111-2222-3333-4444-555555555555",
+      status: "enabled",
+      severity: "40",
+      author: "Analyst, Splunk",
+      modified: "2024-09-30",
       techniqueIds: ["T1059.003", "T1574.002"],
       tacticIds: [],
       tags: ["Living Off The Land", "t1059.003", "T1574.002", "T1059.003"],
-      logic: { entities: ["Processes.process_name", "_time"], logsource: { data_source: "Sysmon EventID 1, Windows Event Log Security 4688" } },
+      logic: {
+        entities: ["Processes.process_name", "_time"],
+        logsource: { data_source: "Sysmon EventID 1, Windows Event Log Security 4688" },
+      },
       parseConfidence: 1,
     });
     expect(rule.logic.conditions[0]).toHaveLength(2000);
     expect(parsed("splunk", "detections/deprecated/x.yml", yml).status).toBe("deprecated");
-    expect(parsed("splunk", "x.yml", yml.replace("status: production", "status: deprecated")).status).toBe("deprecated");
+    expect(parsed("splunk", "x.yml", yml.replace("status: production", "status: deprecated")).status).toBe(
+      "deprecated",
+    );
     expect(failure("splunk", "x.yml", yml.replace(/^id: .*\n/m, ""))).toBe("Splunk detection has no `id`");
   });
 
@@ -160,8 +188,12 @@ id = "AML.TA0005"
   it("Elastic: techniques and sub-techniques, tactics, ATLAS skipped, maturity and folder status", () => {
     const rule = parsed("elastic", "rules/windows/x.toml", ELASTIC);
     expect(rule).toMatchObject({
-      ruleId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", name: "Service Created", status: "disabled",
-      severity: "medium", author: "Elastic, Someone", modified: "2025/02/03",
+      ruleId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+      name: "Service Created",
+      status: "disabled",
+      severity: "medium",
+      author: "Elastic, Someone",
+      modified: "2025/02/03",
       tags: ["OS: Windows", "Tactic: Persistence"],
       techniqueIds: ["T1543", "T1543.003", "T1547", "T1547.011"],
       tacticIds: ["TA0003"],
@@ -177,13 +209,30 @@ id = "AML.TA0005"
   });
 
   it("Elastic: TOML syntax errors, no [rule] table, a missing rule_id fail with a reason", () => {
-    expect(failure("elastic", "x.toml", '[rule]\nname = "unterminated\nrule_id = "x"\n')).toMatch(/^invalid TOML: .+ \(line 2, column \d+\)$/);
-    expect(failure("elastic", "x.toml", "[metadata]\nmaturity = \"production\"\n")).toBe("Elastic rule has no [rule] table");
-    expect(failure("elastic", "x.toml", ELASTIC.replace(/^rule_id = .*\n/m, ""))).toBe("Elastic rule has no [rule] `rule_id`");
+    expect(failure("elastic", "x.toml", '[rule]\nname = "unterminated\nrule_id = "x"\n')).toMatch(
+      /^invalid TOML: .+ \(line 2, column \d+\)$/,
+    );
+    expect(failure("elastic", "x.toml", '[metadata]\nmaturity = "production"\n')).toBe(
+      "Elastic rule has no [rule] table",
+    );
+    expect(failure("elastic", "x.toml", ELASTIC.replace(/^rule_id = .*\n/m, ""))).toBe(
+      "Elastic rule has no [rule] `rule_id`",
+    );
   });
 
   it("never throws, whatever the input", () => {
-    const junk = ["\u0000\u0001", "{{{{", "]]]", "key: [unclosed", '"', "a = 1\na = 2", "\uFEFF", "title: [a]\nid: {b: 1}\n", "rule = 5", "[rule]\nrule_id = [1]"];
+    const junk = [
+      "\u0000\u0001",
+      "{{{{",
+      "]]]",
+      "key: [unclosed",
+      '"',
+      "a = 1\na = 2",
+      "\uFEFF",
+      "title: [a]\nid: {b: 1}\n",
+      "rule = 5",
+      "[rule]\nrule_id = [1]",
+    ];
     for (const format of ["sigma", "splunk", "elastic"] as const) {
       for (const j of junk) expect(typeof parseRule(format, "x", j).ok).toBe("boolean");
     }
@@ -231,7 +280,8 @@ const SPECS: CorpusSpec[] = [
     dir: "/shared/rules/splunk",
     files: 1711,
     techniqueMarker: /mitre_attack_id/,
-    idsInText: (t) => upperAll(/^\s*mitre_attack_id:[ \t]*\n((?:[ \t]*-[^\n]*\n?)+)/m.exec(t)?.[1] ?? "", /(T\d{4}(?:\.\d{3})?)/gi),
+    idsInText: (t) =>
+      upperAll(/^\s*mitre_attack_id:[ \t]*\n((?:[ \t]*-[^\n]*\n?)+)/m.exec(t)?.[1] ?? "", /(T\d{4}(?:\.\d{3})?)/gi),
     ruleIdInText: /^id:\s*['"]?([^\s'"]+)/m,
     deprecated: (p, t) => /(^|\/)deprecated\//.test(p) || /^status:\s*deprecated\b/m.test(t),
     mustContain: ["T1574.002"],
@@ -270,55 +320,61 @@ async function loadCorpus(spec: CorpusSpec) {
 }
 
 describe.skipIf(!env.HAS_SHARED_DATA)("parsers: rule corpora (need ../shared/data/rules)", () => {
-  for (const spec of SPECS) it(`${spec.format}: every rule file parses or says why; ids and status match the raw text`, async () => {
-    const { files, texts, results, skipped, parseMs } = await loadCorpus(spec);
-    expect(files).toHaveLength(spec.files);
-    const errors: string[] = [];
-    const mismatches: string[] = [];
-    const parsedIds = new Set<string>();
-    const textIds = new Set<string>();
-    let [withTechnique, marked, markedOk, withTactic, threatTables] = [0, 0, 0, 0, 0];
-    for (const [i, r] of results.entries()) {
-      const [path, text] = [files[i] ?? "", texts[i] ?? ""];
-      const isMarked = spec.techniqueMarker.test(text);
-      if (isMarked) marked++;
-      if (!r.ok) {
-        errors.push(`${path}: ${r.error}`);
-        continue;
+  for (const spec of SPECS)
+    it(`${spec.format}: every rule file parses or says why; ids and status match the raw text`, async () => {
+      const { files, texts, results, skipped, parseMs } = await loadCorpus(spec);
+      expect(files).toHaveLength(spec.files);
+      const errors: string[] = [];
+      const mismatches: string[] = [];
+      const parsedIds = new Set<string>();
+      const textIds = new Set<string>();
+      let [withTechnique, marked, markedOk, withTactic, threatTables] = [0, 0, 0, 0, 0];
+      for (const [i, r] of results.entries()) {
+        const [path, text] = [files[i] ?? "", texts[i] ?? ""];
+        const isMarked = spec.techniqueMarker.test(text);
+        if (isMarked) marked++;
+        if (!r.ok) {
+          errors.push(`${path}: ${r.error}`);
+          continue;
+        }
+        if (isMarked) markedOk++;
+        if (/^\s*\[\[rule\.threat\]\]/m.test(text)) threatTables++;
+        const expected = [...new Set(spec.idsInText(text))].sort();
+        expected.forEach((id) => textIds.add(id));
+        r.rule.techniqueIds.forEach((id) => parsedIds.add(id));
+        if (r.rule.techniqueIds.length > 0) withTechnique++;
+        if (r.rule.tacticIds.length > 0) withTactic++;
+        const status = spec.deprecated(path, text) ? "deprecated" : spec.disabled?.(text) ? "disabled" : "enabled";
+        const ruleId = spec.ruleIdInText.exec(text)?.[1];
+        if (expected.join() !== r.rule.techniqueIds.join())
+          mismatches.push(`${path}: ids ${r.rule.techniqueIds.join()} vs ${expected.join()}`);
+        if (ruleId !== r.rule.ruleId) mismatches.push(`${path}: rule id ${r.rule.ruleId} vs ${ruleId}`);
+        if (status !== r.rule.status) mismatches.push(`${path}: status ${r.rule.status} vs ${status}`);
+        if (!(r.rule.parseConfidence > 0 && r.rule.parseConfidence <= 1))
+          mismatches.push(`${path}: confidence ${r.rule.parseConfidence}`);
       }
-      if (isMarked) markedOk++;
-      if (/^\s*\[\[rule\.threat\]\]/m.test(text)) threatTables++;
-      const expected = [...new Set(spec.idsInText(text))].sort();
-      expected.forEach((id) => textIds.add(id));
-      r.rule.techniqueIds.forEach((id) => parsedIds.add(id));
-      if (r.rule.techniqueIds.length > 0) withTechnique++;
-      if (r.rule.tacticIds.length > 0) withTactic++;
-      const status = spec.deprecated(path, text) ? "deprecated" : spec.disabled?.(text) ? "disabled" : "enabled";
-      const ruleId = spec.ruleIdInText.exec(text)?.[1];
-      if (expected.join() !== r.rule.techniqueIds.join()) mismatches.push(`${path}: ids ${r.rule.techniqueIds.join()} vs ${expected.join()}`);
-      if (ruleId !== r.rule.ruleId) mismatches.push(`${path}: rule id ${r.rule.ruleId} vs ${ruleId}`);
-      if (status !== r.rule.status) mismatches.push(`${path}: status ${r.rule.status} vs ${status}`);
-      if (!(r.rule.parseConfidence > 0 && r.rule.parseConfidence <= 1)) mismatches.push(`${path}: confidence ${r.rule.parseConfidence}`);
-    }
-    console.log(
-      `[parsers] ${spec.format}: ${files.length} rule files (${skipped} other files skipped), ${results.length - errors.length} parsed, ` +
-        `${errors.length} errors; ${marked} files name techniques (${markedOk} of those parsed), ${withTechnique} rules with ≥1 technique, ` +
-        `${parsedIds.size} distinct technique ids; parsed in ${parseMs} ms${errors.map((e) => `\n  ${e}`).join("")}`,
-    );
+      console.log(
+        `[parsers] ${spec.format}: ${files.length} rule files (${skipped} other files skipped), ${results.length - errors.length} parsed, ` +
+          `${errors.length} errors; ${marked} files name techniques (${markedOk} of those parsed), ${withTechnique} rules with ≥1 technique, ` +
+          `${parsedIds.size} distinct technique ids; parsed in ${parseMs} ms${errors.map((e) => `\n  ${e}`).join("")}`,
+      );
 
-    expect(mismatches.slice(0, 10)).toEqual([]);
-    expect(withTechnique).toBe(markedOk);
-    expect([...parsedIds].sort()).toEqual([...textIds].sort());
-    for (const id of spec.mustContain ?? []) expect(parsedIds).toContain(id);
-    if (spec.format === "sigma") expect(parsedIds.size).toBe(395); // SigmaHQ's own coverage layer
-    // Every [[rule.threat]] entry names its tactic.
-    if (spec.format === "elastic") expect(withTactic).toBe(threatTables);
-    else expect(withTactic).toBe(0);
-    // Two deprecated Splunk files continue a single-quoted search at column 0, which YAML 1.2 forbids.
-    if (spec.format !== "splunk") expect(errors).toEqual([]);
-    else {
-      expect(errors).toHaveLength(2);
-      for (const e of errors) expect(e).toMatch(/^detections\/deprecated\/okta_threatinsight_\w+\.yml: invalid YAML: Missing closing 'quote at line \d+, column \d+$/);
-    }
-  });
+      expect(mismatches.slice(0, 10)).toEqual([]);
+      expect(withTechnique).toBe(markedOk);
+      expect([...parsedIds].sort()).toEqual([...textIds].sort());
+      for (const id of spec.mustContain ?? []) expect(parsedIds).toContain(id);
+      if (spec.format === "sigma") expect(parsedIds.size).toBe(395); // SigmaHQ's own coverage layer
+      // Every [[rule.threat]] entry names its tactic.
+      if (spec.format === "elastic") expect(withTactic).toBe(threatTables);
+      else expect(withTactic).toBe(0);
+      // Two deprecated Splunk files continue a single-quoted search at column 0, which YAML 1.2 forbids.
+      if (spec.format !== "splunk") expect(errors).toEqual([]);
+      else {
+        expect(errors).toHaveLength(2);
+        for (const e of errors)
+          expect(e).toMatch(
+            /^detections\/deprecated\/okta_threatinsight_\w+\.yml: invalid YAML: Missing closing 'quote at line \d+, column \d+$/,
+          );
+      }
+    });
 });

@@ -11,7 +11,21 @@ import { latestModel } from "../src/db/repos/models";
 import { gzip } from "../src/lib/bytes";
 import { importModelArtifact } from "../src/workflows/model-cache";
 import { carryModel } from "../src/workflows/refresh-steps";
-import { api, callTool, connectMcp, driveWorkflow, fixtureStream, json, loadFixture, newTenantKey, postJson, runScheduled, sharedBundle, shippedModelData, type ErrorBody } from "./helpers";
+import {
+  api,
+  callTool,
+  connectMcp,
+  driveWorkflow,
+  fixtureStream,
+  json,
+  loadFixture,
+  newTenantKey,
+  postJson,
+  runScheduled,
+  sharedBundle,
+  shippedModelData,
+  type ErrorBody,
+} from "./helpers";
 
 const ORIGIN = "https://attack-data.example.com";
 const db = createDb(env.DB);
@@ -27,7 +41,11 @@ const server = setupServer(
         {
           id: "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
           name: "Enterprise ATT&CK",
-          versions: [...published].map(([version, path]) => ({ version, url: `${ORIGIN}${path}`, modified: "2025-01-01T00:00:00.000Z" })),
+          versions: [...published].map(([version, path]) => ({
+            version,
+            url: `${ORIGIN}${path}`,
+            modified: "2025-01-01T00:00:00.000Z",
+          })),
         },
       ],
     }),
@@ -53,7 +71,9 @@ const server = setupServer(
 );
 
 async function refreshWorkflows(): Promise<{ id: string; status: string; error: string | null }[]> {
-  const { results } = await env.DB.prepare("SELECT id, status, error FROM workflows WHERE type = 'refresh' ORDER BY created_at").all<{ id: string; status: string; error: string | null }>();
+  const { results } = await env.DB.prepare(
+    "SELECT id, status, error FROM workflows WHERE type = 'refresh' ORDER BY created_at",
+  ).all<{ id: string; status: string; error: string | null }>();
   return results;
 }
 
@@ -100,7 +120,11 @@ describe("storing a model", () => {
   it("refuses a model for an ATT&CK version that is not loaded, saying which, and stores nothing", async () => {
     const data = { ...(await shippedModelData()), attackVersion: "99.9" };
     const artifact = await gzip(JSON.stringify(data));
-    await expect(importModelArtifact(db, artifact)).rejects.toMatchObject({ status: 409, code: "attack_version_missing", message: expect.stringContaining("ATT&CK 99.9") });
+    await expect(importModelArtifact(db, artifact)).rejects.toMatchObject({
+      status: 409,
+      code: "attack_version_missing",
+      message: expect.stringContaining("ATT&CK 99.9"),
+    });
     expect(await latestModel(db, "99.9")).toBeNull();
   });
 });
@@ -113,7 +137,9 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     await modelFor("16.1");
     published.set("16.1", "/bundles/16.1/good");
     const out = await json<AnalysisOutputT>(
-      await postJson("/api/v1/analyze", member, { text: "The loader uses T1574.002 to run its payload next to a signed binary." }),
+      await postJson("/api/v1/analyze", member, {
+        text: "The loader uses T1574.002 to run its payload next to a signed binary.",
+      }),
     );
     expect(out.attackVersion).toBe("16.1");
     expect(out.techniques.map((t) => t.id)).toContain("T1574.002");
@@ -133,9 +159,12 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     expect(state.status, state.error).toBe("completed");
     expect((await getActiveVersion(db))?.version).toBe("17.1");
 
-    const changes = await json<{ added: string[]; revoked: { id: string; revokedBy: string }[]; renamed: { id: string }[]; updated: string[] }>(
-      await api("/api/v1/attack/changes?from=16.1&to=17.1", member),
-    );
+    const changes = await json<{
+      added: string[];
+      revoked: { id: string; revokedBy: string }[];
+      renamed: { id: string }[];
+      updated: string[];
+    }>(await api("/api/v1/attack/changes?from=16.1&to=17.1", member));
     expect(changes.added).toHaveLength(24);
     expect(changes.revoked).toEqual([{ id: "T1574.002", revokedBy: "T1574.001" }]);
     expect(changes.renamed.map((r) => r.id)).toEqual(["T1036.003", "T1036.005", "T1176", "T1219", "T1574.001"]);
@@ -145,9 +174,9 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const reeval = await env.DB.prepare("SELECT id FROM workflows WHERE type = 'reeval'").all<{ id: string }>();
     expect(reeval.results).toHaveLength(1);
     expect((await driveWorkflow(reeval.results[0]?.id as string)).status).toBe("completed");
-    const versions = await json<{ versions: { id: string; versionNumber: number; latest: boolean; attackVersion: string }[] }>(
-      await api(`/api/v1/reports/${reportId}/versions`, member),
-    );
+    const versions = await json<{
+      versions: { id: string; versionNumber: number; latest: boolean; attackVersion: string }[];
+    }>(await api(`/api/v1/reports/${reportId}/versions`, member));
     expect(versions.versions.map((v) => [v.versionNumber, v.attackVersion, v.latest])).toEqual([
       [1, "16.1", false],
       [2, "17.1", true],
@@ -156,7 +185,11 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const moved = latest.techniques.find((t) => t.id === "T1574.001");
     expect(moved?.note).toMatch(/T1574\.002.*revoked.*T1574\.001/);
     expect(latest.techniques.map((t) => t.id)).not.toContain("T1574.002");
-    expect(latest.changes).toMatchObject({ fromVersion: "16.1", toVersion: "17.1", moved: [{ from: "T1574.002", to: "T1574.001" }] });
+    expect(latest.changes).toMatchObject({
+      fromVersion: "16.1",
+      toVersion: "17.1",
+      moved: [{ from: "T1574.002", to: "T1574.001" }],
+    });
     // History is kept: the first version still says what it said.
     const first = await json<ReportT>(await api(`/api/v1/reports/${reportId}`, member));
     expect(first.techniques.map((t) => t.id)).toContain("T1574.002");
@@ -168,18 +201,24 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     expect(await refreshWorkflows()).toEqual(before);
   });
 
-  it.each(["cut", "corrupt"])("a %s 18.1 download fails the refresh and leaves 17.1 active and untouched", async (variant) => {
-    const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM attack_techniques").first<{ n: number }>())?.n;
-    const before = await rows();
-    published.set("18.1", `/bundles/18.1/${variant}`);
-    const state = await driveWorkflow((await refreshStartedByCron()).id);
-    expect(state.status).toBe("failed");
-    expect(state.error).toMatch(/could not be read|ends early|not valid JSON/);
-    expect((await getActiveVersion(db))?.version).toBe("17.1");
-    expect(await rows()).toBe(before);
-    const v = await env.DB.prepare("SELECT count(*) AS n FROM attack_versions WHERE version = '18.1'").first<{ n: number }>();
-    expect(v?.n).toBe(0);
-  });
+  it.each(["cut", "corrupt"])(
+    "a %s 18.1 download fails the refresh and leaves 17.1 active and untouched",
+    async (variant) => {
+      const rows = async () =>
+        (await env.DB.prepare("SELECT count(*) AS n FROM attack_techniques").first<{ n: number }>())?.n;
+      const before = await rows();
+      published.set("18.1", `/bundles/18.1/${variant}`);
+      const state = await driveWorkflow((await refreshStartedByCron()).id);
+      expect(state.status).toBe("failed");
+      expect(state.error).toMatch(/could not be read|ends early|not valid JSON/);
+      expect((await getActiveVersion(db))?.version).toBe("17.1");
+      expect(await rows()).toBe(before);
+      const v = await env.DB.prepare("SELECT count(*) AS n FROM attack_versions WHERE version = '18.1'").first<{
+        n: number;
+      }>();
+      expect(v?.n).toBe(0);
+    },
+  );
 
   it("then applies 18.1", async () => {
     published.set("18.1", "/bundles/18.1/good");
@@ -191,7 +230,9 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     );
     expect([changes.added.length, changes.revoked.length, changes.updated.length]).toEqual([12, 0, 62]);
     expect(changes.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
-    const status = await json<{ status: string; steps: { step: string }[] }>(await api(`/api/v1/attack/refresh/${refresh.id}`, admin));
+    const status = await json<{ status: string; steps: { step: string }[] }>(
+      await api(`/api/v1/attack/refresh/${refresh.id}`, admin),
+    );
     expect(status.steps.map((s) => s.step)).toEqual(["resolve", "load", "diff", "model", "switch", "reeval"]);
   });
 });

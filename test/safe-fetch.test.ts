@@ -44,7 +44,10 @@ const server = setupServer(
     ];
     return HttpResponse.json({ Status: 0, Answer });
   }),
-  http.get("https://reports.example.com/report.html", () => new HttpResponse(REPORT_HTML, { headers: { "content-type": "Text/HTML; Charset=\"UTF-8\"" } })),
+  http.get(
+    "https://reports.example.com/report.html",
+    () => new HttpResponse(REPORT_HTML, { headers: { "content-type": 'Text/HTML; Charset="UTF-8"' } }),
+  ),
   http.get("https://reports.example.com/go-metadata", () => redirect("http://169.254.169.254/latest/meta-data/")),
   http.get("https://reports.example.com/go-rebind", () => redirect("https://rebind.example.net/x", 301)),
   http.get("https://reports.example.com/go-file", () => redirect("file:///etc/passwd")),
@@ -55,9 +58,14 @@ const server = setupServer(
     return n > 0 ? redirect(`/hop/${n - 1}`, n % 2 ? 301 : 302) : HttpResponse.text("arrived");
   }),
   http.get("https://reports.example.com/docs/a/start", () => redirect("../final?x=1")),
-  http.get("https://reports.example.com/docs/final", ({ request }) => HttpResponse.text(`final ${new URL(request.url).search}`)),
+  http.get("https://reports.example.com/docs/final", ({ request }) =>
+    HttpResponse.text(`final ${new URL(request.url).search}`),
+  ),
   http.get("https://reports.example.com/to-cdn", () => redirect("https://cdn.example.com:8443/r.md", 303)),
-  http.get("https://cdn.example.com:8443/r.md", () => new HttpResponse("# Title\n\nbody", { headers: { "content-type": "text/markdown; charset=UTF-8" } })),
+  http.get(
+    "https://cdn.example.com:8443/r.md",
+    () => new HttpResponse("# Title\n\nbody", { headers: { "content-type": "text/markdown; charset=UTF-8" } }),
+  ),
 );
 
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
@@ -126,17 +134,37 @@ describe("safeFetch refuses URLs that could reach us", () => {
     ["single-label host", "http://fileserver/", /single-label/],
     ["undelegated .corp name", "http://wiki.corp/", /\.corp/],
     ["five-part numeric host", "http://1.2.3.4.5/", /not a valid absolute URL/],
-    ["public name resolving to loopback (DoH)", "https://rebind.example.net/", /rebind\.example\.net resolves to 127\.0\.0\.1, a loopback/],
+    [
+      "public name resolving to loopback (DoH)",
+      "https://rebind.example.net/",
+      /rebind\.example\.net resolves to 127\.0\.0\.1, a loopback/,
+    ],
     ["nip.io-style name resolving to loopback", "http://127.0.0.1.nip.io/", /resolves to 127\.0\.0\.1/],
     ["CNAME chain ending in a private address", "https://cname.example.net/", /resolves to 10\.0\.0\.5, a private/],
     ["name with a public A and a loopback AAAA", "https://dual.example.net/", /resolves to ::1/],
     ["name resolving to the metadata IP", "https://meta.example.net/", /resolves to 169\.254\.169\.254, a link-local/],
     ["name resolving to a unique-local IPv6", "https://ula.example.net/", /unique-local/],
-    ["redirect to the metadata IP", "https://reports.example.com/go-metadata", /redirect from https:\/\/reports\.example\.com\/go-metadata refused.*metadata/],
-    ["redirect to a name resolving to loopback", "https://reports.example.com/go-rebind", /redirect target refused.*resolves to 127\.0\.0\.1/],
+    [
+      "redirect to the metadata IP",
+      "https://reports.example.com/go-metadata",
+      /redirect from https:\/\/reports\.example\.com\/go-metadata refused.*metadata/,
+    ],
+    [
+      "redirect to a name resolving to loopback",
+      "https://reports.example.com/go-rebind",
+      /redirect target refused.*resolves to 127\.0\.0\.1/,
+    ],
     ["redirect to a file: URL", "https://reports.example.com/go-file", /redirect from .* refused.*only http and https/],
-    ["scheme-relative redirect to a disallowed port", "https://reports.example.com/go-ssh", /redirect from .* refused.*port 22/],
-    ["redirect to an IPv4-mapped private address", "https://reports.example.com/go-ipv6", /redirect from .* refused.*IPv4-mapped/],
+    [
+      "scheme-relative redirect to a disallowed port",
+      "https://reports.example.com/go-ssh",
+      /redirect from .* refused.*port 22/,
+    ],
+    [
+      "redirect to an IPv4-mapped private address",
+      "https://reports.example.com/go-ipv6",
+      /redirect from .* refused.*IPv4-mapped/,
+    ],
   ])("%s: %s", async (_name, url, reason) => {
     const error = await failure(safeFetch(url));
     expect(error).toMatchObject({ status: 400, code: "url_refused", retryable: false });
@@ -146,7 +174,8 @@ describe("safeFetch refuses URLs that could reach us", () => {
 
 describe("classifyAddress (DNS answers)", () => {
   it("passes public addresses and refuses the rest, failing closed on garbage", () => {
-    for (const ok of ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "2a00:1450:4001:81c::200e"]) expect(classifyAddress(ok), ok).toBeNull();
+    for (const ok of ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "2a00:1450:4001:81c::200e"])
+      expect(classifyAddress(ok), ok).toBeNull();
     for (const [bad, reason] of [
       ["127.0.0.2", /loopback/],
       ["172.31.255.255", /private/],
@@ -169,7 +198,13 @@ describe("classifyAddress (DNS answers)", () => {
 describe("safeFetch fetches public documents", () => {
   it("fetches a public URL after checking its DNS answers", async () => {
     const doc = await safeFetch("https://reports.example.com/report.html");
-    expect(doc).toMatchObject({ url: "https://reports.example.com/report.html", finalUrl: "https://reports.example.com/report.html", status: 200, contentType: "text/html", charset: "utf-8" });
+    expect(doc).toMatchObject({
+      url: "https://reports.example.com/report.html",
+      finalUrl: "https://reports.example.com/report.html",
+      status: 200,
+      contentType: "text/html",
+      charset: "utf-8",
+    });
     expect(new TextDecoder().decode(doc.bytes)).toBe(REPORT_HTML);
     expect(dnsQueries.sort()).toEqual(["reports.example.com/A", "reports.example.com/AAAA"]);
   });
@@ -203,7 +238,11 @@ describe("safeFetch fetches public documents", () => {
 
   it("follows a redirect to another public host on port 8443 and normalises the media type", async () => {
     const doc = await safeFetch("https://reports.example.com/to-cdn");
-    expect(doc).toMatchObject({ finalUrl: "https://cdn.example.com:8443/r.md", contentType: "text/markdown", charset: "utf-8" });
+    expect(doc).toMatchObject({
+      finalUrl: "https://cdn.example.com:8443/r.md",
+      contentType: "text/markdown",
+      charset: "utf-8",
+    });
     expect(dnsQueries).toContain("cdn.example.com/A");
   });
 
@@ -214,7 +253,10 @@ describe("safeFetch fetches public documents", () => {
     expect(dnsQueries).toEqual([]);
 
     const asked: string[] = [];
-    const resolve = async (host: string) => (asked.push(host), host === "rebind.example.net" ? ["8.8.8.8"] : ["10.1.2.3"]);
+    const resolve = async (host: string) => (
+      asked.push(host),
+      host === "rebind.example.net" ? ["8.8.8.8"] : ["10.1.2.3"]
+    );
     expect((await safeFetch("https://rebind.example.net/", { resolve })).status).toBe(200);
     const refused = await failure(safeFetch("https://reports.example.com/report.html", { resolve }));
     expect(refused.message).toMatch(/resolves to 10\.1\.2\.3, a private address/);
@@ -227,7 +269,9 @@ describe("safeFetch fetches public documents", () => {
     const fetcher: typeof fetch = async (input) => {
       const url = String(input instanceof Request ? input.url : input);
       seen.push(new URL(url).host);
-      return url.startsWith(DOH) ? Response.json({ Status: 0, Answer: [{ type: 1, data: "93.184.216.34" }] }) : new Response("hi", { headers: { "content-type": "text/plain" } });
+      return url.startsWith(DOH)
+        ? Response.json({ Status: 0, Answer: [{ type: 1, data: "93.184.216.34" }] })
+        : new Response("hi", { headers: { "content-type": "text/plain" } });
     };
     const doc = await safeFetch("https://elsewhere.example.org/x", { fetcher });
     expect(new TextDecoder().decode(doc.bytes)).toBe("hi");
@@ -267,7 +311,9 @@ describe("safeFetch limits", () => {
     server.use(
       http.get("https://reports.example.com/huge", () => {
         const body = new ReadableStream<Uint8Array>({ pull: () => void pulls++ }, { highWaterMark: 0 }); // would hang if read
-        return new HttpResponse(body, { headers: { "content-type": "application/pdf", "content-length": String(50 * 1024 * 1024) } });
+        return new HttpResponse(body, {
+          headers: { "content-type": "application/pdf", "content-length": String(50 * 1024 * 1024) },
+        });
       }),
     );
     const error = await failure(safeFetch("https://reports.example.com/huge", { timeoutMs: 5_000 }));
@@ -320,12 +366,20 @@ describe("safeFetch limits", () => {
     expect(error).toMatchObject({ status: 502, code: "fetch_failed", retryable: true });
   });
 
-  it.each(["image/png", "application/json", "application/zip", "video/mp4"])("refuses content type %s with 415", async (type) => {
-    server.use(http.get("https://reports.example.com/file", () => new HttpResponse(new Uint8Array([1, 2, 3]), { headers: { "content-type": type } })));
-    const error = await failure(safeFetch("https://reports.example.com/file"));
-    expect(error).toMatchObject({ status: 415, code: "unsupported_media_type", retryable: false });
-    expect(error.message).toContain(type);
-  });
+  it.each(["image/png", "application/json", "application/zip", "video/mp4"])(
+    "refuses content type %s with 415",
+    async (type) => {
+      server.use(
+        http.get(
+          "https://reports.example.com/file",
+          () => new HttpResponse(new Uint8Array([1, 2, 3]), { headers: { "content-type": type } }),
+        ),
+      );
+      const error = await failure(safeFetch("https://reports.example.com/file"));
+      expect(error).toMatchObject({ status: 415, code: "unsupported_media_type", retryable: false });
+      expect(error.message).toContain(type);
+    },
+  );
 
   it("sniffs a missing content type, and trusts octet-stream only for a PDF", async () => {
     const pdf = await documentFixture("report.pdf");

@@ -34,8 +34,17 @@ describe("STIX mapping", () => {
         id: "attack-pattern--6aac77c4-eaf2-4366-8c13-ce50ab951f38",
         name: "Spearphishing Attachment",
         x_mitre_is_subtechnique: true,
-        external_references: [{ source_name: "mitre-attack", external_id: "T1566.001", url: "https://attack.mitre.org/techniques/T1566/001" }],
-        kill_chain_phases: [{ kill_chain_name: "mitre-attack", phase_name: "initial-access" }, { kill_chain_name: "other", phase_name: "x" }],
+        external_references: [
+          {
+            source_name: "mitre-attack",
+            external_id: "T1566.001",
+            url: "https://attack.mitre.org/techniques/T1566/001",
+          },
+        ],
+        kill_chain_phases: [
+          { kill_chain_name: "mitre-attack", phase_name: "initial-access" },
+          { kill_chain_name: "other", phase_name: "x" },
+        ],
         x_mitre_platforms: ["Windows"],
       } satisfies StixObject,
       "18.1",
@@ -47,18 +56,32 @@ describe("STIX mapping", () => {
   });
 
   it("files a group's use of a technique as a procedure example and other relationships as relationships", () => {
-    const base = { type: "relationship", id: "relationship--00000000-0000-4000-8000-000000000001", description: "Did it.(Citation: X)" };
-    expect(toRows({ ...base, relationship_type: "uses", source_ref: "intrusion-set--a", target_ref: "attack-pattern--b" }, "1")).toMatchObject({
+    const base = {
+      type: "relationship",
+      id: "relationship--00000000-0000-4000-8000-000000000001",
+      description: "Did it.(Citation: X)",
+    };
+    expect(
+      toRows(
+        { ...base, relationship_type: "uses", source_ref: "intrusion-set--a", target_ref: "attack-pattern--b" },
+        "1",
+      ),
+    ).toMatchObject({
       procedures: [{ sourceType: "group", description: "Did it." }],
     });
-    expect(toRows({ ...base, relationship_type: "mitigates", source_ref: "course-of-action--a", target_ref: "attack-pattern--b" }, "1")).toHaveProperty(
-      "relationships",
-    );
+    expect(
+      toRows(
+        { ...base, relationship_type: "mitigates", source_ref: "course-of-action--a", target_ref: "attack-pattern--b" },
+        "1",
+      ),
+    ).toHaveProperty("relationships");
   });
 
   it("says why a value is not a STIX object", () => {
     expect(stixObjectProblem([])).toMatch(/not a JSON object/);
-    expect(stixObjectProblem({ type: "malware", id: "tool--6aac77c4-eaf2-4366-8c13-ce50ab951f38" })).toMatch(/no valid STIX id/);
+    expect(stixObjectProblem({ type: "malware", id: "tool--6aac77c4-eaf2-4366-8c13-ce50ab951f38" })).toMatch(
+      /no valid STIX id/,
+    );
     expect(stixObjectProblem({ type: "malware", id: "malware--6aac77c4-eaf2-4366-8c13-ce50ab951f38" })).toBeNull();
   });
 

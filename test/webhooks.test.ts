@@ -16,10 +16,15 @@ interface Accepted {
 
 const DELIVERY_PATH = "/api/v1/webhooks/documents";
 const enc = new TextEncoder();
-const REPORT = JSON.stringify({ text: "The actor sent spearphishing attachments and ran PowerShell.", title: "webhook report" });
+const REPORT = JSON.stringify({
+  text: "The actor sent spearphishing attachments and ran PowerShell.",
+  title: "webhook report",
+});
 
 async function signature(secret: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(`${timestamp}.${body}`)));
   return "sha256=" + [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -85,7 +90,9 @@ describe("webhook secret administration", () => {
   });
 
   it("documents both routes in the OpenAPI document", async () => {
-    const doc = await json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(await api("/openapi.json"));
+    const doc = await json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(
+      await api("/openapi.json"),
+    );
     expect(doc.paths["/api/v1/webhooks/secret"]).toHaveProperty("post");
     expect(doc.paths["/api/v1/webhooks/documents"]?.post?.security).toEqual([]);
   });
@@ -117,7 +124,12 @@ describe("signed document deliveries", () => {
     const tampered = REPORT.replace("PowerShell", "cmd.exe");
     const res = await api(DELIVERY_PATH, undefined, {
       method: "POST",
-      headers: { "X-TTPscope-Tenant": t.tenantId, "X-TTPscope-Delivery": "d-1", "X-TTPscope-Timestamp": ts, "X-TTPscope-Signature": signed },
+      headers: {
+        "X-TTPscope-Tenant": t.tenantId,
+        "X-TTPscope-Delivery": "d-1",
+        "X-TTPscope-Timestamp": ts,
+        "X-TTPscope-Signature": signed,
+      },
       body: tampered,
     });
     await expectError(res, 401, "invalid_signature");
@@ -158,7 +170,11 @@ describe("signed document deliveries", () => {
   it("refuse unknown tenants and tenants without a secret alike", async () => {
     const plain = await newTenantKey("wh-nosecret");
     await expectError(await deliver({ ...plain, secret: "whsec_guess" }), 401, "invalid_signature");
-    await expectError(await deliver({ tenantId: crypto.randomUUID(), secret: "whsec_guess" }), 401, "invalid_signature");
+    await expectError(
+      await deliver({ tenantId: crypto.randomUUID(), secret: "whsec_guess" }),
+      401,
+      "invalid_signature",
+    );
   });
 
   it("stop accepting the old secret once it is rotated", async () => {
@@ -173,7 +189,11 @@ describe("signed document deliveries", () => {
   it("answer 400 to a signed body that is not a valid submission, and keep the delivery id free", async () => {
     const t = await webhookTenant("wh-invalid");
     await expectError(await deliver({ ...t, deliveryId: "d-bad", body: '{"text": ' }), 400, "bad_request");
-    const twoSources = await deliver({ ...t, deliveryId: "d-bad", body: JSON.stringify({ text: "a", url: "https://intel.example.com/" }) });
+    const twoSources = await deliver({
+      ...t,
+      deliveryId: "d-bad",
+      body: JSON.stringify({ text: "a", url: "https://intel.example.com/" }),
+    });
     expect(twoSources.status).toBe(400);
     expect((await json<ErrorBody>(twoSources)).error.message).toMatch(/exactly one of url, text or content/);
     expect(await workflowRows(t.tenantId)).toEqual([]);
@@ -182,7 +202,11 @@ describe("signed document deliveries", () => {
 
   it("release the delivery id when the analysis cannot start, so a retry can succeed", async () => {
     const t = await webhookTenant("wh-release");
-    await expectError(await deliver({ ...t, deliveryId: "d-retry", body: JSON.stringify({ text: "   " }) }), 422, "empty_document");
+    await expectError(
+      await deliver({ ...t, deliveryId: "d-retry", body: JSON.stringify({ text: "   " }) }),
+      422,
+      "empty_document",
+    );
     expect((await deliver({ ...t, deliveryId: "d-retry" })).status).toBe(202);
   });
 });

@@ -4,7 +4,19 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AnalysisStatusT } from "../src/reports/schemas";
 import { SWEEP_CRON } from "../src/scheduled";
-import { api, callAnalyzeDocument, callTool, connectMcp, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson, publicDnsHandler, runScheduled } from "./helpers";
+import {
+  api,
+  callAnalyzeDocument,
+  callTool,
+  connectMcp,
+  driveWorkflow,
+  json,
+  loadShippedAttackAndModel,
+  newTenantKey,
+  postJson,
+  publicDnsHandler,
+  runScheduled,
+} from "./helpers";
 
 const TEXT = "The attackers used PowerShell to download tools and created a scheduled task for persistence.";
 let flaky = 0;
@@ -12,7 +24,9 @@ let flaky = 0;
 const server = setupServer(
   publicDnsHandler,
   // Fails twice (503), then serves the report.
-  http.get("https://intel.example.com/flaky.txt", () => (++flaky <= 2 ? new HttpResponse("busy", { status: 503 }) : HttpResponse.text(`${TEXT} Flaky.`))),
+  http.get("https://intel.example.com/flaky.txt", () =>
+    ++flaky <= 2 ? new HttpResponse("busy", { status: 503 }) : HttpResponse.text(`${TEXT} Flaky.`),
+  ),
   http.get("https://intel.example.com/gone.txt", () => new HttpResponse("no", { status: 404 })),
   http.get("https://intel.example.com/slow.txt", () => HttpResponse.text(`${TEXT} Slow.`)),
 );
@@ -29,7 +43,8 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const status = async (id: string, key = a.key) => json<AnalysisStatusT>(await api(`/api/v1/analyses/${id}`, key));
-const start = async (body: unknown, key = a.key) => (await json<{ workflowId: string }>(await postJson("/api/v1/analyses", key, body))).workflowId;
+const start = async (body: unknown, key = a.key) =>
+  (await json<{ workflowId: string }>(await postJson("/api/v1/analyses", key, body))).workflowId;
 const stub = (id: string) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id));
 
 describe("retries and failures", () => {
@@ -78,7 +93,9 @@ describe("cancel", () => {
     const s = await status(id);
     expect(s).toMatchObject({ status: "cancelled", reportId: null });
     expect(s.steps.map((x) => x.step)).toEqual(["extract"]);
-    const n = await env.DB.prepare("SELECT count(*) AS n FROM reports WHERE workflow_id = ?").bind(id).first<{ n: number }>();
+    const n = await env.DB.prepare("SELECT count(*) AS n FROM reports WHERE workflow_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
     expect(n?.n).toBe(0);
   });
 
@@ -107,7 +124,11 @@ describe("sweeper", () => {
   it("fails a stale workflow whose Durable Object has no record of it, and leaves live ones alone", async () => {
     const old = "2000-01-01T00:00:00.000Z";
     const orphan = crypto.randomUUID();
-    await env.DB.prepare("INSERT INTO workflows (id, tenant_id, type, status, updated_at) VALUES (?, ?, 'analysis', 'running', ?)").bind(orphan, a.tenantId, old).run();
+    await env.DB.prepare(
+      "INSERT INTO workflows (id, tenant_id, type, status, updated_at) VALUES (?, ?, 'analysis', 'running', ?)",
+    )
+      .bind(orphan, a.tenantId, old)
+      .run();
     const live = await start({ text: `${TEXT} Swept.` });
     await env.DB.prepare("UPDATE workflows SET updated_at = ? WHERE id = ?").bind(old, live).run();
     await runScheduled(SWEEP_CRON);
@@ -122,7 +143,8 @@ describe("tenant isolation", () => {
     const id = await start({ text: `${TEXT} Private to A.` });
     await driveWorkflow(id);
     const { reportId } = await status(id);
-    for (const path of [`/api/v1/analyses/${id}`, `/api/v1/reports/${reportId}`]) expect((await api(path, b.key)).status).toBe(404);
+    for (const path of [`/api/v1/analyses/${id}`, `/api/v1/reports/${reportId}`])
+      expect((await api(path, b.key)).status).toBe(404);
     expect((await api(`/api/v1/analyses/${id}/cancel`, b.key, { method: "POST" })).status).toBe(404);
     const list = await json<{ items: { id: string }[] }>(await api("/api/v1/reports?limit=100", b.key));
     expect(list.items.map((r) => r.id)).not.toContain(reportId);
@@ -150,7 +172,11 @@ describe("MCP analysis tools through the SDK client", () => {
       correct_technique: "T1059.003",
     });
     expect(feedback.structuredContent).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
-    const wrong = await callTool(client, "submit_match_feedback", { report_id: out.reportId, match_id: crypto.randomUUID(), verdict: "accept" });
+    const wrong = await callTool(client, "submit_match_feedback", {
+      report_id: out.reportId,
+      match_id: crypto.randomUUID(),
+      verdict: "accept",
+    });
     expect(wrong.isError).toBe(true);
     await client.close();
   });

@@ -25,7 +25,11 @@ const RUNS = 3;
 /** As `npm run analyze` runs it (scripts/run.mjs, its cached bundle), without npm's own start-up. */
 function analyze(files: string[], flags: string[] = []): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run.mjs"), "analyze", ...flags, ...files], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run.mjs"), "analyze", ...flags, ...files], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
   if (r.status !== 0) throw new Error(`analyze failed: ${r.stderr}`);
   return (performance.now() - t0) / 1000;
 }
@@ -49,7 +53,8 @@ export async function benchCli(): Promise<Row[]> {
     for (const file of tiny) fs.writeFileSync(file, "The actor used PowerShell.\n");
     // A first run (re)builds the bundle if the sources changed: not part of any figure.
     analyze(tiny.slice(0, 1));
-    const best = (files: string[], flags: string[]) => Math.min(...Array.from({ length: RUNS }, () => analyze(files, flags)));
+    const best = (files: string[], flags: string[]) =>
+      Math.min(...Array.from({ length: RUNS }, () => analyze(files, flags)));
     const measure = (flags: string[]) => {
       const startup = best(tiny, flags);
       const total = best(short, flags);
@@ -63,8 +68,16 @@ export async function benchCli(): Promise<Row[]> {
     const parallel = measure(["--jobs", String(threads)]);
     const single = measure(["--jobs", "1"]);
     return [
-      [`CLI steady state, MB/s (${source}, 100 KB files, ${mb.toFixed(1)} → ${longMb.toFixed(1)} MB; ${threads} threads)`, parallel.steady.toFixed(1), "≥ 10"],
-      [`  end to end, ${short.length} files (${mb.toFixed(1)} MB) incl. start-up, MB/s`, (mb / parallel.total).toFixed(1), ""],
+      [
+        `CLI steady state, MB/s (${source}, 100 KB files, ${mb.toFixed(1)} → ${longMb.toFixed(1)} MB; ${threads} threads)`,
+        parallel.steady.toFixed(1),
+        "≥ 10",
+      ],
+      [
+        `  end to end, ${short.length} files (${mb.toFixed(1)} MB) incl. start-up, MB/s`,
+        (mb / parallel.total).toFixed(1),
+        "",
+      ],
       ["  start-up (node, threads, model load), seconds", parallel.startup.toFixed(2), ""],
       [`  the first ${mb.toFixed(1)} MB after start-up (incl. warm-up), MB/s`, parallel.first.toFixed(1), ""],
       ["  one thread (--jobs 1; the default under 8 MB of input): steady state, MB/s", single.steady.toFixed(1), ""],

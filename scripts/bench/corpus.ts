@@ -12,7 +12,10 @@ export async function reportTexts(): Promise<{ texts: string[]; source: string }
     return { texts: datasets.flatMap((d) => d.reports.map((r) => r.text)), source: "TRAM2 + AnnoCTR reports" };
   }
   const corpus = await readAttackCorpus(DEFAULT_BUNDLE);
-  const texts = [...corpus.techniques.map((t) => plainText(t.description)), ...corpus.procedures.map((p) => plainText(p.text))];
+  const texts = [
+    ...corpus.techniques.map((t) => plainText(t.description)),
+    ...corpus.procedures.map((p) => plainText(p.text)),
+  ];
   return { texts, source: "ATT&CK descriptions and procedure examples" };
 }
 

@@ -30,7 +30,10 @@ async function seed(dir: string): Promise<{ seconds: number; accountIds: string[
     ]);
     const techniques = (await d1.prepare("SELECT count(*) AS n FROM bench_techniques").first<{ n: number }>())?.n ?? 1;
     const now = new Date().toISOString();
-    const accountIds = Array.from({ length: ACCOUNTS }, (_, a) => `00000000-0000-4000-8000-${String(a).padStart(12, "0")}`);
+    const accountIds = Array.from(
+      { length: ACCOUNTS },
+      (_, a) => `00000000-0000-4000-8000-${String(a).padStart(12, "0")}`,
+    );
     const criticality = ["high", "medium", "low"];
     for (let a = 0; a < ACCOUNTS; a += 50) {
       const statements = accountIds.slice(a, a + 50).flatMap((id, j) => {
@@ -38,7 +41,11 @@ async function seed(dir: string): Promise<{ seconds: number; accountIds: string[
         // Each account covers a window of techniques of its own.
         const span = 150 + (n % 400);
         return [
-          d1.prepare("INSERT INTO accounts (id, tenant_id, provider_id, identifier, name, environment, criticality) VALUES (?1, ?2, 'aws', ?3, ?4, 'prod', ?5)").bind(id, tenant.id, `acct-${n}`, `Account ${n}`, criticality[n % 3]),
+          d1
+            .prepare(
+              "INSERT INTO accounts (id, tenant_id, provider_id, identifier, name, environment, criticality) VALUES (?1, ?2, 'aws', ?3, ?4, 'prod', ?5)",
+            )
+            .bind(id, tenant.id, `acct-${n}`, `Account ${n}`, criticality[n % 3]),
           d1
             .prepare(
               `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${DETECTIONS - 1})
@@ -81,7 +88,11 @@ export async function benchFleet(): Promise<Row[]> {
     let after: string | null = null;
     let recomputed = 0;
     do {
-      const res = await fetch(`${base}/api/v1/coverage/recompute`, { method: "POST", headers, body: JSON.stringify({ limit: Number(process.env.FLEET_PAGE ?? 50), ...(after ? { after } : {}) }) });
+      const res = await fetch(`${base}/api/v1/coverage/recompute`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ limit: Number(process.env.FLEET_PAGE ?? 50), ...(after ? { after } : {}) }),
+      });
       if (!res.ok) throw new Error(`recompute → ${res.status} ${await res.text()}`);
       const page = (await res.json()) as { recomputed: number; next: string | null };
       recomputed += page.recomputed;
@@ -104,10 +115,22 @@ export async function benchFleet(): Promise<Row[]> {
     for (let i = 0; i < SAMPLES; i++) coverage.push(await time(`${base}/api/v1/accounts/${pick(i + 10)}/coverage`));
     for (let i = 0; i < SAMPLES; i++) gaps.push(await time(`${base}/api/v1/accounts/${pick(i + 300)}/gaps?limit=25`));
     return [
-      [`Fleet seed, ${ACCOUNTS} accounts × ${DETECTIONS} detections (2 mappings each), seconds`, seedSeconds.toFixed(1), ""],
+      [
+        `Fleet seed, ${ACCOUNTS} accounts × ${DETECTIONS} detections (2 mappings each), seconds`,
+        seedSeconds.toFixed(1),
+        "",
+      ],
       ["Fleet coverage recompute, all accounts, seconds", recomputeSeconds.toFixed(1), "≤ 60"],
-      [`GET account coverage, p50 / p99 ms (${SAMPLES} accounts)`, `${median(coverage).toFixed(1)} / ${percentile(coverage, 99).toFixed(1)}`, "p50 ≤ 20"],
-      [`GET account gaps (25), p50 / p99 ms (${SAMPLES} accounts)`, `${median(gaps).toFixed(1)} / ${percentile(gaps, 99).toFixed(1)}`, "p50 ≤ 50"],
+      [
+        `GET account coverage, p50 / p99 ms (${SAMPLES} accounts)`,
+        `${median(coverage).toFixed(1)} / ${percentile(coverage, 99).toFixed(1)}`,
+        "p50 ≤ 20",
+      ],
+      [
+        `GET account gaps (25), p50 / p99 ms (${SAMPLES} accounts)`,
+        `${median(gaps).toFixed(1)} / ${percentile(gaps, 99).toFixed(1)}`,
+        "p50 ≤ 50",
+      ],
     ];
   } finally {
     dev?.stop();

@@ -12,7 +12,11 @@ const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 
 /** Runs scripts/<name> in its own process and returns the last line it printed. */
 export function runScript(name: string, args: string[]): string {
-  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], { cwd: ROOT, env: wranglerEnv(), encoding: "utf8" });
+  const r = spawnSync(TSX, [path.join(ROOT, "scripts", name), ...args], {
+    cwd: ROOT,
+    env: wranglerEnv(),
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
   return r.stdout.trim().split("\n").at(-1) ?? "";
 }
@@ -70,11 +74,25 @@ export interface DevServer {
  * bench may load data meanwhile and call `ready()` before its first request. Output is shown only
  * when `verbose`.
  */
-export async function startDev(dir: string, extraArgs: string[] = [], options: { verbose?: boolean } = {}): Promise<DevServer> {
+export async function startDev(
+  dir: string,
+  extraArgs: string[] = [],
+  options: { verbose?: boolean } = {},
+): Promise<DevServer> {
   const port = await freePort();
   const output = options.verbose ? "inherit" : "ignore";
   const dev = wranglerLive(
-    ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", dir, "--show-interactive-dev-session=false", ...extraArgs],
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      dir,
+      "--show-interactive-dev-session=false",
+      ...extraArgs,
+    ],
     { stdio: ["ignore", output, output] },
   );
   const base = `http://127.0.0.1:${port}`;

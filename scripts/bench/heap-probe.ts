@@ -20,7 +20,11 @@ const live = () => {
 /** Enough of D1Database for the loader: statements run and are counted, selects find nothing. */
 function countingD1() {
   let statements = 0;
-  const result = { results: [], success: true, meta: { changes: 0, duration: 0, last_row_id: 0, rows_read: 0, rows_written: 0, size_after: 0, changed_db: false } };
+  const result = {
+    results: [],
+    success: true,
+    meta: { changes: 0, duration: 0, last_row_id: 0, rows_read: 0, rows_written: 0, size_after: 0, changed_db: false },
+  };
   const statement = {
     bind: () => statement,
     run: async () => result,
@@ -60,6 +64,18 @@ const corpus = await readAttackCorpus(bundle);
 const modelData = readModelData(model);
 const before = live();
 const texts = new Map(corpus.techniques.map((t) => [t.id, [t.description]]));
-const adapted = adaptModel(modelData, { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, textsOf: (id) => texts.get(id) ?? [] });
+const adapted = adaptModel(modelData, {
+  attackVersion: corpus.version,
+  techniques: corpus.techniques,
+  revoked: corpus.revoked,
+  textsOf: (id) => texts.get(id) ?? [],
+});
 const adaptPeak = live() - before;
-console.log(JSON.stringify({ loaderHeapMb: loaderPeak / 1e6, statements: d1.statements(), adaptHeapMb: adaptPeak / 1e6, adaptedTechniques: adapted.model.techniques.length }));
+console.log(
+  JSON.stringify({
+    loaderHeapMb: loaderPeak / 1e6,
+    statements: d1.statements(),
+    adaptHeapMb: adaptPeak / 1e6,
+    adaptedTechniques: adapted.model.techniques.length,
+  }),
+);

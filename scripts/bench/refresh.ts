@@ -19,7 +19,9 @@ const BUNDLE_171 = path.resolve(ROOT, "..", "shared", "data", "attack", "enterpr
 
 export async function benchRefresh(): Promise<Row[]> {
   if (!fs.existsSync(BUNDLE_171)) {
-    process.stderr.write(`refresh bench SKIPPED: ${BUNDLE_171} not found (../shared/data is needed for the 17.1 bundle)\n`);
+    process.stderr.write(
+      `refresh bench SKIPPED: ${BUNDLE_171} not found (../shared/data is needed for the 17.1 bundle)\n`,
+    );
     return [["ATT&CK refresh 17.1 → 18.1", "skipped: no ../shared/data", "≤ 60 s"]];
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-refresh-"));
@@ -44,29 +46,61 @@ export async function benchRefresh(): Promise<Row[]> {
     const before = pid ? (workerdMemoryMb(pid, "VmRSS") ?? 0) : 0;
     const t0 = performance.now();
     const started = (await (
-      await fetch(`${base}/api/v1/attack/refresh`, { method: "POST", headers, body: JSON.stringify({ url: `http://127.0.0.1:${filePort}/enterprise-attack-18.1.json.gz` }) })
+      await fetch(`${base}/api/v1/attack/refresh`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ url: `http://127.0.0.1:${filePort}/enterprise-attack-18.1.json.gz` }),
+      })
     ).json()) as { workflowId: string };
-    let status = { status: "pending", error: null as string | null, steps: [] as { step: string; durationMs: number | null }[] };
+    let status = {
+      status: "pending",
+      error: null as string | null,
+      steps: [] as { step: string; durationMs: number | null }[],
+    };
     while (!["completed", "failed", "cancelled"].includes(status.status)) {
       await new Promise((r) => setTimeout(r, 200));
-      status = (await (await fetch(`${base}/api/v1/attack/refresh/${started.workflowId}`, { headers })).json()) as typeof status;
+      status = (await (
+        await fetch(`${base}/api/v1/attack/refresh/${started.workflowId}`, { headers })
+      ).json()) as typeof status;
     }
     const seconds = (performance.now() - t0) / 1000;
     if (status.status !== "completed") throw new Error(`refresh ${status.status}: ${status.error}`);
     const peak = pid ? (workerdMemoryMb(pid, "VmHWM") ?? 0) : 0;
     const steps = status.steps.map((s) => `${s.step} ${((s.durationMs ?? 0) / 1000).toFixed(1)}`).join(", ");
     process.stderr.write(`refresh: ${seconds.toFixed(1)} s (${steps})\n`);
-    const probe = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", path.join(ROOT, "scripts", "bench", "heap-probe.ts"), DEFAULT_BUNDLE, DEFAULT_MODEL], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
-    const heap = JSON.parse(probe.stdout.trim().split("\n").at(-1) ?? "{}") as { loaderHeapMb?: number; adaptHeapMb?: number };
+    const probe = spawnSync(
+      process.execPath,
+      [
+        "--expose-gc",
+        "--import",
+        "tsx",
+        path.join(ROOT, "scripts", "bench", "heap-probe.ts"),
+        DEFAULT_BUNDLE,
+        DEFAULT_MODEL,
+      ],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    const heap = JSON.parse(probe.stdout.trim().split("\n").at(-1) ?? "{}") as {
+      loaderHeapMb?: number;
+      adaptHeapMb?: number;
+    };
     return [
       ["ATT&CK refresh 17.1 → 18.1 in the Worker, seconds", seconds.toFixed(1), "≤ 60"],
-      ["  loader's live JS heap while streaming 18.1 (sampled after GC), MB", (heap.loaderHeapMb ?? Number.NaN).toFixed(1), "≤ 128"],
+      [
+        "  loader's live JS heap while streaming 18.1 (sampled after GC), MB",
+        (heap.loaderHeapMb ?? Number.NaN).toFixed(1),
+        "≤ 128",
+      ],
       ["  carried model kept in memory after adaptation, MB", (heap.adaptHeapMb ?? Number.NaN).toFixed(1), ""],
       [`  steps, seconds: ${steps}`, "", ""],
-      ["  workerd peak RSS above its RSS before the refresh (loader, model, local D1), MB", String(peak - before), "≤ 128 (Worker)"],
+      [
+        "  workerd peak RSS above its RSS before the refresh (loader, model, local D1), MB",
+        String(peak - before),
+        "≤ 128 (Worker)",
+      ],
       ["  workerd peak RSS, whole runtime (V8, local D1, DO storage), MB", String(peak), ""],
     ];
   } finally {

@@ -40,7 +40,11 @@ export async function benchRest(): Promise<Row[]> {
     const latencies: number[] = [];
     for (let i = 0; i < REQUESTS; i++) latencies.push(await post(i));
     return [
-      [`REST POST /api/v1/analyze, 100 KB report, p50 ms (${REQUESTS} requests)`, median(latencies).toFixed(0), "≤ 100"],
+      [
+        `REST POST /api/v1/analyze, 100 KB report, p50 ms (${REQUESTS} requests)`,
+        median(latencies).toFixed(0),
+        "≤ 100",
+      ],
       ["  p99 ms", percentile(latencies, 99).toFixed(0), "≤ 300"],
     ];
   } finally {

@@ -17,5 +17,6 @@ export function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}\n`);
   console.log(`| ${"benchmark".padEnd(w0)} | ${"value".padEnd(w1)} | ${"goal".padEnd(w2)} |`);
   console.log(`| ${"-".repeat(w0)} | ${"-".repeat(w1)} | ${"-".repeat(w2)} |`);
-  for (const [name, value, goal] of rows) console.log(`| ${name.padEnd(w0)} | ${value.padEnd(w1)} | ${goal.padEnd(w2)} |`);
+  for (const [name, value, goal] of rows)
+    console.log(`| ${name.padEnd(w0)} | ${value.padEnd(w1)} | ${goal.padEnd(w2)} |`);
 }

@@ -10,7 +10,13 @@ import { trainHead, type HeadOptions } from "../../src/analysis/head";
 import { mineLexicon, type LexiconOptions } from "../../src/analysis/lexicon";
 import { loadModel, type ModelData } from "../../src/analysis/model";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
-import { candidateFeatures, stackerProbability, trainStacker, withHead, type StackerData } from "../../src/analysis/stacker";
+import {
+  candidateFeatures,
+  stackerProbability,
+  trainStacker,
+  withHead,
+  type StackerData,
+} from "../../src/analysis/stacker";
 import { mulberry32, trainModel, type TrainingExample, type TrainOptions } from "../../src/analysis/train";
 import type { Dataset, LabelledReport } from "./datasets";
 import { intoLabelSpace, score, type DocOutcome } from "./metrics";
@@ -62,9 +68,22 @@ export interface BuildSettings {
  * The sentence model for a set of training reports (ATT&CK texts, sentence labels, pseudo-labels),
  * with the concept terms of its document-labelled reports.
  */
-export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[] = []): ModelData {
+export function buildSentenceModel(
+  corpus: AttackCorpus,
+  train: LabelledReport[],
+  seed: number,
+  settings: BuildSettings,
+  extra: TrainingExample[] = [],
+): ModelData {
   const main = trainSentenceModel(corpus, train, seed, settings, extra);
-  const head = settings.head ? trainHead([...reportExamples(train), ...extra], { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, ...settings.head }) : null;
+  const head = settings.head
+    ? trainHead([...reportExamples(train), ...extra], {
+        attackVersion: corpus.version,
+        techniques: corpus.techniques,
+        revoked: corpus.revoked,
+        ...settings.head,
+      })
+    : null;
   const model = head ? { ...main, head } : main;
   const documentLabelled = train.filter((r) => !r.sentences);
   if (settings.lexicon === false || documentLabelled.length === 0) return model;
@@ -72,10 +91,24 @@ export function buildSentenceModel(corpus: AttackCorpus, train: LabelledReport[]
   return { ...model, info: { ...model.info, lexiconTerms: lexicon.length }, lexicon };
 }
 
-function trainSentenceModel(corpus: AttackCorpus, train: LabelledReport[], seed: number, settings: BuildSettings, extra: TrainingExample[]): ModelData {
-  const options = { attackVersion: corpus.version, techniques: corpus.techniques, revoked: corpus.revoked, seed, ...settings.train };
+function trainSentenceModel(
+  corpus: AttackCorpus,
+  train: LabelledReport[],
+  seed: number,
+  settings: BuildSettings,
+  extra: TrainingExample[],
+): ModelData {
+  const options = {
+    attackVersion: corpus.version,
+    techniques: corpus.techniques,
+    revoked: corpus.revoked,
+    seed,
+    ...settings.train,
+  };
   // The label space of sentence-labelled reports: what their annotators looked for.
-  const space = settings.maskUnannotated ? [...new Set(train.flatMap((r) => r.sentences?.flatMap((x) => x.labels) ?? []))] : undefined;
+  const space = settings.maskUnannotated
+    ? [...new Set(train.flatMap((r) => r.sentences?.flatMap((x) => x.labels) ?? []))]
+    : undefined;
   const examples = [...attackExamples(corpus), ...reportExamples(train, space), ...extra];
   const first = trainModel(examples, options);
   const documentLabelled = train.filter((r) => !r.sentences);
@@ -115,7 +148,10 @@ export function outOfFold(
  * How often each technique is labelled in the given reports, as a smoothed logit: over the reports
  * whose label space can hold it (a TRAM2 report only labels its 50 techniques).
  */
-function techniquePriors(items: { report: LabelledReport; labelSpace: Set<string> }[], techniqueIds: string[]): Map<string, number> {
+function techniquePriors(
+  items: { report: LabelledReport; labelSpace: Set<string> }[],
+  techniqueIds: string[],
+): Map<string, number> {
   const PSEUDO = 2;
   const BASE = 0.02;
   const priors = new Map<string, number>();
@@ -143,7 +179,12 @@ export interface StackerFit {
 }
 
 /** The stacker and priors fitted on the candidates of every fold but `heldOut` (all folds when undefined). */
-export function fitStacker(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], heldOut?: number): StackerFit {
+export function fitStacker(
+  oof: OutOfFold[],
+  spaceOf: Map<string, Set<string>>,
+  techniqueIds: string[],
+  heldOut?: number,
+): StackerFit {
   const training = oof.filter((o) => o.fold !== heldOut);
   const priors = techniquePriors(
     training.map((o) => ({ report: o.report, labelSpace: spaceOf.get(o.dataset) as Set<string> })),
@@ -181,14 +222,21 @@ export interface Scored {
 }
 
 /** Per out-of-fold report, each candidate's probability from the stacker fitted without the report's fold. */
-export function heldOutStacked(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number): Map<OutOfFold, Map<string, number>> {
+export function heldOutStacked(
+  oof: OutOfFold[],
+  spaceOf: Map<string, Set<string>>,
+  techniqueIds: string[],
+  folds: number,
+): Map<OutOfFold, Map<string, number>> {
   const out = new Map<OutOfFold, Map<string, number>>();
   for (let k = 0; k < folds; k++) {
     const { stacker, features, offsets } = fitStacker(oof, spaceOf, techniqueIds, k);
     for (const o of oof.filter((x) => x.fold === k)) {
       const space = spaceOf.get(o.dataset) as Set<string>;
       const probabilities = new Map<string, number>();
-      for (const id of o.candidates.keys()) if (intoLabelSpace(id, space)) probabilities.set(id, stackerProbability(stacker, features(o, id), offsets.get(id)));
+      for (const id of o.candidates.keys())
+        if (intoLabelSpace(id, space))
+          probabilities.set(id, stackerProbability(stacker, features(o, id), offsets.get(id)));
       out.set(o, probabilities);
     }
   }
@@ -217,8 +265,16 @@ export function heldOutScores(
       scores.set(label, Math.max(scores.get(label) ?? 0, documentConfidence(withHead(p, c, headWeight), c)));
     }
     const annotatedSpace = annotatedSpaceOf.get(o.dataset);
-    const annotated = o.report.annotated && annotatedSpace ? { gold: new Set(o.report.annotated.filter((l) => annotatedSpace.has(l))), space: annotatedSpace } : undefined;
-    out.get(o.dataset)?.push({ gold: new Set(o.report.labels.filter((l) => space.has(l))), noisyOr, stacked: scores, ...(annotated ? { annotated } : {}) });
+    const annotated =
+      o.report.annotated && annotatedSpace
+        ? { gold: new Set(o.report.annotated.filter((l) => annotatedSpace.has(l))), space: annotatedSpace }
+        : undefined;
+    out.get(o.dataset)?.push({
+      gold: new Set(o.report.labels.filter((l) => space.has(l))),
+      noisyOr,
+      stacked: scores,
+      ...(annotated ? { annotated } : {}),
+    });
   }
   return out;
 }
@@ -240,7 +296,13 @@ export interface Decision {
  * The product's decision settings, chosen on held-out scores: the one default threshold and, when
  * the model has a report head, how much of a head technique's score is the head's.
  */
-export function chooseDecision(oof: OutOfFold[], spaceOf: Map<string, Set<string>>, techniqueIds: string[], folds: number, annotatedSpaceOf?: Map<string, Set<string>>): Decision {
+export function chooseDecision(
+  oof: OutOfFold[],
+  spaceOf: Map<string, Set<string>>,
+  techniqueIds: string[],
+  folds: number,
+  annotatedSpaceOf?: Map<string, Set<string>>,
+): Decision {
   const stacked = heldOutStacked(oof, spaceOf, techniqueIds, folds);
   const hasHead = oof.some((o) => [...o.candidates.values()].some((c) => c.inHead));
   const results = (hasHead ? HEAD_WEIGHTS : [0]).map((headWeight) => {
@@ -253,22 +315,33 @@ export function chooseDecision(oof: OutOfFold[], spaceOf: Map<string, Set<string
 }
 
 export const predictedAt = (list: Scored[], which: "noisyOr" | "stacked", threshold: number): DocOutcome[] =>
-  list.map((s) => ({ gold: s.gold, predicted: new Set([...s[which]].filter(([, c]) => c >= threshold).map(([l]) => l)) }));
+  list.map((s) => ({
+    gold: s.gold,
+    predicted: new Set([...s[which]].filter(([, c]) => c >= threshold).map(([l]) => l)),
+  }));
 
 /** Outcomes against the gold ids as annotated: a prediction outside the annotated label space is not scored. */
 export const predictedAsAnnotated = (list: Scored[], threshold: number): DocOutcome[] =>
   list.map((s) => {
     const { gold, space } = s.annotated ?? { gold: s.gold, space: null };
-    return { gold, predicted: new Set([...s.stacked].filter(([l, c]) => c >= threshold && (!space || space.has(l))).map(([l]) => l)) };
+    return {
+      gold,
+      predicted: new Set([...s.stacked].filter(([l, c]) => c >= threshold && (!space || space.has(l))).map(([l]) => l)),
+    };
   });
 
 export const THRESHOLDS = Array.from({ length: 18 }, (_, i) => Math.round((0.1 + i * 0.05) * 100) / 100);
 
 /** The one threshold (the product has one default) with the best mean doc-F1 over the datasets. */
-export function sharedThreshold(scored: Map<string, Scored[]>, which: "noisyOr" | "stacked"): { threshold: number; mean: number; docF1: Record<string, number> } {
+export function sharedThreshold(
+  scored: Map<string, Scored[]>,
+  which: "noisyOr" | "stacked",
+): { threshold: number; mean: number; docF1: Record<string, number> } {
   let best = { threshold: 0.5, mean: -1, docF1: {} as Record<string, number> };
   for (const t of THRESHOLDS) {
-    const docF1 = Object.fromEntries([...scored].map(([name, list]) => [name, score(predictedAt(list, which, t)).docF1]));
+    const docF1 = Object.fromEntries(
+      [...scored].map(([name, list]) => [name, score(predictedAt(list, which, t)).docF1]),
+    );
     const values = Object.values(docF1);
     const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
     if (mean > best.mean) best = { threshold: t, mean, docF1 };

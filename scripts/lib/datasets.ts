@@ -55,7 +55,10 @@ export async function readAttackCorpus(file: string): Promise<AttackCorpus> {
   }
   return {
     version,
-    techniques: [...techniques.values()].filter((t) => t.active).map(({ active: _, ...t }) => t).sort((a, b) => a.id.localeCompare(b.id)),
+    techniques: [...techniques.values()]
+      .filter((t) => t.active)
+      .map(({ active: _, ...t }) => t)
+      .sort((a, b) => a.id.localeCompare(b.id)),
     revoked,
     procedures: uses.flatMap((u) => {
       const t = techniques.get(u.target);
@@ -93,7 +96,10 @@ export function readLabelledReports(file: string): { kind: DatasetKind; reports:
   const first = raw[0] as Record<string, unknown> | undefined;
   if (first && Array.isArray(first.cti_report) && Array.isArray(first.label)) {
     const reports = (raw as { doc_title: string; cti_report: string[]; label: string[][] }[]).map((d) => {
-      const sentences = d.cti_report.map((text, i) => ({ text, labels: (d.label[i] ?? []).filter((l) => TECHNIQUE.test(l)) }));
+      const sentences = d.cti_report.map((text, i) => ({
+        text,
+        labels: (d.label[i] ?? []).filter((l) => TECHNIQUE.test(l)),
+      }));
       return {
         title: d.doc_title,
         sentences,
@@ -112,7 +118,9 @@ export function readLabelledReports(file: string): { kind: DatasetKind; reports:
     }));
     return { kind: "annoctr", reports };
   }
-  throw new Error(`${file}: neither TRAM2 (cti_report: sentences, label) nor AnnoCTR (cti_report: text, mitre_ids) format`);
+  throw new Error(
+    `${file}: neither TRAM2 (cti_report: sentences, label) nor AnnoCTR (cti_report: text, mitre_ids) format`,
+  );
 }
 
 export function readDataset(file: string): Dataset {

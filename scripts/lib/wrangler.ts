@@ -47,7 +47,9 @@ export function persistArgs(persistTo: string | undefined): string[] {
 
 /** Applies pending migrations to the local D1 (`wrangler d1 migrations apply`). */
 export function migrateLocal(persistTo?: string): void {
-  const { status } = wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs(persistTo)], { capture: true });
+  const { status } = wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs(persistTo)], {
+    capture: true,
+  });
   if (status !== 0) throw new Error("wrangler d1 migrations apply failed (see above)");
 }
 

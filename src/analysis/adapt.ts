@@ -25,9 +25,20 @@ const NEW_FEATURES = 48;
 const NEW_SCALE = 6;
 const NEW_PRIOR = Math.log(0.02 / 0.98);
 
-export function adaptModel(base: ModelData, target: AdaptTarget): { model: ModelData; newTechniques: string[]; carried: string[] } {
+export function adaptModel(
+  base: ModelData,
+  target: AdaptTarget,
+): { model: ModelData; newTechniques: string[]; carried: string[] } {
   const loaded = loadModel(base);
-  const { idf, postingStart: start, postingClass: cls, postingWeight: weight, bias: baseBias, priors: basePriors, offsets: baseOffsets } = loaded;
+  const {
+    idf,
+    postingStart: start,
+    postingClass: cls,
+    postingWeight: weight,
+    bias: baseBias,
+    priors: basePriors,
+    offsets: baseOffsets,
+  } = loaded;
   const featureCount = idf.length;
 
   const targetIndex = new Map(target.techniques.map((t, i) => [t.id, i]));
@@ -55,7 +66,9 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
   }
 
   // Techniques the base never saw: a centroid of their texts, in the base's feature space.
-  const newTechniques = target.techniques.filter((t) => !sourceOf.has(targetIndex.get(t.id) as number)).map((t) => t.id);
+  const newTechniques = target.techniques
+    .filter((t) => !sourceOf.has(targetIndex.get(t.id) as number))
+    .map((t) => t.id);
   for (const id of newTechniques) {
     const c = targetIndex.get(id) as number;
     const centroid = new Map<number, number>();
@@ -82,13 +95,20 @@ export function adaptModel(base: ModelData, target: AdaptTarget): { model: Model
     offsets[c] = source === undefined || !baseOffsets ? 0 : (baseOffsets[source] as number);
   });
 
-  const { postings: encoded } = encodePostings(featureCount, (f) => [...(postings[f] as Map<number, number>)].sort((a, b) => a[0] - b[0]));
+  const { postings: encoded } = encodePostings(featureCount, (f) =>
+    [...(postings[f] as Map<number, number>)].sort((a, b) => a[0] - b[0]),
+  );
 
   const carried = base.techniques.filter((_t, c) => !mapped[c]?.own && mapped[c]?.index !== undefined).map((t) => t.id);
   const model: ModelData = {
     ...base,
     attackVersion: target.attackVersion,
-    info: { ...base.info, adaptedFrom: base.attackVersion, newTechniques: newTechniques.length, carriedFromRevoked: carried.length },
+    info: {
+      ...base.info,
+      adaptedFrom: base.attackVersion,
+      newTechniques: newTechniques.length,
+      carriedFromRevoked: carried.length,
+    },
     techniques: target.techniques.map((t) => ({ id: t.id, name: t.name, threshold: base.threshold })),
     revoked: target.revoked,
     ...encoded,

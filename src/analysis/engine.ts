@@ -188,12 +188,21 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
       }
     }
     for (const m of findNameMentions(tokens, model)) {
-      addMention(m.classIndex, { sentence: s, p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE, kind: "name" });
+      addMention(m.classIndex, {
+        sentence: s,
+        p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE,
+        kind: "name",
+      });
     }
   }
   if (spans.length > 0) {
     for (const m of findIdMentions(text, model)) {
-      addMention(m.classIndex, { sentence: sentenceOf(spans, m.start), p: ID_PROBABILITY, kind: "explicit_id", note: m.note });
+      addMention(m.classIndex, {
+        sentence: sentenceOf(spans, m.start),
+        p: ID_PROBABILITY,
+        kind: "explicit_id",
+        note: m.note,
+      });
     }
   }
 
@@ -202,7 +211,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
   const mainFound = new Set([...hitClasses, ...mentions.keys(), ...termHits.keys()]);
   for (const c of new Set([...mainFound, ...headHits])) {
     const list: Hit[] = [];
-    for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++) list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
+    for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++)
+      list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
     const found = mentions.get(c) ?? [];
     list.push(...found);
     const term = termHits.get(c);
@@ -262,7 +272,11 @@ export function candidateConfidence(model: Model, c: Candidate, sentences: numbe
   const technique = model.techniques[c.classIndex];
   const prior = model.priors?.[c.classIndex] ?? 0;
   const offset = model.offsets?.[c.classIndex] ?? 0;
-  const p = stackerProbability(stacker, candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false), offset);
+  const p = stackerProbability(
+    stacker,
+    candidateFeatures(c, sentences, prior, technique?.id.includes(".") ?? false),
+    offset,
+  );
   return withHead(p, c, model.data.headWeight ?? 0);
 }
 

@@ -28,7 +28,10 @@ export function plainText(markdown: string): string {
   return markdown.replace(LINK, "$1").replace(/<\/?code>/g, "");
 }
 
-export function attackExamples(corpus: AttackCorpus, weights: { procedure?: number; description?: number } = {}): TrainingExample[] {
+export function attackExamples(
+  corpus: AttackCorpus,
+  weights: { procedure?: number; description?: number } = {},
+): TrainingExample[] {
   const out: TrainingExample[] = [];
   for (const p of corpus.procedures) {
     out.push({ text: plainText(p.text), labels: [p.techniqueId], weight: weights.procedure ?? 1 });

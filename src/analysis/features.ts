@@ -215,9 +215,12 @@ export class Tokens {
       if (len > 4 && c3 === 105 && c2 === 101 && c1 === 115) {
         keep = len - 3; // -ies → -y
         y = true;
-      } else if (codes[len - 4] === 115 && c3 === 115 && c2 === 101 && c1 === 115) keep = len - 2; // -sses
-      else if (len > 5 && c3 === 105 && c2 === 110 && c1 === 103) keep = len - 3; // -ing
-      else if (len > 4 && c2 === 101 && c1 === 100 && c3 !== 101) keep = len - 2; // -ed, not -eed
+      } else if (codes[len - 4] === 115 && c3 === 115 && c2 === 101 && c1 === 115)
+        keep = len - 2; // -sses
+      else if (len > 5 && c3 === 105 && c2 === 110 && c1 === 103)
+        keep = len - 3; // -ing
+      else if (len > 4 && c2 === 101 && c1 === 100 && c3 !== 101)
+        keep = len - 2; // -ed, not -eed
       else if (c1 === 115 && c2 !== 115 && c2 !== 117 && c2 !== 105) keep = len - 1; // -s, not -ss -us -is
     }
     let h = FNV_OFFSET;
@@ -283,7 +286,11 @@ export function featureBlocks(text: string, charGrams: number | undefined): [Spa
 /**
  * A text's model row: its word block (tfidfRow) and its n-gram block (gramRow), concatenated.
  */
-export function blocksRow(blocks: [SparseVector] | [SparseVector, GramBlock], indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
+export function blocksRow(
+  blocks: [SparseVector] | [SparseVector, GramBlock],
+  indexOf: (hash: number) => number,
+  idf: Float32Array,
+): [number, number][] {
   const [words, grams] = blocks;
   const row = tfidfRow(words, indexOf, idf);
   return grams ? row.concat(gramRow(grams, indexOf, idf)) : row;
@@ -293,7 +300,11 @@ export function blocksRow(blocks: [SparseVector] | [SparseVector, GramBlock], in
  * A count row as the model sees it: (1 + log tf) · idf per known feature, L2-normalised.
  * `indexOf` gives a hash's feature index, or -1 for a feature the model does not have.
  */
-export function tfidfRow(counts: SparseVector, indexOf: (hash: number) => number, idf: Float32Array): [number, number][] {
+export function tfidfRow(
+  counts: SparseVector,
+  indexOf: (hash: number) => number,
+  idf: Float32Array,
+): [number, number][] {
   const row: [number, number][] = [];
   let norm = 0;
   for (let j = 0; j < counts.keys.length; j++) {

@@ -11,7 +11,10 @@ import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData } from "./mod
 import { designMatrix, type TrainingExample, type TrainOptions } from "./train";
 
 /** As the main model's options where they share a name; here `pruneBelow` defaults to 0.2 and `charGrams` to 4 (0: words only). */
-export interface HeadOptions extends Pick<TrainOptions, "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow"> {
+export interface HeadOptions extends Pick<
+  TrainOptions,
+  "attackVersion" | "techniques" | "revoked" | "minDf" | "maxFeatures" | "charGrams" | "pruneBelow"
+> {
   /** Inverse L2 strength, as scikit-learn's C (on class-balanced example weights). */
   c?: number;
   /** A technique needs this many positive sentences to get a head class. */
@@ -26,13 +29,22 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
   const current = (id: string) => successor(id, (x) => options.revoked[x]);
   // Head classes: techniques with enough positive sentences, in a stable order.
   const positives = new Map<string, number>();
-  for (const e of examples) for (const id of new Set(e.labels.map(current))) if (names.has(id)) positives.set(id, (positives.get(id) ?? 0) + 1);
-  const ids = [...positives].filter(([, n]) => n >= minPositives).map(([id]) => id).sort();
+  for (const e of examples)
+    for (const id of new Set(e.labels.map(current))) if (names.has(id)) positives.set(id, (positives.get(id) ?? 0) + 1);
+  const ids = [...positives]
+    .filter(([, n]) => n >= minPositives)
+    .map(([id]) => id)
+    .sort();
   if (ids.length === 0) return null;
   const classOf = new Map(ids.map((id, i) => [id, i]));
   const C = ids.length;
   const charGrams = options.charGrams ?? 4;
-  const d = designMatrix(examples, { charGrams, minDf: options.minDf ?? 2, maxFeatures: options.maxFeatures ?? 60_000 }, (id) => classOf.get(current(id)), C);
+  const d = designMatrix(
+    examples,
+    { charGrams, minDf: options.minDf ?? 2, maxFeatures: options.maxFeatures ?? 60_000 },
+    (id) => classOf.get(current(id)),
+    C,
+  );
   const F = d.kept.length;
   const N = examples.length;
   const inverseC = 1 / (options.c ?? 3);
@@ -65,7 +77,8 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
       for (let r = 0; r < n; r++) {
         const i = rows[r] as number;
         let s = b;
-        for (let k = d.rowStart[i] as number; k < (d.rowStart[i + 1] as number); k++) s += (d.vals[k] as number) * (x[d.cols[k] as number] as number);
+        for (let k = d.rowStart[i] as number; k < (d.rowStart[i + 1] as number); k++)
+          s += (d.vals[k] as number) * (x[d.cols[k] as number] as number);
         const y = isPos[i] as number;
         const weight = (y ? wPos : wNeg) * (d.weightOf[i] as number);
         loss += weight * (Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - y * s);
@@ -116,7 +129,12 @@ export function trainHead(examples: TrainingExample[], options: HeadOptions): Mo
  * Minimises a smooth convex function from 0 by limited-memory BFGS with a backtracking (Armijo)
  * line search. `f(x, grad)` returns the value and writes the gradient. Deterministic.
  */
-export function lbfgs(f: (x: Float64Array, grad: Float64Array) => number, size: number, maxIterations: number, memory = 7): Float64Array {
+export function lbfgs(
+  f: (x: Float64Array, grad: Float64Array) => number,
+  size: number,
+  maxIterations: number,
+  memory = 7,
+): Float64Array {
   const x = new Float64Array(size);
   const g = new Float64Array(size);
   let fx = f(x, g);
@@ -142,7 +160,10 @@ export function lbfgs(f: (x: Float64Array, grad: Float64Array) => number, size: 
       for (let i = 0; i < size; i++) dir[i] = (dir[i] as number) - a * (y[i] as number);
     }
     const last = S.length - 1;
-    const gamma = last >= 0 ? dot(S[last] as Float64Array, Y[last] as Float64Array) / dot(Y[last] as Float64Array, Y[last] as Float64Array) : 1 / Math.sqrt(dot(g, g) || 1);
+    const gamma =
+      last >= 0
+        ? dot(S[last] as Float64Array, Y[last] as Float64Array) / dot(Y[last] as Float64Array, Y[last] as Float64Array)
+        : 1 / Math.sqrt(dot(g, g) || 1);
     for (let i = 0; i < size; i++) dir[i] = (dir[i] as number) * gamma;
     for (let k = 0; k < S.length; k++) {
       const beta = (rho[k] as number) * dot(Y[k] as Float64Array, dir);

@@ -44,7 +44,11 @@ function featuresOf(model: Model, text: string, tokens: Tokens): Set<number> {
  * reports carrying it, and carried by at least `minPrecision` of the reports mentioning them.
  * Deterministic: ties are broken by support, then by hash.
  */
-export function mineLexicon(model: Model, reports: { text: string; labels: string[] }[], options: LexiconOptions = {}): LexiconEntry[] {
+export function mineLexicon(
+  model: Model,
+  reports: { text: string; labels: string[] }[],
+  options: LexiconOptions = {},
+): LexiconEntry[] {
   const minSupport = options.minSupport ?? 4;
   const minPrecision = options.minPrecision ?? 0.6;
   const perTechnique = options.perTechnique ?? 3;

@@ -21,7 +21,9 @@ function resolve(model: Model, id: string): { classIndex: number; note?: string 
   if (direct !== undefined) return { classIndex: direct };
   const current = currentId(model, id);
   const replaced = model.indexOf.get(current);
-  return replaced === undefined ? null : { classIndex: replaced, note: `the text names ${id}, revoked in ATT&CK and replaced by ${current}` };
+  return replaced === undefined
+    ? null
+    : { classIndex: replaced, note: `the text names ${id}, revoked in ATT&CK and replaced by ${current}` };
 }
 
 export function findIdMentions(text: string, model: Model): Mention[] {
@@ -79,7 +81,12 @@ export function findNameMentions(tokens: Tokens, model: Model): (Mention & { wor
       let ok = true;
       for (let k = 1; k < c.words.length && ok; k++) ok = tokens.words[t + k] === c.words[k];
       if (!ok) continue;
-      out.push({ classIndex: c.classIndex, start: tokens.starts[t] as number, end: tokens.ends[t + c.words.length - 1] as number, words: c.words.length });
+      out.push({
+        classIndex: c.classIndex,
+        start: tokens.starts[t] as number,
+        end: tokens.ends[t + c.words.length - 1] as number,
+        words: c.words.length,
+      });
       break;
     }
   }

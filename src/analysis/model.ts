@@ -60,7 +60,10 @@ export interface ModelData {
 
 /** The model in memory: typed arrays and a hash table from feature hash to feature index. */
 export interface Model {
-  data: Omit<ModelData, "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors" | "offsets" | "head">;
+  data: Omit<
+    ModelData,
+    "features" | "idf" | "postingStart" | "postingClass" | "postingWeight" | "bias" | "priors" | "offsets" | "head"
+  >;
   head: Model | null;
   priors: Float32Array | null;
   offsets: Float32Array | null;

@@ -31,7 +31,12 @@ export function refang(original: string): Refanged {
   let outLength = 0;
   for (; m !== null; m = DEFANGED.exec(original)) {
     const token = m[0];
-    const replacement = token[0] === "h" || token[0] === "H" ? (m[1] ? "https" : "http") : (INNER[token.slice(1, -1).toLowerCase()] ?? token);
+    const replacement =
+      token[0] === "h" || token[0] === "H"
+        ? m[1]
+          ? "https"
+          : "http"
+        : (INNER[token.slice(1, -1).toLowerCase()] ?? token);
     const kept = m.index - copiedTo;
     if (kept > 0) pieces.push(original.slice(copiedTo, m.index));
     outLength += kept;
@@ -51,7 +56,7 @@ export function refang(original: string): Refanged {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if ((map[mid * 4] ?? 0) <= at) (found = mid), (lo = mid + 1);
+      if ((map[mid * 4] ?? 0) <= at) ((found = mid), (lo = mid + 1));
       else hi = mid - 1;
     }
     if (found < 0) return at; // before the first replacement nothing moved

@@ -183,7 +183,8 @@ export class SentenceScorer {
       } else if (wordReader) {
         const grams = wordReader.read(tokens, t);
         norm2 += grams.norm2;
-        if (this.features.length < n + grams.count) this.features = grown(this.features, new Int32Array(2 * (n + grams.count)));
+        if (this.features.length < n + grams.count)
+          this.features = grown(this.features, new Int32Array(2 * (n + grams.count)));
         for (let i = 0; i < grams.count; i++) n = this.count(grams.features[i] as number, n, stamp);
       }
     }

@@ -64,7 +64,12 @@ const logit = (p: number) => {
   return Math.log(q / (1 - q));
 };
 
-export function candidateFeatures(e: CandidateEvidence, sentences: number, priorLogit: number, isSub: boolean): number[] {
+export function candidateFeatures(
+  e: CandidateEvidence,
+  sentences: number,
+  priorLogit: number,
+  isSub: boolean,
+): number[] {
   return [
     e.top[0] ?? 0,
     e.top[1] ?? 0,
@@ -90,7 +95,11 @@ export function candidateFeatures(e: CandidateEvidence, sentences: number, prior
  * head enters here rather than as a stacker feature: the stacker fits log-loss over every
  * technique of both label spaces at once, and gave the head's evidence too little room.
  */
-export function withHead(p: number, e: Pick<CandidateEvidence, "headP" | "inHead" | "headOnly">, weight: number): number {
+export function withHead(
+  p: number,
+  e: Pick<CandidateEvidence, "headP" | "inHead" | "headOnly">,
+  weight: number,
+): number {
   if (!e.inHead || weight <= 0) return p;
   return (e.headOnly ? 0 : (1 - weight) * p) + weight * e.headP;
 }
@@ -98,7 +107,8 @@ export function withHead(p: number, e: Pick<CandidateEvidence, "headP" | "inHead
 /** `offset` is the technique's own calibration, added to the logit. */
 export function stackerProbability(s: StackerData, x: number[], offset = 0): number {
   let z = s.bias + offset;
-  for (let i = 0; i < x.length; i++) z += (s.weights[i] ?? 0) * (((x[i] as number) - (s.mean[i] ?? 0)) / (s.scale[i] || 1));
+  for (let i = 0; i < x.length; i++)
+    z += (s.weights[i] ?? 0) * (((x[i] as number) - (s.mean[i] ?? 0)) / (s.scale[i] || 1));
   return sigmoid(z);
 }
 
@@ -123,7 +133,12 @@ export interface TrainedStacker {
  * calibrate techniques that annotators label more or less readily than their evidence suggests;
  * the prior keeps a technique seen in a handful of reports close to the shared model. Deterministic.
  */
-export function trainStacker(rows: number[][], labels: number[], groups: string[], options: StackerOptions = {}): TrainedStacker {
+export function trainStacker(
+  rows: number[][],
+  labels: number[],
+  groups: string[],
+  options: StackerOptions = {},
+): TrainedStacker {
   const d = STACKER_FEATURES.length;
   const n = rows.length;
   const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + (r[j] as number), 0) / Math.max(1, n));
@@ -163,13 +178,22 @@ export function trainStacker(rows: number[][], labels: number[], groups: string[
       for (const i of rowsOf) offsetOf[i] = b;
     }
   }
-  return { stacker: { features: STACKER_FEATURES, weights: theta.slice(0, d), bias: theta[d] as number, mean, scale }, offsets };
+  return {
+    stacker: { features: STACKER_FEATURES, weights: theta.slice(0, d), bias: theta[d] as number, mean, scale },
+    offsets,
+  };
 }
 
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * (b[i] as number), 0);
 
 /** Newton's method for L2-regularised logistic regression with fixed per-row offsets (the bias, last, is not penalised). */
-function newtonLogistic(xs: number[][], labels: number[], offsetOf: Float64Array, start: number[], l2: number): number[] {
+function newtonLogistic(
+  xs: number[][],
+  labels: number[],
+  offsetOf: Float64Array,
+  start: number[],
+  l2: number,
+): number[] {
   const m = start.length;
   const theta = [...start];
   const loss = (t: number[]) =>
@@ -177,10 +201,13 @@ function newtonLogistic(xs: number[][], labels: number[], offsetOf: Float64Array
       const z = dot(t, x) + (offsetOf[i] as number);
       // log(1 + e^z) − y·z, computed without overflow.
       return s + Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - (labels[i] as number) * z;
-    }, 0) + (l2 / 2) * t.slice(0, m - 1).reduce((s, v) => s + v * v, 0);
+    }, 0) +
+    (l2 / 2) * t.slice(0, m - 1).reduce((s, v) => s + v * v, 0);
   for (let it = 0; it < 50; it++) {
     const grad = theta.map((v, j) => (j < m - 1 ? l2 * v : 0));
-    const hess = Array.from({ length: m }, (_, j) => Array.from({ length: m }, (_, k) => (j === k && j < m - 1 ? l2 : j === k ? 1e-9 : 0)));
+    const hess = Array.from({ length: m }, (_, j) =>
+      Array.from({ length: m }, (_, k) => (j === k && j < m - 1 ? l2 : j === k ? 1e-9 : 0)),
+    );
     xs.forEach((x, i) => {
       const p = sigmoid(dot(theta, x) + (offsetOf[i] as number));
       const w = p * (1 - p);
@@ -190,7 +217,8 @@ function newtonLogistic(xs: number[][], labels: number[], offsetOf: Float64Array
         for (let k = 0; k <= j; k++) row[k] = (row[k] as number) + w * (x[j] as number) * (x[k] as number);
       }
     });
-    for (let j = 0; j < m; j++) for (let k = j + 1; k < m; k++) (hess[j] as number[])[k] = (hess[k] as number[])[j] as number;
+    for (let j = 0; j < m; j++)
+      for (let k = j + 1; k < m; k++) (hess[j] as number[])[k] = (hess[k] as number[])[j] as number;
     const step = solve(hess, grad);
     // Halve the step until the loss does not rise: Newton can overshoot on near-separable rows.
     const before = loss(theta);
@@ -213,7 +241,8 @@ function solve(a: number[][], b: number[]): number[] {
   const A = a.map((row, i) => [...row, b[i] as number]);
   for (let c = 0; c < m; c++) {
     let pivot = c;
-    for (let r = c + 1; r < m; r++) if (Math.abs((A[r] as number[])[c] as number) > Math.abs((A[pivot] as number[])[c] as number)) pivot = r;
+    for (let r = c + 1; r < m; r++)
+      if (Math.abs((A[r] as number[])[c] as number) > Math.abs((A[pivot] as number[])[c] as number)) pivot = r;
     [A[c], A[pivot]] = [A[pivot] as number[], A[c] as number[]];
     const p = A[c] as number[];
     for (let r = c + 1; r < m; r++) {

@@ -10,15 +10,52 @@ export interface Span {
 
 /** Words that end with a period without ending the sentence. */
 const ABBREVIATIONS = new Set([
-  "e.g", "i.e", "etc", "vs", "inc", "ltd", "corp", "co", "mr", "mrs", "ms", "dr", "fig", "no", "vol",
-  "al", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "st",
+  "e.g",
+  "i.e",
+  "etc",
+  "vs",
+  "inc",
+  "ltd",
+  "corp",
+  "co",
+  "mr",
+  "mrs",
+  "ms",
+  "dr",
+  "fig",
+  "no",
+  "vol",
+  "al",
+  "approx",
+  "jan",
+  "feb",
+  "mar",
+  "apr",
+  "jun",
+  "jul",
+  "aug",
+  "sep",
+  "sept",
+  "oct",
+  "nov",
+  "dec",
+  "u.s",
+  "st",
 ]);
 /** Sentences longer than this are cut at the next clause boundary so one run-on line cannot hide many behaviours. */
 const MAX_SENTENCE = 600;
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 160;
 const isUpperOrDigitStart = (c: number) =>
-  (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 34 || c === 39 || c === 40 || c === 91 || c === 0x201c || c === 0x2018 || c > 127;
+  (c >= 65 && c <= 90) ||
+  (c >= 48 && c <= 57) ||
+  c === 34 ||
+  c === 39 ||
+  c === 40 ||
+  c === 91 ||
+  c === 0x201c ||
+  c === 0x2018 ||
+  c > 127;
 
 /**
  * Sentence spans of `text`: breaks at line breaks, and at . ! ? followed by white space and a
@@ -56,7 +93,10 @@ export function segmentSentences(text: string): Span[] {
 function endsWithAbbreviation(text: string, from: number, dot: number): boolean {
   let k = dot;
   while (k > from && !isSpace(text.charCodeAt(k - 1))) k--;
-  const word = text.slice(k, dot).toLowerCase().replace(/^[("'[]+/, "");
+  const word = text
+    .slice(k, dot)
+    .toLowerCase()
+    .replace(/^[("'[]+/, "");
   // Single letters ("J. Smith") and initialisms ("U.S") do not end sentences; numbers do ("on Jan. 5.").
   return (word.length === 1 && /\p{L}/u.test(word)) || ABBREVIATIONS.has(word);
 }
@@ -81,5 +121,10 @@ function splitLong(text: string, start: number, end: number, out: Span[]): void 
 
 /** Letter or digit, ASCII fast path; other scripts count as word characters too. */
 export function isWordChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c > 127 && c !== 160 && c !== 0x2019 && c !== 0x201c && c !== 0x201d);
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    (c > 127 && c !== 160 && c !== 0x2019 && c !== 0x201c && c !== 0x201d)
+  );
 }

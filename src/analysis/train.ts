@@ -75,7 +75,12 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   const C = classes.length;
 
   const charGrams = options.charGrams || undefined;
-  const { kept, idf, rowStart, cols, vals, labelsOf, weightOf, maskOf } = designMatrix(examples, { ...options, minDf, maxFeatures }, classOfId, C);
+  const { kept, idf, rowStart, cols, vals, labelsOf, weightOf, maskOf } = designMatrix(
+    examples,
+    { ...options, minDf, maxFeatures },
+    classOfId,
+    C,
+  );
   const F = kept.length;
   const N = examples.length;
 
@@ -136,7 +141,8 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
       const w = W[base + c] as number;
       if (w >= pruneBelow || w <= -pruneBelow) kept.push([c, w]);
     }
-    if (kept.length > maxPostings) kept.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]).length = maxPostings;
+    if (kept.length > maxPostings)
+      kept.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]).length = maxPostings;
     return kept.sort((x, y) => x[0] - y[0]);
   });
 
@@ -145,7 +151,18 @@ export function trainModel(examples: TrainingExample[], options: TrainOptions): 
   return {
     format: MODEL_FORMAT,
     attackVersion: options.attackVersion,
-    info: { examples: N, features: F, postings: count, epochs, learningRate: lr0, l2, positiveWeight: posWeight, pruneBelow, maxPostings, ...options.info },
+    info: {
+      examples: N,
+      features: F,
+      postings: count,
+      epochs,
+      learningRate: lr0,
+      l2,
+      positiveWeight: posWeight,
+      pruneBelow,
+      maxPostings,
+      ...options.info,
+    },
     techniques,
     revoked: options.revoked,
     features: encodeArray(Uint32Array.from(kept)),
@@ -185,11 +202,16 @@ export function designMatrix(
   const keptOf = (block: number, most: number) => {
     const blockDf = new Map<number, number>();
     for (const v of counted) for (const k of (v[block] as SparseVector).keys) blockDf.set(k, (blockDf.get(k) ?? 0) + 1);
-    const kept = [...blockDf.entries()].filter(([, n]) => n >= minDf).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, most);
+    const kept = [...blockDf.entries()]
+      .filter(([, n]) => n >= minDf)
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, most);
     for (const [h, n] of kept) df.set(h, Math.max(df.get(h) ?? 0, n));
     return kept.map(([h]) => h);
   };
-  const kept = [...new Set([...keptOf(0, maxFeatures), ...(charGrams ? keptOf(1, options.maxCharFeatures ?? 100_000) : [])])].sort((a, b) => a - b);
+  const kept = [
+    ...new Set([...keptOf(0, maxFeatures), ...(charGrams ? keptOf(1, options.maxCharFeatures ?? 100_000) : [])]),
+  ].sort((a, b) => a - b);
   const F = kept.length;
   const featureOf = new Map(kept.map((h, i) => [h, i]));
   const N = examples.length;
@@ -206,7 +228,11 @@ export function designMatrix(
   const maskOf: (Uint8Array | null)[] = [];
   const masks = new Map<string[], Uint8Array>();
   for (let i = 0; i < N; i++) {
-    for (const [f, x] of blocksRow(counted[i] as ReturnType<typeof featureBlocks>, (h) => featureOf.get(h) ?? -1, idf)) {
+    for (const [f, x] of blocksRow(
+      counted[i] as ReturnType<typeof featureBlocks>,
+      (h) => featureOf.get(h) ?? -1,
+      idf,
+    )) {
       cols.push(f);
       vals.push(x);
     }

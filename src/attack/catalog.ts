@@ -29,7 +29,8 @@ export async function resolveVersion(db: Db, requested?: string): Promise<string
     throw notFound(`ATT&CK ${requested} is not loaded (loaded: ${loaded.join(", ") || "none"})`);
   }
   const active = await repo.getActiveVersion(db);
-  if (!active) throw new AppError(503, "no_attack_data", "no ATT&CK version is loaded yet: run `npm run attack:load -- FILE`");
+  if (!active)
+    throw new AppError(503, "no_attack_data", "no ATT&CK version is loaded yet: run `npm run attack:load -- FILE`");
   return active.version;
 }
 
@@ -37,16 +38,17 @@ export async function getTechniqueDetail(db: Db, version: string, rawId: string)
   const id = parseTechniqueId(rawId);
   const t = await repo.getTechnique(db, version, id);
   if (!t) throw notFound(`technique ${id} does not exist in ATT&CK ${version}`);
-  const [parent, subs, tactics, mitigations, strategies, procedureCount, procedureExamples, revokedBy] = await Promise.all([
-    t.parentId ? repo.getTechnique(db, version, t.parentId) : null,
-    t.isSubtechnique ? [] : repo.listSubtechniques(db, version, t.attackId),
-    repo.tacticsOfTechniques(db, version, [t.stixId]),
-    repo.mitigationsOfTechnique(db, version, t.stixId),
-    repo.detectionStrategiesOfTechnique(db, version, t.stixId),
-    repo.countProcedures(db, version, t.stixId),
-    repo.sampleProcedures(db, version, t.stixId, PROCEDURE_SAMPLE),
-    t.revokedBy ? repo.getTechnique(db, version, t.revokedBy) : null,
-  ]);
+  const [parent, subs, tactics, mitigations, strategies, procedureCount, procedureExamples, revokedBy] =
+    await Promise.all([
+      t.parentId ? repo.getTechnique(db, version, t.parentId) : null,
+      t.isSubtechnique ? [] : repo.listSubtechniques(db, version, t.attackId),
+      repo.tacticsOfTechniques(db, version, [t.stixId]),
+      repo.mitigationsOfTechnique(db, version, t.stixId),
+      repo.detectionStrategiesOfTechnique(db, version, t.stixId),
+      repo.countProcedures(db, version, t.stixId),
+      repo.sampleProcedures(db, version, t.stixId, PROCEDURE_SAMPLE),
+      t.revokedBy ? repo.getTechnique(db, version, t.revokedBy) : null,
+    ]);
   return {
     id: t.attackId,
     stixId: t.stixId,
@@ -79,7 +81,11 @@ export async function searchTechniqueHits(
 ): Promise<{ items: TechniqueHitT[]; hasMore: boolean }> {
   const hits = await searchTechniques(db, query);
   const { page, hasMore } = takePage(hits, query.limit);
-  const tactics = await repo.tacticsOfTechniques(db, query.version, page.map((h) => h.stixId));
+  const tactics = await repo.tacticsOfTechniques(
+    db,
+    query.version,
+    page.map((h) => h.stixId),
+  );
   return {
     items: page.map(({ stixId, ...h }) => ({ ...h, tactics: (tactics.get(stixId) ?? []).map((t) => t.shortname) })),
     hasMore,
@@ -102,14 +108,19 @@ export async function listTacticSummaries(db: Db, version: string): Promise<Tact
 
 export async function getGroupDetail(db: Db, version: string, idOrName: string): Promise<GroupT> {
   const key = idOrName.trim();
-  if (key.length === 0 || key.length > 100) throw badRequest("a group is named by its ATT&CK id (G0016), name or alias");
+  if (key.length === 0 || key.length > 100)
+    throw badRequest("a group is named by its ATT&CK id (G0016), name or alias");
   const g = await repo.findGroup(db, version, key);
   if (!g) throw notFound(`no ATT&CK ${version} group has the id, name or alias '${key}'`);
   const [techniques, software] = await Promise.all([
     repo.techniquesOfGroup(db, version, g.stixId),
     repo.softwareOfGroup(db, version, g.stixId),
   ]);
-  const tactics = await repo.tacticsOfTechniques(db, version, techniques.map((t) => t.stixId));
+  const tactics = await repo.tacticsOfTechniques(
+    db,
+    version,
+    techniques.map((t) => t.stixId),
+  );
   return {
     id: g.attackId,
     stixId: g.stixId,
@@ -120,7 +131,10 @@ export async function getGroupDetail(db: Db, version: string, idOrName: string):
     url: g.url,
     revoked: g.revoked,
     deprecated: g.deprecated,
-    techniques: techniques.map(({ stixId, ...t }) => ({ ...t, tactics: (tactics.get(stixId) ?? []).map((x) => x.shortname) })),
+    techniques: techniques.map(({ stixId, ...t }) => ({
+      ...t,
+      tactics: (tactics.get(stixId) ?? []).map((x) => x.shortname),
+    })),
     software,
   };
 }

@@ -26,7 +26,10 @@ const isActive = (t: TechniqueState): boolean => !t.revoked && !t.deprecated;
 const sortedTactics = (t: TechniqueState): string[] => [...new Set(t.tactics)].sort();
 
 /** Active techniques of a version (the classes of its model), by id, and its revocations. */
-export function techniqueCatalog(states: TechniqueState[]): { techniques: { id: string; name: string }[]; revoked: Record<string, string> } {
+export function techniqueCatalog(states: TechniqueState[]): {
+  techniques: { id: string; name: string }[];
+  revoked: Record<string, string>;
+} {
   // By id in SQLite's byte order (the ids are ASCII): the model's class order and its revoked map's key order.
   const sorted = [...states].sort(byId);
   const revoked: Record<string, string> = {};

@@ -33,7 +33,15 @@ import { activateVersion } from "../db/repos/attack";
 import { rowsPerStatement } from "../db/rows";
 import { AppError, describeError } from "../errors";
 import { chunks } from "../lib/collections";
-import { compareVersions, METADATA_TYPES, stixObjectProblem, toRows, type RowSet, type RowTable, type StixObject } from "./stix";
+import {
+  compareVersions,
+  METADATA_TYPES,
+  stixObjectProblem,
+  toRows,
+  type RowSet,
+  type RowTable,
+  type StixObject,
+} from "./stix";
 
 export interface LoadProgress {
   objects: number;
@@ -223,7 +231,8 @@ class BundleLoad {
       else this.buffer(rows);
     }
     if (this.buffered >= this.batchRows) await this.flush();
-    if (this.objects % PROGRESS_EVERY === 0) this.options.onProgress?.({ objects: this.objects, rows: this.rows, bytes });
+    if (this.objects % PROGRESS_EVERY === 0)
+      this.options.onProgress?.({ objects: this.objects, rows: this.rows, bytes });
   }
 
   private async readMetadata(o: StixObject): Promise<void> {
@@ -237,7 +246,8 @@ class BundleLoad {
     }
     // x-mitre-collection: the release this bundle is.
     const version = o.x_mitre_version;
-    if (!version || !/^\d+(\.\d+)*$/.test(version)) throw invalid("the bundle's x-mitre-collection has no valid x_mitre_version");
+    if (!version || !/^\d+(\.\d+)*$/.test(version))
+      throw invalid("the bundle's x-mitre-collection has no valid x_mitre_version");
     if (this.options.version && this.options.version !== version) {
       throw invalid(`expected ATT&CK ${this.options.version} but the bundle is ${version}`);
     }
@@ -261,7 +271,9 @@ class BundleLoad {
     if (this.rowKey) return this.rowKey;
     const key = this.version ?? `staging-${crypto.randomUUID()}`;
     if (this.version) await this.clearStale(this.version);
-    await this.db.insert(attackVersions).values({ version: key, status: "loading", startedAt: new Date().toISOString() });
+    await this.db
+      .insert(attackVersions)
+      .values({ version: key, status: "loading", startedAt: new Date().toISOString() });
     this.rowKey = key;
     return key;
   }
@@ -299,7 +311,12 @@ class BundleLoad {
       const table = TABLES[name];
       for (const chunk of chunks(list, rowsPerStatement(table))) {
         // A bundle may repeat an object; the first copy wins.
-        statements.push(this.db.insert(table).values(chunk.map((row) => ({ ...row, version: key }))).onConflictDoNothing());
+        statements.push(
+          this.db
+            .insert(table)
+            .values(chunk.map((row) => ({ ...row, version: key })))
+            .onConflictDoNothing(),
+        );
       }
       this.tables[name] = (this.tables[name] ?? 0) + list.length;
       this.rows += list.length;
@@ -310,9 +327,10 @@ class BundleLoad {
   }
 
   async finish(): Promise<LoadResult> {
-    if (this.bundleType !== "bundle") throw invalid("not a STIX bundle: no top-level \"type\": \"bundle\"");
+    if (this.bundleType !== "bundle") throw invalid('not a STIX bundle: no top-level "type": "bundle"');
     if (!this.version) throw invalid("the bundle has no x-mitre-collection saying which ATT&CK version it is");
-    if (!this.tables.techniques) throw invalid("the bundle holds no ATT&CK techniques (attack-pattern objects with an ATT&CK id)");
+    if (!this.tables.techniques)
+      throw invalid("the bundle holds no ATT&CK techniques (attack-pattern objects with an ATT&CK id)");
     await this.flush();
     const version = this.version;
     const activate = await this.shouldActivate(version);
@@ -330,7 +348,13 @@ class BundleLoad {
         .set({ revokedBy: revokedBySql() })
         .where(and(eq(t.version, version), eq(t.revoked, true))),
     );
-    if (activate) statements.push(this.db.update(v).set({ active: false }).where(and(eq(v.active, true), ne(v.version, version))));
+    if (activate)
+      statements.push(
+        this.db
+          .update(v)
+          .set({ active: false })
+          .where(and(eq(v.active, true), ne(v.version, version))),
+      );
     statements.push(
       this.db
         .update(v)
@@ -353,7 +377,11 @@ class BundleLoad {
   private async shouldActivate(version: string): Promise<boolean> {
     const mode = this.options.activate ?? "auto";
     if (mode !== "auto") return mode === "always";
-    const current = await this.db.select({ version: attackVersions.version }).from(attackVersions).where(eq(attackVersions.active, true)).get();
+    const current = await this.db
+      .select({ version: attackVersions.version })
+      .from(attackVersions)
+      .where(eq(attackVersions.active, true))
+      .get();
     return !current || compareVersions(version, current.version) > 0;
   }
 

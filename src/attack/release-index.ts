@@ -29,9 +29,17 @@ export interface Release {
 /** Enterprise releases of an index, newest first. */
 export function enterpriseReleases(index: unknown): Release[] {
   const parsed = ReleaseIndex.safeParse(index);
-  if (!parsed.success) throw new AppError(502, "invalid_release_index", `the ATT&CK release index is not a collection index: ${parsed.error.issues[0]?.message ?? "?"}`);
-  const enterprise = parsed.data.collections.find((c) => c.id === ENTERPRISE_COLLECTION) ?? parsed.data.collections.find((c) => /enterprise/i.test(c.name));
-  if (!enterprise) throw new AppError(502, "invalid_release_index", "the ATT&CK release index lists no Enterprise collection");
+  if (!parsed.success)
+    throw new AppError(
+      502,
+      "invalid_release_index",
+      `the ATT&CK release index is not a collection index: ${parsed.error.issues[0]?.message ?? "?"}`,
+    );
+  const enterprise =
+    parsed.data.collections.find((c) => c.id === ENTERPRISE_COLLECTION) ??
+    parsed.data.collections.find((c) => /enterprise/i.test(c.name));
+  if (!enterprise)
+    throw new AppError(502, "invalid_release_index", "the ATT&CK release index lists no Enterprise collection");
   return enterprise.versions
     .filter((v): v is Release => typeof v.url === "string" && /^\d+(\.\d+)*$/.test(v.version))
     .sort((a, b) => compareVersions(b.version, a.version));
@@ -50,7 +58,10 @@ export async function fetchFromAttack(
   o: { what: string; code: string; accept: string; fetcher?: typeof fetch },
 ): Promise<Response> {
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${HEADERS_TIMEOUT_MS / 1000} s`)), HEADERS_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`no answer within ${HEADERS_TIMEOUT_MS / 1000} s`)),
+    HEADERS_TIMEOUT_MS,
+  );
   let res: Response;
   try {
     res = await (o.fetcher ?? fetch)(url, { headers: { accept: o.accept }, signal: deadline.signal });
@@ -61,13 +72,20 @@ export async function fetchFromAttack(
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new AppError(502, o.code, `${o.what} answered HTTP ${res.status}`, { retryable: res.status >= 500 || res.status === 429 });
+    throw new AppError(502, o.code, `${o.what} answered HTTP ${res.status}`, {
+      retryable: res.status >= 500 || res.status === 429,
+    });
   }
   return res;
 }
 
 export async function fetchReleaseIndex(url: string, fetcher: typeof fetch = fetch): Promise<Release[]> {
-  const res = await fetchFromAttack(url, { what: "the ATT&CK release index", code: "release_index_unavailable", accept: "application/json", fetcher });
+  const res = await fetchFromAttack(url, {
+    what: "the ATT&CK release index",
+    code: "release_index_unavailable",
+    accept: "application/json",
+    fetcher,
+  });
   let body: unknown;
   try {
     body = await res.json();

@@ -45,7 +45,9 @@ export const Analytic = z.object({
   name: z.string(),
   description: z.string(),
   platforms: z.array(z.string()),
-  logSources: z.array(z.object({ name: z.string(), channel: z.string().optional(), dataComponentRef: z.string().optional() })),
+  logSources: z.array(
+    z.object({ name: z.string(), channel: z.string().optional(), dataComponentRef: z.string().optional() }),
+  ),
 });
 
 export const Technique = z
@@ -61,14 +63,19 @@ export const Technique = z
     subtechniques: z.array(TechniqueRef),
     tactics: z.array(TacticRef),
     platforms: z.array(z.string()),
-    detection: z.string().nullable().describe("ATT&CK's detection text (before 18.0; later versions use detection strategies)"),
+    detection: z
+      .string()
+      .nullable()
+      .describe("ATT&CK's detection text (before 18.0; later versions use detection strategies)"),
     objectVersion: z.string().nullable().describe("x_mitre_version of the technique"),
     created: z.string().nullable(),
     modified: z.string().nullable(),
     revoked: z.boolean(),
     deprecated: z.boolean(),
     revokedBy: TechniqueRef.nullable().describe("the technique that replaced this one, when revoked"),
-    mitigations: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), url: z.string().nullable() })),
+    mitigations: z.array(
+      z.object({ id: z.string(), name: z.string(), description: z.string(), url: z.string().nullable() }),
+    ),
     detectionStrategies: z.array(
       z.object({ id: z.string(), name: z.string(), url: z.string().nullable(), analytics: z.array(Analytic) }),
     ),
@@ -123,11 +130,15 @@ export const AttackChangeLists = z.object({
   added: z.array(ChangedId).describe("active in `to` and absent from `from`"),
   removed: z.array(ChangedId).describe("in `from` and absent from `to`"),
   revoked: z
-    .array(z.object({ id: ChangedId, revokedBy: z.string().nullable().describe("the technique that replaced it in `to`") }))
+    .array(
+      z.object({ id: ChangedId, revokedBy: z.string().nullable().describe("the technique that replaced it in `to`") }),
+    )
     .describe("not revoked in `from`, revoked in `to`"),
   deprecated: z.array(ChangedId).describe("not deprecated in `from`, deprecated in `to`"),
   renamed: z
-    .array(z.object({ id: ChangedId, from: z.string().describe("name in `from`"), to: z.string().describe("name in `to`") }))
+    .array(
+      z.object({ id: ChangedId, from: z.string().describe("name in `from`"), to: z.string().describe("name in `to`") }),
+    )
     .describe("in both versions under different names"),
   tacticsChanged: z
     .array(

@@ -179,7 +179,17 @@ export function toRows(o: StixObject, version: string): RowSet | { skipped: stri
       ],
     };
   }
-  const known = ["x-mitre-tactic", "attack-pattern", "intrusion-set", "malware", "tool", "campaign", "course-of-action", "x-mitre-detection-strategy", "x-mitre-analytic"];
+  const known = [
+    "x-mitre-tactic",
+    "attack-pattern",
+    "intrusion-set",
+    "malware",
+    "tool",
+    "campaign",
+    "course-of-action",
+    "x-mitre-detection-strategy",
+    "x-mitre-analytic",
+  ];
   if (!known.includes(o.type)) return { skipped: o.type };
   const ref = mitreReference(o);
   if (!ref) return { skipped: `${o.type} without an ATT&CK id` };
@@ -228,7 +238,9 @@ export function toRows(o: StixObject, version: string): RowSet | { skipped: stri
       };
     case "campaign":
       return {
-        campaigns: [{ ...base, aliases: strings(o.aliases), firstSeen: o.first_seen ?? null, lastSeen: o.last_seen ?? null }],
+        campaigns: [
+          { ...base, aliases: strings(o.aliases), firstSeen: o.first_seen ?? null, lastSeen: o.last_seen ?? null },
+        ],
       };
     case "course-of-action":
       return { mitigations: [base] };

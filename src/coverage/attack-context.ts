@@ -56,12 +56,24 @@ async function load(db: Db, version: string): Promise<AttackContext> {
   ]);
   const tacticsOf = new Map(tacticRows.map((r) => [r.stixId, r.tactics.split(",")]));
   const usageOf = new Map(usageRows.map((r) => [r.stixId, r.usage]));
-  const context: AttackContext = { version, techniques: new Map(), tactics, revokedBy: new Map(), deprecated: new Set() };
+  const context: AttackContext = {
+    version,
+    techniques: new Map(),
+    tactics,
+    revokedBy: new Map(),
+    deprecated: new Set(),
+  };
   for (const r of rows) {
     if (r.revoked) {
       if (r.revokedBy) context.revokedBy.set(r.id, r.revokedBy);
     } else if (r.deprecated) context.deprecated.add(r.id);
-    else context.techniques.set(r.id, { id: r.id, name: r.name, tactics: tacticsOf.get(r.stixId) ?? [], usage: usageOf.get(r.stixId) ?? 0 });
+    else
+      context.techniques.set(r.id, {
+        id: r.id,
+        name: r.name,
+        tactics: tacticsOf.get(r.stixId) ?? [],
+        usage: usageOf.get(r.stixId) ?? 0,
+      });
   }
   return context;
 }

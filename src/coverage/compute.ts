@@ -23,7 +23,12 @@ const CRITICALITY_WEIGHT: Record<Account["criticality"], number> = { high: 3, me
  * is named: with one tenant owning many accounts, SQLite would otherwise pick the tenant index and
  * read every mapping of the tenant.
  */
-export async function coveringDetections(db: Db, tenantId: string, accountId: string, minConfidence: number): Promise<Map<string, { id: string; name: string; serviceId: number | null }[]>> {
+export async function coveringDetections(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  minConfidence: number,
+): Promise<Map<string, { id: string; name: string; serviceId: number | null }[]>> {
   const rows = await db.all<{ techniqueId: string; id: string; name: string; serviceId: number | null }>(sql`
     SELECT m.technique_id AS techniqueId, d.id AS id, d.name AS name, d.service_id AS serviceId
     FROM detection_mappings m INDEXED BY detection_mappings_account_technique JOIN detections d ON d.id = m.detection_id
@@ -32,7 +37,11 @@ export async function coveringDetections(db: Db, tenantId: string, accountId: st
       AND m.confidence >= ${minConfidence} AND m.validation <> 'disputed'
       AND (m.method IN ('tag', 'manual') OR m.validation = 'validated')`);
   // One row per (detection, technique): detection_mappings_pair is unique.
-  return groupBy(rows, (r) => r.techniqueId, (r) => ({ id: r.id, name: r.name, serviceId: r.serviceId }));
+  return groupBy(
+    rows,
+    (r) => r.techniqueId,
+    (r) => ({ id: r.id, name: r.name, serviceId: r.serviceId }),
+  );
 }
 
 export function riskScore(context: AttackContext, techniqueId: string, criticality: Account["criticality"]): number {
@@ -54,7 +63,11 @@ export interface CoverageSummary {
 const pct = (covered: number, total: number) => (total ? Math.round((1000 * covered) / total) / 10 : 0);
 
 /** Recomputes and stores an account's coverage under `options.version` (default: the active ATT&CK version). */
-export async function recomputeCoverage(db: Db, account: Account, options: { snapshotId?: string; minConfidence?: number; version?: string } = {}): Promise<CoverageSummary> {
+export async function recomputeCoverage(
+  db: Db,
+  account: Account,
+  options: { snapshotId?: string; minConfidence?: number; version?: string } = {},
+): Promise<CoverageSummary> {
   const version = options.version ?? (await resolveVersion(db, undefined));
   const [context, covering] = await Promise.all([
     attackContext(db, version),
@@ -83,7 +96,16 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
   for (const chunk of chunks(tactics, rowsPerStatement(coverageScores))) {
     statements.push(
       db.insert(coverageScores).values(
-        chunk.map((t) => ({ tenantId, accountId, attackVersion: version, tacticId: t.id, covered: t.covered, total: t.total, percent: t.percent, computedAt: now })),
+        chunk.map((t) => ({
+          tenantId,
+          accountId,
+          attackVersion: version,
+          tacticId: t.id,
+          covered: t.covered,
+          total: t.total,
+          percent: t.percent,
+          computedAt: now,
+        })),
       ),
     );
   }
@@ -94,7 +116,17 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
     statements.push(
       db
         .insert(g)
-        .values(chunk.map((techniqueId) => ({ tenantId, accountId, techniqueId, riskScore: riskScore(context, techniqueId, account.criticality), status: "open" as const, firstIdentifiedAt: now, updatedAt: now })))
+        .values(
+          chunk.map((techniqueId) => ({
+            tenantId,
+            accountId,
+            techniqueId,
+            riskScore: riskScore(context, techniqueId, account.criticality),
+            status: "open" as const,
+            firstIdentifiedAt: now,
+            updatedAt: now,
+          })),
+        )
         .onConflictDoUpdate({
           target: [g.accountId, g.techniqueId],
           set: {
@@ -110,7 +142,13 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
     db
       .update(g)
       .set({ status: "remediated", resolvedAt: now, updatedAt: now })
-      .where(and(eq(g.accountId, accountId), inArray(g.status, ["open", "acknowledged"]), sql`${g.techniqueId} IN ${jsonValues(coveredIds)}`)),
+      .where(
+        and(
+          eq(g.accountId, accountId),
+          inArray(g.status, ["open", "acknowledged"]),
+          sql`${g.techniqueId} IN ${jsonValues(coveredIds)}`,
+        ),
+      ),
   );
   // Overlaps: techniques several detections cover.
   statements.push(db.delete(coverageOverlaps).where(eq(coverageOverlaps.accountId, accountId)));
@@ -125,7 +163,10 @@ export async function recomputeCoverage(db: Db, account: Account, options: { sna
             accountId,
             techniqueId,
             detectionCount: list.length,
-            kind: list.length > EXCESSIVE && sameService / list.length >= 0.8 ? ("excessive" as const) : ("beneficial" as const),
+            kind:
+              list.length > EXCESSIVE && sameService / list.length >= 0.8
+                ? ("excessive" as const)
+                : ("beneficial" as const),
             detectionIds: list.map((d) => d.id),
             computedAt: now,
           };

@@ -17,10 +17,19 @@ type HealthStatus = (typeof detectionHealth.$inferSelect)["status"];
 export const DeprecationInput = z
   .object({
     provider: z.string().max(40).optional().describe("aws, azure, gcp …; omit for any"),
-    apiName: z.string().trim().min(3).max(200).describe("the API, event or field name as rules write it, e.g. CreateAccessKey"),
+    apiName: z
+      .string()
+      .trim()
+      .min(3)
+      .max(200)
+      .describe("the API, event or field name as rules write it, e.g. CreateAccessKey"),
     description: z.string().max(2000).optional(),
     deprecatedAt: z.string().date().optional(),
-    removalDate: z.string().date().optional().describe("after this date impacted detections are broken, before it degraded"),
+    removalDate: z
+      .string()
+      .date()
+      .optional()
+      .describe("after this date impacted detections are broken, before it degraded"),
     replacement: z.string().max(200).optional(),
   })
   .openapi("DeprecationInput");
@@ -30,7 +39,8 @@ export const DeprecationInput = z
  * detection (INSERT … SELECT: a fixed number of statements, all or nothing).
  */
 export async function addDeprecation(db: Db, input: z.infer<typeof DeprecationInput>, now = new Date()) {
-  if (input.provider && !(await providerExists(db, input.provider))) throw badRequest(`unknown provider '${input.provider}'`);
+  if (input.provider && !(await providerExists(db, input.provider)))
+    throw badRequest(`unknown provider '${input.provider}'`);
   const id = crypto.randomUUID();
   const removed = input.removalDate !== undefined && input.removalDate <= now.toISOString().slice(0, 10);
   const impact = removed ? "high" : "medium";
@@ -95,7 +105,9 @@ export async function addDeprecation(db: Db, input: z.infer<typeof DeprecationIn
         target: detectionHealth.detectionId,
         set: {
           // Never better than it was: a broken detection stays broken.
-          status: removed ? "broken" : sql`CASE WHEN ${detectionHealth.status} = 'broken' THEN 'broken' ELSE 'degraded' END`,
+          status: removed
+            ? "broken"
+            : sql`CASE WHEN ${detectionHealth.status} = 'broken' THEN 'broken' ELSE 'degraded' END`,
           issues: sql`json_insert(${detectionHealth.issues}, '$[#]', ${issue})`,
           updatedAt: now.toISOString(),
         },
@@ -109,10 +121,16 @@ export async function accountDeprecations(db: Db, tenantId: string, accountId: s
   await accountOrThrow(db, tenantId, accountId);
   const i = apiDeprecationImpacts;
   return db
-    .select({ detectionId: i.detectionId, detection: detections.name, impact: i.impact, apiName: apiDeprecations.apiName, removalDate: apiDeprecations.removalDate, replacement: apiDeprecations.replacement })
+    .select({
+      detectionId: i.detectionId,
+      detection: detections.name,
+      impact: i.impact,
+      apiName: apiDeprecations.apiName,
+      removalDate: apiDeprecations.removalDate,
+      replacement: apiDeprecations.replacement,
+    })
     .from(i)
     .innerJoin(apiDeprecations, eq(apiDeprecations.id, i.deprecationId))
     .innerJoin(detections, eq(detections.id, i.detectionId))
     .where(and(eq(i.tenantId, tenantId), eq(i.accountId, accountId)));
 }
-

@@ -10,7 +10,19 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { and, eq, sql } from "drizzle-orm";
 import { analyzeText } from "../analysis/engine";
 import { runBatch, type Db } from "../db/client";
-import { detectionsByRuleId, insertDetection, replaceAutomaticMappings, reviseDetection, serviceIds, touchDetection, upsertLogic, removeUnseen, countUnseen, getSnapshot, type NewMapping } from "../db/repos/detections";
+import {
+  detectionsByRuleId,
+  insertDetection,
+  replaceAutomaticMappings,
+  reviseDetection,
+  serviceIds,
+  touchDetection,
+  upsertLogic,
+  removeUnseen,
+  countUnseen,
+  getSnapshot,
+  type NewMapping,
+} from "../db/repos/detections";
 import { scanSnapshots, type Account } from "../db/schema";
 import { AppError, notFound } from "../errors";
 import { sha256Hex } from "../lib/bytes";
@@ -59,19 +71,35 @@ function serviceName(rule: ParsedRule, format: RuleFormat): string {
  * Imports into `account` (already read for its tenant), resolving ids against ATT&CK `version`.
  * The file count is bounded by the input schema (MAX_FILES_PER_IMPORT).
  */
-export async function importDetections(db: Db, account: Account, version: string, req: ImportRequest): Promise<ImportResult> {
+export async function importDetections(
+  db: Db,
+  account: Account,
+  version: string,
+  req: ImportRequest,
+): Promise<ImportResult> {
   const { tenantId, id: accountId } = account;
   let scanId = req.scanId;
   if (scanId) {
     const scan = await getSnapshot(db, tenantId, accountId, scanId);
     if (!scan) throw notFound(`no scan ${scanId} for this account`);
-    if (scan.format !== req.format) throw new AppError(400, "bad_request", `scan ${scanId} is a ${scan.format} scan, not ${req.format}`);
+    if (scan.format !== req.format)
+      throw new AppError(400, "bad_request", `scan ${scanId} is a ${scan.format} scan, not ${req.format}`);
     if (scan.completedAt) throw new AppError(409, "conflict", `scan ${scanId} is complete: start a new scan`);
   }
   scanId ??= crypto.randomUUID();
 
   const context = await attackContext(db, version);
-  const result: ImportResult = { scanId, imported: 0, updated: 0, unchanged: 0, skipped: 0, removed: 0, mappings: { tag: 0, nlp: 0 }, errors: [], notes: [] };
+  const result: ImportResult = {
+    scanId,
+    imported: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    removed: 0,
+    mappings: { tag: 0, nlp: 0 },
+    errors: [],
+    notes: [],
+  };
 
   // Parse everything first: a bad file is reported and skipped, the rest goes on.
   const parsed: { file: ImportFile; rule: ParsedRule }[] = [];
@@ -82,7 +110,10 @@ export async function importDetections(db: Db, account: Account, version: string
       result.errors.push({ path: file.path, message: r.error });
       result.skipped++;
     } else if (seen.has(r.rule.ruleId)) {
-      result.errors.push({ path: file.path, message: `rule id ${r.rule.ruleId} appears twice in this import: the first one was kept` });
+      result.errors.push({
+        path: file.path,
+        message: `rule id ${r.rule.ruleId} appears twice in this import: the first one was kept`,
+      });
       result.skipped++;
     } else {
       seen.add(r.rule.ruleId);
@@ -90,11 +121,24 @@ export async function importDetections(db: Db, account: Account, version: string
     }
   }
 
-  const existing = await detectionsByRuleId(db, tenantId, accountId, req.format, parsed.map((p) => p.rule.ruleId));
-  const services = await serviceIds(db, parsed.map((p) => serviceName(p.rule, req.format)));
+  const existing = await detectionsByRuleId(
+    db,
+    tenantId,
+    accountId,
+    req.format,
+    parsed.map((p) => p.rule.ruleId),
+  );
+  const services = await serviceIds(
+    db,
+    parsed.map((p) => serviceName(p.rule, req.format)),
+  );
   const untagged = parsed.some((p) => p.rule.techniqueIds.length === 0);
   const model = untagged ? await modelFor(db, version).catch(() => null) : null;
-  if (untagged && !model) result.notes.push({ path: "*", message: `no mapping model for ATT&CK ${version}: untagged rules get no inferred mappings` });
+  if (untagged && !model)
+    result.notes.push({
+      path: "*",
+      message: `no mapping model for ATT&CK ${version}: untagged rules get no inferred mappings`,
+    });
 
   const now = new Date().toISOString();
   const statements: BatchItem<"sqlite">[] = [];
@@ -125,7 +169,18 @@ export async function importDetections(db: Db, account: Account, version: string
       statements.push(...reviseDetection(db, old, tenantId, fields));
       result.updated++;
     } else {
-      statements.push(insertDetection(db, { ...fields, id, tenantId, accountId, detectionType: req.format, sourceRuleId: rule.ruleId, discoveredAt: now, modifiedAt: now }));
+      statements.push(
+        insertDetection(db, {
+          ...fields,
+          id,
+          tenantId,
+          accountId,
+          detectionType: req.format,
+          sourceRuleId: rule.ruleId,
+          discoveredAt: now,
+          modifiedAt: now,
+        }),
+      );
       result.imported++;
     }
     statements.push(
@@ -149,12 +204,32 @@ export async function importDetections(db: Db, account: Account, version: string
       }
       if (r.note) result.notes.push({ path: file.path, message: r.note });
       if (mappings.some((m) => m.techniqueId === r.id)) continue;
-      mappings.push({ id: crypto.randomUUID(), tenantId, accountId, detectionId: id, techniqueId: r.id, confidence: TAG_CONFIDENCE, method: "tag", validation: "pending", rationale: r.note ?? `tagged ${raw} in the rule` });
+      mappings.push({
+        id: crypto.randomUUID(),
+        tenantId,
+        accountId,
+        detectionId: id,
+        techniqueId: r.id,
+        confidence: TAG_CONFIDENCE,
+        method: "tag",
+        validation: "pending",
+        rationale: r.note ?? `tagged ${raw} in the rule`,
+      });
     }
     if (rule.techniqueIds.length === 0 && model) {
       const analysis = analyzeText(`${rule.name}.\n${rule.description}`, model.model);
       for (const t of analysis.techniques.slice(0, NLP_MAX)) {
-        mappings.push({ id: crypto.randomUUID(), tenantId, accountId, detectionId: id, techniqueId: t.id, confidence: t.confidence, method: "nlp", validation: "pending", rationale: `inferred from the rule's title and description: "${t.evidence[0]?.text.slice(0, 200) ?? ""}"` });
+        mappings.push({
+          id: crypto.randomUUID(),
+          tenantId,
+          accountId,
+          detectionId: id,
+          techniqueId: t.id,
+          confidence: t.confidence,
+          method: "nlp",
+          validation: "pending",
+          rationale: `inferred from the rule's title and description: "${t.evidence[0]?.text.slice(0, 200) ?? ""}"`,
+        });
       }
     }
     result.mappings.tag += mappings.filter((m) => m.method === "tag").length;
@@ -166,7 +241,15 @@ export async function importDetections(db: Db, account: Account, version: string
     result.removed = await countUnseen(db, tenantId, accountId, req.format, scanId, [...seen]);
     statements.push(removeUnseen(db, tenantId, accountId, req.format, scanId));
   }
-  const counts = { files: req.files.length, added: result.imported, modified: result.updated, unchanged: result.unchanged, skipped: result.skipped, removed: result.removed, errors: result.errors };
+  const counts = {
+    files: req.files.length,
+    added: result.imported,
+    modified: result.updated,
+    unchanged: result.unchanged,
+    skipped: result.skipped,
+    removed: result.removed,
+    errors: result.errors,
+  };
   const s = scanSnapshots;
   statements.push(
     req.scanId
@@ -183,7 +266,14 @@ export async function importDetections(db: Db, account: Account, version: string
             ...(req.complete ? { completedAt: now } : {}),
           })
           .where(and(eq(s.tenantId, tenantId), eq(s.id, scanId)))
-      : db.insert(s).values({ id: scanId, tenantId, accountId, format: req.format, ...counts, completedAt: req.complete ? now : null }),
+      : db.insert(s).values({
+          id: scanId,
+          tenantId,
+          accountId,
+          format: req.format,
+          ...counts,
+          completedAt: req.complete ? now : null,
+        }),
   );
   await runBatch(db, statements);
   return result;

@@ -23,7 +23,10 @@ function listDetections(names: string[]): string {
 export async function accountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
-  const [context, covering] = await Promise.all([attackContext(db, version), coveringDetections(db, tenantId, accountId, DEFAULT_MIN_CONFIDENCE)]);
+  const [context, covering] = await Promise.all([
+    attackContext(db, version),
+    coveringDetections(db, tenantId, accountId, DEFAULT_MIN_CONFIDENCE),
+  ]);
   const techniques = [...covering]
     .filter(([id]) => context.techniques.has(id))
     .map(([id, list]) => ({
@@ -42,7 +45,10 @@ export async function accountLayer(db: Db, tenantId: string, accountId: string):
 
 export async function reportLayer(db: Db, tenantId: string, reportId: string): Promise<NavigatorLayer> {
   // listMatches is tenant-scoped and never throws: a missing report is still the 404.
-  const [report, matches] = await Promise.all([requireReport(db, tenantId, reportId), listMatches(db, tenantId, reportId)]);
+  const [report, matches] = await Promise.all([
+    requireReport(db, tenantId, reportId),
+    listMatches(db, tenantId, reportId),
+  ]);
   const context = await attackContext(db, report.attackVersion);
   return buildLayer({
     name: report.title ?? `report ${report.id}`,
@@ -61,7 +67,12 @@ export async function reportLayer(db: Db, tenantId: string, reportId: string): P
 }
 
 /** The report's techniques against an account: covered green (score 1), not covered red (score 0). */
-export async function reportGapLayer(db: Db, tenantId: string, reportId: string, accountId: string): Promise<NavigatorLayer> {
+export async function reportGapLayer(
+  db: Db,
+  tenantId: string,
+  reportId: string,
+  accountId: string,
+): Promise<NavigatorLayer> {
   const gaps = await reportGaps(db, tenantId, reportId, accountId);
   return buildLayer({
     name: `${gaps.report.title ?? "report"} vs ${gaps.account.name}`,
@@ -72,7 +83,9 @@ export async function reportGapLayer(db: Db, tenantId: string, reportId: string,
         id: t.id,
         tactics: t.tactics,
         score: t.covered ? 1 : 0,
-        comment: t.covered ? `covered by ${listDetections(t.detections.map((d) => d.name))}` : `not covered; NIST 800-53: ${t.controls.map((c) => c.id).join(", ") || "no mapped controls"}`,
+        comment: t.covered
+          ? `covered by ${listDetections(t.detections.map((d) => d.name))}`
+          : `not covered; NIST 800-53: ${t.controls.map((c) => c.id).join(", ") || "no mapped controls"}`,
       })),
     ),
     gradient: { colors: ["#ff6666", "#66bb66"], minValue: 0, maxValue: 1 },

@@ -21,7 +21,17 @@ export const NAVIGATOR_VERSION = "5.2.0";
 
 /** Enterprise platforms as ATT&CK 18 names them (the spec's list predates IaaS, ESXi, ...). */
 export const ENTERPRISE_PLATFORMS = [
-  "Windows", "Linux", "macOS", "Network Devices", "ESXi", "PRE", "Containers", "IaaS", "SaaS", "Office Suite", "Identity Provider",
+  "Windows",
+  "Linux",
+  "macOS",
+  "Network Devices",
+  "ESXi",
+  "PRE",
+  "Containers",
+  "IaaS",
+  "SaaS",
+  "Office Suite",
+  "Identity Provider",
 ] as const;
 
 /** Tactic shortnames: "initial-access", "command-and-control". */
@@ -32,17 +42,28 @@ const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
 const hexColor = z.string().regex(HEX_COLOR, { error: "must be a hex color such as #66b1ff" });
 const Divider = z.strictObject({ divider: z.boolean() });
 const MetadataItem = z.union([z.strictObject({ name: z.string().min(1), value: z.string() }), Divider], {
-  error: 'must be {name, value} or {divider: true}',
+  error: "must be {name, value} or {divider: true}",
 });
 const LinkItem = z.union(
-  [z.strictObject({ label: z.string().min(1), url: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, { error: "must be a URL with its protocol, e.g. https://…" }) }), Divider],
+  [
+    z.strictObject({
+      label: z.string().min(1),
+      url: z
+        .string()
+        .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, { error: "must be a URL with its protocol, e.g. https://…" }),
+    }),
+    Divider,
+  ],
   { error: "must be {label, url with a protocol such as https://} or {divider: true}" },
 );
 
 const TechniqueSchema = z
   .strictObject({
     techniqueID: z.string().regex(TECHNIQUE_ID, { error: "must be a technique id: T#### or T####.###" }),
-    tactic: z.string().regex(TACTIC_SHORTNAME, { error: 'must be a tactic shortname such as "initial-access"' }).optional(),
+    tactic: z
+      .string()
+      .regex(TACTIC_SHORTNAME, { error: 'must be a tactic shortname such as "initial-access"' })
+      .optional(),
     comment: z.string().optional(),
     enabled: z.boolean().optional(),
     score: z.number().optional(),
@@ -58,7 +79,11 @@ const TechniqueSchema = z
   });
 
 const GradientSchema = z
-  .strictObject({ colors: z.array(hexColor).min(2, { error: "needs at least two colors" }), minValue: z.number(), maxValue: z.number() })
+  .strictObject({
+    colors: z.array(hexColor).min(2, { error: "needs at least two colors" }),
+    minValue: z.number(),
+    maxValue: z.number(),
+  })
   .refine((g) => g.maxValue > g.minValue, { error: "must be greater than minValue", path: ["maxValue"] });
 
 function atLeast(version: string, minimum: number[]): boolean {
@@ -115,7 +140,8 @@ export const NavigatorLayerSchema = z
     const seen = new Set<string>();
     for (const [i, t] of (layer.techniques ?? []).entries()) {
       const key = `${t.techniqueID} ${t.tactic ?? "(all tactics)"}`;
-      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["techniques", i], message: `duplicate entry for ${key}` });
+      if (seen.has(key))
+        ctx.addIssue({ code: "custom", path: ["techniques", i], message: `duplicate entry for ${key}` });
       seen.add(key);
     }
   });
@@ -176,7 +202,9 @@ export function buildLayer(options: BuildLayerOptions): BuiltLayer {
     },
     hideDisabled: false,
     techniques: options.techniques.map(copyTechnique),
-    gradient: options.gradient ? { ...options.gradient, colors: [...options.gradient.colors] } : defaultGradient(options.techniques),
+    gradient: options.gradient
+      ? { ...options.gradient, colors: [...options.gradient.colors] }
+      : defaultGradient(options.techniques),
     legendItems: (options.legendItems ?? []).map((l) => ({ ...l })),
     metadata: (options.metadata ?? []).map((m) => ({ ...m })),
     links: (options.links ?? []).map((l) => ({ ...l })),
@@ -250,6 +278,7 @@ function issuePath(path: PropertyKey[]): string {
 }
 
 function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) return `is required (${issue.expected})`;
+  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message))
+    return `is required (${issue.expected})`;
   return issue.message;
 }

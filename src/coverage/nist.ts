@@ -21,7 +21,10 @@ export const MappingFileSchema = z.strictObject({
   attackVersion: z.string().regex(/^\d+\.\d+$/),
   license: z.literal("Apache-2.0"),
   /** Technique id → [control id ("AC-2"), control name], sorted by family then number. */
-  techniques: z.record(z.string().regex(TECHNIQUE_ID), z.array(z.tuple([z.string().regex(/^[A-Z]{2}-\d+(\(\d+\))?$/), z.string()])).min(1)),
+  techniques: z.record(
+    z.string().regex(TECHNIQUE_ID),
+    z.array(z.tuple([z.string().regex(/^[A-Z]{2}-\d+(\(\d+\))?$/), z.string()])).min(1),
+  ),
   /** Techniques CTID marked "non_mappable" (no control applies): these never borrow a parent's controls. */
   nonMappable: z.array(z.string().regex(TECHNIQUE_ID)),
 });

@@ -8,7 +8,12 @@ export const AccountInput = z
   .object({
     name: z.string().trim().min(1).max(200),
     provider: z.string().max(40).describe("aws, azure, gcp, on_prem, saas or other"),
-    identifier: z.string().trim().min(1).max(200).describe("the provider's id for the account (AWS account id, subscription id …)"),
+    identifier: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe("the provider's id for the account (AWS account id, subscription id …)"),
     environment: z.enum(ENVIRONMENTS),
     criticality: z.enum(CRITICALITIES).describe("weighs the risk of its gaps"),
     regions: z.array(z.string().max(64)).max(100).optional(),
@@ -34,9 +39,16 @@ export const MAX_FILES_PER_IMPORT = 500;
 export const ImportInput = z
   .object({
     format: z.enum(["sigma", "splunk", "elastic"]),
-    files: z.array(z.object({ path: z.string().max(1000), content: z.string() })).min(1).max(MAX_FILES_PER_IMPORT).describe(`at most ${MAX_FILES_PER_IMPORT} files per call`),
+    files: z
+      .array(z.object({ path: z.string().max(1000), content: z.string() }))
+      .min(1)
+      .max(MAX_FILES_PER_IMPORT)
+      .describe(`at most ${MAX_FILES_PER_IMPORT} files per call`),
     scanId: z.string().uuid().optional().describe("continue a scan started by an earlier call"),
-    complete: z.boolean().optional().describe("this call ends a scan that held every rule of the format: rules not seen are marked removed"),
+    complete: z
+      .boolean()
+      .optional()
+      .describe("this call ends a scan that held every rule of the format: rules not seen are marked removed"),
   })
   .openapi("ImportInput");
 
@@ -61,7 +73,16 @@ export const Coverage = z
     covered: z.number().int(),
     total: z.number().int(),
     percent: z.number(),
-    tactics: z.array(z.object({ id: z.string(), shortname: z.string(), name: z.string(), covered: z.number().int(), total: z.number().int(), percent: z.number() })),
+    tactics: z.array(
+      z.object({
+        id: z.string(),
+        shortname: z.string(),
+        name: z.string(),
+        covered: z.number().int(),
+        total: z.number().int(),
+        percent: z.number(),
+      }),
+    ),
     computedAt: z.string(),
     health: z.record(z.string(), z.number().int()),
   })
@@ -142,7 +163,10 @@ export const Health = z.object({
 });
 
 /** An account's detections by health, and those that need attention. */
-export const HealthView = z.object({ summary: z.record(z.string(), z.number()), attention: z.array(z.object({}).passthrough()) });
+export const HealthView = z.object({
+  summary: z.record(z.string(), z.number()),
+  attention: z.array(z.object({}).passthrough()),
+});
 
 /** A Navigator layer; its full shape is validated by src/coverage/navigator.ts. */
 export const Layer = z.record(z.string(), z.unknown()).openapi("NavigatorLayer");

@@ -8,7 +8,13 @@ import type { Db } from "../db/client";
 import { createAccount, listProviders, providerExists } from "../db/repos/accounts";
 import { resolveVersion } from "../attack/catalog";
 import { setMappingValidation } from "../db/repos/detections";
-import { detectionHealth, detectionMappings, detections, type Account as AccountRow, type DetectionMapping } from "../db/schema";
+import {
+  detectionHealth,
+  detectionMappings,
+  detections,
+  type Account as AccountRow,
+  type DetectionMapping,
+} from "../db/schema";
 import { AppError, badRequest, notFound } from "../errors";
 import { recomputeCoverage } from "./compute";
 import { importDetections, type ImportRequest, type ImportResult } from "./import";
@@ -40,12 +46,18 @@ export async function newAccount(db: Db, tenantId: string, input: z.infer<typeof
     criticality: input.criticality,
     regions: input.regions ?? [],
   });
-  if (!row) throw new AppError(409, "conflict", `this tenant already has a ${input.provider} account '${input.identifier}'`);
+  if (!row)
+    throw new AppError(409, "conflict", `this tenant already has a ${input.provider} account '${input.identifier}'`);
   return accountView(row);
 }
 
 /** Imports, then recomputes the account's coverage with the scan as its snapshot (one ATT&CK version for both). */
-export async function importAndRecompute(db: Db, tenantId: string, accountId: string, req: ImportRequest): Promise<ImportResult> {
+export async function importAndRecompute(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  req: ImportRequest,
+): Promise<ImportResult> {
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   const result = await importDetections(db, account, version, req);
@@ -64,25 +76,54 @@ export const mappingView = (m: DetectionMapping) => ({
 });
 
 /** Validates or disputes a mapping, then recomputes: a validated nlp mapping now counts. */
-export async function reviewMapping(db: Db, tenantId: string, accountId: string, mappingId: string, review: { validation: DetectionMapping["validation"]; rationale?: string }) {
+export async function reviewMapping(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  mappingId: string,
+  review: { validation: DetectionMapping["validation"]; rationale?: string },
+) {
   const account = await accountOrThrow(db, tenantId, accountId);
-  const updated = await setMappingValidation(db, tenantId, accountId, mappingId, review.validation, review.rationale ?? null);
+  const updated = await setMappingValidation(
+    db,
+    tenantId,
+    accountId,
+    mappingId,
+    review.validation,
+    review.rationale ?? null,
+  );
   if (!updated) throw notFound(`account ${accountId} has no mapping ${mappingId}`);
   await recomputeCoverage(db, account);
   return mappingView(updated);
 }
 
-export async function listMappings(db: Db, tenantId: string, accountId: string, q: { validation?: DetectionMapping["validation"]; method?: DetectionMapping["method"]; limit: number }) {
+export async function listMappings(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  q: { validation?: DetectionMapping["validation"]; method?: DetectionMapping["method"]; limit: number },
+) {
   await accountOrThrow(db, tenantId, accountId);
   const m = detectionMappings;
   const where = [eq(m.tenantId, tenantId), eq(m.accountId, accountId)];
   if (q.validation) where.push(eq(m.validation, q.validation));
   if (q.method) where.push(eq(m.method, q.method));
-  const rows = await db.select().from(m).where(and(...where)).orderBy(asc(m.techniqueId), asc(m.id)).limit(q.limit);
+  const rows = await db
+    .select()
+    .from(m)
+    .where(and(...where))
+    .orderBy(asc(m.techniqueId), asc(m.id))
+    .limit(q.limit);
   return rows.map(mappingView);
 }
 
-export async function reportHealth(db: Db, tenantId: string, accountId: string, detectionId: string, input: z.infer<typeof HealthInput>) {
+export async function reportHealth(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  detectionId: string,
+  input: z.infer<typeof HealthInput>,
+) {
   await accountOrThrow(db, tenantId, accountId);
   const d = await db
     .select({ id: detections.id })

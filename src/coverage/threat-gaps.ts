@@ -34,8 +34,16 @@ export interface ThreatGaps {
   techniques: ThreatTechnique[];
 }
 
-async function gapsFor(db: Db, account: Account, version: string, wanted: { id: string; confidence: number }[]): Promise<ThreatGaps> {
-  const [context, covering] = await Promise.all([attackContext(db, version), coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE)]);
+async function gapsFor(
+  db: Db,
+  account: Account,
+  version: string,
+  wanted: { id: string; confidence: number }[],
+): Promise<ThreatGaps> {
+  const [context, covering] = await Promise.all([
+    attackContext(db, version),
+    coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE),
+  ]);
   const byId = new Map<string, ThreatTechnique>();
   for (const w of wanted) {
     // Reports analysed under an older ATT&CK: their revoked ids count as the successor.
@@ -58,7 +66,10 @@ async function gapsFor(db: Db, account: Account, version: string, wanted: { id: 
       ...(r.note ? { note: r.note } : {}),
     });
   }
-  const techniques = [...byId.values()].sort((a, b) => Number(a.covered) - Number(b.covered) || (b.riskScore ?? 0) - (a.riskScore ?? 0) || a.id.localeCompare(b.id));
+  const techniques = [...byId.values()].sort(
+    (a, b) =>
+      Number(a.covered) - Number(b.covered) || (b.riskScore ?? 0) - (a.riskScore ?? 0) || a.id.localeCompare(b.id),
+  );
   return {
     account: { id: account.id, name: account.name, criticality: account.criticality },
     attackVersion: version,
@@ -68,18 +79,41 @@ async function gapsFor(db: Db, account: Account, version: string, wanted: { id: 
   };
 }
 
-export async function reportGaps(db: Db, tenantId: string, reportId: string, accountId: string): Promise<ThreatGaps & { report: { id: string; title: string | null; attackVersion: string } }> {
+export async function reportGaps(
+  db: Db,
+  tenantId: string,
+  reportId: string,
+  accountId: string,
+): Promise<ThreatGaps & { report: { id: string; title: string | null; attackVersion: string } }> {
   // listMatches is tenant-scoped and never throws: a missing report is still the first 404.
-  const [report, matches] = await Promise.all([requireReport(db, tenantId, reportId), listMatches(db, tenantId, reportId)]);
+  const [report, matches] = await Promise.all([
+    requireReport(db, tenantId, reportId),
+    listMatches(db, tenantId, reportId),
+  ]);
   const account = await accountOrThrow(db, tenantId, accountId);
-  const gaps = await gapsFor(db, account, await resolveVersion(db, undefined), matches.map((m) => ({ id: m.techniqueId, confidence: m.confidence })));
+  const gaps = await gapsFor(
+    db,
+    account,
+    await resolveVersion(db, undefined),
+    matches.map((m) => ({ id: m.techniqueId, confidence: m.confidence })),
+  );
   return { ...gaps, report: { id: report.id, title: report.title, attackVersion: report.attackVersion } };
 }
 
-export async function groupGaps(db: Db, tenantId: string, group: string, accountId: string): Promise<ThreatGaps & { group: { id: string; name: string } }> {
+export async function groupGaps(
+  db: Db,
+  tenantId: string,
+  group: string,
+  accountId: string,
+): Promise<ThreatGaps & { group: { id: string; name: string } }> {
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   const detail = await getGroupDetail(db, version, group);
-  const gaps = await gapsFor(db, account, version, detail.techniques.map((t) => ({ id: t.id, confidence: 1 })));
+  const gaps = await gapsFor(
+    db,
+    account,
+    version,
+    detail.techniques.map((t) => ({ id: t.id, confidence: 1 })),
+  );
   return { ...gaps, group: { id: detail.id, name: detail.name } };
 }

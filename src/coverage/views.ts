@@ -6,7 +6,16 @@ import { and, asc, desc, eq, lt, or, sql } from "drizzle-orm";
 import { resolveVersion } from "../attack/catalog";
 import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
-import { coverageGaps, coverageHistory, coverageOverlaps, detections, GAP_STATUSES, HEALTH_STATUSES, type Account, type CoverageHistoryRow } from "../db/schema";
+import {
+  coverageGaps,
+  coverageHistory,
+  coverageOverlaps,
+  detections,
+  GAP_STATUSES,
+  HEALTH_STATUSES,
+  type Account,
+  type CoverageHistoryRow,
+} from "../db/schema";
 import { notFound } from "../errors";
 import { takePage } from "../lib/collections";
 import { attackContext } from "./attack-context";
@@ -25,10 +34,20 @@ type LatestHistory = Pick<CoverageHistoryRow, "covered" | "total" | "percent" | 
  * Stored coverage is current when the account's latest history row was computed under `version`
  * (a recompute writes scores, gaps and that row in one batch); otherwise it is recomputed now.
  */
-async function ensureCurrent(db: Db, account: Account, version: string): Promise<{ latest: LatestHistory } | { recomputed: CoverageSummary }> {
+async function ensureCurrent(
+  db: Db,
+  account: Account,
+  version: string,
+): Promise<{ latest: LatestHistory } | { recomputed: CoverageSummary }> {
   const h = coverageHistory;
   const latest = await db
-    .select({ covered: h.covered, total: h.total, percent: h.percent, attackVersion: h.attackVersion, computedAt: h.computedAt })
+    .select({
+      covered: h.covered,
+      total: h.total,
+      percent: h.percent,
+      attackVersion: h.attackVersion,
+      computedAt: h.computedAt,
+    })
     .from(h)
     .where(and(eq(h.tenantId, account.tenantId), eq(h.accountId, account.id)))
     .orderBy(desc(h.id))
@@ -39,10 +58,17 @@ async function ensureCurrent(db: Db, account: Account, version: string): Promise
 }
 
 /** The latest stored coverage (computed now if the account has none yet, or ATT&CK moved on). */
-export async function coverageView(db: Db, tenantId: string, accountId: string): Promise<CoverageSummary & { health: Record<string, number> }> {
+export async function coverageView(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+): Promise<CoverageSummary & { health: Record<string, number> }> {
   const account = await accountOrThrow(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
-  const [current, health] = await Promise.all([ensureCurrent(db, account, version), healthSummary(db, tenantId, accountId)]);
+  const [current, health] = await Promise.all([
+    ensureCurrent(db, account, version),
+    healthSummary(db, tenantId, accountId),
+  ]);
   if ("recomputed" in current) return { ...current.recomputed, health };
   const { latest } = current;
   const [context, rows] = await Promise.all([
@@ -100,8 +126,18 @@ export async function gapsView(
   // Gaps exist once coverage was computed under the active ATT&CK version.
   await ensureCurrent(db, account, version);
   const g = coverageGaps;
-  const where = [eq(g.tenantId, tenantId), eq(g.accountId, accountId), q.status ? eq(g.status, q.status) : sql`${g.status} IN ('open', 'acknowledged')`];
-  if (q.after) where.push(or(lt(g.riskScore, q.after.risk), and(eq(g.riskScore, q.after.risk), sql`${g.techniqueId} > ${q.after.id}`)) as ReturnType<typeof eq>);
+  const where = [
+    eq(g.tenantId, tenantId),
+    eq(g.accountId, accountId),
+    q.status ? eq(g.status, q.status) : sql`${g.status} IN ('open', 'acknowledged')`,
+  ];
+  if (q.after)
+    where.push(
+      or(
+        lt(g.riskScore, q.after.risk),
+        and(eq(g.riskScore, q.after.risk), sql`${g.techniqueId} > ${q.after.id}`),
+      ) as ReturnType<typeof eq>,
+    );
   const [context, rows] = await Promise.all([
     attackContext(db, version),
     db
@@ -130,14 +166,36 @@ export async function gapsView(
 export async function overlapsView(db: Db, tenantId: string, accountId: string) {
   await accountOrThrow(db, tenantId, accountId);
   const o = coverageOverlaps;
-  const rows = await db.select().from(o).where(and(eq(o.tenantId, tenantId), eq(o.accountId, accountId))).orderBy(desc(o.detectionCount), asc(o.techniqueId));
-  return rows.map((r) => ({ techniqueId: r.techniqueId, detectionCount: r.detectionCount, kind: r.kind, detectionIds: r.detectionIds }));
+  const rows = await db
+    .select()
+    .from(o)
+    .where(and(eq(o.tenantId, tenantId), eq(o.accountId, accountId)))
+    .orderBy(desc(o.detectionCount), asc(o.techniqueId));
+  return rows.map((r) => ({
+    techniqueId: r.techniqueId,
+    detectionCount: r.detectionCount,
+    kind: r.kind,
+    detectionIds: r.detectionIds,
+  }));
 }
 
 export async function historyView(db: Db, tenantId: string, accountId: string, limit: number) {
   await accountOrThrow(db, tenantId, accountId);
   const h = coverageHistory;
-  const rows = await db.all<{ id: number; snapshotId: string | null; attackVersion: string; covered: number; total: number; percent: number; byTactic: string; computedAt: string; added: number | null; modified: number | null; removed: number | null; format: string | null }>(sql`
+  const rows = await db.all<{
+    id: number;
+    snapshotId: string | null;
+    attackVersion: string;
+    covered: number;
+    total: number;
+    percent: number;
+    byTactic: string;
+    computedAt: string;
+    added: number | null;
+    modified: number | null;
+    removed: number | null;
+    format: string | null;
+  }>(sql`
     SELECT h.id, h.snapshot_id AS snapshotId, h.attack_version AS attackVersion, h.covered, h.total, h.percent, h.by_tactic AS byTactic, h.computed_at AS computedAt,
       s.added, s.modified, s.removed, s.format
     FROM ${h} h LEFT JOIN scan_snapshots s ON s.id = h.snapshot_id
@@ -151,7 +209,9 @@ export async function historyView(db: Db, tenantId: string, accountId: string, l
     percent: r.percent,
     byTactic: JSON.parse(r.byTactic) as Record<string, number>,
     computedAt: r.computedAt,
-    scan: r.snapshotId ? { format: r.format, added: r.added ?? 0, modified: r.modified ?? 0, removed: r.removed ?? 0 } : null,
+    scan: r.snapshotId
+      ? { format: r.format, added: r.added ?? 0, modified: r.modified ?? 0, removed: r.removed ?? 0 }
+      : null,
   }));
 }
 
@@ -159,7 +219,14 @@ export async function historyView(db: Db, tenantId: string, accountId: string, l
 export async function healthView(db: Db, tenantId: string, accountId: string) {
   await accountOrThrow(db, tenantId, accountId);
   const [rows, summary] = await Promise.all([
-    db.all<{ id: string; name: string; status: string; issues: string | null; lastTriggeredAt: string | null; parseConfidence: number | null }>(sql`
+    db.all<{
+      id: string;
+      name: string;
+      status: string;
+      issues: string | null;
+      lastTriggeredAt: string | null;
+      parseConfidence: number | null;
+    }>(sql`
       SELECT d.id, d.name, coalesce(h.status, 'unknown') AS status, h.issues, h.last_triggered_at AS lastTriggeredAt, l.parse_confidence AS parseConfidence
       FROM ${detections} d LEFT JOIN detection_health h ON h.detection_id = d.id LEFT JOIN detection_logic l ON l.detection_id = d.id
       WHERE d.tenant_id = ${tenantId} AND d.account_id = ${accountId} AND d.removed_at IS NULL AND coalesce(h.status, 'unknown') IN ('degraded', 'broken')
@@ -168,6 +235,12 @@ export async function healthView(db: Db, tenantId: string, accountId: string) {
   ]);
   return {
     summary,
-    attention: rows.map((r) => ({ detectionId: r.id, name: r.name, status: r.status, issues: r.issues ? (JSON.parse(r.issues) as string[]) : [], lastTriggeredAt: r.lastTriggeredAt })),
+    attention: rows.map((r) => ({
+      detectionId: r.id,
+      name: r.name,
+      status: r.status,
+      issues: r.issues ? (JSON.parse(r.issues) as string[]) : [],
+      lastTriggeredAt: r.lastTriggeredAt,
+    })),
   };
 }

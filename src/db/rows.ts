@@ -10,7 +10,8 @@ const MAX_PARAMETERS = 100;
 export const IDS_PER_IN_LIST = 90;
 
 /** Rows of `table` one multi-row INSERT can hold (every column bound). */
-export const rowsPerStatement = (table: Parameters<typeof getTableColumns>[0]) => Math.floor(MAX_PARAMETERS / Object.keys(getTableColumns(table)).length);
+export const rowsPerStatement = (table: Parameters<typeof getTableColumns>[0]) =>
+  Math.floor(MAX_PARAMETERS / Object.keys(getTableColumns(table)).length);
 
 /** A JSON array as one bound parameter: `x IN (…)` for hundreds of values within D1's 100-parameter limit. */
 export const jsonValues = (values: string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;

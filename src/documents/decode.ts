@@ -31,7 +31,8 @@ export function decodeText(bytes: Uint8Array, options: DecodeOptions = {}): stri
       text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(body);
     } catch {
       if (!label && options.fallback) text = decodeWith(options.fallback, body);
-      else if (label && options.lenient) text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(body);
+      else if (label && options.lenient)
+        text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(body);
       else throw undecodable(label !== undefined);
     }
   }
@@ -73,7 +74,8 @@ function binaryContent(): AppError {
 }
 
 /** True for control bytes other than tab, LF, FF, CR and ESC. */
-const isControl = (c: number) => (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f;
+const isControl = (c: number) =>
+  (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d && c !== 0x1b) || c === 0x7f;
 
 /**
  * A NUL, or more than 10 % control characters, among the first 64 KB of `n` code units read with

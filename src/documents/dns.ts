@@ -65,7 +65,10 @@ function isAddressAnswer(a: unknown): a is DohAnswer {
 }
 
 function dnsFailure(host: string, internal: string): AppError {
-  return new AppError(502, "fetch_failed", `could not resolve ${host}: the DNS lookup failed`, { internal, retryable: true });
+  return new AppError(502, "fetch_failed", `could not resolve ${host}: the DNS lookup failed`, {
+    internal,
+    retryable: true,
+  });
 }
 
 /** Wraps a resolver's own failure (not ours) as a retryable lookup error. */

@@ -89,14 +89,66 @@ function currentEngine(explicit?: HtmlEngine): HtmlEngine {
 
 /** Content that is never report text. `header` stays: it often holds the article's title. */
 const DROP = new Set([
-  "script", "style", "noscript", "template", "svg", "math", "nav", "footer", "aside", "iframe", "form", "button", "select",
-  "canvas", "object", "embed", "audio", "video", "dialog",
+  "script",
+  "style",
+  "noscript",
+  "template",
+  "svg",
+  "math",
+  "nav",
+  "footer",
+  "aside",
+  "iframe",
+  "form",
+  "button",
+  "select",
+  "canvas",
+  "object",
+  "embed",
+  "audio",
+  "video",
+  "dialog",
 ]);
 /** Elements that start and end a line. */
 const BLOCK = new Set([
-  "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
-  "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "legend", "li", "main", "ol", "p", "pre", "section",
-  "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+  "address",
+  "article",
+  "blockquote",
+  "body",
+  "caption",
+  "center",
+  "dd",
+  "details",
+  "div",
+  "dl",
+  "dt",
+  "fieldset",
+  "figcaption",
+  "figure",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "header",
+  "hgroup",
+  "legend",
+  "li",
+  "main",
+  "ol",
+  "p",
+  "pre",
+  "section",
+  "summary",
+  "table",
+  "tbody",
+  "td",
+  "tfoot",
+  "th",
+  "thead",
+  "tr",
+  "ul",
 ]);
 const LINE_BREAK = new Set(["br", "hr"]);
 
@@ -108,7 +160,11 @@ export interface HtmlText {
 export async function extractHtml(bytes: Uint8Array, charset?: string, engine?: HtmlEngine): Promise<HtmlText> {
   const run = currentEngine(engine);
   // Browsers read undeclared non-UTF-8 HTML as windows-1252 and repair bad UTF-8; so do we.
-  const source = decodeText(bytes, { charset: charset ?? sniffHtmlCharset(bytes), fallback: "windows-1252", lenient: true });
+  const source = decodeText(bytes, {
+    charset: charset ?? sniffHtmlCharset(bytes),
+    fallback: "windows-1252",
+    lenient: true,
+  });
   const parts: string[] = [];
   let skip = 0; // depth inside dropped elements
   let pre = 0;

@@ -72,7 +72,8 @@ export function parseIPv6(input: string): number[] | null {
   }
   const halves = s.split("::");
   if (halves.length > 2) return null;
-  const parse = (h: string) => (h === "" ? [] : h.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
+  const parse = (h: string) =>
+    h === "" ? [] : h.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
   const head = parse(halves[0] ?? "");
   const rest = halves.length === 2 ? parse(halves[1] ?? "") : [];
   const explicit = head.length + rest.length + tail.length;
@@ -104,7 +105,7 @@ const V4_TABLE = V4_RANGES.map(([base, bits, reason]) => ({ base: parseDottedQua
 export function classifyIPv4(n: number): Refusal {
   for (const { base, bits, reason } of V4_TABLE) {
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if (((n & mask) >>> 0) === base) return reason;
+    if ((n & mask) >>> 0 === base) return reason;
   }
   return null;
 }

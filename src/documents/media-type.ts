@@ -4,9 +4,16 @@
  */
 import { AppError } from "../errors";
 
-export type DocumentMediaType = "text/html" | "application/xhtml+xml" | "text/plain" | "text/markdown" | "application/pdf";
+export type DocumentMediaType =
+  "text/html" | "application/xhtml+xml" | "text/plain" | "text/markdown" | "application/pdf";
 
-const ACCEPTED: ReadonlySet<string> = new Set<DocumentMediaType>(["text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf"]);
+const ACCEPTED: ReadonlySet<string> = new Set<DocumentMediaType>([
+  "text/html",
+  "application/xhtml+xml",
+  "text/plain",
+  "text/markdown",
+  "application/pdf",
+]);
 /** Names servers use for the same thing. */
 const ALIASES: Record<string, DocumentMediaType> = {
   "application/x-pdf": "application/pdf",
@@ -29,7 +36,12 @@ export function parseContentType(header: string | null | undefined): ParsedConte
   for (const p of params) {
     const eq = p.indexOf("=");
     if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== "charset") continue;
-    charset = p.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase() || undefined;
+    charset =
+      p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, "$1")
+        .toLowerCase() || undefined;
   }
   return { type: /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(type) ? type : null, charset };
 }
@@ -67,7 +79,11 @@ export function mayBeAccepted(declared: string | null): boolean {
 export function sniff(bytes: Uint8Array): DocumentMediaType {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   if (startsWith(bytes, i, "%PDF-")) return "application/pdf";
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x0c)) i++;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x0c)
+  )
+    i++;
   return bytes[i] === 0x3c ? "text/html" : "text/plain";
 }
 

@@ -23,7 +23,12 @@ export async function extractPdf(bytes: Uint8Array): Promise<PdfText> {
   try {
     const { text: pages } = await extractText(pdf, { mergePages: false });
     const text = pages
-      .map((page) => page.replace(/\r\n?/g, "\n").replace(/[ \t]+\n/g, "\n").trim())
+      .map((page) =>
+        page
+          .replace(/\r\n?/g, "\n")
+          .replace(/[ \t]+\n/g, "\n")
+          .trim(),
+      )
       .filter((page) => page !== "")
       .join("\n\n");
     return { text, title: await pdfTitle(pdf) };
@@ -49,9 +54,16 @@ function unreadable(e: unknown): AppError {
   if (e instanceof AppError) return e;
   const name = typeof e === "object" && e !== null && "name" in e && typeof e.name === "string" ? e.name : "";
   if (name === "PasswordException") {
-    return new AppError(422, "unreadable_pdf", "the PDF is encrypted with a password; upload a copy without the password", {
-      internal: describeError(e),
-    });
+    return new AppError(
+      422,
+      "unreadable_pdf",
+      "the PDF is encrypted with a password; upload a copy without the password",
+      {
+        internal: describeError(e),
+      },
+    );
   }
-  return new AppError(422, "unreadable_pdf", "the PDF could not be read: it is malformed or damaged", { internal: `${name}: ${describeError(e)}` });
+  return new AppError(422, "unreadable_pdf", "the PDF could not be read: it is malformed or damaged", {
+    internal: `${name}: ${describeError(e)}`,
+  });
 }

@@ -7,7 +7,13 @@
 import { AppError, describeError } from "../errors";
 import { asDnsError, dohResolver, type Resolver } from "./dns";
 import { classifyAddress } from "./ip";
-import { mayBeAccepted, parseContentType, resolveMediaType, unsupportedDocumentType, type DocumentMediaType } from "./media-type";
+import {
+  mayBeAccepted,
+  parseContentType,
+  resolveMediaType,
+  unsupportedDocumentType,
+  type DocumentMediaType,
+} from "./media-type";
 import { checkUrl, isIpLiteral, urlRefused } from "./url-policy";
 
 export interface SafeFetchOptions {
@@ -80,7 +86,14 @@ export async function safeFetch(rawUrl: string, options: SafeFetchOptions = {}):
       }
       const bytes = await readCapped(res, maxBytes, signal);
       const contentType = resolveMediaType(type, bytes);
-      return { url: rawUrl, finalUrl: url.href, status: res.status, contentType, ...(charset ? { charset } : {}), bytes };
+      return {
+        url: rawUrl,
+        finalUrl: url.href,
+        status: res.status,
+        contentType,
+        ...(charset ? { charset } : {}),
+        bytes,
+      };
     }
   } catch (e) {
     throw toFetchError(e, url, signal, timeoutMs);
@@ -127,7 +140,8 @@ function upstreamStatusError(url: URL, status: number): AppError {
 
 /** Reads the body, failing with 413 as soon as it passes `maxBytes` (or up front on Content-Length). */
 async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Uint8Array> {
-  const tooLarge = () => new AppError(413, "document_too_large", `the document is larger than the ${formatBytes(maxBytes)} limit`);
+  const tooLarge = () =>
+    new AppError(413, "document_too_large", `the document is larger than the ${formatBytes(maxBytes)} limit`);
   const declared = Number(res.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) {
     await discard(res);
@@ -162,7 +176,9 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
 function toFetchError(e: unknown, url: URL, signal: AbortSignal, timeoutMs: number): AppError {
   if (e instanceof AppError) return e;
   if (signal.aborted) {
-    return new AppError(504, "fetch_failed", `fetching ${url.href} timed out after ${timeoutMs / 1000} s`, { retryable: true });
+    return new AppError(504, "fetch_failed", `fetching ${url.href} timed out after ${timeoutMs / 1000} s`, {
+      retryable: true,
+    });
   }
   return new AppError(502, "fetch_failed", `could not fetch ${url.href}: the server could not be reached`, {
     internal: describeError(e),
@@ -188,5 +204,9 @@ async function discard(res: Response): Promise<void> {
 }
 
 function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${+(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KB` : `${n} bytes`;
+  return n >= 1024 * 1024
+    ? `${+(n / 1024 / 1024).toFixed(1)} MB`
+    : n >= 1024
+      ? `${+(n / 1024).toFixed(1)} KB`
+      : `${n} bytes`;
 }

@@ -18,14 +18,30 @@ const METADATA_NAMES = new Set([
   "instance-data.ec2.internal",
   "kubernetes.default.svc",
 ]);
-const METADATA_V4 = new Set(["169.254.169.254", "169.254.170.2", "169.254.169.123", "100.100.100.200"].map((a) => parseIPv4(a)));
+const METADATA_V4 = new Set(
+  ["169.254.169.254", "169.254.170.2", "169.254.169.123", "100.100.100.200"].map((a) => parseIPv4(a)),
+);
 const METADATA_V6 = [parseIPv6("fd00:ec2::254"), parseIPv6("fd00:ec2::23")].filter((g): g is number[] => g !== null);
 
 /**
  * Names that never resolve publicly: RFC 6761/6762 special-use names, `home.arpa`, the ICANN
  * private-use `.internal`, and undelegated TLDs that networks commonly use internally.
  */
-const PRIVATE_SUFFIXES = ["localhost", "local", "internal", "home.arpa", "localdomain", "lan", "home", "corp", "intranet", "private", "test", "invalid", "onion"];
+const PRIVATE_SUFFIXES = [
+  "localhost",
+  "local",
+  "internal",
+  "home.arpa",
+  "localdomain",
+  "lan",
+  "home",
+  "corp",
+  "intranet",
+  "private",
+  "test",
+  "invalid",
+  "onion",
+];
 
 export function urlRefused(message: string, internal?: string): AppError {
   return new AppError(400, "url_refused", message, { internal });

@@ -43,7 +43,8 @@ const HTTP_CODES: Partial<Record<number, string>> = {
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof AppError) {
-    if (err.internal) console.warn(JSON.stringify({ requestId: c.get("requestId"), code: err.code, internal: err.internal }));
+    if (err.internal)
+      console.warn(JSON.stringify({ requestId: c.get("requestId"), code: err.code, internal: err.internal }));
     return c.json(errorBody(err.code, err.message), err.status);
   }
   if (err instanceof HTTPException) {
@@ -51,7 +52,13 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     const code = HTTP_CODES[status] ?? "http_error";
     return c.json(errorBody(code, err.message || "request failed"), status);
   }
-  console.error(JSON.stringify({ requestId: c.get("requestId"), error: describeError(err), stack: err instanceof Error ? err.stack : undefined }));
+  console.error(
+    JSON.stringify({
+      requestId: c.get("requestId"),
+      error: describeError(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    }),
+  );
   return c.json(errorBody("internal_error", `internal error (request ${c.get("requestId") ?? "unknown"})`), 500);
 };
 

@@ -16,7 +16,10 @@ export const SubmissionJson = z
     content: z.string().optional().describe("the document, base64-encoded (HTML, PDF, text)"),
     contentType: z.string().max(200).optional().describe("media type of `content`, e.g. application/pdf"),
     title: z.string().max(500).optional(),
-    force: z.boolean().optional().describe("analyse again even if this text was analysed before under the same ATT&CK version"),
+    force: z
+      .boolean()
+      .optional()
+      .describe("analyse again even if this text was analysed before under the same ATT&CK version"),
   })
   .refine((b) => [b.url, b.text, b.content].filter((x) => x !== undefined).length === 1, {
     message: "give exactly one of url, text or content",
@@ -42,7 +45,8 @@ export function fromJson(body: SubmissionJsonT): DocumentSubmission {
 /** A raw (non-JSON) body: the document itself, typed by the request's Content-Type. */
 export async function fromRawBody(c: Context<AppEnv>): Promise<DocumentSubmission> {
   const contentType = c.req.header("content-type");
-  if (!contentType) throw new AppError(415, "unsupported_media_type", "send JSON, or the document with its Content-Type");
+  if (!contentType)
+    throw new AppError(415, "unsupported_media_type", "send JSON, or the document with its Content-Type");
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   return { bytes, contentType, title: c.req.query("title"), force: c.req.query("force") === "true" };
 }
@@ -50,6 +54,8 @@ export async function fromRawBody(c: Context<AppEnv>): Promise<DocumentSubmissio
 export const isJson = (c: Context<AppEnv>) => /^application\/json\b/i.test(c.req.header("content-type") ?? "");
 
 /** The submission of a route whose body is `SubmissionJson` or a raw document (validated JSON, else the raw body). */
-export async function readSubmission(c: Context<AppEnv, string, { out: { json: unknown } }>): Promise<DocumentSubmission> {
+export async function readSubmission(
+  c: Context<AppEnv, string, { out: { json: unknown } }>,
+): Promise<DocumentSubmission> {
   return isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
 }

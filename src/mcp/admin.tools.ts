@@ -24,7 +24,12 @@ export function registerAdminTools(server: McpServer, ctx: ToolContext): void {
         "the changes, carries the mapping model over, switches to it and re-evaluates affected reports. Returns the " +
         "workflow id; follow it with get_refresh_status.",
       inputSchema: {
-        url: z.string().url().max(2048).optional().describe("a STIX bundle URL; default the newest release of the release index"),
+        url: z
+          .string()
+          .url()
+          .max(2048)
+          .optional()
+          .describe("a STIX bundle URL; default the newest release of the release index"),
         version: z.string().max(20).optional().describe("the version the bundle must be, e.g. 18.1"),
         force: z.boolean().optional().describe("switch even to a version not newer than the active one"),
       },
@@ -34,10 +39,14 @@ export function registerAdminTools(server: McpServer, ctx: ToolContext): void {
     (args) =>
       runTool(async () => {
         // Refused callers too, as REST records its 403s.
-        const started = await audited("refresh_attack", (s) => s?.workflowId ?? args.url ?? null, async () => {
-          assertAdmin(caller);
-          return startRefresh(env, db, { via: "mcp", url: args.url, version: args.version, force: args.force });
-        });
+        const started = await audited(
+          "refresh_attack",
+          (s) => s?.workflowId ?? args.url ?? null,
+          async () => {
+            assertAdmin(caller);
+            return startRefresh(env, db, { via: "mcp", url: args.url, version: args.version, force: args.force });
+          },
+        );
         return ok(started);
       }),
   );

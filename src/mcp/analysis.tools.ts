@@ -36,7 +36,13 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
         text: z.string().optional().describe("the report's text, when you have it rather than a URL"),
         title: z.string().max(500).optional().describe("a title for the stored report"),
         force: z.boolean().optional().describe("analyse again even if the same text was analysed before"),
-        wait_seconds: z.number().int().min(0).max(300).optional().describe(`how long to wait for the result, default ${DEFAULT_WAIT_S}; 0 returns at once`),
+        wait_seconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(300)
+          .optional()
+          .describe(`how long to wait for the result, default ${DEFAULT_WAIT_S}; 0 returns at once`),
       },
       outputSchema: {
         workflowId: z.string(),
@@ -52,8 +58,10 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
       runTool(async () => {
         if ((args.url === undefined) === (args.text === undefined)) throw badRequest("give exactly one of url or text");
         const submission = args.url !== undefined ? { url: args.url } : { text: args.text as string };
-        const started = await audited("analyze_document", (s) => s?.workflowId ?? args.url ?? null, () =>
-          startAnalysis(env, db, caller.tenantId, { ...submission, title: args.title, force: args.force }, "mcp"),
+        const started = await audited(
+          "analyze_document",
+          (s) => s?.workflowId ?? args.url ?? null,
+          () => startAnalysis(env, db, caller.tenantId, { ...submission, title: args.title, force: args.force }, "mcp"),
         );
         const token = extra._meta?.progressToken;
         const deadline = Date.now() + (args.wait_seconds ?? DEFAULT_WAIT_S) * 1000;
@@ -70,13 +78,28 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
           });
         });
         const status = final?.status ?? started.status;
-        if (status === "failed") return failure(`analysis ${started.workflowId} failed: ${final?.error ?? "unknown reason"}`);
+        if (status === "failed")
+          return failure(`analysis ${started.workflowId} failed: ${final?.error ?? "unknown reason"}`);
         if (status === "cancelled") return failure(`analysis ${started.workflowId} was cancelled`);
         if (status !== "completed" || !final?.reportId) {
-          return ok({ workflowId: started.workflowId, status, progress: final?.progress ?? 0, reportId: null, attackVersion: null, techniques: [] });
+          return ok({
+            workflowId: started.workflowId,
+            status,
+            progress: final?.progress ?? 0,
+            reportId: null,
+            attackVersion: null,
+            techniques: [],
+          });
         }
         const report = await reportView(db, caller.tenantId, final.reportId);
-        return ok({ workflowId: started.workflowId, status, progress: 1, reportId: report.id, attackVersion: report.attackVersion, techniques: report.techniques });
+        return ok({
+          workflowId: started.workflowId,
+          status,
+          progress: 1,
+          reportId: report.id,
+          attackVersion: report.attackVersion,
+          techniques: report.techniques,
+        });
       }),
   );
 
@@ -84,7 +107,8 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
     "get_report",
     {
       title: "Get a report",
-      description: "A stored report: its techniques with confidence and evidence, and the same techniques grouped by tactic.",
+      description:
+        "A stored report: its techniques with confidence and evidence, and the same techniques grouped by tactic.",
       inputSchema: { report_id: z.string().uuid().describe("report id, from analyze_document or list_reports") },
       outputSchema: Report.shape,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -96,7 +120,8 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
     "list_reports",
     {
       title: "List reports",
-      description: "The tenant's reports, newest first, optionally only those with a technique, since a date, or from a source.",
+      description:
+        "The tenant's reports, newest first, optionally only those with a technique, since a date, or from a source.",
       inputSchema: {
         technique: z.string().max(20).optional().describe("ATT&CK id; a parent also finds its sub-techniques"),
         since: z.string().max(40).optional().describe("ISO date: reports created at or after"),
@@ -108,7 +133,12 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
     },
     (args) =>
       runTool(async () => {
-        const { items, hasMore } = await reportList(db, caller.tenantId, { technique: args.technique, since: args.since, source: args.source, limit: args.limit ?? 20 });
+        const { items, hasMore } = await reportList(db, caller.tenantId, {
+          technique: args.technique,
+          since: args.since,
+          source: args.source,
+          limit: args.limit ?? 20,
+        });
         return ok({ items, hasMore });
       }),
   );
@@ -117,7 +147,8 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
     "get_analysis_status",
     {
       title: "Get an analysis's status",
-      description: "Status, progress, current step, error and per-step attempts of an analysis started by analyze_document or REST.",
+      description:
+        "Status, progress, current step, error and per-step attempts of an analysis started by analyze_document or REST.",
       inputSchema: { workflow_id: z.string().uuid().describe("the workflowId analyze_document returned") },
       outputSchema: AnalysisStatus.shape,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -129,13 +160,22 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
     "cancel_analysis",
     {
       title: "Cancel an analysis",
-      description: "Stops an analysis at whatever step it is; it ends 'cancelled' and stores no report. No effect on one that has ended.",
+      description:
+        "Stops an analysis at whatever step it is; it ends 'cancelled' and stores no report. No effect on one that has ended.",
       inputSchema: { workflow_id: z.string().uuid().describe("the workflowId to cancel") },
       outputSchema: AnalysisStatus.shape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     (args) =>
-      runTool(async () => ok(statusView(await audited("cancel_analysis", args.workflow_id, () => cancelAnalysis(env, db, caller.tenantId, args.workflow_id))))),
+      runTool(async () =>
+        ok(
+          statusView(
+            await audited("cancel_analysis", args.workflow_id, () =>
+              cancelAnalysis(env, db, caller.tenantId, args.workflow_id),
+            ),
+          ),
+        ),
+      ),
   );
 
   server.registerTool(
@@ -149,7 +189,11 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
         report_id: z.string().uuid().describe("the report"),
         match_id: z.string().uuid().describe("the match (matchId in get_report's techniques)"),
         verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
-        correct_technique: z.string().max(20).optional().describe("with reject: the right technique id, e.g. T1059.003"),
+        correct_technique: z
+          .string()
+          .max(20)
+          .optional()
+          .describe("with reject: the right technique id, e.g. T1059.003"),
         comment: z.string().max(2000).optional().describe("why, for the record"),
       },
       outputSchema: Feedback.shape,
@@ -159,7 +203,11 @@ export function registerAnalysisTools(server: McpServer, ctx: ToolContext): void
       runTool(async () =>
         ok(
           await audited("submit_match_feedback", args.match_id, () =>
-            submitFeedback(db, caller, args.report_id, args.match_id, { verdict: args.verdict, correctTechnique: args.correct_technique, comment: args.comment }),
+            submitFeedback(db, caller, args.report_id, args.match_id, {
+              verdict: args.verdict,
+              correctTechnique: args.correct_technique,
+              comment: args.comment,
+            }),
           ),
         ),
       ),

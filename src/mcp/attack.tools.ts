@@ -27,7 +27,11 @@ export function registerAttackTools(server: McpServer, { db }: ToolContext): voi
         "Full-text search over ATT&CK techniques and sub-techniques (id, name, description), ranked by relevance, " +
         "optionally filtered by tactic and platform. Use it to find the technique id for a behaviour.",
       inputSchema: {
-        query: z.string().max(200).optional().describe("words describing the behaviour, e.g. 'spearphishing attachment'"),
+        query: z
+          .string()
+          .max(200)
+          .optional()
+          .describe("words describing the behaviour, e.g. 'spearphishing attachment'"),
         tactic: z.string().max(64).optional().describe("tactic id, shortname or name: TA0001, initial-access"),
         platform: z.string().max(64).optional().describe("platform, e.g. Windows, Linux, macOS, IaaS"),
         include_revoked: z.boolean().optional().describe("also return revoked and deprecated techniques"),
@@ -75,7 +79,8 @@ export function registerAttackTools(server: McpServer, { db }: ToolContext): voi
     "list_tactics",
     {
       title: "List ATT&CK tactics",
-      description: "The Enterprise tactics in matrix order (reconnaissance … impact) with how many techniques each holds.",
+      description:
+        "The Enterprise tactics in matrix order (reconnaissance … impact) with how many techniques each holds.",
       inputSchema: { version: AttackVersionParam.optional() },
       outputSchema: { attackVersion: z.string(), tactics: z.array(Tactic) },
       annotations: READ_ONLY,

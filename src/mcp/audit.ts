@@ -13,7 +13,14 @@ export type Audited = <T>(action: string, target: AuditTarget<T>, body: () => Pr
 /** Runs a tool's body and records how it ended; the body's error is rethrown after recording. */
 export function auditor({ db, caller, requestId }: ToolContext): Audited {
   const record = (action: string, target: string | null, outcome: "success" | "failure") =>
-    recordAudit(db, { tenantId: caller.tenantId, keyPrefix: caller.keyPrefix, action: `mcp:${action}`, target, outcome, requestId });
+    recordAudit(db, {
+      tenantId: caller.tenantId,
+      keyPrefix: caller.keyPrefix,
+      action: `mcp:${action}`,
+      target,
+      outcome,
+      requestId,
+    });
   return async <T>(action: string, target: AuditTarget<T>, body: () => Promise<T>): Promise<T> => {
     const at = (out: T | undefined) => (typeof target === "function" ? target(out) : target);
     let out: T;

@@ -5,7 +5,19 @@
 import { z } from "@hono/zod-openapi";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { accountLayer, reportGapLayer, reportLayer } from "../coverage/layers";
-import { Account, AccountInput, Coverage, Gap, HealthView, ImportInput, ImportOutput, Mapping, MappingReview, MAX_FILES_PER_IMPORT, ThreatGaps } from "../coverage/schemas";
+import {
+  Account,
+  AccountInput,
+  Coverage,
+  Gap,
+  HealthView,
+  ImportInput,
+  ImportOutput,
+  Mapping,
+  MappingReview,
+  MAX_FILES_PER_IMPORT,
+  ThreatGaps,
+} from "../coverage/schemas";
 import { importAndRecompute, newAccount, reviewMapping } from "../coverage/service";
 import { groupGaps, reportGaps } from "../coverage/threat-gaps";
 import { coverageView, gapsView, healthView } from "../coverage/views";
@@ -26,7 +38,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "create_account",
     {
       title: "Register an account",
-      description: "Registers a cloud account, subscription, project or on-prem estate whose detections TTPscope tracks.",
+      description:
+        "Registers a cloud account, subscription, project or on-prem estate whose detections TTPscope tracks.",
       // REST's AccountInput rules, with the descriptions agents read.
       inputSchema: {
         ...AccountInput.shape,
@@ -39,7 +52,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
       outputSchema: Account.shape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    (args) => runTool(async () => ok(await audited("create_account", args.identifier, () => newAccount(db, tenantId, args)))),
+    (args) =>
+      runTool(async () => ok(await audited("create_account", args.identifier, () => newAccount(db, tenantId, args)))),
   );
 
   server.registerTool(
@@ -54,14 +68,25 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
         format: ImportInput.shape.format.describe("rule format"),
         files: ImportInput.shape.files.describe("the rule files: path and text"),
         scan_id: ImportInput.shape.scanId,
-        complete: ImportInput.shape.complete.describe("the scan held every rule of the format: rules not seen are removed"),
+        complete: ImportInput.shape.complete.describe(
+          "the scan held every rule of the format: rules not seen are removed",
+        ),
       },
       outputSchema: ImportOutput.shape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     (args) =>
       runTool(async () =>
-        ok(await audited("import_detections", args.account_id, () => importAndRecompute(db, tenantId, args.account_id, { format: args.format, files: args.files, scanId: args.scan_id, complete: args.complete }))),
+        ok(
+          await audited("import_detections", args.account_id, () =>
+            importAndRecompute(db, tenantId, args.account_id, {
+              format: args.format,
+              files: args.files,
+              scanId: args.scan_id,
+              complete: args.complete,
+            }),
+          ),
+        ),
       ),
   );
 
@@ -69,7 +94,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "get_coverage",
     {
       title: "Get an account's coverage",
-      description: "How much of ATT&CK the account's enabled detections cover, overall and per tactic, and its detection health.",
+      description:
+        "How much of ATT&CK the account's enabled detections cover, overall and per tactic, and its detection health.",
       inputSchema: { account_id: accountId },
       outputSchema: Coverage.shape,
       annotations: READ,
@@ -81,8 +107,12 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "list_gaps",
     {
       title: "List coverage gaps",
-      description: "Techniques the account does not detect, riskiest first (how many groups, software and campaigns use them × account criticality), with NIST 800-53 controls.",
-      inputSchema: { account_id: accountId, limit: z.number().int().min(1).max(100).optional().describe("how many, default 20") },
+      description:
+        "Techniques the account does not detect, riskiest first (how many groups, software and campaigns use them × account criticality), with NIST 800-53 controls.",
+      inputSchema: {
+        account_id: accountId,
+        limit: z.number().int().min(1).max(100).optional().describe("how many, default 20"),
+      },
       outputSchema: { items: z.array(Gap), hasMore: z.boolean() },
       annotations: READ,
     },
@@ -93,7 +123,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "report_gap_analysis",
     {
       title: "What a threat means for an account",
-      description: "The techniques of an analysed report, or of an ATT&CK group, against an account's detections: covering detections, or not covered with risk and controls.",
+      description:
+        "The techniques of an analysed report, or of an ATT&CK group, against an account's detections: covering detections, or not covered with risk and controls.",
       inputSchema: {
         account_id: accountId,
         report_id: z.string().uuid().optional().describe("an analysed report"),
@@ -104,7 +135,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     },
     (args) =>
       runTool(async () => {
-        if ((args.report_id === undefined) === (args.group === undefined)) throw badRequest("give exactly one of report_id or group");
+        if ((args.report_id === undefined) === (args.group === undefined))
+          throw badRequest("give exactly one of report_id or group");
         if (args.report_id) {
           const { report, ...gaps } = await reportGaps(db, tenantId, args.report_id, args.account_id);
           return ok({ ...gaps, subject: { id: report.id, name: report.title } });
@@ -118,7 +150,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "export_navigator_layer",
     {
       title: "Export an ATT&CK Navigator layer",
-      description: "A Navigator layer (format 4.5): an account's coverage, a report's techniques, or a report against an account.",
+      description:
+        "A Navigator layer (format 4.5): an account's coverage, a report's techniques, or a report against an account.",
       inputSchema: {
         account_id: accountId.optional(),
         report_id: z.string().uuid().optional().describe("a report; with account_id, the report against the account"),
@@ -128,7 +161,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     },
     (args) =>
       runTool(async () => {
-        if (args.report_id && args.account_id) return ok({ layer: await reportGapLayer(db, tenantId, args.report_id, args.account_id) });
+        if (args.report_id && args.account_id)
+          return ok({ layer: await reportGapLayer(db, tenantId, args.report_id, args.account_id) });
         if (args.report_id) return ok({ layer: await reportLayer(db, tenantId, args.report_id) });
         if (args.account_id) return ok({ layer: await accountLayer(db, tenantId, args.account_id) });
         throw badRequest("give account_id, report_id, or both");
@@ -139,7 +173,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "get_detection_health",
     {
       title: "Get detection health",
-      description: "An account's detections by health (healthy, degraded, broken, unknown) and those that need attention.",
+      description:
+        "An account's detections by health (healthy, degraded, broken, unknown) and those that need attention.",
       inputSchema: { account_id: accountId },
       outputSchema: HealthView.shape,
       annotations: READ,
@@ -151,7 +186,8 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     "review_mapping",
     {
       title: "Validate or dispute a mapping",
-      description: "Confirms (validated) or rejects (disputed) a detection → technique mapping; inferred (nlp) mappings count toward coverage only once validated.",
+      description:
+        "Confirms (validated) or rejects (disputed) a detection → technique mapping; inferred (nlp) mappings count toward coverage only once validated.",
       inputSchema: {
         account_id: accountId,
         mapping_id: z.string().uuid().describe("the mapping id"),
@@ -164,7 +200,14 @@ export function registerCoverageTools(server: McpServer, ctx: ToolContext): void
     },
     (args) =>
       runTool(async () =>
-        ok(await audited("review_mapping", args.mapping_id, () => reviewMapping(db, tenantId, args.account_id, args.mapping_id, { validation: args.validation, rationale: args.rationale }))),
+        ok(
+          await audited("review_mapping", args.mapping_id, () =>
+            reviewMapping(db, tenantId, args.account_id, args.mapping_id, {
+              validation: args.validation,
+              rationale: args.rationale,
+            }),
+          ),
+        ),
       ),
   );
 }

@@ -35,12 +35,17 @@ export const mcpRoutes = new Hono<AppEnv>()
       maxRequestBodySize: DOCUMENT_BODY_BYTES,
     });
     await server.connect(transport);
-    const response = await transport.handleRequest(c.req.raw, parsed === undefined ? undefined : { parsedBody: parsed });
+    const response = await transport.handleRequest(
+      c.req.raw,
+      parsed === undefined ? undefined : { parsedBody: parsed },
+    );
     // A JSON answer is complete here; a stream closes itself when its last message is sent.
     if (!streaming) c.executionCtx.waitUntil(server.close());
     return response;
   })
   // Stateless: no server-initiated stream to GET and no session to DELETE.
   .on(["GET", "DELETE"], "/", (c) =>
-    c.json(errorBody("method_not_allowed", "this MCP endpoint is stateless: send JSON-RPC with POST"), 405, { Allow: "POST" }),
+    c.json(errorBody("method_not_allowed", "this MCP endpoint is stateless: send JSON-RPC with POST"), 405, {
+      Allow: "POST",
+    }),
   );

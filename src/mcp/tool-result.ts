@@ -6,7 +6,10 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { AppError, describeError } from "../errors";
 
 export function ok<T extends object>(structured: T): CallToolResult {
-  return { content: [{ type: "text", text: JSON.stringify(structured) }], structuredContent: structured as Record<string, unknown> };
+  return {
+    content: [{ type: "text", text: JSON.stringify(structured) }],
+    structuredContent: structured as Record<string, unknown>,
+  };
 }
 
 export function failure(message: string): CallToolResult {

@@ -14,7 +14,11 @@ import { requireReport } from "./views";
 export const FeedbackInput = z
   .object({
     verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
-    correctTechnique: z.string().max(20).optional().describe("with reject: the technique the evidence really shows, e.g. T1059.003"),
+    correctTechnique: z
+      .string()
+      .max(20)
+      .optional()
+      .describe("with reject: the technique the evidence really shows, e.g. T1059.003"),
     comment: z.string().max(2000).optional(),
   })
   .openapi("FeedbackInput");
@@ -42,7 +46,10 @@ export async function submitFeedback(
   matchId: string,
   input: FeedbackInputT,
 ): Promise<FeedbackT> {
-  const [report, match] = await Promise.all([requireReport(db, caller.tenantId, reportId), getMatch(db, caller.tenantId, reportId, matchId)]);
+  const [report, match] = await Promise.all([
+    requireReport(db, caller.tenantId, reportId),
+    getMatch(db, caller.tenantId, reportId, matchId),
+  ]);
   if (!match) throw notFound(`report ${reportId} has no match ${matchId}`);
   let correct: string | null = null;
   if (input.correctTechnique !== undefined) {
@@ -51,9 +58,14 @@ export async function submitFeedback(
     if (!correct) throw badRequest(`'${input.correctTechnique}' is not an ATT&CK technique id`);
     const technique = await getTechnique(db, report.attackVersion, correct);
     if (!technique || technique.revoked || technique.deprecated) {
-      throw new AppError(422, "unknown_technique", `${correct} is not an active technique of ATT&CK ${report.attackVersion}`);
+      throw new AppError(
+        422,
+        "unknown_technique",
+        `${correct} is not an active technique of ATT&CK ${report.attackVersion}`,
+      );
     }
-    if (correct === match.techniqueId) throw badRequest("correctTechnique is the technique that was matched: accept it instead");
+    if (correct === match.techniqueId)
+      throw badRequest("correctTechnique is the technique that was matched: accept it instead");
   }
   const row = await upsertFeedback(db, caller.tenantId, {
     reportId,

@@ -88,7 +88,9 @@ export const ReportChanges = z
     toVersion: z.string(),
     added: z.array(z.string()).describe("techniques found now and not before"),
     removed: z.array(z.string()).describe("techniques found before and not now"),
-    moved: z.array(z.object({ from: z.string(), to: z.string() })).describe("matches on a revoked technique moved to its successor"),
+    moved: z
+      .array(z.object({ from: z.string(), to: z.string() }))
+      .describe("matches on a revoked technique moved to its successor"),
     flagged: z.array(z.string()).describe("matches on a technique ATT&CK deprecated, kept for review"),
   })
   .openapi("ReportChanges");

@@ -41,7 +41,11 @@ export async function requireReport(db: Db, tenantId: string, id: string): Promi
 
 export async function reportView(db: Db, tenantId: string, id: string): Promise<ReportT> {
   // Matches and feedback are tenant-scoped: no need to wait for the report to read them.
-  const [report, rows, verdicts] = await Promise.all([requireReport(db, tenantId, id), listMatches(db, tenantId, id), feedbackForReport(db, tenantId, id)]);
+  const [report, rows, verdicts] = await Promise.all([
+    requireReport(db, tenantId, id),
+    listMatches(db, tenantId, id),
+    feedbackForReport(db, tenantId, id),
+  ]);
   const verdictOf = new Map(verdicts.map((f) => [f.matchId, f.verdict]));
   // Deprecated and revoked techniques too: a report keeps them, flagged.
   const known = await techniquesByAttackId(db, report.attackVersion, [...new Set(rows.map((m) => m.techniqueId))]);
@@ -58,13 +62,19 @@ export async function reportView(db: Db, tenantId: string, id: string): Promise<
     matchId: m.id,
     ...(verdictOf.has(m.id) ? { feedback: verdictOf.get(m.id) } : {}),
   }));
-  const byStix = await tacticsOfTechniques(db, report.attackVersion, known.map((t) => t.stixId));
+  const byStix = await tacticsOfTechniques(
+    db,
+    report.attackVersion,
+    known.map((t) => t.stixId),
+  );
   const shortnamesOf = new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
   const used = new Map<string, AttackTactic>();
   for (const list of byStix.values()) for (const tactic of list) used.set(tactic.stixId, tactic);
   const tactics = [...used.values()]
     // Matrix order (ordinals start at 1; a tactic outside the matrix first, as SQL sorts NULL).
-    .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0) || (a.attackId < b.attackId ? -1 : a.attackId > b.attackId ? 1 : 0))
+    .sort(
+      (a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0) || (a.attackId < b.attackId ? -1 : a.attackId > b.attackId ? 1 : 0),
+    )
     .map((tactic) => ({
       id: tactic.attackId,
       shortname: tactic.shortname,
@@ -91,7 +101,11 @@ export async function reportVersionsView(db: Db, tenantId: string, id: string) {
   const versions = await reportVersions(db, tenantId, rootReportId);
   return {
     rootReportId,
-    versions: versions.map((v) => ({ ...toReportSummary(v), previousReportId: v.previousReportId, changes: (v.changes as ReportT["changes"]) ?? null })),
+    versions: versions.map((v) => ({
+      ...toReportSummary(v),
+      previousReportId: v.previousReportId,
+      changes: (v.changes as ReportT["changes"]) ?? null,
+    })),
   };
 }
 
@@ -100,10 +114,15 @@ export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
 export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
 
 /** A page of reports. `technique` and `since` as the caller gave them: checked and normalised here for REST and MCP. */
-export async function reportList(db: Db, tenantId: string, query: ReportFilter): Promise<{ items: ReportSummaryT[]; last: ReportRow | null; hasMore: boolean }> {
+export async function reportList(
+  db: Db,
+  tenantId: string,
+  query: ReportFilter,
+): Promise<{ items: ReportSummaryT[]; last: ReportRow | null; hasMore: boolean }> {
   const technique = query.technique === undefined ? undefined : normalizeTechniqueId(query.technique);
   if (technique === null) throw badRequest(`'${query.technique}' is not an ATT&CK technique id`);
-  if (query.since !== undefined && !ISO_DATE.test(query.since)) throw badRequest(`'${query.since}' is not ${ISO_DATE_HINT}`);
+  if (query.since !== undefined && !ISO_DATE.test(query.since))
+    throw badRequest(`'${query.since}' is not ${ISO_DATE_HINT}`);
   const rows = await listReports(db, tenantId, { ...query, technique });
   const { page, last, hasMore } = takePage(rows, query.limit);
   return { items: page.map(toReportSummary), last: last ?? null, hasMore };

@@ -25,7 +25,9 @@ export function generateApiKey(): string {
 }
 
 export function looksLikeApiKey(value: string): boolean {
-  return value.startsWith(KEY_PREFIX) && value.length === KEY_PREFIX.length + KEY_CHARS && /^[A-Za-z0-9_]+$/.test(value);
+  return (
+    value.startsWith(KEY_PREFIX) && value.length === KEY_PREFIX.length + KEY_CHARS && /^[A-Za-z0-9_]+$/.test(value)
+  );
 }
 
 export const hashApiKey = (key: string): Promise<string> => sha256Hex(key);

@@ -28,7 +28,8 @@ interface DocMeta {
   attackVersion: string;
 }
 
-const missing = (what: string) => new AppError(500, "workflow_state_lost", `the workflow lost its ${what}; start the analysis again`);
+const missing = (what: string) =>
+  new AppError(500, "workflow_state_lost", `the workflow lost its ${what}; start the analysis again`);
 
 const fetchStep: StepDefinition = {
   name: "fetch",
@@ -37,8 +38,14 @@ const fetchStep: StepDefinition = {
     const url = (state.input as AnalysisInput).url as string;
     const doc = await safeFetch(url, fetchOptions(env, MAX_DOCUMENT_BYTES));
     await blobs.put("raw", doc.bytes);
-    await blobs.putJson("raw-meta", { contentType: doc.contentType, charset: doc.charset, finalUrl: doc.finalUrl } satisfies RawMeta);
-    return { result: { finalUrl: doc.finalUrl, status: doc.status, contentType: doc.contentType, bytes: doc.bytes.length } };
+    await blobs.putJson("raw-meta", {
+      contentType: doc.contentType,
+      charset: doc.charset,
+      finalUrl: doc.finalUrl,
+    } satisfies RawMeta);
+    return {
+      result: { finalUrl: doc.finalUrl, status: doc.status, contentType: doc.contentType, bytes: doc.bytes.length },
+    };
   },
 };
 
@@ -59,7 +66,10 @@ const extractStep: StepDefinition = {
       const existing = await findReportByHash(db, state.tenantId, contentHash, attackVersion);
       if (existing) {
         await blobs.delete("raw");
-        return { result: { kind: doc.kind, chars: doc.text.length, duplicateOf: existing.id }, completeWith: { reportId: existing.id } };
+        return {
+          result: { kind: doc.kind, chars: doc.text.length, duplicateOf: existing.id },
+          completeWith: { reportId: existing.id },
+        };
       }
     }
     await blobs.putText("text", doc.text);
@@ -112,7 +122,9 @@ const persistStep: StepDefinition = {
 };
 
 function analysisSteps(source: string): StepDefinition[] {
-  return source === "url" ? [fetchStep, extractStep, analyzeStep, persistStep] : [extractStep, analyzeStep, persistStep];
+  return source === "url"
+    ? [fetchStep, extractStep, analyzeStep, persistStep]
+    : [extractStep, analyzeStep, persistStep];
 }
 
 export const analysisWorkflow: WorkflowDefinition = {

@@ -18,9 +18,19 @@ import { fetchOptions, prepareSubmission, type DocumentSubmission } from "./serv
 const MAX_SYNC_BYTES = 1024 * 1024;
 
 const tooLargeForSync = (bytes: number) =>
-  new AppError(413, "document_too_large", `synchronous analysis takes up to 1 MB (this is ${(bytes / 1e6).toFixed(1)} MB): use POST /api/v1/analyses`);
+  new AppError(
+    413,
+    "document_too_large",
+    `synchronous analysis takes up to 1 MB (this is ${(bytes / 1e6).toFixed(1)} MB): use POST /api/v1/analyses`,
+  );
 
-export async function analyzeNow(env: Env, db: Db, tenantId: string, submission: DocumentSubmission, via: string): Promise<AnalysisOutputT> {
+export async function analyzeNow(
+  env: Env,
+  db: Db,
+  tenantId: string,
+  submission: DocumentSubmission,
+  via: string,
+): Promise<AnalysisOutputT> {
   const { input, document } = prepareSubmission(submission, via);
   let bytes: Uint8Array;
   let contentType: string;

@@ -16,7 +16,11 @@ const KEEP = 2;
 export async function modelFor(db: Db, attackVersion: string): Promise<{ id: string; model: Model }> {
   const row = await latestModel(db, attackVersion);
   if (!row) {
-    throw new AppError(503, "no_model", `no mapping model is loaded for ATT&CK ${attackVersion} (npm start loads the shipped one)`);
+    throw new AppError(
+      503,
+      "no_model",
+      `no mapping model is loaded for ATT&CK ${attackVersion} (npm start loads the shipped one)`,
+    );
   }
   let pending = cache.get(row.id);
   if (!pending) {
@@ -31,13 +35,24 @@ export async function modelFor(db: Db, attackVersion: string): Promise<{ id: str
 }
 
 /** Stores a model artifact (gzipped JSON, as `npm run model:build` writes it) in D1. */
-export async function importModelArtifact(db: Db, gzipped: Uint8Array): Promise<{ id: string; created: boolean; attackVersion: string }> {
+export async function importModelArtifact(
+  db: Db,
+  gzipped: Uint8Array,
+): Promise<{ id: string; created: boolean; attackVersion: string }> {
   const data = JSON.parse(new TextDecoder().decode(await gunzip(gzipped))) as ModelData;
   if (data.format !== MODEL_FORMAT) throw new AppError(422, "invalid_model", `not a ${MODEL_FORMAT} artifact`);
   // A model belongs to an ATT&CK version (a foreign key): say which one is missing rather than fail on the constraint.
   if (!(await getVersion(db, data.attackVersion))) {
-    throw new AppError(409, "attack_version_missing", `the model is for ATT&CK ${data.attackVersion}, which is not loaded: load that bundle first (npm run attack:load)`);
+    throw new AppError(
+      409,
+      "attack_version_missing",
+      `the model is for ATT&CK ${data.attackVersion}, which is not loaded: load that bundle first (npm run attack:load)`,
+    );
   }
-  const stored = await storeModel(db, gzipped, { attackVersion: data.attackVersion, format: data.format, info: data.info });
+  const stored = await storeModel(db, gzipped, {
+    attackVersion: data.attackVersion,
+    format: data.format,
+    info: data.info,
+  });
   return { ...stored, attackVersion: data.attackVersion };
 }

@@ -12,7 +12,16 @@ export async function startReevaluation(
   r: { reportId: string; tenantId: string; fromVersion: string; toVersion: string },
 ): Promise<string> {
   const id = await derivedId("reeval", r.reportId, r.toVersion);
-  const input: ReevalInput = { via: "refresh", reportId: r.reportId, fromVersion: r.fromVersion, toVersion: r.toVersion };
-  await launchWorkflow(env, db, { request: { id, type: "reeval", tenantId: r.tenantId, input }, row: input, idempotent: true });
+  const input: ReevalInput = {
+    via: "refresh",
+    reportId: r.reportId,
+    fromVersion: r.fromVersion,
+    toVersion: r.toVersion,
+  };
+  await launchWorkflow(env, db, {
+    request: { id, type: "reeval", tenantId: r.tenantId, input },
+    row: input,
+    idempotent: true,
+  });
   return id;
 }

@@ -38,10 +38,14 @@ const reevaluateStep: StepDefinition = {
     const report = await getReport(db, tenantId, input.reportId);
     if (!report) throw new AppError(404, "not_found", `report ${input.reportId} no longer exists`);
     if (!report.latest || report.attackVersion === input.toVersion) {
-      return { result: { skipped: "the report already has a version under this ATT&CK release" }, completeWith: { reportId: report.id } };
+      return {
+        result: { skipped: "the report already has a version under this ATT&CK release" },
+        completeWith: { reportId: report.id },
+      };
     }
     const chunks = await reportDocumentChunks(db, tenantId, report.id);
-    if (chunks.length === 0) throw new AppError(422, "no_retained_text", `report ${report.id} kept no text to re-evaluate`);
+    if (chunks.length === 0)
+      throw new AppError(422, "no_retained_text", `report ${report.id} kept no text to re-evaluate`);
     const text = new TextDecoder().decode(await gunzip(joinBase64Chunks(chunks)));
     const { id: modelId, model } = await modelFor(db, input.toVersion);
     const result = analyzeText(text, model);
@@ -61,13 +65,18 @@ const reevaluateStep: StepDefinition = {
         const note = `moved from ${m.techniqueId}: revoked in ATT&CK ${input.toVersion}, replaced by ${successor}`;
         const fresh = result.techniques.find((t) => t.id === successor);
         if (fresh) fresh.note = fresh.note ? `${fresh.note}; ${note}` : note;
-        else if (!carried.some((c) => c.techniqueId === successor) && (await getTechnique(db, input.toVersion, successor))) {
+        else if (
+          !carried.some((c) => c.techniqueId === successor) &&
+          (await getTechnique(db, input.toVersion, successor))
+        ) {
           carried.push(carry(m, successor, note));
           found.add(successor);
         }
       } else if (deprecated.has(m.techniqueId)) {
         flagged.push(m.techniqueId);
-        carried.push(carry(m, m.techniqueId, `deprecated in ATT&CK ${input.toVersion}: kept from the previous version for review`));
+        carried.push(
+          carry(m, m.techniqueId, `deprecated in ATT&CK ${input.toVersion}: kept from the previous version for review`),
+        );
       }
     }
     const before = new Set(previous.map((m) => m.techniqueId));
@@ -98,7 +107,10 @@ const reevaluateStep: StepDefinition = {
         documentChunks: chunks,
       },
     });
-    return { result: { reportId, ...reportChanges, added: reportChanges.added.length, removed: reportChanges.removed.length }, completeWith: { reportId } };
+    return {
+      result: { reportId, ...reportChanges, added: reportChanges.added.length, removed: reportChanges.removed.length },
+      completeWith: { reportId },
+    };
   },
 };
 

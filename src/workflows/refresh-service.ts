@@ -13,10 +13,25 @@ import { notFound } from "../errors";
 import { derivedId, launchWorkflow, type WorkflowView } from "./service";
 import type { RefreshInput, WorkflowState } from "./types";
 
-export async function startRefresh(env: Env, db: Db, input: RefreshInput, now = new Date()): Promise<{ workflowId: string; status: WorkflowState["status"] }> {
+export async function startRefresh(
+  env: Env,
+  db: Db,
+  input: RefreshInput,
+  now = new Date(),
+): Promise<{ workflowId: string; status: WorkflowState["status"] }> {
   if (input.url && env.ATTACK_URL_CHECK !== "false") checkUrl(input.url, "bundle URL refused");
-  const id = await derivedId("refresh", input.url ?? "index", input.version ?? "", input.force ? "force" : "", now.toISOString().slice(0, 10));
-  const state = await launchWorkflow(env, db, { request: { id, type: "refresh", tenantId: null, input }, row: input, idempotent: true });
+  const id = await derivedId(
+    "refresh",
+    input.url ?? "index",
+    input.version ?? "",
+    input.force ? "force" : "",
+    now.toISOString().slice(0, 10),
+  );
+  const state = await launchWorkflow(env, db, {
+    request: { id, type: "refresh", tenantId: null, input },
+    row: input,
+    idempotent: true,
+  });
   return { workflowId: id, status: state.status };
 }
 
@@ -25,7 +40,8 @@ export async function refreshIfNewer(env: Env, db: Db, now: Date): Promise<Recor
   const [newest] = await fetchReleaseIndex(env.ATTACK_INDEX_URL || DEFAULT_INDEX_URL);
   const active = await getActiveVersion(db);
   if (!newest) return { upToDate: true, reason: "no Enterprise release in the index" };
-  if (active && compareVersions(newest.version, active.version) <= 0) return { upToDate: true, active: active.version, newest: newest.version };
+  if (active && compareVersions(newest.version, active.version) <= 0)
+    return { upToDate: true, active: active.version, newest: newest.version };
   const started = await startRefresh(env, db, { via: "cron", url: newest.url, version: newest.version }, now);
   return { refresh: started.workflowId, from: active?.version ?? null, to: newest.version };
 }

@@ -53,7 +53,11 @@ const resolveStep: StepDefinition = {
     let expected = input.version;
     if (!url) {
       const [newest] = await fetchReleaseIndex(env.ATTACK_INDEX_URL || DEFAULT_INDEX_URL);
-      if (!newest) return { result: { upToDate: true, reason: "the release index lists no Enterprise release" }, completeWith: {} };
+      if (!newest)
+        return {
+          result: { upToDate: true, reason: "the release index lists no Enterprise release" },
+          completeWith: {},
+        };
       url = newest.url;
       expected = newest.version;
     }
@@ -73,15 +77,26 @@ const loadStep: StepDefinition = {
     const p = await plan(ctx);
     // Bundle URLs given by an admin pass the same policy as report URLs (configurable for local use).
     if (env.ATTACK_URL_CHECK !== "false") checkUrl(p.url, "bundle URL refused");
-    const res = await fetchFromAttack(p.url, { what: "the ATT&CK bundle", code: "fetch_failed", accept: "application/json, application/gzip" });
-    if (!res.body) throw new AppError(502, "fetch_failed", `the ATT&CK bundle download answered HTTP ${res.status} without a body`);
+    const res = await fetchFromAttack(p.url, {
+      what: "the ATT&CK bundle",
+      code: "fetch_failed",
+      accept: "application/json, application/gzip",
+    });
+    if (!res.body)
+      throw new AppError(502, "fetch_failed", `the ATT&CK bundle download answered HTTP ${res.status} without a body`);
     const result = await loadAttackBundle(env.DB, res.body, { version: p.expected, activate: "never" });
     const loadedByUs = result.status === "loaded";
     await blobs.putJson("refresh", { ...p, version: result.version, loadedByUs });
     if (p.previous && !(state.input as RefreshInput).force && compareVersions(result.version, p.previous) <= 0) {
-      throw new AppError(409, "not_newer", `the bundle is ATT&CK ${result.version}, not newer than the active ${p.previous}`);
+      throw new AppError(
+        409,
+        "not_newer",
+        `the bundle is ATT&CK ${result.version}, not newer than the active ${p.previous}`,
+      );
     }
-    return { result: { version: result.version, status: result.status, rows: result.rows, seconds: result.durationMs / 1000 } };
+    return {
+      result: { version: result.version, status: result.status, rows: result.rows, seconds: result.durationMs / 1000 },
+    };
   },
 };
 
@@ -118,20 +133,43 @@ const modelStep: StepDefinition = {
     const existing = await latestModel(db, version);
     if (existing) return { result: { modelId: existing.id, built: false } };
     const baseRow = p.previous ? await latestModel(db, p.previous) : null;
-    if (!baseRow) throw new AppError(503, "no_model", "there is no model to carry to the new version: load one (npm run model:load)");
+    if (!baseRow)
+      throw new AppError(
+        503,
+        "no_model",
+        "there is no model to carry to the new version: load one (npm run model:load)",
+      );
     const base = JSON.parse(new TextDecoder().decode(await gunzip(await readModelBytes(db, baseRow)))) as ModelData;
     const { stored, newTechniques } = await carryModel(db, base, version);
-    return { result: { modelId: stored.id, built: true, adaptedFrom: base.attackVersion, newTechniques: newTechniques.length } };
+    return {
+      result: { modelId: stored.id, built: true, adaptedFrom: base.attackVersion, newTechniques: newTechniques.length },
+    };
   },
 };
 
 /** Carries `base` to a loaded ATT&CK version (see adaptModel) and stores the result as that version's model. */
-export async function carryModel(db: Db, base: ModelData, version: string): Promise<{ stored: { id: string }; newTechniques: string[] }> {
+export async function carryModel(
+  db: Db,
+  base: ModelData,
+  version: string,
+): Promise<{ stored: { id: string }; newTechniques: string[] }> {
   const catalog = techniqueCatalog(await listTechniqueStates(db, version));
   const known = new Set(base.techniques.map((t) => t.id));
-  const texts = await techniqueTexts(db, version, catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)));
-  const { model, newTechniques } = adaptModel(base, { attackVersion: version, ...catalog, textsOf: (id) => texts.get(id) ?? [] });
-  const stored = await storeModel(db, await gzip(JSON.stringify(model)), { attackVersion: version, format: MODEL_FORMAT, info: model.info });
+  const texts = await techniqueTexts(
+    db,
+    version,
+    catalog.techniques.map((t) => t.id).filter((id) => !known.has(id)),
+  );
+  const { model, newTechniques } = adaptModel(base, {
+    attackVersion: version,
+    ...catalog,
+    textsOf: (id) => texts.get(id) ?? [],
+  });
+  const stored = await storeModel(db, await gzip(JSON.stringify(model)), {
+    attackVersion: version,
+    format: MODEL_FORMAT,
+    info: model.info,
+  });
   return { stored, newTechniques };
 }
 
@@ -155,11 +193,29 @@ const reevalStep: StepDefinition = {
     const p = await plan(ctx);
     if (!p.previous || !p.version) return { result: { started: 0 } };
     const db = createDb(env.DB);
-    const scope = env.REEVAL_SCOPE === "all" ? "all" : await changedTechniques(db, p.previous, p.version, env.REEVAL_SCOPE === "updated");
-    const reports = await reportsToReevaluate(db, "all-tenants", { notVersion: p.version, techniques: scope, after: p.reevalAfter, limit: REEVAL_SLICE });
-    for (const r of reports) await startReevaluation(env, db, { reportId: r.id, tenantId: r.tenantId, fromVersion: r.attackVersion, toVersion: p.version });
+    const scope =
+      env.REEVAL_SCOPE === "all"
+        ? "all"
+        : await changedTechniques(db, p.previous, p.version, env.REEVAL_SCOPE === "updated");
+    const reports = await reportsToReevaluate(db, "all-tenants", {
+      notVersion: p.version,
+      techniques: scope,
+      after: p.reevalAfter,
+      limit: REEVAL_SLICE,
+    });
+    for (const r of reports)
+      await startReevaluation(env, db, {
+        reportId: r.id,
+        tenantId: r.tenantId,
+        fromVersion: r.attackVersion,
+        toVersion: p.version,
+      });
     const started = (p.reevalStarted ?? 0) + reports.length;
-    await ctx.blobs.putJson("refresh", { ...p, reevalAfter: reports.at(-1)?.id ?? p.reevalAfter, reevalStarted: started });
+    await ctx.blobs.putJson("refresh", {
+      ...p,
+      reevalAfter: reports.at(-1)?.id ?? p.reevalAfter,
+      reevalStarted: started,
+    });
     return { result: { started }, repeat: reports.length === REEVAL_SLICE };
   },
 };

@@ -28,11 +28,18 @@ export function workflowStub(env: Env, id: string) {
 
 /** safeFetch options for a report URL: the deployment's settings and the caller's size cap. */
 export function fetchOptions(env: Env, maxBytes: number): SafeFetchOptions {
-  return { dnsCheck: env.URL_DNS_CHECK !== "false", timeoutMs: Number.parseInt(env.FETCH_TIMEOUT_MS, 10) || undefined, maxBytes };
+  return {
+    dnsCheck: env.URL_DNS_CHECK !== "false",
+    timeoutMs: Number.parseInt(env.FETCH_TIMEOUT_MS, 10) || undefined,
+    maxBytes,
+  };
 }
 
 /** Checks what can be checked before starting (URL policy, size, media type) and splits input from content. */
-export function prepareSubmission(s: DocumentSubmission, via: string): { input: AnalysisInput; document?: StartRequest["document"] } {
+export function prepareSubmission(
+  s: DocumentSubmission,
+  via: string,
+): { input: AnalysisInput; document?: StartRequest["document"] } {
   const base = { title: s.title, force: s.force, via };
   if ("url" in s) {
     checkUrl(s.url);
@@ -48,14 +55,26 @@ export function prepareSubmission(s: DocumentSubmission, via: string): { input: 
   if (s.bytes.length > MAX_DOCUMENT_BYTES) throw tooLarge(s.bytes.length);
   const type = acceptedMediaType(parseContentType(s.contentType).type ?? "");
   if (!type) {
-    throw new AppError(415, "unsupported_media_type", `unsupported content type '${s.contentType}': send HTML, plain text, Markdown or PDF`);
+    throw new AppError(
+      415,
+      "unsupported_media_type",
+      `unsupported content type '${s.contentType}': send HTML, plain text, Markdown or PDF`,
+    );
   }
-  const source = type === "application/pdf" ? "pdf" : type === "text/html" || type === "application/xhtml+xml" ? "html" : "text";
-  return { input: { ...base, source, contentType: s.contentType }, document: { bytes: s.bytes, contentType: s.contentType } };
+  const source =
+    type === "application/pdf" ? "pdf" : type === "text/html" || type === "application/xhtml+xml" ? "html" : "text";
+  return {
+    input: { ...base, source, contentType: s.contentType },
+    document: { bytes: s.bytes, contentType: s.contentType },
+  };
 }
 
 export function tooLarge(bytes: number): AppError {
-  return new AppError(413, "document_too_large", `the document is ${(bytes / 1e6).toFixed(1)} MB; the limit is ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB`);
+  return new AppError(
+    413,
+    "document_too_large",
+    `the document is ${(bytes / 1e6).toFixed(1)} MB; the limit is ${MAX_DOCUMENT_BYTES / 1024 / 1024} MB`,
+  );
 }
 
 /** A UUID-shaped id determined by its inputs (SHA-256 based, version nibble 8: not random). */
@@ -64,7 +83,11 @@ export async function derivedId(...parts: string[]): Promise<string> {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const LABELS: Record<WorkflowType, string> = { analysis: "the analysis", refresh: "the ATT&CK refresh", reeval: "the re-evaluation" };
+const LABELS: Record<WorkflowType, string> = {
+  analysis: "the analysis",
+  refresh: "the ATT&CK refresh",
+  reeval: "the re-evaluation",
+};
 
 /**
  * Writes the workflow's D1 row (`row` is the input kept there), then starts its Durable Object.
@@ -78,12 +101,19 @@ export async function launchWorkflow(
   launch: { request: StartRequest; row: unknown; idempotent?: boolean },
 ): Promise<WorkflowState> {
   const { id, type, tenantId } = launch.request;
-  const inserted = await insertWorkflow(db, { id, tenantId, type, status: "pending", input: launch.row }, { ignoreExisting: launch.idempotent });
+  const inserted = await insertWorkflow(
+    db,
+    { id, tenantId, type, status: "pending", input: launch.row },
+    { ignoreExisting: launch.idempotent },
+  );
   try {
     return await workflowStub(env, id).start(launch.request);
   } catch (e) {
     if (inserted) await failWorkflow(db, id, `the workflow could not be started: ${describeError(e)}`);
-    throw new AppError(503, "workflow_unavailable", `${LABELS[type]} could not be started; try again`, { internal: describeError(e), retryable: true });
+    throw new AppError(503, "workflow_unavailable", `${LABELS[type]} could not be started; try again`, {
+      internal: describeError(e),
+      retryable: true,
+    });
   }
 }
 
@@ -96,7 +126,14 @@ export async function startAnalysis(
 ): Promise<{ workflowId: string; status: WorkflowState["status"] }> {
   const { input, document } = prepareSubmission(submission, via);
   const id = crypto.randomUUID();
-  const row = { source: input.source, url: input.url ?? null, title: input.title ?? null, force: input.force ?? false, via, bytes: document?.bytes.length ?? null };
+  const row = {
+    source: input.source,
+    url: input.url ?? null,
+    title: input.title ?? null,
+    force: input.force ?? false,
+    via,
+    bytes: document?.bytes.length ?? null,
+  };
   const state = await launchWorkflow(env, db, { request: { id, type: "analysis", tenantId, input, document }, row });
   return { workflowId: id, status: state.status };
 }

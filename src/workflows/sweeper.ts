@@ -22,7 +22,10 @@ export interface SweepResult {
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+  ]);
 }
 
 export async function sweepWorkflows(env: Env, db: Db, now: Date): Promise<SweepResult> {
@@ -53,7 +56,10 @@ export async function sweepWorkflows(env: Env, db: Db, now: Date): Promise<Sweep
       });
       result.synced++;
     } else if (now.getTime() - Date.parse(state.createdAt) > MAX_AGE_MS) {
-      await within(stub.abandon(`the workflow did not finish within ${MAX_AGE_MS / 3600_000} hours`), ANSWER_TIMEOUT_MS).catch(() =>
+      await within(
+        stub.abandon(`the workflow did not finish within ${MAX_AGE_MS / 3600_000} hours`),
+        ANSWER_TIMEOUT_MS,
+      ).catch(() =>
         failWorkflow(db, row.id, "the workflow did not finish in time and its Durable Object did not answer"),
       );
       result.failed++;

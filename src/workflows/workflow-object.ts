@@ -113,7 +113,11 @@ export class WorkflowObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.cleanup(state);
     await this.save(cancelled);
-    await updateWorkflowQuery(createDb(this.env.DB), state.id, { status: "cancelled", completedAt: now, currentStep: null });
+    await updateWorkflowQuery(createDb(this.env.DB), state.id, {
+      status: "cancelled",
+      completedAt: now,
+      currentStep: null,
+    });
     await this.blobs.clear();
     return cancelled;
   }
@@ -145,9 +149,20 @@ export class WorkflowObject extends DurableObject<Env> {
     const db = createDb(this.env.DB);
     const attempt = state.attempt + 1;
     const now = new Date().toISOString();
-    const running: WorkflowState = { ...state, status: "running", attempt, startedAt: state.startedAt ?? now, retryAt: undefined };
+    const running: WorkflowState = {
+      ...state,
+      status: "running",
+      attempt,
+      startedAt: state.startedAt ?? now,
+      retryAt: undefined,
+    };
     await this.save(running);
-    await updateWorkflowQuery(db, state.id, { status: "running", currentStep: step.name, startedAt: running.startedAt, error: null });
+    await updateWorkflowQuery(db, state.id, {
+      status: "running",
+      currentStep: step.name,
+      startedAt: running.startedAt,
+      error: null,
+    });
     const taskId = await startTask(db, state.id, step.name, attempt);
     const t0 = Date.now();
     try {
@@ -156,7 +171,8 @@ export class WorkflowObject extends DurableObject<Env> {
       // Cancelled while the step ran: its result is dropped.
       const latest = await this.state();
       if (!latest || latest.status === "cancelled") return;
-      if (outcome.completeWith) return this.finish(latest, { status: "completed", reportId: outcome.completeWith.reportId });
+      if (outcome.completeWith)
+        return this.finish(latest, { status: "completed", reportId: outcome.completeWith.reportId });
       if (outcome.repeat) {
         await this.save({ ...latest, attempt: 0 });
         await this.ctx.storage.setAlarm(this.nextStepAt());
@@ -165,7 +181,10 @@ export class WorkflowObject extends DurableObject<Env> {
       const next = state.stepIndex + 1;
       if (next >= stepsOf(state).length) return this.finish(latest, { status: "completed" });
       await this.save({ ...latest, stepIndex: next, attempt: 0, progress: step.progress });
-      await updateWorkflowQuery(db, state.id, { progress: step.progress, currentStep: stepsOf(state)[next]?.name ?? null });
+      await updateWorkflowQuery(db, state.id, {
+        progress: step.progress,
+        currentStep: stepsOf(state)[next]?.name ?? null,
+      });
       await this.ctx.storage.setAlarm(this.nextStepAt());
     } catch (e) {
       const appError = e instanceof AppError ? e : null;
@@ -178,7 +197,9 @@ export class WorkflowObject extends DurableObject<Env> {
       if (appError?.retryable && attempt < policy.maxAttempts) {
         const delay = retryDelay(policy, attempt);
         await this.save({ ...latest, retryAt: new Date(Date.now() + delay).toISOString(), error: message });
-        await updateWorkflowQuery(db, state.id, { error: `attempt ${attempt} of ${step.name} failed, retrying: ${message}` });
+        await updateWorkflowQuery(db, state.id, {
+          error: `attempt ${attempt} of ${step.name} failed, retrying: ${message}`,
+        });
         await this.ctx.storage.setAlarm(Date.now() + delay);
         return;
       }
@@ -187,7 +208,10 @@ export class WorkflowObject extends DurableObject<Env> {
     }
   }
 
-  private async finish(state: WorkflowState, end: { status: "completed" | "failed"; error?: string; reportId?: string }): Promise<void> {
+  private async finish(
+    state: WorkflowState,
+    end: { status: "completed" | "failed"; error?: string; reportId?: string },
+  ): Promise<void> {
     if (end.status === "failed") await this.cleanup(state);
     const now = new Date().toISOString();
     const done: WorkflowState = {

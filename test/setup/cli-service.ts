@@ -20,9 +20,14 @@ interface AnalyzeRequest {
   stdin?: string;
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
-function run(root: string, args: string[], stdin: string | undefined): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  root: string,
+  args: string[],
+  stdin: string | undefined,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "scripts", "run.mjs"), "analyze", ...args], { cwd: root });
     let stdout = "";
@@ -57,7 +62,8 @@ export function cliService(root: string): (request: Request) => Promise<Response
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-cli-test-"));
       try {
         for (const [name, text] of Object.entries(body.files ?? {})) fs.writeFileSync(path.join(dir, name), text);
-        for (const [name, from] of Object.entries(body.copies ?? {})) fs.copyFileSync(path.join(root, from), path.join(dir, name));
+        for (const [name, from] of Object.entries(body.copies ?? {}))
+          fs.copyFileSync(path.join(root, from), path.join(dir, name));
         const args = body.args.map((a) => a.replaceAll("{dir}", dir));
         return json(await run(root, args, body.stdin));
       } finally {

@@ -60,7 +60,10 @@ export function tacticIds(raw: Iterable<string>): string[] {
 
 /** Repositories park retired rules in a `deprecated` (Sigma, Splunk) or `_deprecated` (Elastic) folder. */
 export function inDeprecatedDir(path: string): boolean {
-  return path.split(/[\\/]/).slice(0, -1).some((seg) => /^_?deprecated$/i.test(seg));
+  return path
+    .split(/[\\/]/)
+    .slice(0, -1)
+    .some((seg) => /^_?deprecated$/i.test(seg));
 }
 
 export function clip(s: string, max = MAX_CONDITION_CHARS): string {
@@ -76,7 +79,11 @@ export function completeness(present: boolean[]): number {
 
 /** First line of a parser's message: the rest is a code frame that repeats the user's file. */
 export function firstLine(message: string): string {
-  const line = message.split("\n").find((l) => l.trim())?.trim() ?? "unknown error";
+  const line =
+    message
+      .split("\n")
+      .find((l) => l.trim())
+      ?.trim() ?? "unknown error";
   return line.replace(/:$/, "");
 }
 

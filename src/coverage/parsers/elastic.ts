@@ -57,7 +57,10 @@ function threatIds(threats: Dict[]): { techniques: string[]; tactics: string[] }
 /** smol-toml's message names the problem; its position is on the error, its code frame after line one. */
 function tomlError(e: unknown): string {
   if (!(e instanceof Error)) return "invalid TOML";
-  const where = "line" in e && typeof e.line === "number" && "column" in e && typeof e.column === "number" ? ` (line ${e.line}, column ${e.column})` : "";
+  const where =
+    "line" in e && typeof e.line === "number" && "column" in e && typeof e.column === "number"
+      ? ` (line ${e.line}, column ${e.column})`
+      : "";
   return `invalid TOML: ${firstLine(e.message).replace(/^Invalid TOML document:\s*/i, "")}${where}`;
 }
 
@@ -69,7 +72,10 @@ export function parseElastic(path: string, content: string): ParseResult {
     return fail(tomlError(e));
   }
   const rule = doc.rule;
-  if (!isDict(rule)) return fail(rule === undefined ? "Elastic rule has no [rule] table" : `Elastic [rule] is not a table (it is ${kindOf(rule)})`);
+  if (!isDict(rule))
+    return fail(
+      rule === undefined ? "Elastic rule has no [rule] table" : `Elastic [rule] is not a table (it is ${kindOf(rule)})`,
+    );
   const metadata: Dict = isDict(doc.metadata) ? doc.metadata : {};
 
   const named = ruleIdAndName(rule, "Elastic rule", "rule_id", "name", "[rule] ");

@@ -2,7 +2,19 @@
  * @module Splunk security_content detections (YAML) to the normalised rule shape. Techniques come
  * from `tags.mitre_attack_id`; Splunk gives no tactic ids in the rule file.
  */
-import { clip, completeness, type Dict, inDeprecatedDir, isDict, joined, ruleIdAndName, techniqueIds, text, textList, uniqueSorted } from "./common";
+import {
+  clip,
+  completeness,
+  type Dict,
+  inDeprecatedDir,
+  isDict,
+  joined,
+  ruleIdAndName,
+  techniqueIds,
+  text,
+  textList,
+  uniqueSorted,
+} from "./common";
 import type { ParseResult, RuleStatus } from "./types";
 import { loadYamlMapping } from "./yaml";
 
@@ -19,7 +31,12 @@ function splunkStatus(status: string | null, path: string): RuleStatus {
 /** The risk score when the rule has one, else impact, else confidence: kept as written, not derived. */
 function splunkSeverity(doc: Dict, tags: Dict): string | null {
   return (
-    text(tags.risk_score) ?? text(doc.risk_score) ?? text(tags.impact) ?? text(doc.impact) ?? text(tags.confidence) ?? text(doc.confidence)
+    text(tags.risk_score) ??
+    text(doc.risk_score) ??
+    text(tags.impact) ??
+    text(doc.impact) ??
+    text(tags.confidence) ??
+    text(doc.confidence)
   );
 }
 

@@ -8,11 +8,16 @@ import { accounts, cloudProviders, type Account } from "../schema";
 export type NewAccount = Omit<typeof accounts.$inferInsert, "id" | "tenantId" | "createdAt" | "updatedAt">;
 
 export async function providerExists(db: Db, providerId: string): Promise<boolean> {
-  return (await db.select({ id: cloudProviders.id }).from(cloudProviders).where(eq(cloudProviders.id, providerId)).get()) !== undefined;
+  return (
+    (await db.select({ id: cloudProviders.id }).from(cloudProviders).where(eq(cloudProviders.id, providerId)).get()) !==
+    undefined
+  );
 }
 
 export async function listProviders(db: Db): Promise<string[]> {
-  return (await db.select({ id: cloudProviders.id }).from(cloudProviders).orderBy(asc(cloudProviders.id))).map((p) => p.id);
+  return (await db.select({ id: cloudProviders.id }).from(cloudProviders).orderBy(asc(cloudProviders.id))).map(
+    (p) => p.id,
+  );
 }
 
 /** Creates the account; null when the tenant already has one with this provider and identifier. */
@@ -26,7 +31,13 @@ export async function createAccount(db: Db, tenantId: string, a: NewAccount): Pr
 }
 
 export async function getAccount(db: Db, tenantId: string, id: string): Promise<Account | null> {
-  return (await db.select().from(accounts).where(and(eq(accounts.tenantId, tenantId), eq(accounts.id, id))).get()) ?? null;
+  return (
+    (await db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.tenantId, tenantId), eq(accounts.id, id)))
+      .get()) ?? null
+  );
 }
 
 export async function listAccounts(db: Db, tenantId: string): Promise<Account[]> {

@@ -40,7 +40,11 @@ export async function listTechniqueStates(db: Db, version: string): Promise<Tech
       .where(eq(t.version, version)),
     db.select({ stixId: tt.techniqueStixId, tactic: tt.tacticShortname }).from(tt).where(eq(tt.version, version)),
   ]);
-  const tactics = groupBy(links, (l) => l.stixId, (l) => l.tactic);
+  const tactics = groupBy(
+    links,
+    (l) => l.stixId,
+    (l) => l.tactic,
+  );
   return techniques.map(({ stixId, ...rest }) => ({ ...rest, tactics: tactics.get(stixId) ?? [] }));
 }
 

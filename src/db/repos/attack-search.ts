@@ -80,7 +80,9 @@ export async function searchTechniques(db: Db, query: TechniqueQuery): Promise<T
     return rows.map(toHit);
   }
   const exactId = ATTACK_ID.test(q) ? q.toUpperCase() : "";
-  const from = (match: string) => sql`FROM attack_techniques_fts JOIN attack_techniques t ON t.rowid = attack_techniques_fts.rowid
+  const from = (
+    match: string,
+  ) => sql`FROM attack_techniques_fts JOIN attack_techniques t ON t.rowid = attack_techniques_fts.rowid
       WHERE attack_techniques_fts MATCH ${match} AND ${where}`;
   const ranked = (match: string) =>
     db.all<HitRow>(sql`SELECT ${columns}, snippet(attack_techniques_fts, 2, '', '', '…', 24) AS snippet ${from(match)}

@@ -69,7 +69,13 @@ export async function listVersionStats(db: Db): Promise<VersionStats[]> {
 
 export async function getTechnique(db: Db, version: string, attackId: string): Promise<AttackTechnique | null> {
   const t = attackTechniques;
-  return (await db.select().from(t).where(and(eq(t.version, version), eq(t.attackId, attackId))).get()) ?? null;
+  return (
+    (await db
+      .select()
+      .from(t)
+      .where(and(eq(t.version, version), eq(t.attackId, attackId)))
+      .get()) ?? null
+  );
 }
 
 export async function listSubtechniques(db: Db, version: string, parentId: string): Promise<AttackTechnique[]> {
@@ -95,12 +101,19 @@ export async function tacticsOfTechniques(
       ...(await db
         .select({ techniqueStixId: tt.techniqueStixId, tactic: attackTactics })
         .from(tt)
-        .innerJoin(attackTactics, and(eq(attackTactics.version, tt.version), eq(attackTactics.shortname, tt.tacticShortname)))
+        .innerJoin(
+          attackTactics,
+          and(eq(attackTactics.version, tt.version), eq(attackTactics.shortname, tt.tacticShortname)),
+        )
         .where(and(eq(tt.version, version), inArray(tt.techniqueStixId, ids)))
         .orderBy(asc(attackTactics.ordinal))),
     );
   }
-  return groupBy(rows, (r) => r.techniqueStixId, (r) => r.tactic);
+  return groupBy(
+    rows,
+    (r) => r.techniqueStixId,
+    (r) => r.tactic,
+  );
 }
 
 export async function listTactics(db: Db, version: string): Promise<(AttackTactic & { techniqueCount: number })[]> {
@@ -164,7 +177,14 @@ export async function detectionStrategiesOfTechnique(db: Db, version: string, te
     .select({ stixId: d.stixId, id: d.attackId, name: d.name, url: d.url })
     .from(r)
     .innerJoin(d, and(eq(d.version, r.version), eq(d.stixId, r.sourceRef)))
-    .where(and(eq(r.version, version), eq(r.targetRef, techniqueStixId), eq(r.relationshipType, "detects"), eq(r.revoked, false)))
+    .where(
+      and(
+        eq(r.version, version),
+        eq(r.targetRef, techniqueStixId),
+        eq(r.relationshipType, "detects"),
+        eq(r.revoked, false),
+      ),
+    )
     .orderBy(asc(d.attackId));
   if (strategies.length === 0) return [];
   const a = attackAnalytics;
@@ -180,7 +200,15 @@ export async function detectionStrategiesOfTechnique(db: Db, version: string, te
     })
     .from(sa)
     .innerJoin(a, and(eq(a.version, sa.version), eq(a.stixId, sa.analyticStixId)))
-    .where(and(eq(sa.version, version), inArray(sa.strategyStixId, strategies.map((s) => s.stixId))))
+    .where(
+      and(
+        eq(sa.version, version),
+        inArray(
+          sa.strategyStixId,
+          strategies.map((s) => s.stixId),
+        ),
+      ),
+    )
     .orderBy(asc(sa.ordinal));
   return strategies.map(({ stixId, ...s }) => ({
     ...s,
@@ -190,7 +218,11 @@ export async function detectionStrategiesOfTechnique(db: Db, version: string, te
 
 export async function countProcedures(db: Db, version: string, techniqueStixId: string): Promise<number> {
   const p = attackProcedures;
-  const row = await db.select({ n: count() }).from(p).where(and(eq(p.version, version), eq(p.techniqueRef, techniqueStixId))).get();
+  const row = await db
+    .select({ n: count() })
+    .from(p)
+    .where(and(eq(p.version, version), eq(p.techniqueRef, techniqueStixId)))
+    .get();
   return row?.n ?? 0;
 }
 
@@ -241,12 +273,18 @@ export async function softwareOfGroup(db: Db, version: string, groupStixId: stri
     .select({ id: s.attackId, name: s.name, type: s.softwareType })
     .from(r)
     .innerJoin(s, and(eq(s.version, r.version), eq(s.stixId, r.targetRef)))
-    .where(and(eq(r.version, version), eq(r.sourceRef, groupStixId), eq(r.relationshipType, "uses"), eq(r.revoked, false)))
+    .where(
+      and(eq(r.version, version), eq(r.sourceRef, groupStixId), eq(r.relationshipType, "uses"), eq(r.revoked, false)),
+    )
     .orderBy(asc(s.attackId));
 }
 
 /** Techniques by ATT&CK id, deprecated and revoked ones too: their STIX ids and names. */
-export async function techniquesByAttackId(db: Db, version: string, attackIds: string[]): Promise<{ attackId: string; stixId: string; name: string }[]> {
+export async function techniquesByAttackId(
+  db: Db,
+  version: string,
+  attackIds: string[],
+): Promise<{ attackId: string; stixId: string; name: string }[]> {
   const out: { attackId: string; stixId: string; name: string }[] = [];
   const t = attackTechniques;
   for (const ids of chunks(attackIds, IDS_PER_IN_LIST)) {
@@ -265,14 +303,25 @@ export async function techniqueTexts(db: Db, version: string, attackIds: string[
   const t = attackTechniques;
   const p = attackProcedures;
   for (const ids of chunks(attackIds, IDS_PER_IN_LIST)) {
-    const techniques = await db.select({ id: t.attackId, stixId: t.stixId, description: t.description }).from(t).where(and(eq(t.version, version), inArray(t.attackId, ids)));
+    const techniques = await db
+      .select({ id: t.attackId, stixId: t.stixId, description: t.description })
+      .from(t)
+      .where(and(eq(t.version, version), inArray(t.attackId, ids)));
     const idOf = new Map(techniques.map((x) => [x.stixId, x.id]));
     for (const x of techniques) out.set(x.id, [x.description]);
     if (techniques.length === 0) continue;
     const procedures = await db
       .select({ techniqueRef: p.techniqueRef, description: p.description })
       .from(p)
-      .where(and(eq(p.version, version), inArray(p.techniqueRef, techniques.map((x) => x.stixId))));
+      .where(
+        and(
+          eq(p.version, version),
+          inArray(
+            p.techniqueRef,
+            techniques.map((x) => x.stixId),
+          ),
+        ),
+      );
     for (const x of procedures) out.get(idOf.get(x.techniqueRef) as string)?.push(x.description);
   }
   return out;
@@ -286,8 +335,17 @@ export async function activateVersion(db: Db, version: string): Promise<void> {
     db
       .update(v)
       .set({ active: false })
-      .where(and(eq(v.active, true), sql`${v.version} <> ${version}`, sql`EXISTS (SELECT 1 FROM attack_versions r WHERE r.version = ${version} AND r.status = 'ready')`)),
-    db.update(v).set({ active: true }).where(and(eq(v.version, version), eq(v.status, "ready"))),
+      .where(
+        and(
+          eq(v.active, true),
+          sql`${v.version} <> ${version}`,
+          sql`EXISTS (SELECT 1 FROM attack_versions r WHERE r.version = ${version} AND r.status = 'ready')`,
+        ),
+      ),
+    db
+      .update(v)
+      .set({ active: true })
+      .where(and(eq(v.version, version), eq(v.status, "ready"))),
   ]);
   const now = await getActiveVersion(db);
   if (now?.version !== version) throw new Error(`ATT&CK ${version} could not be activated (is it loaded?)`);

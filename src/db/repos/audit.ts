@@ -12,11 +12,21 @@ export async function recordAudit(db: Db, entry: NewAuditEntry): Promise<void> {
 }
 
 /** Newest first; `before` is the id of the last row of the previous page. */
-export async function listAudit(db: Db, tenantId: string, page: { limit: number; before?: number }): Promise<AuditEntry[]> {
-  const where = page.before === undefined
-    ? eq(auditLog.tenantId, tenantId)
-    : and(eq(auditLog.tenantId, tenantId), lt(auditLog.id, page.before));
-  return db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(page.limit + 1);
+export async function listAudit(
+  db: Db,
+  tenantId: string,
+  page: { limit: number; before?: number },
+): Promise<AuditEntry[]> {
+  const where =
+    page.before === undefined
+      ? eq(auditLog.tenantId, tenantId)
+      : and(eq(auditLog.tenantId, tenantId), lt(auditLog.id, page.before));
+  return db
+    .select()
+    .from(auditLog)
+    .where(where)
+    .orderBy(desc(auditLog.id))
+    .limit(page.limit + 1);
 }
 
 /** Deletes rows older than `before` (all tenants: retention is a policy of the deployment). */

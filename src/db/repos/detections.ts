@@ -7,7 +7,16 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
 import type { Db } from "../client";
 import { IDS_PER_IN_LIST, jsonValues, rowsPerStatement } from "../rows";
-import { detectionLogic, detectionMappings, detections, detectionServices, detectionVersions, scanSnapshots, type Detection, type DetectionMapping } from "../schema";
+import {
+  detectionLogic,
+  detectionMappings,
+  detections,
+  detectionServices,
+  detectionVersions,
+  scanSnapshots,
+  type Detection,
+  type DetectionMapping,
+} from "../schema";
 
 export type NewDetection = typeof detections.$inferInsert;
 export type NewMapping = typeof detectionMappings.$inferInsert;
@@ -25,9 +34,24 @@ export async function detectionsByRuleId(
   if (ruleIds.length === 0) return out;
   const d = detections;
   const rows = await db
-    .select({ id: d.id, sourceRuleId: d.sourceRuleId, contentHash: d.contentHash, version: d.version, name: d.name, rawConfig: d.rawConfig, removedAt: d.removedAt })
+    .select({
+      id: d.id,
+      sourceRuleId: d.sourceRuleId,
+      contentHash: d.contentHash,
+      version: d.version,
+      name: d.name,
+      rawConfig: d.rawConfig,
+      removedAt: d.removedAt,
+    })
     .from(d)
-    .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), sql`${d.sourceRuleId} IN ${jsonValues(ruleIds)}`));
+    .where(
+      and(
+        eq(d.tenantId, tenantId),
+        eq(d.accountId, accountId),
+        eq(d.detectionType, format),
+        sql`${d.sourceRuleId} IN ${jsonValues(ruleIds)}`,
+      ),
+    );
   for (const { sourceRuleId, ...row } of rows) out.set(sourceRuleId, row);
   return out;
 }
@@ -37,7 +61,10 @@ export async function serviceIds(db: Db, names: string[]): Promise<Map<string, n
   const unique = [...new Set(names.filter(Boolean))];
   const out = new Map<string, number>();
   for (const chunk of chunks(unique, IDS_PER_IN_LIST)) {
-    await db.insert(detectionServices).values(chunk.map((name) => ({ name }))).onConflictDoNothing();
+    await db
+      .insert(detectionServices)
+      .values(chunk.map((name) => ({ name })))
+      .onConflictDoNothing();
     const rows = await db.select().from(detectionServices).where(inArray(detectionServices.name, chunk));
     for (const r of rows) out.set(r.name, r.id);
   }
@@ -46,12 +73,27 @@ export async function serviceIds(db: Db, names: string[]): Promise<Map<string, n
 
 export const insertDetection = (db: Db, row: NewDetection) => db.insert(detections).values(row);
 export const upsertLogic = (db: Db, row: NewLogic) =>
-  db.insert(detectionLogic).values(row).onConflictDoUpdate({ target: detectionLogic.detectionId, set: { ...row } });
+  db
+    .insert(detectionLogic)
+    .values(row)
+    .onConflictDoUpdate({ target: detectionLogic.detectionId, set: { ...row } });
 
 /** A changed rule: the old content goes to detection_versions, the detection takes the new one. */
-export function reviseDetection(db: Db, old: { id: string; version: number; name: string; rawConfig: string; contentHash: string }, tenantId: string, next: Partial<NewDetection>): BatchItem<"sqlite">[] {
+export function reviseDetection(
+  db: Db,
+  old: { id: string; version: number; name: string; rawConfig: string; contentHash: string },
+  tenantId: string,
+  next: Partial<NewDetection>,
+): BatchItem<"sqlite">[] {
   return [
-    db.insert(detectionVersions).values({ tenantId, detectionId: old.id, version: old.version, name: old.name, rawConfig: old.rawConfig, contentHash: old.contentHash }),
+    db.insert(detectionVersions).values({
+      tenantId,
+      detectionId: old.id,
+      version: old.version,
+      name: old.name,
+      rawConfig: old.rawConfig,
+      contentHash: old.contentHash,
+    }),
     db
       .update(detections)
       .set({
@@ -66,15 +108,30 @@ export function reviseDetection(db: Db, old: { id: string; version: number; name
 }
 
 export const touchDetection = (db: Db, tenantId: string, id: string, scanId: string) =>
-  db.update(detections).set({ lastScanId: scanId, removedAt: null }).where(and(eq(detections.tenantId, tenantId), eq(detections.id, id)));
+  db
+    .update(detections)
+    .set({ lastScanId: scanId, removedAt: null })
+    .where(and(eq(detections.tenantId, tenantId), eq(detections.id, id)));
 
 /** Replaces the automatic (tag, nlp) mappings of a detection; manual and validated ones stay. */
-export function replaceAutomaticMappings(db: Db, tenantId: string, detectionId: string, rows: NewMapping[]): BatchItem<"sqlite">[] {
+export function replaceAutomaticMappings(
+  db: Db,
+  tenantId: string,
+  detectionId: string,
+  rows: NewMapping[],
+): BatchItem<"sqlite">[] {
   const m = detectionMappings;
   const out: BatchItem<"sqlite">[] = [
     db
       .delete(m)
-      .where(and(eq(m.tenantId, tenantId), eq(m.detectionId, detectionId), inArray(m.method, ["tag", "nlp", "pattern_match"]), ne(m.validation, "validated"))),
+      .where(
+        and(
+          eq(m.tenantId, tenantId),
+          eq(m.detectionId, detectionId),
+          inArray(m.method, ["tag", "nlp", "pattern_match"]),
+          ne(m.validation, "validated"),
+        ),
+      ),
   ];
   for (const chunk of chunks(rows, rowsPerStatement(m))) out.push(db.insert(m).values(chunk).onConflictDoNothing());
   return out;
@@ -83,20 +140,38 @@ export function replaceAutomaticMappings(db: Db, tenantId: string, detectionId: 
 /** Present rules of a format that a scan has not (yet) seen. */
 function unseen(tenantId: string, accountId: string, format: string, scanId: string) {
   const d = detections;
-  return and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.detectionType, format), isNull(d.removedAt), or(isNull(d.lastScanId), ne(d.lastScanId, scanId)));
+  return and(
+    eq(d.tenantId, tenantId),
+    eq(d.accountId, accountId),
+    eq(d.detectionType, format),
+    isNull(d.removedAt),
+    or(isNull(d.lastScanId), ne(d.lastScanId, scanId)),
+  );
 }
 
 /** Marks rules of a format not seen by a completed scan as removed; returns the statement. */
 export function removeUnseen(db: Db, tenantId: string, accountId: string, format: string, scanId: string) {
-  return db.update(detections).set({ removedAt: new Date().toISOString() }).where(unseen(tenantId, accountId, format, scanId));
+  return db
+    .update(detections)
+    .set({ removedAt: new Date().toISOString() })
+    .where(unseen(tenantId, accountId, format, scanId));
 }
 
 /** Rules of a format the scan has not seen, leaving out those about to be written (`seen`). */
-export async function countUnseen(db: Db, tenantId: string, accountId: string, format: string, scanId: string, seen: string[]): Promise<number> {
+export async function countUnseen(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  format: string,
+  scanId: string,
+  seen: string[],
+): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(detections)
-    .where(and(unseen(tenantId, accountId, format, scanId), sql`${detections.sourceRuleId} NOT IN ${jsonValues(seen)}`));
+    .where(
+      and(unseen(tenantId, accountId, format, scanId), sql`${detections.sourceRuleId} NOT IN ${jsonValues(seen)}`),
+    );
   return row?.n ?? 0;
 }
 
@@ -105,7 +180,9 @@ export async function getSnapshot(db: Db, tenantId: string, accountId: string, i
     (await db
       .select()
       .from(scanSnapshots)
-      .where(and(eq(scanSnapshots.tenantId, tenantId), eq(scanSnapshots.accountId, accountId), eq(scanSnapshots.id, id)))
+      .where(
+        and(eq(scanSnapshots.tenantId, tenantId), eq(scanSnapshots.accountId, accountId), eq(scanSnapshots.id, id)),
+      )
       .get()) ?? null
   );
 }
@@ -127,4 +204,3 @@ export async function setMappingValidation(
     .returning();
   return row ?? null;
 }
-

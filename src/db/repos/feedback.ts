@@ -25,7 +25,13 @@ export async function upsertFeedback(db: Db, tenantId: string, f: NewFeedback): 
     .values({ ...f, id: crypto.randomUUID(), tenantId })
     .onConflictDoUpdate({
       target: [matchFeedback.tenantId, matchFeedback.matchId],
-      set: { verdict: f.verdict, correctTechniqueId: f.correctTechniqueId ?? null, comment: f.comment ?? null, keyPrefix: f.keyPrefix ?? null, createdAt: new Date().toISOString() },
+      set: {
+        verdict: f.verdict,
+        correctTechniqueId: f.correctTechniqueId ?? null,
+        comment: f.comment ?? null,
+        keyPrefix: f.keyPrefix ?? null,
+        createdAt: new Date().toISOString(),
+      },
     })
     .returning();
   if (!row) throw new Error("feedback upsert returned no row");
@@ -33,7 +39,10 @@ export async function upsertFeedback(db: Db, tenantId: string, f: NewFeedback): 
 }
 
 export async function feedbackForReport(db: Db, tenantId: string, reportId: string): Promise<MatchFeedback[]> {
-  return db.select().from(matchFeedback).where(and(eq(matchFeedback.tenantId, tenantId), eq(matchFeedback.reportId, reportId)));
+  return db
+    .select()
+    .from(matchFeedback)
+    .where(and(eq(matchFeedback.tenantId, tenantId), eq(matchFeedback.reportId, reportId)));
 }
 
 export interface FeedbackExample {
@@ -44,9 +53,17 @@ export interface FeedbackExample {
 }
 
 /** Evidence sentences with their verdicts, for training. Either one tenant's, or every tenant's (a deployment-wide build). */
-export async function feedbackExamples(db: Db, scope: { tenantId: string } | "all-tenants"): Promise<FeedbackExample[]> {
+export async function feedbackExamples(
+  db: Db,
+  scope: { tenantId: string } | "all-tenants",
+): Promise<FeedbackExample[]> {
   const rows = await db
-    .select({ text: matches.evidenceText, techniqueId: matches.techniqueId, verdict: matchFeedback.verdict, correctTechniqueId: matchFeedback.correctTechniqueId })
+    .select({
+      text: matches.evidenceText,
+      techniqueId: matches.techniqueId,
+      verdict: matchFeedback.verdict,
+      correctTechniqueId: matchFeedback.correctTechniqueId,
+    })
     .from(matchFeedback)
     .innerJoin(matches, and(eq(matches.id, matchFeedback.matchId), eq(matches.tenantId, matchFeedback.tenantId)))
     .where(scope === "all-tenants" ? undefined : eq(matchFeedback.tenantId, scope.tenantId));

@@ -16,9 +16,17 @@ export interface StoredModelMeta {
 }
 
 /** Stores a gzipped model in one batch; storing the same bytes again returns the existing row. */
-export async function storeModel(db: Db, gzipped: Uint8Array, meta: StoredModelMeta): Promise<{ id: string; created: boolean }> {
+export async function storeModel(
+  db: Db,
+  gzipped: Uint8Array,
+  meta: StoredModelMeta,
+): Promise<{ id: string; created: boolean }> {
   const sha256 = await sha256Hex(gzipped);
-  const existing = await db.select({ id: analysisModels.id }).from(analysisModels).where(eq(analysisModels.sha256, sha256)).get();
+  const existing = await db
+    .select({ id: analysisModels.id })
+    .from(analysisModels)
+    .where(eq(analysisModels.sha256, sha256))
+    .get();
   if (existing) return { id: existing.id, created: false };
   const id = crypto.randomUUID();
   const chunks = base64Chunks(gzipped, CHUNK_BYTES);
@@ -40,12 +48,20 @@ export async function storeModel(db: Db, gzipped: Uint8Array, meta: StoredModelM
 /** The newest model built for an ATT&CK version. */
 export async function latestModel(db: Db, attackVersion: string): Promise<AnalysisModelRow | null> {
   const m = analysisModels;
-  return (await db.select().from(m).where(eq(m.attackVersion, attackVersion)).orderBy(desc(m.createdAt)).limit(1).get()) ?? null;
+  return (
+    (await db.select().from(m).where(eq(m.attackVersion, attackVersion)).orderBy(desc(m.createdAt)).limit(1).get()) ??
+    null
+  );
 }
 
 export async function readModelBytes(db: Db, model: AnalysisModelRow): Promise<Uint8Array> {
   const c = analysisModelChunks;
-  const rows = await db.select({ data: c.data }).from(c).where(and(eq(c.modelId, model.id))).orderBy(asc(c.seq));
-  if (rows.length !== model.chunkCount) throw new Error(`model ${model.id} has ${rows.length} of ${model.chunkCount} chunks`);
+  const rows = await db
+    .select({ data: c.data })
+    .from(c)
+    .where(and(eq(c.modelId, model.id)))
+    .orderBy(asc(c.seq));
+  if (rows.length !== model.chunkCount)
+    throw new Error(`model ${model.id} has ${rows.length} of ${model.chunkCount} chunks`);
   return joinBase64Chunks(rows.map((r) => r.data));
 }

@@ -12,13 +12,25 @@ import { matches, reportDocuments, reports, SOURCE_TYPES, workflows, type Match,
 export type NewReport = typeof reports.$inferInsert;
 export type NewMatch = Omit<typeof matches.$inferInsert, "reportId" | "tenantId">;
 
-export async function findReportByHash(db: Db, tenantId: string, contentHash: string, attackVersion: string): Promise<Report | null> {
+export async function findReportByHash(
+  db: Db,
+  tenantId: string,
+  contentHash: string,
+  attackVersion: string,
+): Promise<Report | null> {
   const r = reports;
   return (
     (await db
       .select()
       .from(r)
-      .where(and(eq(r.tenantId, tenantId), eq(r.contentHash, contentHash), eq(r.attackVersion, attackVersion), eq(r.status, "complete")))
+      .where(
+        and(
+          eq(r.tenantId, tenantId),
+          eq(r.contentHash, contentHash),
+          eq(r.attackVersion, attackVersion),
+          eq(r.status, "complete"),
+        ),
+      )
       .orderBy(desc(r.createdAt))
       .limit(1)
       .get()) ?? null
@@ -42,9 +54,16 @@ export async function persistReport(db: Db, p: PersistReport): Promise<void> {
   for (const chunk of chunks(p.matches, rowsPerStatement(matches))) {
     statements.push(db.insert(matches).values(chunk.map((m) => ({ ...m, reportId: id, tenantId }))));
   }
-  p.documentChunks.forEach((data, seq) => statements.push(db.insert(reportDocuments).values({ reportId: id, tenantId, seq, data })));
+  p.documentChunks.forEach((data, seq) =>
+    statements.push(db.insert(reportDocuments).values({ reportId: id, tenantId, seq, data })),
+  );
   if (p.supersedes) {
-    statements.push(db.update(reports).set({ latest: false }).where(and(eq(reports.tenantId, tenantId), eq(reports.id, p.supersedes))));
+    statements.push(
+      db
+        .update(reports)
+        .set({ latest: false })
+        .where(and(eq(reports.tenantId, tenantId), eq(reports.id, p.supersedes))),
+    );
   }
   if (p.workflowId) {
     const now = new Date().toISOString();
@@ -59,7 +78,13 @@ export async function persistReport(db: Db, p: PersistReport): Promise<void> {
 }
 
 export async function getReport(db: Db, tenantId: string, id: string): Promise<Report | null> {
-  return (await db.select().from(reports).where(and(eq(reports.tenantId, tenantId), eq(reports.id, id))).get()) ?? null;
+  return (
+    (await db
+      .select()
+      .from(reports)
+      .where(and(eq(reports.tenantId, tenantId), eq(reports.id, id)))
+      .get()) ?? null
+  );
 }
 
 export async function listMatches(db: Db, tenantId: string, reportId: string): Promise<Match[]> {
@@ -93,9 +118,16 @@ export async function listReports(db: Db, tenantId: string, f: ReportFilter): Pr
   if (f.since) where.push(gte(r.createdAt, f.since));
   if (!f.allVersions) where.push(eq(r.latest, true));
   if (f.source) {
-    where.push((SOURCE_TYPES as readonly string[]).includes(f.source) ? eq(r.sourceType, f.source as Report["sourceType"]) : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`));
+    where.push(
+      (SOURCE_TYPES as readonly string[]).includes(f.source)
+        ? eq(r.sourceType, f.source as Report["sourceType"])
+        : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`),
+    );
   }
-  if (f.after) where.push(or(lt(r.createdAt, f.after.createdAt), and(eq(r.createdAt, f.after.createdAt), lt(r.id, f.after.id))) as SQL);
+  if (f.after)
+    where.push(
+      or(lt(r.createdAt, f.after.createdAt), and(eq(r.createdAt, f.after.createdAt), lt(r.id, f.after.id))) as SQL,
+    );
   return db
     .select()
     .from(r)
@@ -107,7 +139,11 @@ export async function listReports(db: Db, tenantId: string, f: ReportFilter): Pr
 /** Base64 chunks of a report's retained text, in order. */
 export async function reportDocumentChunks(db: Db, tenantId: string, reportId: string): Promise<string[]> {
   const d = reportDocuments;
-  const rows = await db.select({ data: d.data }).from(d).where(and(eq(d.tenantId, tenantId), eq(d.reportId, reportId))).orderBy(asc(d.seq));
+  const rows = await db
+    .select({ data: d.data })
+    .from(d)
+    .where(and(eq(d.tenantId, tenantId), eq(d.reportId, reportId)))
+    .orderBy(asc(d.seq));
   return rows.map((x) => x.data);
 }
 

@@ -31,7 +31,14 @@ export async function createApiKey(
   const key = generateApiKey();
   const [apiKey] = await db
     .insert(apiKeys)
-    .values({ id: crypto.randomUUID(), tenantId, name, role, prefix: displayPrefix(key), keyHash: await hashApiKey(key) })
+    .values({
+      id: crypto.randomUUID(),
+      tenantId,
+      name,
+      role,
+      prefix: displayPrefix(key),
+      keyHash: await hashApiKey(key),
+    })
     .returning();
   if (!apiKey) throw new Error("api key insert returned no row");
   return { key, apiKey };
@@ -49,7 +56,10 @@ export async function findActiveKey(db: Db, key: string): Promise<{ apiKey: ApiK
 }
 
 export async function touchApiKey(db: Db, tenantId: string, keyId: string, at: string): Promise<void> {
-  await db.update(apiKeys).set({ lastUsedAt: at }).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId)));
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: at })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId)));
 }
 
 export async function listApiKeys(db: Db, tenantId: string): Promise<ApiKey[]> {

@@ -22,7 +22,10 @@ export async function setWebhookSecret(db: Db, tenantId: string, secret: string)
 }
 
 /** The tenant with its secret; null when the tenant does not exist or has no secret. */
-export async function getWebhookSecret(db: Db, tenantId: string): Promise<{ tenant: Tenant; secret: WebhookSecret } | null> {
+export async function getWebhookSecret(
+  db: Db,
+  tenantId: string,
+): Promise<{ tenant: Tenant; secret: WebhookSecret } | null> {
   const row = await db
     .select({ tenant: tenants, secret: webhookSecrets })
     .from(webhookSecrets)
@@ -34,7 +37,10 @@ export async function getWebhookSecret(db: Db, tenantId: string): Promise<{ tena
 
 /** True when the tenant had a secret. */
 export async function deleteWebhookSecret(db: Db, tenantId: string): Promise<boolean> {
-  const deleted = await db.delete(webhookSecrets).where(eq(webhookSecrets.tenantId, tenantId)).returning({ tenantId: webhookSecrets.tenantId });
+  const deleted = await db
+    .delete(webhookSecrets)
+    .where(eq(webhookSecrets.tenantId, tenantId))
+    .returning({ tenantId: webhookSecrets.tenantId });
   return deleted.length > 0;
 }
 
@@ -51,7 +57,12 @@ export async function claimDelivery(db: Db, tenantId: string, deliveryId: string
   return inserted.length > 0;
 }
 
-export async function attachDeliveryWorkflow(db: Db, tenantId: string, deliveryId: string, workflowId: string): Promise<void> {
+export async function attachDeliveryWorkflow(
+  db: Db,
+  tenantId: string,
+  deliveryId: string,
+  workflowId: string,
+): Promise<void> {
   await db
     .update(webhookDeliveries)
     .set({ workflowId })
@@ -63,7 +74,13 @@ export async function releaseDelivery(db: Db, tenantId: string, deliveryId: stri
   // Only a claim that never got its workflow: a delivery that did start is never reopened.
   await db
     .delete(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.deliveryId, deliveryId), isNull(webhookDeliveries.workflowId)));
+    .where(
+      and(
+        eq(webhookDeliveries.tenantId, tenantId),
+        eq(webhookDeliveries.deliveryId, deliveryId),
+        isNull(webhookDeliveries.workflowId),
+      ),
+    );
 }
 
 export async function getDelivery(db: Db, tenantId: string, deliveryId: string): Promise<WebhookDelivery | null> {

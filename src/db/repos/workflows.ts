@@ -10,14 +10,26 @@ import { taskResults, workflows, type TaskResult, type Workflow } from "../schem
 export type NewWorkflow = typeof workflows.$inferInsert;
 
 /** Inserts the row; with `ignoreExisting`, a row with the same id is kept. True when this call wrote it. */
-export async function insertWorkflow(db: Db, row: NewWorkflow, options: { ignoreExisting?: boolean } = {}): Promise<boolean> {
+export async function insertWorkflow(
+  db: Db,
+  row: NewWorkflow,
+  options: { ignoreExisting?: boolean } = {},
+): Promise<boolean> {
   const insert = db.insert(workflows).values(row);
-  const written = await (options.ignoreExisting ? insert.onConflictDoNothing() : insert).returning({ id: workflows.id });
+  const written = await (options.ignoreExisting ? insert.onConflictDoNothing() : insert).returning({
+    id: workflows.id,
+  });
   return written.length > 0;
 }
 
 export async function getWorkflow(db: Db, tenantId: string, id: string): Promise<Workflow | null> {
-  return (await db.select().from(workflows).where(and(eq(workflows.tenantId, tenantId), eq(workflows.id, id))).get()) ?? null;
+  return (
+    (await db
+      .select()
+      .from(workflows)
+      .where(and(eq(workflows.tenantId, tenantId), eq(workflows.id, id)))
+      .get()) ?? null
+  );
 }
 
 /** A workflow by id whatever its tenant: for deployment-wide workflows (refresh), read by admins. */
@@ -30,7 +42,9 @@ export async function listTaskResults(db: Db, workflowId: string): Promise<TaskR
   return db.select().from(taskResults).where(eq(taskResults.workflowId, workflowId)).orderBy(asc(taskResults.id));
 }
 
-export type WorkflowPatch = Partial<Pick<Workflow, "status" | "currentStep" | "progress" | "error" | "startedAt" | "completedAt" | "reportId">>;
+export type WorkflowPatch = Partial<
+  Pick<Workflow, "status" | "currentStep" | "progress" | "error" | "startedAt" | "completedAt" | "reportId">
+>;
 
 export function updateWorkflowQuery(db: Db, id: string, patch: WorkflowPatch) {
   return db
@@ -40,7 +54,10 @@ export function updateWorkflowQuery(db: Db, id: string, patch: WorkflowPatch) {
 }
 
 export async function startTask(db: Db, workflowId: string, step: string, attempt: number): Promise<number> {
-  const [row] = await db.insert(taskResults).values({ workflowId, step, attempt, status: "running" }).returning({ id: taskResults.id });
+  const [row] = await db
+    .insert(taskResults)
+    .values({ workflowId, step, attempt, status: "running" })
+    .returning({ id: taskResults.id });
   if (!row) throw new Error("task_results insert returned no row");
   return row.id;
 }
@@ -52,7 +69,13 @@ export async function finishTask(
 ): Promise<void> {
   await db
     .update(taskResults)
-    .set({ status: outcome.status, result: outcome.result ?? null, error: outcome.error ?? null, durationMs: outcome.durationMs, finishedAt: new Date().toISOString() })
+    .set({
+      status: outcome.status,
+      result: outcome.result ?? null,
+      error: outcome.error ?? null,
+      durationMs: outcome.durationMs,
+      finishedAt: new Date().toISOString(),
+    })
     .where(eq(taskResults.id, id));
 }
 

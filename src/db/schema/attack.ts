@@ -39,7 +39,9 @@ export const attackVersions = sqliteTable(
   },
   (t) => [
     // Only one version serves at a time.
-    uniqueIndex("attack_versions_one_active").on(t.active).where(sql`active = 1`),
+    uniqueIndex("attack_versions_one_active")
+      .on(t.active)
+      .where(sql`active = 1`),
     enumCheck("attack_versions_status", t.status, VERSION_STATUSES),
     boolCheck("attack_versions_active_bool", t.active),
     check("attack_versions_active_ready", sql`${t.active} = 0 OR ${t.status} = 'ready'`),

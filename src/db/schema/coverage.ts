@@ -212,7 +212,10 @@ export const coverageScores = sqliteTable(
     percent: real("percent").notNull(),
     computedAt: text("computed_at").notNull(),
   },
-  (t) => [index("coverage_scores_account_time").on(t.accountId, t.computedAt, t.tacticId), check("coverage_scores_percent", sql`${t.percent} BETWEEN 0 AND 100`)],
+  (t) => [
+    index("coverage_scores_account_time").on(t.accountId, t.computedAt, t.tacticId),
+    check("coverage_scores_percent", sql`${t.percent} BETWEEN 0 AND 100`),
+  ],
 );
 
 export const coverageGaps = sqliteTable(
@@ -245,7 +248,10 @@ export const coverageOverlaps = sqliteTable(
     detectionIds: text("detection_ids", { mode: "json" }).$type<string[]>().notNull(),
     computedAt: text("computed_at").notNull(),
   },
-  (t) => [primaryKey({ name: "coverage_overlaps_pk", columns: [t.accountId, t.techniqueId] }), enumCheck("coverage_overlaps_kind", t.kind, OVERLAP_KINDS)],
+  (t) => [
+    primaryKey({ name: "coverage_overlaps_pk", columns: [t.accountId, t.techniqueId] }),
+    enumCheck("coverage_overlaps_kind", t.kind, OVERLAP_KINDS),
+  ],
 );
 
 export const detectionHealth = sqliteTable(
@@ -260,7 +266,10 @@ export const detectionHealth = sqliteTable(
     issues: text("issues", { mode: "json" }).$type<string[]>().notNull().default([]),
     updatedAt: text("updated_at").notNull().default(NOW),
   },
-  (t) => [index("detection_health_account").on(t.accountId, t.status), enumCheck("detection_health_status", t.status, HEALTH_STATUSES)],
+  (t) => [
+    index("detection_health_account").on(t.accountId, t.status),
+    enumCheck("detection_health_status", t.status, HEALTH_STATUSES),
+  ],
 );
 
 /** A cloud/vendor API or log field going away (reference data, entered by admins). */
@@ -292,7 +301,11 @@ export const apiDeprecationImpacts = sqliteTable(
     impact: text("impact", { enum: IMPACTS }).notNull(),
     detectedAt: createdAt(),
   },
-  (t) => [primaryKey({ name: "api_deprecation_impacts_pk", columns: [t.deprecationId, t.detectionId] }), index("api_deprecation_impacts_account").on(t.accountId), enumCheck("api_deprecation_impacts_impact", t.impact, IMPACTS)],
+  (t) => [
+    primaryKey({ name: "api_deprecation_impacts_pk", columns: [t.deprecationId, t.detectionId] }),
+    index("api_deprecation_impacts_account").on(t.accountId),
+    enumCheck("api_deprecation_impacts_impact", t.impact, IMPACTS),
+  ],
 );
 
 export const coverageHistory = sqliteTable(

@@ -24,7 +24,10 @@ export const analysisModels = sqliteTable(
     info: text("info", { mode: "json" }),
     createdAt: createdAt(),
   },
-  (t) => [index("analysis_models_version_idx").on(t.attackVersion, t.createdAt), check("analysis_models_chunks", sql`${t.chunkCount} >= 1`)],
+  (t) => [
+    index("analysis_models_version_idx").on(t.attackVersion, t.createdAt),
+    check("analysis_models_chunks", sql`${t.chunkCount} >= 1`),
+  ],
 );
 
 export const analysisModelChunks = sqliteTable(

@@ -26,5 +26,8 @@ export const webhookDeliveries = sqliteTable(
     workflowId: text("workflow_id").references(() => workflows.id, { onDelete: "set null" }),
     receivedAt: createdAt(),
   },
-  (t) => [primaryKey({ name: "webhook_deliveries_pk", columns: [t.tenantId, t.deliveryId] }), index("webhook_deliveries_time").on(t.receivedAt)],
+  (t) => [
+    primaryKey({ name: "webhook_deliveries_pk", columns: [t.tenantId, t.deliveryId] }),
+    index("webhook_deliveries_time").on(t.receivedAt),
+  ],
 );

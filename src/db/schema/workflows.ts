@@ -41,10 +41,7 @@ export const workflows = sqliteTable(
     enumCheck("workflows_type", t.type, WORKFLOW_TYPES),
     enumCheck("workflows_status", t.status, WORKFLOW_STATUSES),
     check("workflows_progress", sql`${t.progress} BETWEEN 0 AND 1`),
-    check(
-      "workflows_error_when_failed",
-      sql`${t.status} <> 'failed' OR ${t.error} IS NOT NULL`,
-    ),
+    check("workflows_error_when_failed", sql`${t.status} <> 'failed' OR ${t.error} IS NOT NULL`),
   ],
 );
 

@@ -14,14 +14,21 @@ const unauthorized = (message: string) => new AppError(401, "unauthorized", mess
 
 /** Throws 403 unless the caller's key is an admin key. */
 export function assertAdmin(caller: Caller): void {
-  if (caller.role !== "admin") throw new AppError(403, "forbidden", "this operation needs an admin key (npm run -s key:create -- --tenant NAME --admin)");
+  if (caller.role !== "admin")
+    throw new AppError(
+      403,
+      "forbidden",
+      "this operation needs an admin key (npm run -s key:create -- --tenant NAME --admin)",
+    );
 }
 
 export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   if (!header) {
     c.header("WWW-Authenticate", 'Bearer realm="ttpscope"');
-    throw unauthorized("missing API key: send 'Authorization: Bearer <key>' (create one with `npm run -s key:create -- --tenant NAME`)");
+    throw unauthorized(
+      "missing API key: send 'Authorization: Bearer <key>' (create one with `npm run -s key:create -- --tenant NAME`)",
+    );
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   const key = match?.[1];
@@ -32,7 +39,13 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
     throw unauthorized("invalid or revoked API key");
   }
   const { apiKey, tenant } = found;
-  c.set("caller", { tenantId: tenant.id, tenantName: tenant.name, keyId: apiKey.id, keyPrefix: apiKey.prefix, role: apiKey.role });
+  c.set("caller", {
+    tenantId: tenant.id,
+    tenantName: tenant.name,
+    keyId: apiKey.id,
+    keyPrefix: apiKey.prefix,
+    role: apiKey.role,
+  });
   const now = new Date();
   if (!apiKey.lastUsedAt || now.getTime() - Date.parse(apiKey.lastUsedAt) > TOUCH_INTERVAL_MS) {
     c.executionCtx.waitUntil(touchApiKey(c.var.db, tenant.id, apiKey.id, now.toISOString()).catch(() => undefined));

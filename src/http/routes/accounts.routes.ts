@@ -9,8 +9,28 @@ import { GAP_STATUSES, MAPPING_METHODS, OVERLAP_KINDS, VALIDATIONS } from "../..
 import { AppError } from "../../errors";
 import { accountDeprecations } from "../../coverage/deprecations";
 import { accountLayer } from "../../coverage/layers";
-import { Account, AccountInput, Coverage, Gap, Health, HealthInput, HealthView, ImportInput, ImportOutput, Layer, Mapping, MappingReview } from "../../coverage/schemas";
-import { accountView, importAndRecompute, listMappings, newAccount, reportHealth, reviewMapping } from "../../coverage/service";
+import {
+  Account,
+  AccountInput,
+  Coverage,
+  Gap,
+  Health,
+  HealthInput,
+  HealthView,
+  ImportInput,
+  ImportOutput,
+  Layer,
+  Mapping,
+  MappingReview,
+} from "../../coverage/schemas";
+import {
+  accountView,
+  importAndRecompute,
+  listMappings,
+  newAccount,
+  reportHealth,
+  reviewMapping,
+} from "../../coverage/service";
 import { accountOrThrow, coverageView, gapsView, healthView, historyView, overlapsView } from "../../coverage/views";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
 import { authErrors, bearer, errorContent, json, IdParams, router, uuidParam } from "./common";
@@ -44,7 +64,11 @@ const createRouteDef = createRoute({
   summary: "Register an account (cloud account, subscription, project, estate)",
   security: bearer,
   request: { body: { required: true, content: { "application/json": { schema: AccountInput } } } },
-  responses: { 201: json(Account, "Created"), ...authErrors, 409: errorContent("The tenant already has this provider + identifier") },
+  responses: {
+    201: json(Account, "Created"),
+    ...authErrors,
+    409: errorContent("The tenant already has this provider + identifier"),
+  },
 });
 
 const listRoute = createRoute({
@@ -71,7 +95,11 @@ const importRoute = createRoute({
     }),
   ] as const,
   request: { params: IdParams, body: { required: true, content: { "application/json": { schema: ImportInput } } } },
-  responses: { 200: json(ImportOutput, "What was imported, changed, left alone and refused (per file)"), ...authErrors, ...notFound },
+  responses: {
+    200: json(ImportOutput, "What was imported, changed, left alone and refused (per file)"),
+    ...authErrors,
+    ...notFound,
+  },
 });
 
 const reviewRoute = createRoute({
@@ -107,15 +135,31 @@ const healthPutRoute = createRoute({
 const GapCursor = z.object({ r: z.number(), t: z.string() });
 
 export const accountRoutes = router()
-  .openapi(createRouteDef, async (c) => c.json(await newAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201))
-  .openapi(listRoute, async (c) => c.json({ accounts: (await listAccounts(c.var.db, c.var.caller.tenantId)).map(accountView) }, 200))
-  .openapi(get("/{id}", "An account", Account), async (c) => c.json(accountView(await accountOrThrow(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200))
-  .openapi(importRoute, async (c) => c.json(await importAndRecompute(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("json")), 200))
+  .openapi(createRouteDef, async (c) =>
+    c.json(await newAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201),
+  )
+  .openapi(listRoute, async (c) =>
+    c.json({ accounts: (await listAccounts(c.var.db, c.var.caller.tenantId)).map(accountView) }, 200),
+  )
+  .openapi(get("/{id}", "An account", Account), async (c) =>
+    c.json(accountView(await accountOrThrow(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200),
+  )
+  .openapi(importRoute, async (c) =>
+    c.json(
+      await importAndRecompute(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("json")),
+      200,
+    ),
+  )
   .openapi(get("/{id}/coverage", "Coverage per tactic, overall, and detection health", Coverage), async (c) =>
     c.json(await coverageView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
-  .openapi(get("/{id}/coverage/layer", "The coverage as an ATT&CK Navigator layer (4.5): score = enabled detections per technique", Layer), async (c) =>
-    c.json(await accountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  .openapi(
+    get(
+      "/{id}/coverage/layer",
+      "The coverage as an ATT&CK Navigator layer (4.5): score = enabled detections per technique",
+      Layer,
+    ),
+    async (c) => c.json(await accountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(
     getWithQuery(
@@ -133,20 +177,48 @@ export const accountRoutes = router()
         after: after && { risk: after.r, id: after.t },
       });
       const last = items.at(-1);
-      return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ r: last.riskScore, t: last.techniqueId }) : null }, 200);
+      return c.json(
+        { items, nextCursor: hasMore && last ? encodeCursor({ r: last.riskScore, t: last.techniqueId }) : null },
+        200,
+      );
     },
   )
   .openapi(
     get(
       "/{id}/overlaps",
       "Techniques several detections cover: beneficial depth or excessive redundancy",
-      z.object({ items: z.array(z.object({ techniqueId: z.string(), detectionCount: z.number().int(), kind: z.enum(OVERLAP_KINDS), detectionIds: z.array(z.string()) })) }),
+      z.object({
+        items: z.array(
+          z.object({
+            techniqueId: z.string(),
+            detectionCount: z.number().int(),
+            kind: z.enum(OVERLAP_KINDS),
+            detectionIds: z.array(z.string()),
+          }),
+        ),
+      }),
     ),
     async (c) => c.json({ items: await overlapsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
   )
   .openapi(
-    getWithQuery("/{id}/history", "Coverage after each scan, newest first", z.object({ items: z.array(z.object({}).passthrough()) }), z.object({ limit: LimitParam })),
-    async (c) => c.json({ items: await historyView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").limit) }, 200),
+    getWithQuery(
+      "/{id}/history",
+      "Coverage after each scan, newest first",
+      z.object({ items: z.array(z.object({}).passthrough()) }),
+      z.object({ limit: LimitParam }),
+    ),
+    async (c) =>
+      c.json(
+        {
+          items: await historyView(
+            c.var.db,
+            c.var.caller.tenantId,
+            c.req.valid("param").id,
+            c.req.valid("query").limit,
+          ),
+        },
+        200,
+      ),
   )
   .openapi(
     get("/{id}/health", "Detection health: summary and the detections that need attention", HealthView),
@@ -157,17 +229,37 @@ export const accountRoutes = router()
       "/{id}/mappings",
       "Detection → technique mappings, e.g. the nlp ones waiting for review (validation=pending&method=nlp)",
       z.object({ items: z.array(Mapping) }),
-      z.object({ validation: z.enum(VALIDATIONS).optional(), method: z.enum(MAPPING_METHODS).optional(), limit: LimitParam }),
+      z.object({
+        validation: z.enum(VALIDATIONS).optional(),
+        method: z.enum(MAPPING_METHODS).optional(),
+        limit: LimitParam,
+      }),
     ),
-    async (c) => c.json({ items: await listMappings(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query")) }, 200),
+    async (c) =>
+      c.json(
+        { items: await listMappings(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query")) },
+        200,
+      ),
   )
   .openapi(
     get(
       "/{id}/deprecations",
       "The account's detections that use a deprecated API, event or field",
-      z.object({ items: z.array(z.object({ detectionId: z.string(), detection: z.string(), impact: z.string(), apiName: z.string(), removalDate: z.string().nullable(), replacement: z.string().nullable() })) }),
+      z.object({
+        items: z.array(
+          z.object({
+            detectionId: z.string(),
+            detection: z.string(),
+            impact: z.string(),
+            apiName: z.string(),
+            removalDate: z.string().nullable(),
+            replacement: z.string().nullable(),
+          }),
+        ),
+      }),
     ),
-    async (c) => c.json({ items: await accountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
+    async (c) =>
+      c.json({ items: await accountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
   )
   .openapi(reviewRoute, async (c) => {
     const { id, mappingId } = c.req.valid("param");

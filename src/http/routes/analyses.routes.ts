@@ -21,7 +21,8 @@ const documentBody = {
     "text/markdown": { schema: z.string() },
     "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
   },
-  description: "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title and force as query parameters)",
+  description:
+    "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title and force as query parameters)",
 };
 
 const documentErrors = {
@@ -52,7 +53,11 @@ const statusRoute = createRoute({
   summary: "Status, progress and steps of an analysis",
   security: bearer,
   request: { params: IdParams },
-  responses: { 200: json(AnalysisStatus, "The analysis"), ...authErrors, 404: errorContent("No such analysis for this tenant") },
+  responses: {
+    200: json(AnalysisStatus, "The analysis"),
+    ...authErrors,
+    404: errorContent("No such analysis for this tenant"),
+  },
 });
 
 const eventsRoute = createRoute({
@@ -76,7 +81,11 @@ const cancelRoute = createRoute({
   summary: "Cancel an analysis at whatever step it is",
   security: bearer,
   request: { params: IdParams },
-  responses: { 200: json(AnalysisStatus, "The analysis, cancelled unless it had already ended"), ...authErrors, 404: errorContent("No such analysis") },
+  responses: {
+    200: json(AnalysisStatus, "The analysis, cancelled unless it had already ended"),
+    ...authErrors,
+    404: errorContent("No such analysis"),
+  },
 });
 
 const analyzeRoute = createRoute({
@@ -85,9 +94,15 @@ const analyzeRoute = createRoute({
   tags: ["Analysis"],
   summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report)",
   security: bearer,
-  middleware: [documentBodyLimitOf(2 * 1024 * 1024, "synchronous analysis takes up to 1 MB of text: use POST /api/v1/analyses")] as const,
+  middleware: [
+    documentBodyLimitOf(2 * 1024 * 1024, "synchronous analysis takes up to 1 MB of text: use POST /api/v1/analyses"),
+  ] as const,
   request: { body: documentBody },
-  responses: { 200: json(AnalysisOutput, "Techniques found, with evidence, and the report id"), ...authErrors, ...documentErrors },
+  responses: {
+    200: json(AnalysisOutput, "Techniques found, with evidence, and the report id"),
+    ...authErrors,
+    ...documentErrors,
+  },
 });
 
 /** How long one SSE connection follows a workflow before the client should reconnect. */
@@ -111,18 +126,32 @@ export const analysisRoutes = router()
         await stream.writeSSE({
           event: "progress",
           id: String(state.revision),
-          data: JSON.stringify({ status: state.status, progress: state.progress, step: state.steps[state.stepIndex] ?? null, error: state.error ?? null }),
+          data: JSON.stringify({
+            status: state.status,
+            progress: state.progress,
+            step: state.steps[state.stepIndex] ?? null,
+            error: state.error ?? null,
+          }),
         });
       });
       if (final && TERMINAL.has(final.status)) {
-        await stream.writeSSE({ event: "done", data: JSON.stringify(statusView(await readWorkflow(db, caller.tenantId, id))) });
+        await stream.writeSSE({
+          event: "done",
+          data: JSON.stringify(statusView(await readWorkflow(db, caller.tenantId, id))),
+        });
       } else {
-        await stream.writeSSE({ event: "timeout", data: JSON.stringify({ message: "still running: reconnect to keep following" }) });
+        await stream.writeSSE({
+          event: "timeout",
+          data: JSON.stringify({ message: "still running: reconnect to keep following" }),
+        });
       }
     }) as never;
   })
   .openapi(cancelRoute, async (c) => {
-    return c.json(statusView(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
+    return c.json(
+      statusView(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)),
+      200,
+    );
   })
   .openapi(analyzeRoute, async (c) => {
     const submission = await readSubmission(c);

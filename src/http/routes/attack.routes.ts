@@ -31,7 +31,10 @@ const versionsRoute = createRoute({
   tags: ["ATT&CK"],
   summary: "Loaded ATT&CK versions with counts of their active objects",
   security: bearer,
-  responses: { 200: json(z.object({ versions: z.array(AttackVersionInfo) }), "Loaded versions, the active one first"), ...authErrors },
+  responses: {
+    200: json(z.object({ versions: z.array(AttackVersionInfo) }), "Loaded versions, the active one first"),
+    ...authErrors,
+  },
 });
 
 const searchRoute = createRoute({
@@ -43,7 +46,11 @@ const searchRoute = createRoute({
   request: {
     query: VersionQuery.extend({
       q: z.string().max(200).optional().describe("words to search in id, name and description; ranked by relevance"),
-      tactic: z.string().max(64).optional().describe("tactic id, shortname or name: TA0001, initial-access, Initial Access"),
+      tactic: z
+        .string()
+        .max(64)
+        .optional()
+        .describe("tactic id, shortname or name: TA0001, initial-access, Initial Access"),
       platform: z.string().max(64).optional().describe("e.g. Windows, Linux, macOS, IaaS"),
       includeRevoked: BoolQuery.describe("also list revoked and deprecated techniques"),
       limit: LimitParam,
@@ -63,10 +70,16 @@ const techniqueRoute = createRoute({
   method: "get",
   path: "/techniques/{id}",
   tags: ["ATT&CK"],
-  summary: "A technique with its tactics, parent and sub-techniques, mitigations, detection strategies and procedure examples",
+  summary:
+    "A technique with its tactics, parent and sub-techniques, mitigations, detection strategies and procedure examples",
   security: bearer,
   request: {
-    params: z.object({ id: z.string().max(20).openapi({ param: { name: "id", in: "path" }, example: "T1566.001" }) }),
+    params: z.object({
+      id: z
+        .string()
+        .max(20)
+        .openapi({ param: { name: "id", in: "path" }, example: "T1566.001" }),
+    }),
     query: VersionQuery,
   },
   responses: {
@@ -93,7 +106,12 @@ const groupRoute = createRoute({
   summary: "A threat group (by id, name or alias) with the techniques and software it uses",
   security: bearer,
   request: {
-    params: z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" }, example: "G0016" }) }),
+    params: z.object({
+      id: z
+        .string()
+        .max(100)
+        .openapi({ param: { name: "id", in: "path" }, example: "G0016" }),
+    }),
     query: VersionQuery,
   },
   responses: { 200: json(Group, "The group"), ...authErrors, 404: errorContent("No such group") },
@@ -103,7 +121,8 @@ const changesRoute = createRoute({
   method: "get",
   path: "/changes",
   tags: ["ATT&CK"],
-  summary: "Techniques added, removed, revoked, deprecated, renamed, moved between tactics or updated from one loaded version to another",
+  summary:
+    "Techniques added, removed, revoked, deprecated, renamed, moved between tactics or updated from one loaded version to another",
   security: bearer,
   request: {
     query: z.object({
@@ -131,7 +150,15 @@ export const attackRoutes = router()
     // A cursor pins the version it was made for, so pages never mix versions.
     const version = await resolveVersion(c.var.db, requested ?? position?.v);
     const offset = position?.o ?? 0;
-    const { items, hasMore } = await searchTechniqueHits(c.var.db, { version, q, tactic, platform, includeRevoked, limit, offset });
+    const { items, hasMore } = await searchTechniqueHits(c.var.db, {
+      version,
+      q,
+      tactic,
+      platform,
+      includeRevoked,
+      limit,
+      offset,
+    });
     const nextCursor = hasMore ? encodeCursor({ v: version, o: offset + limit }) : null;
     return c.json({ attackVersion: version, items, nextCursor }, 200);
   })

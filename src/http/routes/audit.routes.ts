@@ -28,14 +28,20 @@ const listRoute = createRoute({
   summary: "Mutating requests made with the tenant's keys",
   security: bearer,
   request: { query: z.object({ limit: LimitParam, cursor: CursorParam }) },
-  responses: { 200: json(z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() }), "Audit entries"), ...authErrors },
+  responses: {
+    200: json(z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() }), "Audit entries"),
+    ...authErrors,
+  },
 });
 
 const AuditCursor = z.object({ before: z.number().int() });
 
 export const auditRoutes = router().openapi(listRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const rows = await listAudit(c.var.db, c.var.caller.tenantId, { limit, before: decodeCursor(cursor, AuditCursor)?.before });
+  const rows = await listAudit(c.var.db, c.var.caller.tenantId, {
+    limit,
+    before: decodeCursor(cursor, AuditCursor)?.before,
+  });
   const { page, last, hasMore } = takePage(rows, limit);
   const items = page.map(({ tenantId: _, ...row }) => row);
   return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ before: last.id }) : null }, 200);

@@ -7,11 +7,12 @@ import type { AppEnv } from "../types";
 
 export const router = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-export const ErrorResponse = z
-  .object({ error: z.object({ code: z.string(), message: z.string() }) })
-  .openapi("Error");
+export const ErrorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 
-const errorContent = (description: string) => ({ description, content: { "application/json": { schema: ErrorResponse } } });
+const errorContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorResponse } },
+});
 
 /** The error answers every authenticated route can give, for the OpenAPI document. */
 export const authErrors = {
@@ -36,7 +37,11 @@ export const BoolQuery = z
   .transform((v) => v === "true");
 
 /** A uuid path parameter `{name}`. */
-export const uuidParam = (name: string) => z.string().uuid().openapi({ param: { name, in: "path" } });
+export const uuidParam = (name: string) =>
+  z
+    .string()
+    .uuid()
+    .openapi({ param: { name, in: "path" } });
 
 /** Path parameters of a route on one resource: `/{id}`. */
 export const IdParams = z.object({ id: uuidParam("id") });

@@ -15,7 +15,8 @@ const recomputeRoute = createRoute({
   method: "post",
   path: "/recompute",
   tags: ["Coverage"],
-  summary: "Recompute coverage for a page of accounts of all tenants (admin); call again with `after` until `next` is null",
+  summary:
+    "Recompute coverage for a page of accounts of all tenants (admin); call again with `after` until `next` is null",
   security: bearer,
   request: {
     body: {
@@ -30,18 +31,25 @@ const recomputeRoute = createRoute({
       },
     },
   },
-  responses: { 200: json(z.object({ recomputed: z.number().int(), next: z.string().nullable() }), "Done for this page"), ...adminErrors },
+  responses: {
+    200: json(z.object({ recomputed: z.number().int(), next: z.string().nullable() }), "Done for this page"),
+    ...adminErrors,
+  },
 });
 
 const deprecationRoute = createRoute({
   method: "post",
   path: "/deprecations",
   tags: ["Coverage"],
-  summary: "Record a deprecated API, event or field (admin): detections that use it become degraded, or broken after the removal date",
+  summary:
+    "Record a deprecated API, event or field (admin): detections that use it become degraded, or broken after the removal date",
   security: bearer,
   request: { body: { required: true, content: { "application/json": { schema: DeprecationInput } } } },
   responses: {
-    201: json(z.object({ id: z.string(), apiName: z.string(), impactedDetections: z.number().int(), impact: z.string() }), "Recorded, with how many detections it affects"),
+    201: json(
+      z.object({ id: z.string(), apiName: z.string(), impactedDetections: z.number().int(), impact: z.string() }),
+      "Recorded, with how many detections it affects",
+    ),
     ...adminErrors,
   },
 });
@@ -52,12 +60,12 @@ export const coverageAdminRoutes = router()
     return c.json(await addDeprecation(c.var.db, c.req.valid("json")), 201);
   })
   .openapi(recomputeRoute, async (c) => {
-  assertAdmin(c.var.caller);
-  const { after, limit = 50 } = c.req.valid("json");
-  const db = c.var.db;
-  const page = await accountsPage(db, { after, limit });
-  // One ATT&CK version for the whole page (an empty page needs none).
-  const version = page.length ? await resolveVersion(db, undefined) : undefined;
-  for (const account of page) await recomputeCoverage(db, account, { version });
-  return c.json({ recomputed: page.length, next: page.length === limit ? (page.at(-1)?.id ?? null) : null }, 200);
-});
+    assertAdmin(c.var.caller);
+    const { after, limit = 50 } = c.req.valid("json");
+    const db = c.var.db;
+    const page = await accountsPage(db, { after, limit });
+    // One ATT&CK version for the whole page (an empty page needs none).
+    const version = page.length ? await resolveVersion(db, undefined) : undefined;
+    for (const account of page) await recomputeCoverage(db, account, { version });
+    return c.json({ recomputed: page.length, next: page.length === limit ? (page.at(-1)?.id ?? null) : null }, 200);
+  });

@@ -12,7 +12,10 @@ const healthRoute = createRoute({
   summary: "Liveness and the active ATT&CK version",
   responses: {
     200: json(
-      z.object({ status: z.literal("ok"), attackVersion: z.string().nullable().describe("null until ATT&CK is loaded") }),
+      z.object({
+        status: z.literal("ok"),
+        attackVersion: z.string().nullable().describe("null until ATT&CK is loaded"),
+      }),
       "The service answers",
     ),
   },

@@ -83,7 +83,12 @@ export const keyRoutes = router()
     return c.json({ ...toInfo(apiKey), key }, 201);
   })
   .openapi(revokeRoute, async (c) => {
-    const revoked = await revokeApiKey(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, new Date().toISOString());
+    const revoked = await revokeApiKey(
+      c.var.db,
+      c.var.caller.tenantId,
+      c.req.valid("param").id,
+      new Date().toISOString(),
+    );
     if (!revoked) throw notFound("no such API key for this tenant");
     return c.json(toInfo(revoked), 200);
   });

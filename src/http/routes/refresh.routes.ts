@@ -11,8 +11,17 @@ import { adminErrors, bearer, errorContent, json, IdParams, router } from "./com
 
 const RefreshRequest = z
   .object({
-    url: z.string().url().max(2048).optional().describe("a STIX bundle (.json or .json.gz); default: the newest release of the release index"),
-    version: z.string().regex(/^\d+(\.\d+)*$/).optional().describe("the version the bundle must be"),
+    url: z
+      .string()
+      .url()
+      .max(2048)
+      .optional()
+      .describe("a STIX bundle (.json or .json.gz); default: the newest release of the release index"),
+    version: z
+      .string()
+      .regex(/^\d+(\.\d+)*$/)
+      .optional()
+      .describe("the version the bundle must be"),
     force: z.boolean().optional().describe("switch even to a version that is not newer than the active one"),
   })
   .openapi("RefreshRequest");
@@ -21,7 +30,8 @@ const startRoute = createRoute({
   method: "post",
   path: "/refresh",
   tags: ["ATT&CK"],
-  summary: "Refresh ATT&CK: load a newer release, compute the changes, carry the model, switch, re-evaluate reports (admin)",
+  summary:
+    "Refresh ATT&CK: load a newer release, compute the changes, carry the model, switch, re-evaluate reports (admin)",
   security: bearer,
   request: { body: { required: false, content: { "application/json": { schema: RefreshRequest } } } },
   responses: { 202: json(WorkflowStarted, "Started (or already running today)"), ...adminErrors },
@@ -34,7 +44,11 @@ const statusRoute = createRoute({
   summary: "Status and steps of an ATT&CK refresh (admin)",
   security: bearer,
   request: { params: IdParams },
-  responses: { 200: json(AnalysisStatus, "The refresh workflow"), ...adminErrors, 404: errorContent("No such refresh") },
+  responses: {
+    200: json(AnalysisStatus, "The refresh workflow"),
+    ...adminErrors,
+    404: errorContent("No such refresh"),
+  },
 });
 
 export const refreshRoutes = router()

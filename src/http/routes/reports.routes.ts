@@ -17,18 +17,17 @@ const listRoute = createRoute({
   request: {
     query: z.object({
       technique: z.string().max(20).optional().describe("ATT&CK id; a parent also finds its sub-techniques"),
-      since: z
-        .string()
-        .regex(ISO_DATE, ISO_DATE_HINT)
-        .optional()
-        .describe("reports created at or after this date"),
+      since: z.string().regex(ISO_DATE, ISO_DATE_HINT).optional().describe("reports created at or after this date"),
       source: z.string().max(200).optional().describe("url, text, html or pdf, or part of the source URL"),
       allVersions: BoolQuery.describe("also list earlier versions of re-evaluated reports"),
       limit: LimitParam,
       cursor: CursorParam,
     }),
   },
-  responses: { 200: json(z.object({ items: z.array(ReportSummary), nextCursor: z.string().nullable() }), "Reports"), ...authErrors },
+  responses: {
+    200: json(z.object({ items: z.array(ReportSummary), nextCursor: z.string().nullable() }), "Reports"),
+    ...authErrors,
+  },
 });
 
 const getRoute = createRoute({
@@ -73,7 +72,9 @@ const versionsRoute = createRoute({
     200: json(
       z.object({
         rootReportId: z.string(),
-        versions: z.array(ReportSummary.extend({ previousReportId: z.string().nullable(), changes: ReportChanges.nullable() })),
+        versions: z.array(
+          ReportSummary.extend({ previousReportId: z.string().nullable(), changes: ReportChanges.nullable() }),
+        ),
       }),
       "Versions, oldest first",
     ),
@@ -98,8 +99,12 @@ export const reportRoutes = router()
     });
     return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null }, 200);
   })
-  .openapi(getRoute, async (c) => c.json(await reportView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200))
-  .openapi(versionsRoute, async (c) => c.json(await reportVersionsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200))
+  .openapi(getRoute, async (c) =>
+    c.json(await reportView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  )
+  .openapi(versionsRoute, async (c) =>
+    c.json(await reportVersionsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  )
   .openapi(feedbackRoute, async (c) => {
     const { id, matchId } = c.req.valid("param");
     return c.json(await submitFeedback(c.var.db, c.var.caller, id, matchId, c.req.valid("json")), 201);

@@ -15,11 +15,17 @@ const reportGapsRoute = createRoute({
   method: "get",
   path: "/reports/{reportId}/gaps",
   tags: ["Coverage"],
-  summary: "The report's techniques against an account: covering detections, or not covered with risk and NIST 800-53 controls",
+  summary:
+    "The report's techniques against an account: covering detections, or not covered with risk and NIST 800-53 controls",
   security: bearer,
   request: { params: ReportId, query: AccountQuery },
   responses: {
-    200: json(ThreatGaps.extend({ report: z.object({ id: z.string(), title: z.string().nullable(), attackVersion: z.string() }) }), "Gaps"),
+    200: json(
+      ThreatGaps.extend({
+        report: z.object({ id: z.string(), title: z.string().nullable(), attackVersion: z.string() }),
+      }),
+      "Gaps",
+    ),
     ...authErrors,
     404: errorContent("No such report or account"),
   },
@@ -31,26 +37,54 @@ const groupGapsRoute = createRoute({
   tags: ["Coverage"],
   summary: "An ATT&CK group's techniques against an account",
   security: bearer,
-  request: { params: z.object({ id: z.string().max(100).openapi({ param: { name: "id", in: "path" }, example: "G0016" }) }), query: AccountQuery },
-  responses: { 200: json(ThreatGaps.extend({ group: z.object({ id: z.string(), name: z.string() }) }), "Gaps"), ...authErrors, 404: errorContent("No such group or account") },
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(100)
+        .openapi({ param: { name: "id", in: "path" }, example: "G0016" }),
+    }),
+    query: AccountQuery,
+  },
+  responses: {
+    200: json(ThreatGaps.extend({ group: z.object({ id: z.string(), name: z.string() }) }), "Gaps"),
+    ...authErrors,
+    404: errorContent("No such group or account"),
+  },
 });
 
 const reportLayerRoute = createRoute({
   method: "get",
   path: "/reports/{reportId}/layer",
   tags: ["Coverage"],
-  summary: "The report's techniques as a Navigator layer (4.5); with ?account=, the report against the account (covered / not covered)",
+  summary:
+    "The report's techniques as a Navigator layer (4.5); with ?account=, the report against the account (covered / not covered)",
   security: bearer,
   request: { params: ReportId, query: z.object({ account: z.string().uuid().optional() }) },
   responses: { 200: json(Layer, "Layer"), ...authErrors, 404: errorContent("No such report or account") },
 });
 
 export const threatGapRoutes = router()
-  .openapi(reportGapsRoute, async (c) => c.json(await reportGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId, c.req.valid("query").account), 200))
-  .openapi(groupGapsRoute, async (c) => c.json(await groupGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").account), 200))
+  .openapi(reportGapsRoute, async (c) =>
+    c.json(
+      await reportGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId, c.req.valid("query").account),
+      200,
+    ),
+  )
+  .openapi(groupGapsRoute, async (c) =>
+    c.json(
+      await groupGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").account),
+      200,
+    ),
+  )
   .openapi(reportLayerRoute, async (c) => {
     const { reportId } = c.req.valid("param");
     const { account } = c.req.valid("query");
     const { db, caller } = c.var;
-    return c.json(account ? await reportGapLayer(db, caller.tenantId, reportId, account) : await reportLayer(db, caller.tenantId, reportId), 200);
+    return c.json(
+      account
+        ? await reportGapLayer(db, caller.tenantId, reportId, account)
+        : await reportLayer(db, caller.tenantId, reportId),
+      200,
+    );
   });

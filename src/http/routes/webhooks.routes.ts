@@ -28,7 +28,11 @@ import { authErrors, bearer, errorContent, json, router } from "./common";
 export const SIGNATURE_TOLERANCE_S = 300;
 
 const invalidSignature = () =>
-  new AppError(401, "invalid_signature", "the signature does not verify (unknown tenant, no webhook secret, or wrong signature)");
+  new AppError(
+    401,
+    "invalid_signature",
+    "the signature does not verify (unknown tenant, no webhook secret, or wrong signature)",
+  );
 
 function newSecret(): string {
   return "whsec_" + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
@@ -42,7 +46,13 @@ function hexToBytes(hex: string): Uint8Array {
 
 /** HMAC-SHA256 over `<timestamp>.<body>`; subtle.verify compares in constant time. */
 async function verifySignature(secret: string, timestamp: string, body: Uint8Array, hex: string): Promise<boolean> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
   const prefix = new TextEncoder().encode(`${timestamp}.`);
   const signed = new Uint8Array(prefix.length + body.length);
   signed.set(prefix);
@@ -65,7 +75,9 @@ function parseSubmission(body: Uint8Array) {
 
 const SecretInfo = z
   .object({
-    secret: z.string().describe("`whsec_` and 43 base64url characters; the HMAC key is this whole string. Shown only here."),
+    secret: z
+      .string()
+      .describe("`whsec_` and 43 base64url characters; the HMAC key is this whole string. Shown only here."),
     createdAt: z.string(),
   })
   .openapi("WebhookSecret");
@@ -74,7 +86,8 @@ const createSecretRoute = createRoute({
   method: "post",
   path: "/secret",
   tags: ["Webhooks"],
-  summary: "Create or rotate the tenant's webhook signing secret (the old one stops working at once); shown only in this response",
+  summary:
+    "Create or rotate the tenant's webhook signing secret (the old one stops working at once); shown only in this response",
   security: bearer,
   responses: { 201: json(SecretInfo, "The new secret"), ...authErrors },
 });
@@ -94,17 +107,24 @@ export const webhookAdminRoutes = router()
     return c.json({ secret: row.secret, createdAt: row.createdAt }, 201);
   })
   .openapi(deleteSecretRoute, async (c) => {
-    if (!(await deleteWebhookSecret(c.var.db, c.var.caller.tenantId))) throw notFound("this tenant has no webhook secret");
+    if (!(await deleteWebhookSecret(c.var.db, c.var.caller.tenantId)))
+      throw notFound("this tenant has no webhook secret");
     return c.body(null, 204);
   });
 
 const DeliveryHeaders = z.object({
   "x-ttpscope-tenant": z.string().min(1).max(100).describe("X-TTPscope-Tenant: the tenant's id"),
-  "x-ttpscope-delivery": z.string().min(1).max(200).describe("X-TTPscope-Delivery: the sender's id for this document; a redelivery reuses it"),
+  "x-ttpscope-delivery": z
+    .string()
+    .min(1)
+    .max(200)
+    .describe("X-TTPscope-Delivery: the sender's id for this document; a redelivery reuses it"),
   "x-ttpscope-timestamp": z
     .string()
     .regex(/^\d{1,12}$/, "unix time in seconds")
-    .describe(`X-TTPscope-Timestamp: unix seconds when signed; refused more than ${SIGNATURE_TOLERANCE_S} s from the server's clock`),
+    .describe(
+      `X-TTPscope-Timestamp: unix seconds when signed; refused more than ${SIGNATURE_TOLERANCE_S} s from the server's clock`,
+    ),
   "x-ttpscope-signature": z
     .string()
     .regex(/^sha256=[0-9a-fA-F]{64}$/, "sha256=<64 hex digits>")
@@ -136,7 +156,9 @@ const deliveryRoute = createRoute({
   responses: {
     200: json(Accepted, "This delivery id was already accepted: the original workflow, nothing new started"),
     202: json(Accepted, "Started; follow it at /api/v1/analyses/{workflowId}"),
-    400: errorContent("Missing or malformed X-TTPscope-* header; or, once signed correctly, a body that is not a valid submission"),
+    400: errorContent(
+      "Missing or malformed X-TTPscope-* header; or, once signed correctly, a body that is not a valid submission",
+    ),
     401: errorContent("invalid_signature (unknown tenant, no secret, wrong signature) or stale_timestamp"),
     409: errorContent("The same delivery id is being processed right now: retry later"),
     413: errorContent("Body over the size limit"),
@@ -154,13 +176,19 @@ export const webhookDeliveryRoutes = router().openapi(deliveryRoute, async (c) =
 
   const skew = Math.abs(Date.now() / 1000 - Number(timestamp));
   if (skew > SIGNATURE_TOLERANCE_S) {
-    throw new AppError(401, "stale_timestamp", `the timestamp is ${Math.round(skew)} s from the server's clock; the limit is ${SIGNATURE_TOLERANCE_S} s`);
+    throw new AppError(
+      401,
+      "stale_timestamp",
+      `the timestamp is ${Math.round(skew)} s from the server's clock; the limit is ${SIGNATURE_TOLERANCE_S} s`,
+    );
   }
   const found = await getWebhookSecret(db, tenantId);
   if (!found) throw invalidSignature();
   // The exact bytes received, read once: re-serialised JSON would not match the signature.
   const body = new Uint8Array(await c.req.arrayBuffer());
-  if (!(await verifySignature(found.secret.secret, timestamp, body, h["x-ttpscope-signature"].slice("sha256=".length)))) {
+  if (
+    !(await verifySignature(found.secret.secret, timestamp, body, h["x-ttpscope-signature"].slice("sha256=".length)))
+  ) {
     throw invalidSignature();
   }
   // Authenticated from here on: the audit middleware records the request for this tenant.
@@ -169,9 +197,12 @@ export const webhookDeliveryRoutes = router().openapi(deliveryRoute, async (c) =
   const submission = parseSubmission(body);
   if (!(await claimDelivery(db, tenantId, deliveryId))) {
     const existing = await getDelivery(db, tenantId, deliveryId);
-    if (existing?.workflowId) return c.json({ workflowId: existing.workflowId, status: "duplicate", duplicate: true }, 200);
+    if (existing?.workflowId)
+      return c.json({ workflowId: existing.workflowId, status: "duplicate", duplicate: true }, 200);
     // Claimed by a request still starting its workflow (or one that just failed and let go).
-    throw new AppError(409, "delivery_in_progress", `delivery ${deliveryId} is being processed: retry later`, { retryable: true });
+    throw new AppError(409, "delivery_in_progress", `delivery ${deliveryId} is being processed: retry later`, {
+      retryable: true,
+    });
   }
   let started: Awaited<ReturnType<typeof startAnalysis>>;
   try {
@@ -179,7 +210,9 @@ export const webhookDeliveryRoutes = router().openapi(deliveryRoute, async (c) =
   } catch (e) {
     // The sender's retry may then succeed; a failed release must not hide why the start failed.
     await releaseDelivery(db, tenantId, deliveryId).catch((r: unknown) =>
-      console.warn(JSON.stringify({ requestId: c.get("requestId"), releaseFailed: deliveryId, error: describeError(r) })),
+      console.warn(
+        JSON.stringify({ requestId: c.get("requestId"), releaseFailed: deliveryId, error: describeError(r) }),
+      ),
     );
     throw e;
   }
