@@ -61,8 +61,9 @@ function serve(settings: Settings): void {
   const port = parentPort;
   if (!port) return;
   const model = modelFileOrFail(settings.modelFile, readModel);
-  port.on("message", async ({ index, file }: { index: number; file: string }) => {
-    port.postMessage({ index, ...(await analyzeFile(file, model, settings.threshold)) });
+  // analyzeFile reports its own failures as a line, so the promise never rejects.
+  port.on("message", ({ index, file }: { index: number; file: string }) => {
+    void analyzeFile(file, model, settings.threshold).then((result) => port.postMessage({ index, ...result }));
   });
   port.postMessage({ ready: true });
 }
@@ -88,7 +89,7 @@ const WORKER_QUEUE = 2;
  * up, this thread between the workers' messages (it has loaded its model while they start).
  */
 async function analyzeAll(files: string[], threads: number, settings: Settings): Promise<number> {
-  const lines: (string | undefined)[] = new Array(files.length);
+  const lines = new Array<string | undefined>(files.length);
   let next = 0;
   let printed = 0;
   let failures = 0;

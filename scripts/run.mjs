@@ -47,8 +47,10 @@ function isFresh() {
   try {
     const head = fs.readFileSync(bundle, "utf8").split("\n", 1)[0] ?? "";
     if (!head.startsWith(MARK)) return false;
-    /** @type {Record<string, string>} */
-    const inputs = JSON.parse(head.slice(MARK.length));
+    /** @type {unknown} */
+    const parsed = JSON.parse(head.slice(MARK.length));
+    if (typeof parsed !== "object" || parsed === null) return false;
+    const inputs = /** @type {Record<string, string>} */ (parsed);
     return (
       Object.keys(inputs).length > 0 &&
       Object.entries(inputs).every(([file, stamp]) => {

@@ -11,7 +11,7 @@ const app = createApp();
 // `satisfies` keeps the handler's exact type (for tests) while checking it against the runtime's.
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
+  scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
   },
 } satisfies ExportedHandler<Env>;

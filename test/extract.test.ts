@@ -160,7 +160,7 @@ describe("refang", () => {
     const text = "Nothing to see: https://example.com and 10.0.0.1 [note] (dot matrix)";
     const r = refang(text);
     expect(r.text).toBe(text);
-    expect([0, 7, text.length].map(r.toOriginal)).toEqual([0, 7, text.length]);
+    expect([0, 7, text.length].map((o) => r.toOriginal(o))).toEqual([0, 7, text.length]);
   });
 
   it("maps hxxps://evil[.]com/a back to its defanged form", () => {

@@ -18,9 +18,9 @@ import { createDb } from "../src/db/client";
 import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
 import { AppError } from "../src/errors";
 import worker from "../src/index";
-import { gunzip } from "../src/lib/bytes";
+
 import { chunks } from "../src/lib/collections";
-import { importModelArtifact } from "../src/workflows/model-cache";
+import { importModelArtifact, readArtifact } from "../src/workflows/model-cache";
 import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 
 export const SHIPPED_BUNDLE = "/repo/data/attack/enterprise-attack-18.1.json.gz";
@@ -70,7 +70,7 @@ export async function loadFixture(path: string, options?: LoadOptions): Promise<
 
 export function streamOf(text: string | Uint8Array): ReadableStream<Uint8Array> {
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-  return new Blob([bytes]).stream();
+  return new Blob([bytes]).stream() as ReadableStream<Uint8Array>;
 }
 
 export async function newTenantKey(name: string): Promise<{ tenantId: string; key: string }> {
@@ -87,7 +87,7 @@ export function api(path: string, key?: string, init: RequestInit = {}): Promise
 }
 
 export async function json<T>(res: Response): Promise<T> {
-  return (await res.json()) as T;
+  return await res.json();
 }
 
 /** The JSON body of every REST error. */
@@ -106,7 +106,7 @@ async function shippedModelBytes(): Promise<Uint8Array> {
 
 /** The shipped mapping model, gunzipped and parsed. */
 export async function shippedModelData(): Promise<ModelData> {
-  return JSON.parse(new TextDecoder().decode(await gunzip(await shippedModelBytes()))) as ModelData;
+  return readArtifact(await shippedModelBytes());
 }
 
 /** Loads the shipped ATT&CK bundle and mapping model: what `npm start` does on a fresh clone. */
@@ -134,7 +134,7 @@ export async function relabelledBundle(options: { gzip: boolean }): Promise<Uint
 /** Runs the Worker's scheduled handler for a cron trigger (e.g. DAILY_CRON) and waits for its work. */
 export async function runScheduled(cron: string): Promise<void> {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx);
+  worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -215,7 +215,7 @@ export async function callAnalyzeDocument(
 export async function listFixtures(dir: string): Promise<string[]> {
   const res = await fetchFixture(`/list${dir}`);
   if (!res.ok) throw new Error(`fixture listing ${dir}: ${res.status}`);
-  return (await res.json()) as string[];
+  return res.json<string[]>();
 }
 
 export async function fixtureText(path: string): Promise<string> {

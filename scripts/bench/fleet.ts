@@ -88,13 +88,16 @@ export async function benchFleet(): Promise<Row[]> {
     let after: string | null = null;
     let recomputed = 0;
     do {
-      const res = await fetch(`${base}/api/v1/coverage/recompute`, {
+      const res: Response = await fetch(`${base}/api/v1/coverage/recompute`, {
         method: "POST",
         headers,
         body: JSON.stringify({ limit: Number(process.env.FLEET_PAGE ?? 50), ...(after ? { after } : {}) }),
       });
       if (!res.ok) throw new Error(`recompute → ${res.status} ${await res.text()}`);
-      const page = (await res.json()) as { recomputed: number; next: string | null };
+      const page: { recomputed: number; next: string | null } = await res.json<{
+        recomputed: number;
+        next: string | null;
+      }>();
       recomputed += page.recomputed;
       after = page.next;
     } while (after);

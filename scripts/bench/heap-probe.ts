@@ -27,20 +27,20 @@ function countingD1() {
   };
   const statement = {
     bind: () => statement,
-    run: async () => result,
-    all: async () => result,
-    raw: async () => [],
-    first: async () => null,
+    run: () => Promise.resolve(result),
+    all: () => Promise.resolve(result),
+    raw: () => Promise.resolve([]),
+    first: () => Promise.resolve(null),
   };
   return {
     db: {
       prepare: () => statement,
-      batch: async (list: unknown[]) => {
+      batch: (list: unknown[]) => {
         statements += list.length;
-        return list.map(() => result);
+        return Promise.resolve(list.map(() => result));
       },
-      exec: async () => ({ count: 0, duration: 0 }),
-      dump: async () => new ArrayBuffer(0),
+      exec: () => Promise.resolve({ count: 0, duration: 0 }),
+      dump: () => Promise.resolve(new ArrayBuffer(0)),
       withSession: () => {
         throw new Error("not used");
       },

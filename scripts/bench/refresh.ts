@@ -45,13 +45,13 @@ export async function benchRefresh(): Promise<Row[]> {
     const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
     const before = pid ? (workerdMemoryMb(pid, "VmRSS") ?? 0) : 0;
     const t0 = performance.now();
-    const started = (await (
+    const started = await (
       await fetch(`${base}/api/v1/attack/refresh`, {
         method: "POST",
         headers,
         body: JSON.stringify({ url: `http://127.0.0.1:${filePort}/enterprise-attack-18.1.json.gz` }),
       })
-    ).json()) as { workflowId: string };
+    ).json<{ workflowId: string }>();
     let status = {
       status: "pending",
       error: null as string | null,
@@ -59,9 +59,9 @@ export async function benchRefresh(): Promise<Row[]> {
     };
     while (!["completed", "failed", "cancelled"].includes(status.status)) {
       await new Promise((r) => setTimeout(r, 200));
-      status = (await (
+      status = await (
         await fetch(`${base}/api/v1/attack/refresh/${started.workflowId}`, { headers })
-      ).json()) as typeof status;
+      ).json<typeof status>();
     }
     const seconds = (performance.now() - t0) / 1000;
     if (status.status !== "completed") throw new Error(`refresh ${status.status}: ${status.error}`);

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { loadModel, type Model, type ModelData } from "../../src/analysis/model";
+import { parseModelData } from "../../src/analysis/model-data";
 import { describeError } from "../../src/errors";
 import { fail, ROOT } from "./cli";
 
@@ -13,7 +14,7 @@ export const DEFAULT_MODEL = path.join(ROOT, "data", "model", "model.json.gz");
 export function readModelData(file = DEFAULT_MODEL): ModelData {
   const bytes = fs.readFileSync(file);
   const json = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
-  return JSON.parse(json) as ModelData;
+  return parseModelData(json);
 }
 
 export function readModel(file = DEFAULT_MODEL): Model {

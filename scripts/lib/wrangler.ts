@@ -80,7 +80,7 @@ export async function withLocalDb<T>(fn: (db: D1Database) => Promise<T>, persist
     d1Persist: localD1Dir(persistTo),
   });
   try {
-    return await fn((await mf.getD1Database("DB")) as unknown as D1Database);
+    return await fn(await mf.getD1Database("DB"));
   } finally {
     await mf.dispose();
   }

@@ -52,7 +52,7 @@ export function adaptModel(
     if (m.index !== undefined && (m.own || !sourceOf.has(m.index))) sourceOf.set(m.index, c);
   });
 
-  const postings: Map<number, number>[] = Array.from({ length: featureCount }, () => new Map());
+  const postings: Map<number, number>[] = Array.from({ length: featureCount }, () => new Map<number, number>());
   for (let f = 0; f < featureCount; f++) {
     const own = postings[f] as Map<number, number>;
     const carried: [number, number][] = [];

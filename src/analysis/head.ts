@@ -173,7 +173,7 @@ export function lbfgs(
     const slope = dot(g, dir);
     if (slope >= 0) break; // not a descent direction: converged as far as numerics allow
     let t = 1;
-    let fNext = 0;
+    let fNext: number;
     for (;;) {
       for (let i = 0; i < size; i++) xNext[i] = (x[i] as number) + t * (dir[i] as number);
       fNext = f(xNext, gNext);

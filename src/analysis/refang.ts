@@ -11,7 +11,7 @@ export interface Refanged {
   text: string;
   /** Offset in `text` → offset in the original. Monotone; a span [s, e) of `text` maps to
    * [toOriginal(s), toOriginal(e)), which covers the defanged form of what the span holds. */
-  toOriginal(offset: number): number;
+  toOriginal: (offset: number) => number;
 }
 
 const DEFANGED = /\bh(?:xx|XX|xX|Xx)p(s?)(?![a-z])|\[(?:\.|dot|:|@|at|:\/\/)\]|\((?:\.|dot|@)\)|\{(?:\.|dot)\}/gi;
@@ -56,8 +56,10 @@ export function refang(original: string): Refanged {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if ((map[mid * 4] ?? 0) <= at) ((found = mid), (lo = mid + 1));
-      else hi = mid - 1;
+      if ((map[mid * 4] ?? 0) <= at) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     if (found < 0) return at; // before the first replacement nothing moved
     const outStart = map[found * 4] ?? 0;

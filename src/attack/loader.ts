@@ -92,8 +92,10 @@ const PROGRESS_EVERY = 2000;
 const invalid = (message: string) => new AppError(422, "invalid_bundle", message);
 
 /** Thrown inside the load to stop reading when the version is already loaded. */
-class AlreadyLoaded {
-  constructor(readonly version: string) {}
+class AlreadyLoaded extends Error {
+  constructor(readonly version: string) {
+    super(`ATT&CK ${version} is already loaded`);
+  }
 }
 
 export async function loadAttackBundle(
@@ -166,7 +168,7 @@ async function decode(body: ReadableStream<Uint8Array>) {
   if (!gzipped) return { stream: raw, bytesRead: () => bytes };
   const gunzip = new DecompressionStream("gzip");
   void feed(raw, gunzip.writable);
-  return { stream: gunzip.readable as ReadableStream<Uint8Array>, bytesRead: () => bytes };
+  return { stream: gunzip.readable, bytesRead: () => bytes };
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   coverageHistory,
   coverageOverlaps,
   detections,
-  GAP_STATUSES,
+  type GAP_STATUSES,
   HEALTH_STATUSES,
   type Account,
   type CoverageHistoryRow,

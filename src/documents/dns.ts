@@ -41,7 +41,7 @@ export function dohResolver(options: DohOptions = {}): Resolver {
         await res.body?.cancel();
         throw dnsFailure(host, `DoH ${type} answered HTTP ${res.status}`);
       }
-      return parseDohAnswer(host, (await res.json()) as unknown);
+      return parseDohAnswer(host, await res.json());
     };
     const [a, aaaa] = await Promise.all([query("A"), query("AAAA")]);
     return [...a, ...aaaa];

@@ -148,7 +148,8 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
     throw tooLarge();
   }
   if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
+  // Workers type a response body's chunks as any; they are bytes.
+  const reader = res.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -188,15 +189,24 @@ function toFetchError(e: unknown, url: URL, signal: AbortSignal, timeoutMs: numb
 
 /** Settles with `promise`, or rejects as soon as `signal` aborts (even if `promise` never settles). */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(abortError(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(
       (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener("abort", onAbort), reject(e)),
+      (e: unknown) => (
+        signal.removeEventListener("abort", onAbort),
+        reject(e instanceof Error ? e : new Error(String(e)))
+      ),
     );
   });
+}
+
+/** Why a signal aborted, as an Error (AbortSignal.reason may be any value). */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(typeof reason === "string" ? reason : "aborted");
 }
 
 async function discard(res: Response): Promise<void> {

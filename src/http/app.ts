@@ -2,7 +2,7 @@
  * @module The Hono app: middleware, routes, the OpenAPI document and error mapping.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { except } from "hono/combine";
+import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { createDb } from "../db/client";
@@ -22,7 +22,7 @@ import { refreshRoutes } from "./routes/refresh.routes";
 import { reportRoutes } from "./routes/reports.routes";
 import { threatGapRoutes } from "./routes/threat-gaps.routes";
 import { webhookAdminRoutes, webhookDeliveryRoutes } from "./routes/webhooks.routes";
-import type { AppEnv } from "./types";
+import type { AppEnv, AuthedEnv } from "./types";
 
 const withDb = createMiddleware<AppEnv>(async (c, next) => {
   c.set("db", createDb(c.env.DB));
@@ -32,23 +32,31 @@ const withDb = createMiddleware<AppEnv>(async (c, next) => {
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use("*", requestId(), withDb);
-
   app.route("/", healthRoutes);
-  // Webhook deliveries authenticate by signature (in their handler), not by bearer key; still audited.
-  app.use("/api/*", except("/api/v1/webhooks/documents", requireApiKey), auditMutations);
-  app.use("/mcp", requireApiKey);
-  app.route("/api/v1/attack", attackRoutes);
-  app.route("/api/v1/attack", refreshRoutes);
-  app.route("/api/v1/keys", keyRoutes);
-  app.route("/api/v1/audit", auditRoutes);
-  app.route("/api/v1", analysisRoutes);
-  app.route("/api/v1/reports", reportRoutes);
-  app.route("/api/v1/accounts", accountRoutes);
-  app.route("/api/v1/coverage", coverageAdminRoutes);
-  app.route("/api/v1", threatGapRoutes);
+  // Mutations under /api are audited, whoever made them (a key, or a signed webhook delivery).
+  app.use("/api/*", auditMutations);
+  // Webhook deliveries authenticate by their signature (in their handler), not by a bearer key.
   app.route("/api/v1/webhooks/documents", webhookDeliveryRoutes);
-  app.route("/api/v1/webhooks", webhookAdminRoutes);
-  app.route("/mcp", mcpRoutes);
+
+  // Everything else needs a key: the middleware belongs to the sub-app that holds these routes.
+  const api = new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
+  api.use("*", requireApiKey);
+  api.route("/attack", attackRoutes);
+  api.route("/attack", refreshRoutes);
+  api.route("/keys", keyRoutes);
+  api.route("/audit", auditRoutes);
+  api.route("/", analysisRoutes);
+  api.route("/reports", reportRoutes);
+  api.route("/accounts", accountRoutes);
+  api.route("/coverage", coverageAdminRoutes);
+  api.route("/", threatGapRoutes);
+  api.route("/webhooks", webhookAdminRoutes);
+  app.route("/api/v1", api);
+
+  const mcp = new Hono<AuthedEnv>();
+  mcp.use("*", requireApiKey);
+  mcp.route("/", mcpRoutes);
+  app.route("/mcp", mcp);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -5,7 +5,6 @@
 import type { Hook } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import { AppError, describeError } from "../errors";
 import type { AppEnv } from "./types";
@@ -26,12 +25,14 @@ export function describeZodError(error: ZodError, where?: string): string {
 }
 
 /** Hook for @hono/zod-openapi validators: a uniform 400 instead of zod's raw error. */
-export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+export function validationHook<E extends AppEnv>(
+  ...[result, c]: Parameters<Hook<unknown, E, string, unknown>>
+): ReturnType<Hook<unknown, E, string, unknown>> {
   if (!result.success) {
     return c.json(errorBody("invalid_request", describeZodError(result.error, result.target)), 400);
   }
   return undefined;
-};
+}
 
 /** Codes for errors Hono itself raises (malformed JSON, unsupported media type, body limits). */
 const HTTP_CODES: Partial<Record<number, string>> = {
@@ -48,7 +49,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return c.json(errorBody(err.code, err.message), err.status);
   }
   if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
+    const status = err.status;
     const code = HTTP_CODES[status] ?? "http_error";
     return c.json(errorBody(code, err.message || "request failed"), status);
   }

@@ -3,11 +3,10 @@
  * `{content, contentType}` with base64 content) or a raw body with its own content type.
  */
 import { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { HonoRequest } from "hono";
 import { AppError, badRequest } from "../errors";
 import { fromBase64 } from "../lib/bytes";
 import type { DocumentSubmission } from "../workflows/service";
-import type { AppEnv } from "./types";
 
 export const SubmissionJson = z
   .object({
@@ -43,19 +42,17 @@ export function fromJson(body: SubmissionJsonT): DocumentSubmission {
 }
 
 /** A raw (non-JSON) body: the document itself, typed by the request's Content-Type. */
-export async function fromRawBody(c: Context<AppEnv>): Promise<DocumentSubmission> {
-  const contentType = c.req.header("content-type");
+export async function fromRawBody(req: HonoRequest): Promise<DocumentSubmission> {
+  const contentType = req.header("content-type");
   if (!contentType)
     throw new AppError(415, "unsupported_media_type", "send JSON, or the document with its Content-Type");
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  return { bytes, contentType, title: c.req.query("title"), force: c.req.query("force") === "true" };
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  return { bytes, contentType, title: req.query("title"), force: req.query("force") === "true" };
 }
 
-export const isJson = (c: Context<AppEnv>) => /^application\/json\b/i.test(c.req.header("content-type") ?? "");
+export const isJson = (req: HonoRequest) => /^application\/json\b/i.test(req.header("content-type") ?? "");
 
 /** The submission of a route whose body is `SubmissionJson` or a raw document (validated JSON, else the raw body). */
-export async function readSubmission(
-  c: Context<AppEnv, string, { out: { json: unknown } }>,
-): Promise<DocumentSubmission> {
-  return isJson(c) ? fromJson(c.req.valid("json") as SubmissionJsonT) : await fromRawBody(c);
+export async function readSubmission(req: HonoRequest<string, { json: unknown }>): Promise<DocumentSubmission> {
+  return isJson(req) ? fromJson(req.valid("json") as SubmissionJsonT) : await fromRawBody(req);
 }

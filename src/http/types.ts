@@ -10,11 +10,17 @@ export interface Caller {
   role: "member" | "admin";
 }
 
+/** Every request: the database and the request id; `caller` once a key or a signature proved who it is. */
 export interface AppEnv {
   Bindings: Env;
   Variables: {
     db: Db;
     requestId: string;
-    caller: Caller;
+    caller?: Caller;
   };
+}
+
+/** Routes mounted behind the API-key middleware (app.ts), where the caller is always known. */
+export interface AuthedEnv extends AppEnv {
+  Variables: AppEnv["Variables"] & { caller: Caller };
 }

@@ -7,7 +7,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { Hono } from "hono";
 import { errorBody } from "../http/errors";
 import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../http/middleware/body-limit";
-import type { AppEnv } from "../http/types";
+import type { AuthedEnv } from "../http/types";
 import { createMcpServer } from "./server";
 
 function wantsProgress(message: unknown): boolean {
@@ -16,7 +16,7 @@ function wantsProgress(message: unknown): boolean {
   return params?._meta?.progressToken !== undefined;
 }
 
-export const mcpRoutes = new Hono<AppEnv>()
+export const mcpRoutes = new Hono<AuthedEnv>()
   // Documents up to 20 MB can come as tool arguments, JSON-escaped.
   .post("/", documentBodyLimit, async (c) => {
     let parsed: unknown;

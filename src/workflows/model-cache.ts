@@ -2,7 +2,8 @@
  * @module The mapping model of an ATT&CK version, loaded from D1 once per isolate (models are
  * immutable: a new build is a new row, so caching by row id never serves a stale model).
  */
-import { loadModel, MODEL_FORMAT, type Model, type ModelData } from "../analysis/model";
+import { loadModel, type Model, type ModelData } from "../analysis/model";
+import { InvalidModelError, parseModelData } from "../analysis/model-data";
 import type { Db } from "../db/client";
 import { getVersion } from "../db/repos/attack";
 import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
@@ -25,8 +26,16 @@ export async function modelFor(db: Db, attackVersion: string): Promise<{ id: str
   let pending = cache.get(row.id);
   if (!pending) {
     pending = readModelBytes(db, row)
-      .then(gunzip)
-      .then((bytes) => loadModel(JSON.parse(new TextDecoder().decode(bytes)) as ModelData));
+      .then(readArtifact)
+      .then(loadModel, (e: unknown) => {
+        // A stored model that does not read is the deployment's problem, not the caller's.
+        if (e instanceof InvalidModelError) {
+          throw new AppError(503, "model_unreadable", `the stored model for ATT&CK ${attackVersion} cannot be read`, {
+            internal: e.message,
+          });
+        }
+        throw e;
+      });
     cache.set(row.id, pending);
     pending.catch(() => cache.delete(row.id));
     while (cache.size > KEEP) cache.delete(cache.keys().next().value as string);
@@ -39,8 +48,13 @@ export async function importModelArtifact(
   db: Db,
   gzipped: Uint8Array,
 ): Promise<{ id: string; created: boolean; attackVersion: string }> {
-  const data = JSON.parse(new TextDecoder().decode(await gunzip(gzipped))) as ModelData;
-  if (data.format !== MODEL_FORMAT) throw new AppError(422, "invalid_model", `not a ${MODEL_FORMAT} artifact`);
+  let data: ModelData;
+  try {
+    data = await readArtifact(gzipped);
+  } catch (e) {
+    if (e instanceof InvalidModelError) throw new AppError(422, "invalid_model", e.message);
+    throw e;
+  }
   // A model belongs to an ATT&CK version (a foreign key): say which one is missing rather than fail on the constraint.
   if (!(await getVersion(db, data.attackVersion))) {
     throw new AppError(
@@ -55,4 +69,9 @@ export async function importModelArtifact(
     info: data.info,
   });
   return { ...stored, attackVersion: data.attackVersion };
+}
+
+/** The model in an artifact's gzipped JSON (InvalidModelError when it is not one). */
+export async function readArtifact(gzipped: Uint8Array): Promise<ModelData> {
+  return parseModelData(new TextDecoder().decode(await gunzip(gzipped)));
 }

@@ -17,8 +17,9 @@ import { latestModel, readModelBytes, storeModel } from "../db/repos/models";
 import { reportsToReevaluate } from "../db/repos/reports";
 import { checkUrl } from "../documents/url-policy";
 import { AppError } from "../errors";
-import { gunzip, gzip } from "../lib/bytes";
+import { gzip } from "../lib/bytes";
 import { startReevaluation } from "./reeval-service";
+import { readArtifact } from "./model-cache";
 import type { RefreshInput, StepContext, StepDefinition, WorkflowDefinition } from "./types";
 
 interface RefreshPlan {
@@ -84,7 +85,10 @@ const loadStep: StepDefinition = {
     });
     if (!res.body)
       throw new AppError(502, "fetch_failed", `the ATT&CK bundle download answered HTTP ${res.status} without a body`);
-    const result = await loadAttackBundle(env.DB, res.body, { version: p.expected, activate: "never" });
+    const result = await loadAttackBundle(env.DB, res.body as ReadableStream<Uint8Array>, {
+      version: p.expected,
+      activate: "never",
+    });
     const loadedByUs = result.status === "loaded";
     await blobs.putJson("refresh", { ...p, version: result.version, loadedByUs });
     if (p.previous && !(state.input as RefreshInput).force && compareVersions(result.version, p.previous) <= 0) {
@@ -139,7 +143,7 @@ const modelStep: StepDefinition = {
         "no_model",
         "there is no model to carry to the new version: load one (npm run model:load)",
       );
-    const base = JSON.parse(new TextDecoder().decode(await gunzip(await readModelBytes(db, baseRow)))) as ModelData;
+    const base = await readArtifact(await readModelBytes(db, baseRow));
     const { stored, newTechniques } = await carryModel(db, base, version);
     return {
       result: { modelId: stored.id, built: true, adaptedFrom: base.attackVersion, newTechniques: newTechniques.length },

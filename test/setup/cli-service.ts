@@ -58,7 +58,7 @@ export function cliService(root: string): (request: Request) => Promise<Response
       return json({ outdated: Object.keys(inputs).length });
     }
     if (pathname === "/analyze" && request.method === "POST") {
-      const body = (await request.json()) as AnalyzeRequest;
+      const body = await request.json<AnalyzeRequest>();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-cli-test-"));
       try {
         for (const [name, text] of Object.entries(body.files ?? {})) fs.writeFileSync(path.join(dir, name), text);

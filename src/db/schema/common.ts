@@ -1,7 +1,7 @@
 /**
  * @module Column helpers shared by the schema files.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { check, text, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 
 /** ISO-8601 UTC with milliseconds: sorts as text and reads well in SQL. */
@@ -16,5 +16,5 @@ export function enumCheck(name: string, column: SQLiteColumn, values: readonly s
 }
 
 export function boolCheck(name: string, column: SQLiteColumn): ReturnType<typeof check> {
-  return check(name, sql`${column} IN (0, 1)` as SQL);
+  return check(name, sql`${column} IN (0, 1)`);
 }

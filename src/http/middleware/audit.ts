@@ -2,7 +2,8 @@
  * @module Audit of mutating requests: after the handler (or its error) has produced a response,
  * one row says who did what to which target and how it ended.
  */
-import { routePath } from "hono/route";
+import { matchedRoutes } from "hono/route";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { recordAudit } from "../../db/repos/audit";
 import type { AppEnv } from "../types";
@@ -18,10 +19,18 @@ export const auditMutations = createMiddleware<AppEnv>(async (c, next) => {
   await recordAudit(c.var.db, {
     tenantId: caller.tenantId,
     keyPrefix: caller.keyPrefix,
-    action: `${c.req.method} ${routePath(c, -1)}`,
+    action: `${c.req.method} ${handlerPath(c)}`,
     target: new URL(c.req.url).pathname,
     outcome: c.res.status < 400 ? "success" : "failure",
     status: c.res.status,
     requestId: c.get("requestId"),
   });
 });
+
+/** The path pattern of the route that answered: the last matched one that is not a middleware (`use` is method ALL). */
+function handlerPath(c: Context): string {
+  const handler = matchedRoutes(c)
+    .filter((r) => r.method !== "ALL")
+    .at(-1);
+  return handler?.path ?? new URL(c.req.url).pathname;
+}

@@ -5,7 +5,7 @@ import { createMiddleware } from "hono/factory";
 import { findActiveKey, touchApiKey } from "../../db/repos/tenants";
 import { AppError } from "../../errors";
 import { looksLikeApiKey } from "../../tenants/api-keys";
-import type { AppEnv, Caller } from "../types";
+import type { AuthedEnv, Caller } from "../types";
 
 /** last_used_at is rewritten at most this often per key, to keep reads from becoming writes. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -22,7 +22,7 @@ export function assertAdmin(caller: Caller): void {
     );
 }
 
-export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
+export const requireApiKey = createMiddleware<AuthedEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   if (!header) {
     c.header("WWW-Authenticate", 'Bearer realm="ttpscope"');

@@ -3,7 +3,6 @@
  * mapping review and the coverage Navigator layer.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { listAccounts } from "../../db/repos/accounts";
 import { GAP_STATUSES, MAPPING_METHODS, OVERLAP_KINDS, VALIDATIONS } from "../../db/schema";
 import { AppError } from "../../errors";
@@ -32,6 +31,7 @@ import {
   reviewMapping,
 } from "../../coverage/service";
 import { accountOrThrow, coverageView, gapsView, healthView, historyView, overlapsView } from "../../coverage/views";
+import { bodyLimitOf } from "../middleware/body-limit";
 import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
 import { authErrors, bearer, errorContent, json, IdParams, router, uuidParam } from "./common";
 
@@ -87,12 +87,10 @@ const importRoute = createRoute({
   summary: "Import detection rules (Sigma YAML, Splunk YAML, Elastic TOML) into the account; ≤ 500 files a call",
   security: bearer,
   middleware: [
-    bodyLimit({
-      maxSize: 64 * 1024 * 1024,
-      onError: () => {
-        throw new AppError(413, "payload_too_large", "an import body is at most 64 MB: send fewer files per call");
-      },
-    }),
+    bodyLimitOf(
+      64 * 1024 * 1024,
+      () => new AppError(413, "payload_too_large", "an import body is at most 64 MB: send fewer files per call"),
+    ),
   ] as const,
   request: { params: IdParams, body: { required: true, content: { "application/json": { schema: ImportInput } } } },
   responses: {

@@ -110,7 +110,7 @@ const SSE_DEADLINE_MS = 10 * 60_000;
 
 export const analysisRoutes = router()
   .openapi(startRoute, async (c) => {
-    const submission = await readSubmission(c);
+    const submission = await readSubmission(c.req);
     const started = await startAnalysis(c.env, c.var.db, c.var.caller.tenantId, submission, "rest");
     return c.json(started, 202, { Location: `/api/v1/analyses/${started.workflowId}` });
   })
@@ -145,7 +145,7 @@ export const analysisRoutes = router()
           data: JSON.stringify({ message: "still running: reconnect to keep following" }),
         });
       }
-    }) as never;
+    });
   })
   .openapi(cancelRoute, async (c) => {
     return c.json(
@@ -154,6 +154,6 @@ export const analysisRoutes = router()
     );
   })
   .openapi(analyzeRoute, async (c) => {
-    const submission = await readSubmission(c);
+    const submission = await readSubmission(c.req);
     return c.json(await analyzeNow(c.env, c.var.db, c.var.caller.tenantId, submission, "rest"), 200);
   });

@@ -3,9 +3,13 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { validationHook } from "../errors";
-import type { AppEnv } from "../types";
+import type { AppEnv, AuthedEnv } from "../types";
 
-export const router = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+/** A router for routes behind the API key (mounted under the authenticated part of the app). */
+export const router = () => new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
+
+/** A router for routes that need no key (health) or prove the caller otherwise (signed webhooks). */
+export const publicRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export const ErrorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 

@@ -3,7 +3,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { getActiveVersion } from "../../db/repos/attack";
-import { json, router } from "./common";
+import { json, publicRouter } from "./common";
 
 const healthRoute = createRoute({
   method: "get",
@@ -21,7 +21,7 @@ const healthRoute = createRoute({
   },
 });
 
-export const healthRoutes = router().openapi(healthRoute, async (c) => {
+export const healthRoutes = publicRouter().openapi(healthRoute, async (c) => {
   const active = await getActiveVersion(c.var.db);
   return c.json({ status: "ok" as const, attackVersion: active?.version ?? null }, 200);
 });

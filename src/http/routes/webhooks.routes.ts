@@ -22,7 +22,7 @@ import { startAnalysis } from "../../workflows/service";
 import { describeZodError } from "../errors";
 import { documentBodyLimit } from "../middleware/body-limit";
 import { fromJson, SubmissionJson } from "../submission";
-import { authErrors, bearer, errorContent, json, router } from "./common";
+import { authErrors, bearer, errorContent, json, publicRouter, router } from "./common";
 
 /** A signed request is accepted this many seconds either side of the server's clock. */
 export const SIGNATURE_TOLERANCE_S = 300;
@@ -167,7 +167,7 @@ const deliveryRoute = createRoute({
   },
 });
 
-export const webhookDeliveryRoutes = router().openapi(deliveryRoute, async (c) => {
+export const webhookDeliveryRoutes = publicRouter().openapi(deliveryRoute, async (c) => {
   const h = c.req.valid("header");
   const tenantId = h["x-ttpscope-tenant"];
   const deliveryId = h["x-ttpscope-delivery"];
