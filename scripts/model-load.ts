@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { createDb } from "../src/db/client";
 import { describeError } from "../src/errors";
-import { importModelArtifact } from "../src/workflows/model-cache";
+import { importModelArtifact } from "../src/models/models.service";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { fail, fileExists, flag, parseArgs } from "./lib/cli";
 import { migrateLocal, withLocalDb } from "./lib/wrangler";

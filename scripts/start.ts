@@ -9,7 +9,7 @@ import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
 import { latestModel } from "../src/db/repos/models";
-import { importModelArtifact } from "../src/workflows/model-cache";
+import { importModelArtifact } from "../src/models/models.service";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { DEFAULT_BUNDLE } from "./lib/cli";
 import { migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";

@@ -1,7 +1,7 @@
 /**
  * @module Worker entry: HTTP (REST, MCP, OpenAPI), cron, and the workflow Durable Object class.
  */
-import { createApp } from "./http/app";
+import { createApp } from "./app";
 import { runScheduled } from "./scheduled";
 
 export { WorkflowObject } from "./workflows/workflow-object";

@@ -3,10 +3,11 @@
  * daily. A trigger no job names (e.g. a manual one) runs them all. One job failing does not stop
  * the rest.
  */
+import { config } from "./config";
 import { createDb } from "./db/client";
 import { pruneAudit } from "./db/repos/audit";
 import { describeError } from "./errors";
-import { refreshIfNewer } from "./workflows/refresh-service";
+import { refreshIfNewer } from "./attack/refresh.service";
 import { sweepWorkflows } from "./workflows/sweeper";
 
 const DAY_MS = 86_400_000;
@@ -35,8 +36,8 @@ const JOBS: Job[] = [
     name: "audit-retention",
     crons: [DAILY_CRON],
     async run(env, now) {
-      const days = Number.parseInt(env.AUDIT_RETENTION_DAYS, 10);
-      if (!Number.isFinite(days) || days <= 0) return { skipped: `AUDIT_RETENTION_DAYS=${env.AUDIT_RETENTION_DAYS}` };
+      const days = config(env).AUDIT_RETENTION_DAYS;
+      if (days === 0) return { skipped: "AUDIT_RETENTION_DAYS=0 keeps the audit log for ever" };
       const before = new Date(now.getTime() - days * DAY_MS).toISOString();
       return { deleted: await pruneAudit(createDb(env.DB), before), before };
     },

@@ -4,7 +4,9 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { feedbackExamples } from "../src/db/repos/feedback";
-import type { AnalysisOutputT, AnalysisStatusT, ReportT } from "../src/reports/schemas";
+import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
+import type { ReportT } from "../src/reports/reports.schemas";
+import type { WorkflowStatusT } from "../src/workflows/workflow.schemas";
 import {
   api,
   documentFixture,
@@ -43,12 +45,12 @@ beforeAll(async () => {
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-async function startAndFinish(body: unknown): Promise<AnalysisStatusT> {
+async function startAndFinish(body: unknown): Promise<WorkflowStatusT> {
   const res = await postJson("/api/v1/analyses", key, body);
   expect(res.status).toBe(202);
   const { workflowId } = await json<{ workflowId: string }>(res);
   await driveWorkflow(workflowId);
-  return json<AnalysisStatusT>(await api(`/api/v1/analyses/${workflowId}`, key));
+  return json<WorkflowStatusT>(await api(`/api/v1/analyses/${workflowId}`, key));
 }
 
 describe("analysis end to end", () => {
@@ -210,7 +212,7 @@ describe("bad input gets a clear error and stores nothing", () => {
     const { workflowId } = await json<{ workflowId: string }>(res);
     const state = await driveWorkflow(workflowId);
     expect(state.status).toBe("failed");
-    const status = await json<AnalysisStatusT>(await api(`/api/v1/analyses/${workflowId}`, key));
+    const status = await json<WorkflowStatusT>(await api(`/api/v1/analyses/${workflowId}`, key));
     expect(status).toMatchObject({ status: "failed", reportId: null });
     expect(status.error).toMatch(reason);
     // A permanent failure is not retried.
@@ -231,6 +233,23 @@ describe("the same document twice", () => {
     const sync = await json<AnalysisOutputT>(await postJson("/api/v1/analyze", key, { text }));
     expect(sync).toMatchObject({ duplicate: true });
     expect([first.reportId, forced.reportId]).toContain(sync.reportId);
+  });
+});
+
+describe("the synchronous route and a text analysed before", () => {
+  it("answers with the stored report, not a fresh analysis beside the old report id", async () => {
+    const text = `${REPORT_TEXT} The synchronous route saw this once.`;
+    const first = await json<AnalysisOutputT>(await postJson("/api/v1/analyze", key, { text }));
+    expect(first.duplicate).toBe(false);
+    // As if an older model had stored it: what the report holds now differs from what analysing would give.
+    await env.DB.prepare("UPDATE matches SET confidence = 0.61 WHERE report_id = ?").bind(first.reportId).run();
+    const again = await json<AnalysisOutputT>(await postJson("/api/v1/analyze", key, { text }));
+    const stored = await json<ReportT>(await api(`/api/v1/reports/${first.reportId}`, key));
+    expect(again).toMatchObject({ reportId: first.reportId, duplicate: true, attackVersion: stored.attackVersion });
+    expect(again.techniques).toEqual(stored.techniques);
+    expect(new Set(again.techniques.map((t) => t.confidence))).toEqual(new Set([0.61]));
+    // A new analysis answers with its stored report too: match ids for feedback included.
+    expect(first.techniques.every((t) => t.matchId !== undefined)).toBe(true);
   });
 });
 

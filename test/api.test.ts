@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "../src/attack/schemas";
+import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "../src/attack/attack.schemas";
 import { createDb } from "../src/db/client";
 import { DAILY_CRON } from "../src/scheduled";
 import { api, json, loadFixture, newTenantKey, runScheduled, SHIPPED_BUNDLE, type ErrorBody } from "./helpers";

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffTechniques, getChanges, type TechniqueState } from "../src/attack/diff";
 import { loadAttackBundle } from "../src/attack/loader";
-import type { AttackChangesT } from "../src/attack/schemas";
+import type { AttackChangesT } from "../src/attack/attack.schemas";
 import { createDb } from "../src/db/client";
 import {
   api,

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { validateLayer } from "../src/coverage/navigator";
 import { createDb } from "../src/db/client";
 import { createApiKey } from "../src/db/repos/tenants";
-import type { AnalysisOutputT } from "../src/reports/schemas";
+import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import {
   api,
   callTool,

@@ -20,7 +20,8 @@ import { AppError } from "../src/errors";
 import worker from "../src/index";
 
 import { chunks } from "../src/lib/collections";
-import { importModelArtifact, readArtifact } from "../src/workflows/model-cache";
+import { readArtifact } from "../src/models/model-cache";
+import { importModelArtifact } from "../src/models/models.service";
 import { TERMINAL, type WorkflowState } from "../src/workflows/types";
 
 export const SHIPPED_BUNDLE = "/repo/data/attack/enterprise-attack-18.1.json.gz";
@@ -96,7 +97,7 @@ export interface ErrorBody {
 }
 
 /** What a detections import answers (REST). */
-export type { ImportResult as ImportOut } from "../src/coverage/import";
+export type { ImportResult as ImportOut } from "../src/coverage/rule-import";
 
 export const SHIPPED_MODEL = "/repo/data/model/model.json.gz";
 

@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GroupT, TechniqueHitT, TechniqueT } from "../src/attack/schemas";
+import type { GroupT, TechniqueHitT, TechniqueT } from "../src/attack/attack.schemas";
 import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
 
 describe("MCP endpoint through the SDK's own client", () => {

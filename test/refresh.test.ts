@@ -5,12 +5,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
 import { createApiKey } from "../src/db/repos/tenants";
-import type { AnalysisOutputT, ReportT } from "../src/reports/schemas";
+import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
+import type { ReportT } from "../src/reports/reports.schemas";
 import { DAILY_CRON } from "../src/scheduled";
 import { latestModel } from "../src/db/repos/models";
 import { gzip } from "../src/lib/bytes";
-import { importModelArtifact } from "../src/workflows/model-cache";
-import { carryModel } from "../src/workflows/refresh-steps";
+import { importModelArtifact } from "../src/models/models.service";
+import { carryModel } from "../src/models/models.service";
 import {
   api,
   callTool,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { normalizeTechniqueId } from "../src/attack/catalog";
+import { normalizeTechniqueId } from "../src/attack/catalog.service";
 import { compareVersions, stixObjectProblem, stripCitations, toRows, type StixObject } from "../src/attack/stix";
 import { ftsQuery } from "../src/db/repos/attack-search";
-import { decodeCursor, encodeCursor } from "../src/http/pagination";
+import { decodeCursor, encodeCursor } from "../src/api/paging";
 import { Int32Table } from "../src/lib/collections";
 import { z } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey, looksLikeApiKey } from "../src/tenants/api-keys";

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:t
 import { http, HttpResponse } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { AnalysisStatusT } from "../src/reports/schemas";
+import type { WorkflowStatusT } from "../src/workflows/workflow.schemas";
 import { SWEEP_CRON } from "../src/scheduled";
 import {
   api,
@@ -42,7 +42,7 @@ beforeAll(async () => {
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-const status = async (id: string, key = a.key) => json<AnalysisStatusT>(await api(`/api/v1/analyses/${id}`, key));
+const status = async (id: string, key = a.key) => json<WorkflowStatusT>(await api(`/api/v1/analyses/${id}`, key));
 const start = async (body: unknown, key = a.key) =>
   (await json<{ workflowId: string }>(await postJson("/api/v1/analyses", key, body))).workflowId;
 const stub = (id: string) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id));
@@ -88,7 +88,7 @@ describe("cancel", () => {
     await runDurableObjectAlarm(stub(id)); // extract only
     const res = await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" });
     expect(res.status).toBe(200);
-    expect((await json<AnalysisStatusT>(res)).status).toBe("cancelled");
+    expect((await json<WorkflowStatusT>(res)).status).toBe("cancelled");
     expect(await runDurableObjectAlarm(stub(id))).toBe(false);
     const s = await status(id);
     expect(s).toMatchObject({ status: "cancelled", reportId: null });
@@ -102,7 +102,7 @@ describe("cancel", () => {
   it("cancels before the first step too, and cancelling again changes nothing", async () => {
     const id = await start({ url: "https://intel.example.com/slow.txt" });
     await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" });
-    const again = await json<AnalysisStatusT>(await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" }));
+    const again = await json<WorkflowStatusT>(await api(`/api/v1/analyses/${id}/cancel`, a.key, { method: "POST" }));
     expect(again).toMatchObject({ status: "cancelled", steps: [] });
   });
 });

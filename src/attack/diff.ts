@@ -17,7 +17,7 @@ import { getVersion, listVersionStats } from "../db/repos/attack";
 import { getStoredChanges, listTechniqueStates, storeChanges, type TechniqueState } from "../db/repos/attack-changes";
 import type { Db } from "../db/client";
 import { badRequest, notFound } from "../errors";
-import { AttackChangeLists, type AttackChangeListsT, type AttackChangesT } from "./schemas";
+import { AttackChangeLists, type AttackChangeListsT, type AttackChangesT } from "./attack.schemas";
 
 export type { TechniqueState };
 

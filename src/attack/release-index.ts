@@ -6,7 +6,6 @@ import { z } from "zod";
 import { AppError, describeError } from "../errors";
 import { compareVersions } from "./stix";
 
-export const DEFAULT_INDEX_URL = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/index.json";
 /** The Enterprise collection's id, the same in every release. */
 const ENTERPRISE_COLLECTION = "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019";
 

@@ -3,15 +3,15 @@
  * Coverage scores count the enabled detections mapped to each technique (qualifying mappings, as
  * coverage counts them), one entry per technique × tactic, sub-techniques as themselves.
  */
-import { resolveVersion } from "../attack/catalog";
+import { resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";
 import { listMatches } from "../db/repos/reports";
-import { requireReport } from "../reports/views";
+import { requireReport } from "../reports/reports.service";
 import { attackContext } from "./attack-context";
-import { coveringDetections, DEFAULT_MIN_CONFIDENCE } from "./compute";
+import { coveringDetections, DEFAULT_MIN_CONFIDENCE } from "./recompute";
 import { buildLayer, techniqueEntriesPerTactic, type NavigatorLayer } from "./navigator";
 import { reportGaps } from "./threat-gaps";
-import { accountOrThrow } from "./views";
+import { accountOrThrow } from "./coverage.service";
 
 const MAX_LISTED = 15;
 

@@ -3,15 +3,15 @@
  * against an account's detections — which detections cover each technique, and for each one not
  * covered, its risk and the NIST 800-53 controls mapped to it.
  */
-import { getGroupDetail, resolveVersion } from "../attack/catalog";
+import { getGroupDetail, resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";
 import { listMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
-import { requireReport } from "../reports/views";
+import { requireReport } from "../reports/reports.service";
 import { attackContext, resolveTechnique } from "./attack-context";
-import { coveringDetections, DEFAULT_MIN_CONFIDENCE, riskScore } from "./compute";
+import { coveringDetections, DEFAULT_MIN_CONFIDENCE, riskScore } from "./recompute";
 import { controlsFor } from "./nist";
-import { accountOrThrow } from "./views";
+import { accountOrThrow } from "./coverage.service";
 
 export interface ThreatTechnique {
   id: string;

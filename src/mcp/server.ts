@@ -5,12 +5,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { Db } from "../db/client";
-import type { Caller } from "../http/types";
+import type { Caller } from "../tenants/caller";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version";
-import { registerAdminTools } from "./admin.tools";
-import { registerAnalysisTools } from "./analysis.tools";
-import { registerAttackTools } from "./attack.tools";
-import { registerCoverageTools } from "./coverage.tools";
+import { registerAdminTools } from "./tools/admin.tools";
+import { registerAnalysisTools } from "./tools/analysis.tools";
+import { registerAttackTools } from "./tools/attack.tools";
+import { registerCoverageTools } from "./tools/coverage.tools";
 
 export interface ToolContext {
   env: Env;

@@ -4,10 +4,11 @@
  * row is failed with that reason; finished → the row catches up; running too long → failed;
  * otherwise its alarm is re-armed so it carries on.
  */
+import { config } from "../config";
 import type { Db } from "../db/client";
 import { failWorkflow, staleWorkflows, updateWorkflowQuery } from "../db/repos/workflows";
 import { describeError } from "../errors";
-import { workflowStub } from "./service";
+import { workflowStub } from "./launch";
 import { TERMINAL, type WorkflowState } from "./types";
 
 /** An unfinished workflow older than this is given up on. */
@@ -29,7 +30,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function sweepWorkflows(env: Env, db: Db, now: Date): Promise<SweepResult> {
-  const staleMinutes = Number.parseInt(env.WORKFLOW_STALE_MINUTES, 10) || 15;
+  const staleMinutes = config(env).WORKFLOW_STALE_MINUTES;
   const stale = await staleWorkflows(db, new Date(now.getTime() - staleMinutes * 60_000).toISOString());
   const result: SweepResult = { checked: stale.length, failed: 0, synced: 0, resumed: 0 };
   for (const row of stale) {

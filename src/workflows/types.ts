@@ -9,38 +9,13 @@ export type WorkflowStatus = (typeof WORKFLOW_STATUSES)[number];
 
 export const TERMINAL: ReadonlySet<WorkflowStatus> = new Set(["completed", "failed", "cancelled"]);
 
-/** Input of an analysis: where the document comes from. The document itself is a blob. */
-export interface AnalysisInput {
-  source: "url" | "text" | "html" | "pdf";
-  url?: string;
-  /** Media type of an uploaded document. */
-  contentType?: string;
-  title?: string;
-  /** Analyse again even when the same text was analysed under the same ATT&CK version. */
-  force?: boolean;
-  /** Where the request came from: rest, mcp, webhook. */
-  via: string;
-}
-
-/** Input of an ATT&CK refresh: a bundle URL, or (none) the newest release of the release index. */
-export interface RefreshInput {
-  via: string;
-  url?: string;
-  /** The version the bundle should be, when known. */
-  version?: string;
-  /** Switch even to a version not newer than the active one. */
-  force?: boolean;
-}
-
-/** Input of a re-evaluation: one report, carried from one ATT&CK version to another. */
-export interface ReevalInput {
-  via: string;
-  reportId: string;
-  fromVersion: string;
-  toVersion: string;
-}
-
-export type WorkflowInput = AnalysisInput | RefreshInput | ReevalInput;
+/**
+ * What a workflow keeps of what started it (flat scalars, so the Durable Object can pass it over RPC): each kind's own shape (analyses/submission.ts,
+ * attack/refresh.service.ts, reports/reevaluation.service.ts), read back by its steps.
+ */
+export type WorkflowInput = { readonly via: string } & Readonly<
+  Record<string, string | number | boolean | null | undefined>
+>;
 
 export interface WorkflowState {
   id: string;

@@ -6,6 +6,7 @@
  * `task_results` rows mirror what happens, for the API and the sweeper.
  */
 import { DurableObject } from "cloudflare:workers";
+import { config } from "../config";
 import { createDb } from "../db/client";
 import { finishTask, startTask, updateWorkflowQuery } from "../db/repos/workflows";
 import { AppError, describeError } from "../errors";
@@ -21,8 +22,8 @@ export interface StartRequest {
   /** Null for deployment-wide workflows (ATT&CK refresh). */
   tenantId: string | null;
   input: WorkflowInput;
-  /** The document, for uploads and text; URLs are fetched by the first step. */
-  document?: { bytes: Uint8Array; contentType: string };
+  /** Blobs the first step reads (an uploaded document, say), stored before the workflow starts. */
+  blobs?: { name: string; bytes: Uint8Array }[];
 }
 
 interface RetryPolicy {
@@ -44,17 +45,13 @@ export class WorkflowObject extends DurableObject<Env> {
   private waiters: (() => void)[] = [];
 
   private policy(): RetryPolicy {
-    const n = (v: string, d: number) => Number.parseInt(v, 10) || d;
-    return {
-      maxAttempts: n(this.env.WORKFLOW_MAX_ATTEMPTS, 5),
-      baseMs: n(this.env.WORKFLOW_RETRY_BASE_MS, 2000),
-      capMs: n(this.env.WORKFLOW_RETRY_CAP_MS, 60_000),
-    };
+    const c = config(this.env);
+    return { maxAttempts: c.WORKFLOW_MAX_ATTEMPTS, baseMs: c.WORKFLOW_RETRY_BASE_MS, capMs: c.WORKFLOW_RETRY_CAP_MS };
   }
 
   /** When the next step runs: now, unless configured to pause between steps. */
   private nextStepAt(): number {
-    return Date.now() + (Number.parseInt(this.env.WORKFLOW_STEP_DELAY_MS, 10) || 0);
+    return Date.now() + config(this.env).WORKFLOW_STEP_DELAY_MS;
   }
 
   /** Starts the workflow; calling it again for the same workflow returns the existing state. */
@@ -77,10 +74,7 @@ export class WorkflowObject extends DurableObject<Env> {
       revision: 0,
     };
     state.steps = stepsOf(state).map((s) => s.name);
-    if (request.document) {
-      await this.blobs.put("raw", request.document.bytes);
-      await this.blobs.putJson("raw-meta", { contentType: request.document.contentType });
-    }
+    for (const blob of request.blobs ?? []) await this.blobs.put(blob.name, blob.bytes);
     await this.save(state);
     await this.ctx.storage.setAlarm(this.nextStepAt());
     return state;

@@ -3,7 +3,7 @@
  * computed changes kept in attack_changes (one row per ordered pair of versions).
  */
 import { and, eq } from "drizzle-orm";
-import type { AttackChangeListsT } from "../../attack/schemas";
+import type { AttackChangeListsT } from "../../attack/attack.schemas";
 import { groupBy } from "../../lib/collections";
 import type { Db } from "../client";
 import { attackChanges, attackTechniques, attackTechniqueTactics } from "../schema";

@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listAccounts } from "../../db/repos/accounts";
 import { GAP_STATUSES, MAPPING_METHODS, OVERLAP_KINDS, VALIDATIONS } from "../../db/schema";
 import { AppError } from "../../errors";
-import { accountDeprecations } from "../../coverage/deprecations";
+import { accountDeprecations } from "../../coverage/deprecations.service";
 import { accountLayer } from "../../coverage/layers";
 import {
   Account,
@@ -21,7 +21,7 @@ import {
   Layer,
   Mapping,
   MappingReview,
-} from "../../coverage/schemas";
+} from "../../coverage/coverage.schemas";
 import {
   accountView,
   importAndRecompute,
@@ -29,11 +29,18 @@ import {
   newAccount,
   reportHealth,
   reviewMapping,
-} from "../../coverage/service";
-import { accountOrThrow, coverageView, gapsView, healthView, historyView, overlapsView } from "../../coverage/views";
-import { bodyLimitOf } from "../middleware/body-limit";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, errorContent, json, IdParams, router, uuidParam } from "./common";
+} from "../../coverage/accounts.service";
+import {
+  accountOrThrow,
+  coverageView,
+  gapsView,
+  healthView,
+  historyView,
+  overlapsView,
+} from "../../coverage/coverage.service";
+import { bodyLimitOf } from "../../api/body-limits";
+import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
+import { authErrors, bearer, errorContent, json, IdParams, router, uuidParam } from "../openapi";
 
 const notFound = { 404: errorContent("No such account for this tenant") };
 const get = (path: string, summary: string, response: z.ZodType) =>

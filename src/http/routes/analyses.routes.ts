@@ -3,14 +3,20 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { AnalysisOutput, AnalysisStatus, WorkflowStarted } from "../../reports/schemas";
-import { statusView } from "../../reports/views";
-import { analyzeNow } from "../../workflows/analyze-now";
-import { cancelAnalysis, readWorkflow, requireWorkflow, startAnalysis, watchWorkflow } from "../../workflows/service";
+import { AnalysisOutput, SubmissionJson } from "../../analyses/analyses.schemas";
+import {
+  analyzeNow,
+  cancelAnalysis,
+  readAnalysis,
+  requireAnalysis,
+  startAnalysis,
+} from "../../analyses/analyses.service";
+import { watchWorkflow } from "../../workflows/launch";
+import { toWorkflowStatus, WorkflowStarted, WorkflowStatus } from "../../workflows/workflow.schemas";
 import { TERMINAL } from "../../workflows/types";
-import { documentBodyLimit, documentBodyLimitOf } from "../middleware/body-limit";
-import { readSubmission, SubmissionJson } from "../submission";
-import { authErrors, bearer, errorContent, json, IdParams, router } from "./common";
+import { documentBodyLimit, documentBodyLimitOf } from "../../api/body-limits";
+import { readSubmission } from "../submission";
+import { authErrors, bearer, errorContent, json, IdParams, router } from "../openapi";
 
 const documentBody = {
   required: false,
@@ -54,7 +60,7 @@ const statusRoute = createRoute({
   security: bearer,
   request: { params: IdParams },
   responses: {
-    200: json(AnalysisStatus, "The analysis"),
+    200: json(WorkflowStatus, "The analysis"),
     ...authErrors,
     404: errorContent("No such analysis for this tenant"),
   },
@@ -82,7 +88,7 @@ const cancelRoute = createRoute({
   security: bearer,
   request: { params: IdParams },
   responses: {
-    200: json(AnalysisStatus, "The analysis, cancelled unless it had already ended"),
+    200: json(WorkflowStatus, "The analysis, cancelled unless it had already ended"),
     ...authErrors,
     404: errorContent("No such analysis"),
   },
@@ -115,12 +121,12 @@ export const analysisRoutes = router()
     return c.json(started, 202, { Location: `/api/v1/analyses/${started.workflowId}` });
   })
   .openapi(statusRoute, async (c) => {
-    return c.json(statusView(await readWorkflow(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
+    return c.json(toWorkflowStatus(await readAnalysis(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
   })
   .openapi(eventsRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { db, caller } = c.var;
-    await requireWorkflow(db, caller.tenantId, id); // 404 before the stream opens
+    await requireAnalysis(db, caller.tenantId, id); // 404 before the stream opens
     return streamSSE(c, async (stream) => {
       const final = await watchWorkflow(c.env, id, Date.now() + SSE_DEADLINE_MS, async (state) => {
         await stream.writeSSE({
@@ -137,7 +143,7 @@ export const analysisRoutes = router()
       if (final && TERMINAL.has(final.status)) {
         await stream.writeSSE({
           event: "done",
-          data: JSON.stringify(statusView(await readWorkflow(db, caller.tenantId, id))),
+          data: JSON.stringify(toWorkflowStatus(await readAnalysis(db, caller.tenantId, id))),
         });
       } else {
         await stream.writeSSE({
@@ -149,7 +155,7 @@ export const analysisRoutes = router()
   })
   .openapi(cancelRoute, async (c) => {
     return c.json(
-      statusView(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)),
+      toWorkflowStatus(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)),
       200,
     );
   })

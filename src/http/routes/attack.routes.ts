@@ -8,7 +8,7 @@ import {
   listTacticSummaries,
   resolveVersion,
   searchTechniqueHits,
-} from "../../attack/catalog";
+} from "../../attack/catalog.service";
 import { getChanges } from "../../attack/diff";
 import {
   AttackChanges,
@@ -18,10 +18,10 @@ import {
   Tactic,
   Technique,
   TechniqueHit,
-} from "../../attack/schemas";
+} from "../../attack/attack.schemas";
 import { listVersionStats } from "../../db/repos/attack";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, BoolQuery, errorContent, json, router } from "./common";
+import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
+import { authErrors, bearer, BoolQuery, errorContent, json, router } from "../openapi";
 
 const VersionQuery = z.object({ version: AttackVersionParam.optional() });
 

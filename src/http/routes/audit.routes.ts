@@ -5,8 +5,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listAudit } from "../../db/repos/audit";
 import { AUDIT_OUTCOMES } from "../../db/schema";
 import { takePage } from "../../lib/collections";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, json, router } from "./common";
+import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
+import { authErrors, bearer, json, router } from "../openapi";
 
 const AuditEntry = z
   .object({

@@ -4,12 +4,12 @@
  * ATT&CK refresh changed the technique set.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { resolveVersion } from "../../attack/catalog";
-import { recomputeCoverage } from "../../coverage/compute";
-import { addDeprecation, DeprecationInput } from "../../coverage/deprecations";
+import { resolveVersion } from "../../attack/catalog.service";
+import { recomputeCoverage } from "../../coverage/recompute";
+import { addDeprecation, DeprecationInput } from "../../coverage/deprecations.service";
 import { accountsPage } from "../../db/repos/accounts";
-import { assertAdmin } from "../middleware/auth";
-import { adminErrors, bearer, json, router } from "./common";
+import { requireRole } from "../../tenants/caller";
+import { adminErrors, bearer, json, router } from "../openapi";
 
 const recomputeRoute = createRoute({
   method: "post",
@@ -56,11 +56,11 @@ const deprecationRoute = createRoute({
 
 export const coverageAdminRoutes = router()
   .openapi(deprecationRoute, async (c) => {
-    assertAdmin(c.var.caller);
+    requireRole(c.var.caller, "admin");
     return c.json(await addDeprecation(c.var.db, c.req.valid("json")), 201);
   })
   .openapi(recomputeRoute, async (c) => {
-    assertAdmin(c.var.caller);
+    requireRole(c.var.caller, "admin");
     const { after, limit = 50 } = c.req.valid("json");
     const db = c.var.db;
     const page = await accountsPage(db, { after, limit });

@@ -3,7 +3,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { getActiveVersion } from "../../db/repos/attack";
-import { json, publicRouter } from "./common";
+import { json, publicRouter } from "../openapi";
 
 const healthRoute = createRoute({
   method: "get",

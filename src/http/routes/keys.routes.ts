@@ -5,8 +5,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../db/repos/tenants";
 import { KEY_ROLES, type ApiKey } from "../../db/schema";
 import { notFound } from "../../errors";
-import { assertAdmin } from "../middleware/auth";
-import { authErrors, bearer, errorContent, json, IdParams, router } from "./common";
+import { requireRole } from "../../tenants/caller";
+import { authErrors, bearer, errorContent, json, IdParams, router } from "../openapi";
 
 const KeyInfo = z
   .object({
@@ -78,7 +78,7 @@ export const keyRoutes = router()
   })
   .openapi(createKeyRoute, async (c) => {
     const { name, role } = c.req.valid("json");
-    if (role === "admin") assertAdmin(c.var.caller);
+    if (role === "admin") requireRole(c.var.caller, "admin");
     const { key, apiKey } = await createApiKey(c.var.db, c.var.caller.tenantId, name, role);
     return c.json({ ...toInfo(apiKey), key }, 201);
   })

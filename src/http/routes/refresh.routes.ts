@@ -3,11 +3,10 @@
  * release index, or a given bundle URL) and follows it.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { AnalysisStatus, WorkflowStarted } from "../../reports/schemas";
-import { statusView } from "../../reports/views";
-import { readRefresh, startRefresh } from "../../workflows/refresh-service";
-import { assertAdmin } from "../middleware/auth";
-import { adminErrors, bearer, errorContent, json, IdParams, router } from "./common";
+import { toWorkflowStatus, WorkflowStarted, WorkflowStatus } from "../../workflows/workflow.schemas";
+import { readRefresh, startRefresh } from "../../attack/refresh.service";
+import { requireRole } from "../../tenants/caller";
+import { adminErrors, bearer, errorContent, json, IdParams, router } from "../openapi";
 
 const RefreshRequest = z
   .object({
@@ -45,7 +44,7 @@ const statusRoute = createRoute({
   security: bearer,
   request: { params: IdParams },
   responses: {
-    200: json(AnalysisStatus, "The refresh workflow"),
+    200: json(WorkflowStatus, "The refresh workflow"),
     ...adminErrors,
     404: errorContent("No such refresh"),
   },
@@ -53,11 +52,11 @@ const statusRoute = createRoute({
 
 export const refreshRoutes = router()
   .openapi(startRoute, async (c) => {
-    assertAdmin(c.var.caller);
+    requireRole(c.var.caller, "admin");
     const body = c.req.valid("json");
     return c.json(await startRefresh(c.env, c.var.db, { via: "rest", ...body }), 202);
   })
   .openapi(statusRoute, async (c) => {
-    assertAdmin(c.var.caller);
-    return c.json(statusView(await readRefresh(c.var.db, c.req.valid("param").id)), 200);
+    requireRole(c.var.caller, "admin");
+    return c.json(toWorkflowStatus(await readRefresh(c.var.db, c.req.valid("param").id)), 200);
   });

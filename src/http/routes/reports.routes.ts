@@ -2,11 +2,11 @@
  * @module /api/v1/reports: the tenant's analysed reports.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback";
-import { Report, ReportChanges, ReportSummary } from "../../reports/schemas";
-import { ISO_DATE, ISO_DATE_HINT, reportList, reportVersionsView, reportView } from "../../reports/views";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../pagination";
-import { authErrors, bearer, BoolQuery, errorContent, json, IdParams, router, uuidParam } from "./common";
+import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback.service";
+import { Report, ReportChanges, ReportSummary } from "../../reports/reports.schemas";
+import { ISO_DATE, ISO_DATE_HINT, listReportPage, readReportVersions, readReport } from "../../reports/reports.service";
+import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
+import { authErrors, bearer, BoolQuery, errorContent, json, IdParams, router, uuidParam } from "../openapi";
 
 const listRoute = createRoute({
   method: "get",
@@ -89,7 +89,7 @@ export const reportRoutes = router()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
     const after = decodeCursor(q.cursor, ReportCursor);
-    const { items, last, hasMore } = await reportList(c.var.db, c.var.caller.tenantId, {
+    const { items, last, hasMore } = await listReportPage(c.var.db, c.var.caller.tenantId, {
       technique: q.technique,
       since: q.since,
       source: q.source,
@@ -100,10 +100,10 @@ export const reportRoutes = router()
     return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null }, 200);
   })
   .openapi(getRoute, async (c) =>
-    c.json(await reportView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    c.json(await readReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(versionsRoute, async (c) =>
-    c.json(await reportVersionsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    c.json(await readReportVersions(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(feedbackRoute, async (c) => {
     const { id, matchId } = c.req.valid("param");

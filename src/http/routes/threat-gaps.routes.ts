@@ -4,9 +4,9 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { reportGapLayer, reportLayer } from "../../coverage/layers";
-import { Layer, ThreatGaps } from "../../coverage/schemas";
+import { Layer, ThreatGaps } from "../../coverage/coverage.schemas";
 import { groupGaps, reportGaps } from "../../coverage/threat-gaps";
-import { authErrors, bearer, errorContent, json, router, uuidParam } from "./common";
+import { authErrors, bearer, errorContent, json, router, uuidParam } from "../openapi";
 
 const AccountQuery = z.object({ account: z.string().uuid().describe("the account to check the threat against") });
 const ReportId = z.object({ reportId: uuidParam("reportId") });

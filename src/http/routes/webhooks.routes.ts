@@ -18,11 +18,12 @@ import {
 } from "../../db/repos/webhooks";
 import { AppError, badRequest, describeError, notFound } from "../../errors";
 import { toBase64Url } from "../../lib/bytes";
-import { startAnalysis } from "../../workflows/service";
-import { describeZodError } from "../errors";
-import { documentBodyLimit } from "../middleware/body-limit";
-import { fromJson, SubmissionJson } from "../submission";
-import { authErrors, bearer, errorContent, json, publicRouter, router } from "./common";
+import { startAnalysis } from "../../analyses/analyses.service";
+import { describeZodError } from "../../api/errors";
+import { documentBodyLimit } from "../../api/body-limits";
+import { SubmissionJson } from "../../analyses/analyses.schemas";
+import { submissionFromJson } from "../../analyses/submission";
+import { authErrors, bearer, errorContent, json, publicRouter, router } from "../openapi";
 
 /** A signed request is accepted this many seconds either side of the server's clock. */
 export const SIGNATURE_TOLERANCE_S = 300;
@@ -70,7 +71,7 @@ function parseSubmission(body: Uint8Array) {
   }
   const parsed = SubmissionJson.safeParse(value);
   if (!parsed.success) throw new AppError(400, "invalid_request", describeZodError(parsed.error, "body"));
-  return fromJson(parsed.data);
+  return submissionFromJson(parsed.data);
 }
 
 const SecretInfo = z

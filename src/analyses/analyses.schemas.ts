@@ -1,0 +1,43 @@
+/**
+ * @module What analysing a document takes and gives, as REST, the webhook and MCP share it: the
+ * submission's fields (one schema each, so the surfaces cannot drift) and the synchronous answer.
+ */
+import { z } from "@hono/zod-openapi";
+import { TechniqueFinding } from "../reports/reports.schemas";
+
+export const UrlField = z.string().max(2048).describe("http(s) URL of the report to fetch (HTML, PDF or text)");
+export const TextField = z.string().describe("the report as plain text");
+export const TitleField = z.string().max(500).describe("a title for the stored report");
+export const ForceField = z
+  .boolean()
+  .describe("analyse again even if this text was analysed before under the same ATT&CK version");
+export const WorkflowIdField = z.string().uuid().describe("the workflowId an analysis (or refresh) start returned");
+
+export const SubmissionJson = z
+  .object({
+    url: UrlField.optional(),
+    text: TextField.optional(),
+    content: z.string().optional().describe("the document, base64-encoded (HTML, PDF, text)"),
+    contentType: z.string().max(200).optional().describe("media type of `content`, e.g. application/pdf"),
+    title: TitleField.optional(),
+    force: ForceField.optional(),
+  })
+  .refine((b) => [b.url, b.text, b.content].filter((x) => x !== undefined).length === 1, {
+    message: "give exactly one of url, text or content",
+  })
+  .refine((b) => b.content === undefined || b.contentType !== undefined, { message: "content needs its contentType" })
+  .openapi("DocumentSubmission");
+
+export type SubmissionJsonT = z.infer<typeof SubmissionJson>;
+
+export const AnalysisOutput = z
+  .object({
+    reportId: z.string(),
+    duplicate: z.boolean().describe("true when the same text was already analysed under this ATT&CK version"),
+    file: z.string().nullable().describe("the source: URL, title or null"),
+    attackVersion: z.string(),
+    techniques: z.array(TechniqueFinding).describe("the stored report's techniques, with their match ids"),
+  })
+  .openapi("AnalysisOutput");
+
+export type AnalysisOutputT = z.infer<typeof AnalysisOutput>;

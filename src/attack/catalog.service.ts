@@ -1,0 +1,140 @@
+/**
+ * @module The ATT&CK catalog as REST and MCP serve it: id validation, version resolution and the
+ * assembly of a technique or group with everything related to it.
+ */
+import * as repo from "../db/repos/attack";
+import { searchTechniques, type TechniqueQuery } from "../db/repos/attack-search";
+import type { Db } from "../db/client";
+import { AppError, badRequest, notFound } from "../errors";
+import { takePage } from "../lib/collections";
+import { normalizeTechniqueId } from "./ids";
+import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "./attack.schemas";
+
+export { normalizeTechniqueId };
+
+const PROCEDURE_SAMPLE = 5;
+
+export function parseTechniqueId(raw: string): string {
+  const id = normalizeTechniqueId(raw);
+  if (!id) throw badRequest(`'${raw}' is not an ATT&CK technique id: expected T#### or T####.### (e.g. T1566.001)`);
+  return id;
+}
+
+/** The version to read: the one asked for (it must be loaded) or the active one. */
+export async function resolveVersion(db: Db, requested?: string): Promise<string> {
+  if (requested) {
+    const v = await repo.getVersion(db, requested);
+    if (v?.status === "ready") return v.version;
+    const loaded = (await repo.listVersionStats(db)).filter((x) => x.status === "ready").map((x) => x.version);
+    throw notFound(`ATT&CK ${requested} is not loaded (loaded: ${loaded.join(", ") || "none"})`);
+  }
+  const active = await repo.getActiveVersion(db);
+  if (!active)
+    throw new AppError(503, "no_attack_data", "no ATT&CK version is loaded yet: run `npm run attack:load -- FILE`");
+  return active.version;
+}
+
+export async function getTechniqueDetail(db: Db, version: string, rawId: string): Promise<TechniqueT> {
+  const id = parseTechniqueId(rawId);
+  const t = await repo.getTechnique(db, version, id);
+  if (!t) throw notFound(`technique ${id} does not exist in ATT&CK ${version}`);
+  const [parent, subs, tactics, mitigations, strategies, procedureCount, procedureExamples, revokedBy] =
+    await Promise.all([
+      t.parentId ? repo.getTechnique(db, version, t.parentId) : null,
+      t.isSubtechnique ? [] : repo.listSubtechniques(db, version, t.attackId),
+      repo.tacticsOfTechniques(db, version, [t.stixId]),
+      repo.mitigationsOfTechnique(db, version, t.stixId),
+      repo.detectionStrategiesOfTechnique(db, version, t.stixId),
+      repo.countProcedures(db, version, t.stixId),
+      repo.sampleProcedures(db, version, t.stixId, PROCEDURE_SAMPLE),
+      t.revokedBy ? repo.getTechnique(db, version, t.revokedBy) : null,
+    ]);
+  return {
+    id: t.attackId,
+    stixId: t.stixId,
+    attackVersion: version,
+    name: t.name,
+    description: t.description,
+    url: t.url,
+    isSubtechnique: t.isSubtechnique,
+    parent: parent ? { id: parent.attackId, name: parent.name } : null,
+    subtechniques: subs.filter((s) => !s.deprecated).map((s) => ({ id: s.attackId, name: s.name })),
+    tactics: (tactics.get(t.stixId) ?? []).map((x) => ({ id: x.attackId, shortname: x.shortname, name: x.name })),
+    platforms: t.platforms,
+    detection: t.detection,
+    objectVersion: t.objectVersion,
+    created: t.created,
+    modified: t.modified,
+    revoked: t.revoked,
+    deprecated: t.deprecated,
+    revokedBy: revokedBy ? { id: revokedBy.attackId, name: revokedBy.name } : null,
+    mitigations,
+    detectionStrategies: strategies,
+    procedureCount,
+    procedureExamples,
+  };
+}
+
+export async function searchTechniqueHits(
+  db: Db,
+  query: TechniqueQuery,
+): Promise<{ items: TechniqueHitT[]; hasMore: boolean }> {
+  const hits = await searchTechniques(db, query);
+  const { page, hasMore } = takePage(hits, query.limit);
+  const tactics = await repo.tacticsOfTechniques(
+    db,
+    query.version,
+    page.map((h) => h.stixId),
+  );
+  return {
+    items: page.map(({ stixId, ...h }) => ({ ...h, tactics: (tactics.get(stixId) ?? []).map((t) => t.shortname) })),
+    hasMore,
+  };
+}
+
+export async function listTacticSummaries(db: Db, version: string): Promise<TacticT[]> {
+  const rows = await repo.listTactics(db, version);
+  return rows
+    .filter((t) => !t.deprecated)
+    .map((t) => ({
+      id: t.attackId,
+      shortname: t.shortname,
+      name: t.name,
+      description: t.description,
+      url: t.url,
+      techniqueCount: t.techniqueCount,
+    }));
+}
+
+export async function getGroupDetail(db: Db, version: string, idOrName: string): Promise<GroupT> {
+  const key = idOrName.trim();
+  if (key.length === 0 || key.length > 100)
+    throw badRequest("a group is named by its ATT&CK id (G0016), name or alias");
+  const g = await repo.findGroup(db, version, key);
+  if (!g) throw notFound(`no ATT&CK ${version} group has the id, name or alias '${key}'`);
+  const [techniques, software] = await Promise.all([
+    repo.techniquesOfGroup(db, version, g.stixId),
+    repo.softwareOfGroup(db, version, g.stixId),
+  ]);
+  const tactics = await repo.tacticsOfTechniques(
+    db,
+    version,
+    techniques.map((t) => t.stixId),
+  );
+  return {
+    id: g.attackId,
+    stixId: g.stixId,
+    attackVersion: version,
+    name: g.name,
+    aliases: g.aliases,
+    description: g.description,
+    url: g.url,
+    revoked: g.revoked,
+    deprecated: g.deprecated,
+    techniques: techniques.map(({ stixId, ...t }) => ({
+      ...t,
+      tactics: (tactics.get(stixId) ?? []).map((x) => x.shortname),
+    })),
+    software,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * @module What every REST route file uses: the router factories (validation answered as our
+ * uniform 400), the error schema, the security block and parameter helpers.
+ */
+import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
+import type { AppEnv, AuthedEnv } from "../api/context";
+import { describeZodError, errorBody } from "../api/errors";
+
+/** Hook for @hono/zod-openapi validators: a uniform 400 instead of zod's raw error. */
+export function validationHook<E extends AppEnv>(
+  ...[result, c]: Parameters<Hook<unknown, E, string, unknown>>
+): ReturnType<Hook<unknown, E, string, unknown>> {
+  if (!result.success) {
+    return c.json(errorBody("invalid_request", describeZodError(result.error, result.target)), 400);
+  }
+  return undefined;
+}
+
+/** A router for routes behind the API key (mounted under the authenticated part of the app). */
+export const router = () => new OpenAPIHono<AuthedEnv>({ defaultHook: validationHook });
+
+/** A router for routes that need no key (health) or prove the caller otherwise (signed webhooks). */
+export const publicRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+export const ErrorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
+
+const errorContent = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorResponse } },
+});
+
+/** The error answers every authenticated route can give, for the OpenAPI document. */
+export const authErrors = {
+  400: errorContent("Invalid request: the message says which field and why"),
+  401: errorContent("Missing, invalid or revoked API key"),
+} as const;
+
+/** Plus the answer of admin-only routes to a member key. */
+export const adminErrors = { ...authErrors, 403: errorContent("The key is not an admin key") } as const;
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const bearer = [{ bearerAuth: [] }];
+
+/** A `true`/`false` query flag, false when absent; `.describe()` it per use. */
+export const BoolQuery = z
+  .enum(["true", "false"])
+  .optional()
+  .transform((v) => v === "true");
+
+/** A uuid path parameter `{name}`. */
+export const uuidParam = (name: string) =>
+  z
+    .string()
+    .uuid()
+    .openapi({ param: { name, in: "path" } });
+
+/** Path parameters of a route on one resource: `/{id}`. */
+export const IdParams = z.object({ id: uuidParam("id") });
+
+export { errorContent };

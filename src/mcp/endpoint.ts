@@ -1,0 +1,54 @@
+/**
+ * @module /mcp: MCP over Streamable HTTP, stateless. Requests answer with plain JSON, except a
+ * request that carries a progressToken: that one answers as an SSE stream, so progress
+ * notifications reach the client while the tool runs. Auth is the same bearer key as REST.
+ */
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { Hono } from "hono";
+import { requireApiKey } from "../api/auth";
+import { errorBody } from "../api/errors";
+import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../api/body-limits";
+import type { AuthedEnv } from "../api/context";
+import { createMcpServer } from "./server";
+
+function wantsProgress(message: unknown): boolean {
+  if (Array.isArray(message)) return message.some(wantsProgress);
+  const params = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params;
+  return params?._meta?.progressToken !== undefined;
+}
+
+export const createMcpEndpoint = () =>
+  new Hono<AuthedEnv>()
+    .use("*", requireApiKey)
+    // Documents up to 20 MB can come as tool arguments, JSON-escaped.
+    .post("/", documentBodyLimit, async (c) => {
+      let parsed: unknown;
+      try {
+        parsed = await c.req.json();
+      } catch {
+        parsed = undefined; // the transport answers with a JSON-RPC parse error (-32700)
+      }
+      const streaming = wantsProgress(parsed);
+      const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: !streaming,
+        // Used only for a body that did not parse: under its default (4 MB) the transport would
+        // answer a larger one 413 instead of -32700.
+        maxRequestBodySize: DOCUMENT_BODY_BYTES,
+      });
+      await server.connect(transport);
+      const response = await transport.handleRequest(
+        c.req.raw,
+        parsed === undefined ? undefined : { parsedBody: parsed },
+      );
+      // A JSON answer is complete here; a stream closes itself when its last message is sent.
+      if (!streaming) c.executionCtx.waitUntil(server.close());
+      return response;
+    })
+    // Stateless: no server-initiated stream to GET and no session to DELETE.
+    .on(["GET", "DELETE"], "/", (c) =>
+      c.json(errorBody("method_not_allowed", "this MCP endpoint is stateless: send JSON-RPC with POST"), 405, {
+        Allow: "POST",
+      }),
+    );

@@ -1,0 +1,91 @@
+/**
+ * @module From an analysed document to a stored report: report row, one match per asserted
+ * technique (its strongest evidence in columns, all evidence as JSON), and the retained text.
+ */
+import type { AnalysisResult } from "../analysis/engine";
+import type { Db } from "../db/client";
+import { persistReport, type NewMatch } from "../db/repos/reports";
+import type { Report } from "../db/schema";
+import { base64Chunks, gzip } from "../lib/bytes";
+import { countBy } from "../lib/collections";
+
+/** Raw (gzipped) bytes per retained-text chunk: about 1.4 MB of base64 per D1 row. */
+const DOCUMENT_CHUNK = 1_000_000;
+
+export interface AnalysedDocument {
+  tenantId: string;
+  workflowId?: string;
+  source: Report["sourceType"];
+  sourceUrl?: string | null;
+  title: string | null;
+  text: string;
+  contentHash: string;
+  attackVersion: string;
+  modelId: string;
+  kind: string;
+  result: AnalysisResult;
+  /** For a new version of an existing report: the link, what changed, matches carried over. */
+  version?: {
+    previous: { id: string; rootReportId: string | null; versionNumber: number };
+    changes: unknown;
+    carried: NewMatch[];
+    /** The previous version's retained text, reused as is. */
+    documentChunks: string[];
+  };
+}
+
+export function toMatches(result: AnalysisResult): NewMatch[] {
+  return result.techniques.map((t) => {
+    const first = t.evidence[0] ?? { text: "", start: 0, end: 0 };
+    return {
+      id: crypto.randomUUID(),
+      techniqueId: t.id,
+      confidence: t.confidence,
+      method: t.method,
+      evidenceText: first.text,
+      evidenceStart: first.start,
+      evidenceEnd: first.end,
+      evidence: t.evidence,
+      note: t.note ?? null,
+    };
+  });
+}
+
+/** Writes report, matches, text (and the workflow's completion) in one batch; returns the report id. */
+export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string> {
+  const id = crypto.randomUUID();
+  await persistReport(db, {
+    report: {
+      id,
+      tenantId: doc.tenantId,
+      workflowId: doc.workflowId ?? null,
+      sourceType: doc.source,
+      sourceUrl: doc.sourceUrl ?? null,
+      title: doc.title,
+      contentHash: doc.contentHash,
+      attackVersion: doc.attackVersion,
+      charCount: doc.text.length,
+      status: "complete",
+      ...(doc.version
+        ? {
+            rootReportId: doc.version.previous.rootReportId ?? doc.version.previous.id,
+            previousReportId: doc.version.previous.id,
+            versionNumber: doc.version.previous.versionNumber + 1,
+            changes: doc.version.changes,
+          }
+        : {}),
+      summary: {
+        techniques: doc.result.techniques.length,
+        sentences: doc.result.sentences,
+        kind: doc.kind,
+        modelId: doc.modelId,
+        methods: Object.fromEntries(countBy(doc.result.techniques.map((t) => t.method))),
+      },
+    },
+    matches: [...toMatches(doc.result), ...(doc.version?.carried ?? [])],
+    documentChunks: doc.version?.documentChunks ?? base64Chunks(await gzip(doc.text), DOCUMENT_CHUNK),
+    workflowId: doc.workflowId,
+    supersedes: doc.version?.previous.id,
+  });
+  return id;
+}

@@ -1,0 +1,128 @@
+/**
+ * @module Reports and analyses as the API shows them, built from D1 rows (tenant-scoped).
+ */
+import { normalizeTechniqueId } from "../attack/catalog.service";
+import { tacticsOfTechniques, techniquesByAttackId } from "../db/repos/attack";
+import { feedbackForReport } from "../db/repos/feedback";
+import { getReport, listMatches, listReports, reportVersions, type ReportFilter } from "../db/repos/reports";
+import type { Db } from "../db/client";
+import type { AttackTactic, Report as ReportRow } from "../db/schema";
+import { badRequest, notFound } from "../errors";
+import { takePage } from "../lib/collections";
+import type { ReportSummaryT, ReportT } from "./reports.schemas";
+
+interface Summary {
+  techniques?: number;
+}
+
+export function toReportSummary(r: ReportRow): ReportSummaryT {
+  return {
+    id: r.id,
+    title: r.title,
+    sourceType: r.sourceType,
+    sourceUrl: r.sourceUrl,
+    attackVersion: r.attackVersion,
+    techniqueCount: (r.summary as Summary | null)?.techniques ?? 0,
+    charCount: r.charCount,
+    workflowId: r.workflowId,
+    versionNumber: r.versionNumber,
+    latest: r.latest,
+    createdAt: r.createdAt,
+  };
+}
+
+/** The tenant's report `id`, or a 404. */
+export async function requireReport(db: Db, tenantId: string, id: string): Promise<ReportRow> {
+  const report = await getReport(db, tenantId, id);
+  if (!report) throw notFound(`no report ${id} for this tenant`);
+  return report;
+}
+
+export async function readReport(db: Db, tenantId: string, id: string): Promise<ReportT> {
+  // Matches and feedback are tenant-scoped: no need to wait for the report to read them.
+  const [report, rows, verdicts] = await Promise.all([
+    requireReport(db, tenantId, id),
+    listMatches(db, tenantId, id),
+    feedbackForReport(db, tenantId, id),
+  ]);
+  const verdictOf = new Map(verdicts.map((f) => [f.matchId, f.verdict]));
+  // Deprecated and revoked techniques too: a report keeps them, flagged.
+  const known = await techniquesByAttackId(db, report.attackVersion, [...new Set(rows.map((m) => m.techniqueId))]);
+  const names = new Map(known.map((t) => [t.attackId, t.name]));
+  const techniques = rows.map((m) => ({
+    id: m.techniqueId,
+    name: names.get(m.techniqueId) ?? m.techniqueId,
+    confidence: m.confidence,
+    method: m.method,
+    evidence: (m.evidence as { text: string; start: number; end: number }[] | null) ?? [
+      { text: m.evidenceText, start: m.evidenceStart, end: m.evidenceEnd },
+    ],
+    ...(m.note ? { note: m.note } : {}),
+    matchId: m.id,
+    ...(verdictOf.has(m.id) ? { feedback: verdictOf.get(m.id) } : {}),
+  }));
+  const byStix = await tacticsOfTechniques(
+    db,
+    report.attackVersion,
+    known.map((t) => t.stixId),
+  );
+  const shortnamesOf = new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
+  const used = new Map<string, AttackTactic>();
+  for (const list of byStix.values()) for (const tactic of list) used.set(tactic.stixId, tactic);
+  const tactics = [...used.values()]
+    // Matrix order (ordinals start at 1; a tactic outside the matrix first, as SQL sorts NULL).
+    .sort(
+      (a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0) || (a.attackId < b.attackId ? -1 : a.attackId > b.attackId ? 1 : 0),
+    )
+    .map((tactic) => ({
+      id: tactic.attackId,
+      shortname: tactic.shortname,
+      name: tactic.name,
+      techniques: techniques
+        .filter((t) => (shortnamesOf.get(t.id) ?? []).includes(tactic.shortname))
+        .map((t) => ({ id: t.id, name: t.name, confidence: t.confidence })),
+    }));
+  return {
+    ...toReportSummary(report),
+    contentHash: report.contentHash,
+    rootReportId: report.rootReportId ?? report.id,
+    previousReportId: report.previousReportId,
+    changes: (report.changes as ReportT["changes"]) ?? null,
+    techniques,
+    tactics,
+  };
+}
+
+/** Every version of the report `id` belongs to, oldest first, with what changed in each. */
+export async function readReportVersions(db: Db, tenantId: string, id: string) {
+  const report = await requireReport(db, tenantId, id);
+  const rootReportId = report.rootReportId ?? report.id;
+  const versions = await reportVersions(db, tenantId, rootReportId);
+  return {
+    rootReportId,
+    versions: versions.map((v) => ({
+      ...toReportSummary(v),
+      previousReportId: v.previousReportId,
+      changes: (v.changes as ReportT["changes"]) ?? null,
+    })),
+  };
+}
+
+/** What the REST API's `since` accepts: compared as text with ISO timestamps, so nothing else will do. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
+
+/** A page of reports. `technique` and `since` as the caller gave them: checked and normalised here for REST and MCP. */
+export async function listReportPage(
+  db: Db,
+  tenantId: string,
+  query: ReportFilter,
+): Promise<{ items: ReportSummaryT[]; last: ReportRow | null; hasMore: boolean }> {
+  const technique = query.technique === undefined ? undefined : normalizeTechniqueId(query.technique);
+  if (technique === null) throw badRequest(`'${query.technique}' is not an ATT&CK technique id`);
+  if (query.since !== undefined && !ISO_DATE.test(query.since))
+    throw badRequest(`'${query.since}' is not ${ISO_DATE_HINT}`);
+  const rows = await listReports(db, tenantId, { ...query, technique });
+  const { page, last, hasMore } = takePage(rows, query.limit);
+  return { items: page.map(toReportSummary), last: last ?? null, hasMore };
+}
