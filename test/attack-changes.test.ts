@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffTechniques, getChanges, type TechniqueState } from "../src/attack/diff";
+import { diffTechniques, recordChanges, type TechniqueState } from "../src/attack/diff";
 import { loadAttackBundle } from "../src/attack/loader";
 import type { AttackChangesT } from "../src/attack/attack.schemas";
 import { createDb } from "../src/db/client";
@@ -160,7 +160,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
   });
 
   it("reads both versions from D1 and reports exactly the edits", async () => {
-    const changes = await getChanges(db, "18.1", "18.2");
+    const changes = await recordChanges(db, "18.1", "18.2");
     expect(changes).toMatchObject({
       from: "18.1",
       to: "18.2",
@@ -176,23 +176,23 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
 
   it("stores the changes once and serves the stored row afterwards", async () => {
     await db.run(sql`DELETE FROM attack_changes WHERE from_version = '18.2' AND to_version = '18.1'`);
-    const first = await getChanges(db, "18.2", "18.1");
+    const first = await recordChanges(db, "18.2", "18.1");
     const rows = await db.all<{ computedAt: string }>(
       sql`SELECT computed_at AS computedAt FROM attack_changes WHERE from_version = '18.2' AND to_version = '18.1'`,
     );
     expect(rows).toEqual([{ computedAt: first.computedAt }]);
-    expect(await getChanges(db, "18.2", "18.1")).toEqual(first);
+    expect(await recordChanges(db, "18.2", "18.1")).toEqual(first);
     // Proof it is not recomputed: an edit to the stored row is what comes back.
     await db.run(
       sql`UPDATE attack_changes SET computed_at = '2000-01-01T00:00:00.000Z' WHERE from_version = '18.2' AND to_version = '18.1'`,
     );
-    expect(await getChanges(db, "18.2", "18.1")).toEqual({ ...first, computedAt: "2000-01-01T00:00:00.000Z" });
+    expect(await recordChanges(db, "18.2", "18.1")).toEqual({ ...first, computedAt: "2000-01-01T00:00:00.000Z" });
   });
 
   it("refuses the same version twice and versions not loaded", async () => {
-    await expectAppError(getChanges(db, "18.1", "18.1"), 400, /both 18\.1/);
-    await expectAppError(getChanges(db, "18.1", "99.9"), 404, /ATT&CK 99\.9 is not loaded \(loaded: .*18\.1/);
-    await expectAppError(getChanges(db, "98.0", "99.9"), 404, /ATT&CK 98\.0 and 99\.9 are not loaded/);
+    await expectAppError(recordChanges(db, "18.1", "18.1"), 400, /both 18\.1/);
+    await expectAppError(recordChanges(db, "18.1", "99.9"), 404, /ATT&CK 99\.9 is not loaded \(loaded: .*18\.1/);
+    await expectAppError(recordChanges(db, "98.0", "99.9"), 404, /ATT&CK 98\.0 and 99\.9 are not loaded/);
   });
 
   it("GET /api/v1/attack/changes answers with the changes, and 400/404 JSON errors", async () => {
@@ -200,7 +200,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
     expect(res.status).toBe(200);
     const body = await json<AttackChangesT>(res);
     expect(Object.keys(body).sort()).toEqual(KEYS);
-    expect(body).toEqual(await getChanges(db, "18.1", "18.2"));
+    expect(body).toEqual(await recordChanges(db, "18.1", "18.2"));
 
     const cases: [string, number, string, RegExp][] = [
       ["?from=18.1&to=99.9", 404, "not_found", /99\.9 is not loaded/],
@@ -228,7 +228,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
   it("get_attack_changes returns the same object, and failures as isError", async () => {
     const result = await callTool(client, "get_attack_changes", { from: "18.1", to: "18.2" });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toEqual(await getChanges(db, "18.1", "18.2"));
+    expect(result.structuredContent).toEqual(await recordChanges(db, "18.1", "18.2"));
     const tool = (await client.listTools()).tools.find((t) => t.name === "get_attack_changes");
     expect(tool?.annotations?.readOnlyHint).toBe(true);
     expect(tool?.outputSchema).toBeDefined();
@@ -255,7 +255,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)(
     });
 
     it("16.1 → 17.1 matches ATT&CK's own account", async () => {
-      const c = await getChanges(db, "16.1", "17.1");
+      const c = await recordChanges(db, "16.1", "17.1");
       expect(c.added).toHaveLength(24);
       expect(c.renamed.map((r) => r.id)).toEqual(["T1036.003", "T1036.005", "T1176", "T1219", "T1574.001"]);
       expect(c.revoked).toEqual([{ id: "T1574.002", revokedBy: "T1574.001" }]);
@@ -267,7 +267,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)(
     });
 
     it("17.1 → 18.1 matches ATT&CK's own account", async () => {
-      const c = await getChanges(db, "17.1", "18.1");
+      const c = await recordChanges(db, "17.1", "18.1");
       expect(c.added).toHaveLength(12);
       expect(c.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
       expect(c.revoked).toEqual([]);
@@ -279,7 +279,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)(
     });
 
     it("serves the same stored object over REST and MCP", async () => {
-      const stored = await getChanges(db, "16.1", "17.1");
+      const stored = await recordChanges(db, "16.1", "17.1");
       const rows = await db.all<{ n: number }>(
         sql`SELECT count(*) AS n FROM attack_changes WHERE from_version = '16.1' AND to_version = '17.1'`,
       );

@@ -1,7 +1,46 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { env } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GroupT, TechniqueHitT, TechniqueT } from "../src/attack/attack.schemas";
+import { createApiKey } from "../src/db/repos/tenants";
+import { AppError } from "../src/errors";
+import { defineTool, type ToolCallEvent } from "../src/mcp/define-tool";
+import { createMcpServer } from "../src/mcp/server";
+import type { Caller } from "../src/tenants/caller";
+import { createDb } from "../src/db/client";
 import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
+
+const ALL_TOOL_NAMES = [
+  "analyze_document",
+  "cancel_analysis",
+  "create_account",
+  "export_navigator_layer",
+  "get_analysis_status",
+  "get_attack_changes",
+  "get_coverage",
+  "get_detection_health",
+  "get_group",
+  "get_refresh_status",
+  "get_report",
+  "get_technique",
+  "import_detections",
+  "list_gaps",
+  "list_reports",
+  "list_tactics",
+  "refresh_attack",
+  "report_gap_analysis",
+  "review_mapping",
+  "search_techniques",
+  "submit_match_feedback",
+];
+
+async function adminKey(tenant: string): Promise<string> {
+  const { tenantId } = await newTenantKey(tenant);
+  return (await createApiKey(createDb(env.DB), tenantId, "admin", "admin")).key;
+}
 
 describe("MCP endpoint through the SDK's own client", () => {
   let client: Client;
@@ -14,31 +53,11 @@ describe("MCP endpoint through the SDK's own client", () => {
     await client.close();
   });
 
-  it("lists every tool with described inputs, output schemas and honest hints", async () => {
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([
-      "analyze_document",
-      "cancel_analysis",
-      "create_account",
-      "export_navigator_layer",
-      "get_analysis_status",
-      "get_attack_changes",
-      "get_coverage",
-      "get_detection_health",
-      "get_group",
-      "get_refresh_status",
-      "get_report",
-      "get_technique",
-      "import_detections",
-      "list_gaps",
-      "list_reports",
-      "list_tactics",
-      "refresh_attack",
-      "report_gap_analysis",
-      "review_mapping",
-      "search_techniques",
-      "submit_match_feedback",
-    ]);
+  it("lists every tool to an admin key with described inputs, output schemas and honest hints", async () => {
+    const admin = await connectMcp(await adminKey("mcp-admin"));
+    const { tools } = await admin.listTools();
+    await admin.close();
+    expect(tools.map((t) => t.name).sort()).toEqual([...ALL_TOOL_NAMES].sort());
     const mutating = new Set([
       "analyze_document",
       "cancel_analysis",
@@ -59,6 +78,19 @@ describe("MCP endpoint through the SDK's own client", () => {
       ).toBe(true);
     }
     expect(tools.find((t) => t.name === "cancel_analysis")?.annotations?.destructiveHint).toBe(true);
+  });
+
+  it("does not show a member key the tools it may not use, and names every tool it may in the instructions", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(
+      ALL_TOOL_NAMES.filter((n) => n !== "refresh_attack" && n !== "get_refresh_status").sort(),
+    );
+    const instructions = client.getInstructions() ?? "";
+    for (const tool of tools) expect(instructions, tool.name).toContain(tool.name);
+    expect(instructions).not.toContain("refresh_attack");
+    const refused = await callTool(client, "refresh_attack", {});
+    expect(refused.isError).toBe(true);
+    expect((refused.content[0] as { text: string }).text).toMatch(/refresh_attack not found/);
   });
 
   it("search_techniques ranks T1566.001 first for 'spearphishing attachment'", async () => {
@@ -98,5 +130,136 @@ describe("MCP endpoint through the SDK's own client", () => {
   it("refuses GET on the stateless endpoint", async () => {
     const res = await api("/mcp", (await newTenantKey("mcp-get")).key);
     expect(res.status).toBe(405);
+  });
+});
+
+describe("defineTool: no tool can skip error mapping, audit, role or hooks", () => {
+  const db = createDb(env.DB);
+  let member: { tenantId: string; key: string };
+  const events: ToolCallEvent[] = [];
+
+  const shout = defineTool({
+    name: "shout",
+    title: "Shout",
+    group: "analysis",
+    description: "Changes something: answers the word in capitals, refuses 'no' (AppError), fails on 'boom'.",
+    input: { word: z.string().describe("a word") },
+    output: { loud: z.string() },
+    effect: {
+      readOnly: false,
+      destructive: false,
+      idempotent: true,
+      auditTarget: (args, out) => out?.loud ?? args.word,
+    },
+    async run({ word }) {
+      if (word === "no") throw new AppError(409, "conflict", "no is not a word to shout");
+      if (word === "boom") throw new Error("secret internals");
+      return { loud: word.toUpperCase() };
+    },
+  });
+  const whisper = defineTool({
+    name: "whisper",
+    title: "Whisper",
+    group: "attack",
+    description: "Reads only: answers the word in lower case.",
+    input: { word: z.string().describe("a word") },
+    output: { quiet: z.string() },
+    effect: { readOnly: true },
+    run: async ({ word }) => ({ quiet: word.toLowerCase() }),
+  });
+  const secret = defineTool({
+    name: "secret",
+    title: "Secret",
+    group: "admin",
+    role: "admin",
+    description: "Only for admin keys; never listed to a member key.",
+    input: {},
+    output: { ok: z.boolean() },
+    effect: { readOnly: true },
+    run: async () => ({ ok: true }),
+  });
+
+  async function connect(caller: Caller): Promise<Client> {
+    const server = createMcpServer(
+      {
+        env,
+        db,
+        caller,
+        requestId: "req-define-tool",
+        onToolCall: [
+          (e) => void events.push(e),
+          () => {
+            throw new Error("a broken hook");
+          },
+        ],
+      },
+      [shout, whisper, secret],
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: "t", version: "1" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+    await client.connect(clientSide);
+    return client;
+  }
+  const callerOf = (tenantId: string, role: Caller["role"]): Caller => ({
+    tenantId,
+    tenantName: "define-tool",
+    keyId: "k",
+    keyPrefix: "ttp_testkey1",
+    role,
+  });
+  async function auditRows(tenantId: string) {
+    const { results } = await env.DB.prepare(
+      "SELECT action, target, outcome FROM audit_log WHERE tenant_id = ? ORDER BY id",
+    )
+      .bind(tenantId)
+      .all<{ action: string; target: string | null; outcome: string }>();
+    return results;
+  }
+
+  beforeAll(async () => {
+    member = await newTenantKey("define-tool");
+  });
+
+  it("maps errors, audits what changes something, and tells the hooks, whatever a hook does", async () => {
+    const c = await connect(callerOf(member.tenantId, "member"));
+    const loud = await callTool(c, "shout", { word: "hello" });
+    expect(loud.structuredContent).toEqual({ loud: "HELLO" });
+    const refused = await callTool(c, "shout", { word: "no" });
+    expect(refused).toMatchObject({ isError: true, content: [{ type: "text", text: "no is not a word to shout" }] });
+    const broken = await callTool(c, "shout", { word: "boom" });
+    expect(broken.isError).toBe(true);
+    expect((broken.content[0] as { text: string }).text).not.toContain("secret internals");
+    expect((await callTool(c, "whisper", { word: "HUSH" })).structuredContent).toEqual({ quiet: "hush" });
+    await c.close();
+
+    expect(await auditRows(member.tenantId)).toEqual([
+      { action: "mcp:shout", target: "HELLO", outcome: "success" },
+      { action: "mcp:shout", target: "no", outcome: "failure" },
+      { action: "mcp:shout", target: "boom", outcome: "failure" },
+    ]);
+    expect(events.map((e) => [e.tool, e.outcome, e.error ?? null])).toEqual([
+      ["shout", "success", null],
+      ["shout", "failure", "no is not a word to shout"],
+      ["shout", "failure", "internal error while running the tool"],
+      ["whisper", "success", null],
+    ]);
+    expect(events.every((e) => e.tenantId === member.tenantId && e.requestId === "req-define-tool")).toBe(true);
+  });
+
+  it("lists a tool only to the role it needs, and hints follow the declared effect", async () => {
+    const asMember = await connect(callerOf(member.tenantId, "member"));
+    const asAdmin = await connect(callerOf(member.tenantId, "admin"));
+    expect((await asMember.listTools()).tools.map((t) => t.name)).toEqual(["shout", "whisper"]);
+    const adminTools = (await asAdmin.listTools()).tools;
+    expect(adminTools.map((t) => t.name)).toEqual(["shout", "whisper", "secret"]);
+    expect(adminTools.map((t) => [t.name, t.annotations?.readOnlyHint, t.annotations?.idempotentHint])).toEqual([
+      ["shout", false, true],
+      ["whisper", true, true],
+      ["secret", true, true],
+    ]);
+    expect(asAdmin.getInstructions()).toMatch(/Deployment administration \(admin keys\): secret \(secret\)/);
+    await asMember.close();
+    await asAdmin.close();
   });
 });

@@ -132,6 +132,7 @@ describe("storing a model", () => {
 
 describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 (needs ../shared/data)", () => {
   let reportId: string;
+  let accountId: string;
 
   beforeAll(async () => {
     await loadFixture(sharedBundle("16.1"));
@@ -145,6 +146,14 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     expect(out.attackVersion).toBe("16.1");
     expect(out.techniques.map((t) => t.id)).toContain("T1574.002");
     reportId = out.reportId;
+    const account = await postJson("/api/v1/accounts", member, {
+      name: "refresh",
+      provider: "aws",
+      identifier: "111122223333",
+      environment: "prod",
+      criticality: "high",
+    });
+    accountId = (await json<{ id: string }>(account)).id;
   });
 
   it("does nothing while the index has nothing newer", async () => {
@@ -159,6 +168,11 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const state = await driveWorkflow(refresh.id);
     expect(state.status, state.error).toBe("completed");
     expect((await getActiveVersion(db))?.version).toBe("17.1");
+    // The refresh recomputed every account's coverage under the new version (the recompute policy).
+    const coverage = await json<{ attackVersion: string; stale: boolean }>(
+      await api(`/api/v1/accounts/${accountId}/coverage`, member),
+    );
+    expect(coverage).toMatchObject({ attackVersion: "17.1", stale: false });
 
     const changes = await json<{
       added: string[];
@@ -234,6 +248,14 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const status = await json<{ status: string; steps: { step: string }[] }>(
       await api(`/api/v1/attack/refresh/${refresh.id}`, admin),
     );
-    expect(status.steps.map((s) => s.step)).toEqual(["resolve", "load", "diff", "model", "switch", "reeval"]);
+    expect(status.steps.map((s) => s.step)).toEqual([
+      "resolve",
+      "load",
+      "diff",
+      "model",
+      "switch",
+      "coverage",
+      "reeval",
+    ]);
   });
 });

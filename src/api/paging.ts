@@ -1,20 +1,23 @@
 /**
- * @module Opaque cursors for paginated lists: base64url JSON that callers hand back unchanged.
+ * @module Paging for every list, REST and MCP alike: one page-size field with one default, and
+ * opaque cursors (base64url JSON that callers hand back unchanged).
  */
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../errors";
 import { fromBase64Url, toBase64Url } from "../lib/bytes";
 
-export const LimitParam = z.coerce
+export const DEFAULT_PAGE_SIZE = 25;
+
+/** Page size: a number in MCP, a query string in REST (coerced); 25 when absent. */
+export const LimitField = z.coerce
   .number()
   .int()
   .min(1)
   .max(100)
-  .default(25)
-  .describe("page size, 1–100")
-  .openapi({ example: 25 });
+  .default(DEFAULT_PAGE_SIZE)
+  .describe(`page size, 1–100 (default ${DEFAULT_PAGE_SIZE})`);
 
-export const CursorParam = z.string().max(512).optional().describe("`nextCursor` of the previous page");
+export const CursorField = z.string().max(512).describe("`nextCursor` of the previous page, unchanged");
 
 export function encodeCursor(value: Record<string, string | number>): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(value)));

@@ -1,15 +1,56 @@
 /**
- * @module Shapes of ATT&CK data as the API serves it, shared by REST (OpenAPI) and MCP (output
- * schemas), so both describe the same objects the same way.
+ * @module ATT&CK as the API takes and serves it: the fields REST and MCP both read (one schema
+ * each, so the surfaces cannot drift) and the shapes both answer with.
  */
 import { z } from "@hono/zod-openapi";
 
-export const AttackVersionParam = z
+/** `.describe()` comes last on a field: `.openapi()` returns a copy without the description MCP's JSON schema reads. */
+export const ATTACK_VERSION = /^\d+(\.\d+)*$/;
+export const AttackVersionField = z
   .string()
-  .regex(/^\d+(\.\d+)*$/, "an ATT&CK version such as 18.1")
+  .regex(ATTACK_VERSION, "an ATT&CK version such as 18.1")
   .openapi({ example: "18.1" })
-  // Last: .openapi() returns a copy without the description MCP's JSON schema reads.
   .describe("ATT&CK version to read; defaults to the active version");
+export const TechniqueIdField = z
+  .string()
+  .max(20)
+  .openapi({ example: "T1566.001" })
+  .describe("ATT&CK technique or sub-technique id, e.g. T1566.001");
+export const GroupRefField = z
+  .string()
+  .min(1)
+  .max(100)
+  .openapi({ example: "G0016" })
+  .describe("group id, name or alias: G0016, APT29, Cozy Bear");
+export const SearchTextField = z
+  .string()
+  .max(200)
+  .describe("words describing the behaviour, searched in id, name and description and ranked by relevance");
+export const TacticFilterField = z
+  .string()
+  .max(64)
+  .describe("tactic id, shortname or name: TA0001, initial-access, Initial Access");
+export const PlatformFilterField = z.string().max(64).describe("platform, e.g. Windows, Linux, macOS, IaaS");
+export const INCLUDE_REVOKED = "also list revoked and deprecated techniques";
+
+/** Starting an ATT&CK refresh (admin): the same fields over REST and MCP. */
+export const BundleUrlField = z
+  .string()
+  .url()
+  .max(2048)
+  .describe("a STIX bundle (.json or .json.gz); default: the newest release of the release index");
+export const BundleVersionField = z
+  .string()
+  .regex(ATTACK_VERSION, "an ATT&CK version such as 18.1")
+  .describe("the version the bundle must be, e.g. 18.1");
+export const RefreshForceField = z.boolean().describe("switch even to a version that is not newer than the active one");
+export const RefreshRequest = z
+  .object({
+    url: BundleUrlField.optional(),
+    version: BundleVersionField.optional(),
+    force: RefreshForceField.optional(),
+  })
+  .openapi("RefreshRequest");
 
 export const TechniqueRef = z.object({ id: z.string(), name: z.string() }).openapi("TechniqueRef");
 

@@ -1,7 +1,8 @@
 /**
  * @module Changes between two loaded ATT&CK versions, by technique id: what was added, removed,
  * revoked, deprecated, renamed, moved between tactics or updated. Computed once per ordered pair
- * and kept in attack_changes, since loaded versions never change.
+ * and kept in attack_changes by the workflows that move reports across versions (loaded versions
+ * never change); reads serve the kept pair or compute one without keeping it.
  *
  * A technique is *active* when it is neither revoked nor deprecated. The rules, with A the version
  * compared from and B the one compared to:
@@ -73,8 +74,7 @@ export async function computeChanges(db: Db, from: string, to: string): Promise<
   return { from, to, computedAt: new Date().toISOString(), ...diffTechniques(a, b) };
 }
 
-/** The changes from one loaded version to another: the kept ones, or computed and kept now. */
-export async function getChanges(db: Db, from: string, to: string): Promise<AttackChangesT> {
+async function requireLoaded(db: Db, from: string, to: string): Promise<void> {
   if (from === to) throw badRequest(`'from' and 'to' are both ${from}: name two different ATT&CK versions`);
   const versions = await Promise.all([getVersion(db, from), getVersion(db, to)]);
   const missing = [from, to].filter((_, i) => versions[i]?.status !== "ready");
@@ -83,13 +83,30 @@ export async function getChanges(db: Db, from: string, to: string): Promise<Atta
     const which = missing.length === 1 ? `ATT&CK ${missing[0]} is` : `ATT&CK ${missing.join(" and ")} are`;
     throw notFound(`${which} not loaded (loaded: ${loaded.join(", ") || "none"})`);
   }
+}
 
+/**
+ * The changes from one loaded version to another, for a read: the stored ones (a refresh stores
+ * the pair it moves across), or computed now and not stored (a read never writes).
+ */
+export async function readChanges(db: Db, from: string, to: string): Promise<AttackChangesT> {
+  await requireLoaded(db, from, to);
+  return (await readStored(db, from, to)) ?? computeChanges(db, from, to);
+}
+
+/**
+ * The changes from one loaded version to another, kept: the stored ones, or computed and stored
+ * now. For writers (the refresh and re-evaluation workflows); loaded versions never change, so a
+ * pair is computed once.
+ */
+export async function recordChanges(db: Db, from: string, to: string): Promise<AttackChangesT> {
+  await requireLoaded(db, from, to);
   const stored = await readStored(db, from, to);
   if (stored) return stored;
   const computed = await computeChanges(db, from, to);
   const { from: _f, to: _t, computedAt, ...lists } = computed;
   if (await storeChanges(db, from, to, lists, computedAt)) return computed;
-  // Another request stored the pair meanwhile: serve its row, so every caller sees the same computedAt.
+  // Another writer stored the pair meanwhile: serve its row, so every caller sees the same computedAt.
   return (await readStored(db, from, to)) ?? computed;
 }
 

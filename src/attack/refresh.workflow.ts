@@ -1,10 +1,11 @@
 /**
  * @module The ATT&CK refresh workflow: resolve (which release) → load (streamed into D1 as a new,
  * inactive version) → diff (changes against the active version) → model (the mapping model carried
- * to the new version) → switch (one batch) → reeval (a re-evaluation workflow per affected report).
+ * to the new version) → switch (one batch) → coverage (every account recomputed under it) → reeval
+ * (a re-evaluation workflow per affected report).
  * Until the switch nothing served changes; a failure or cancel before it removes what was loaded.
  */
-import { getChanges } from "./diff";
+import { recordChanges } from "./diff";
 import { loadAttackBundle } from "./loader";
 import { config } from "../config";
 import { fetchFromAttack, fetchReleaseIndex } from "./release-index";
@@ -14,6 +15,7 @@ import { activateVersion, deleteInactiveVersion, getActiveVersion } from "../db/
 import { reportsToReevaluate } from "../db/repos/reports";
 import { checkUrl } from "../documents/url-policy";
 import { AppError } from "../errors";
+import { recomputeStale } from "../coverage/recompute";
 import { startReevaluation } from "../reports/reevaluation.service";
 import { modelForNewVersion } from "../models/models.service";
 import type { StepContext, StepDefinition, WorkflowDefinition } from "../workflows/types";
@@ -31,9 +33,13 @@ interface RefreshPlan {
   /** Re-evaluation progress: the last report id started. */
   reevalAfter?: string;
   reevalStarted?: number;
+  /** Coverage recompute progress: where the next page starts, and how many accounts so far. */
+  coverageAfter?: string;
+  coverageRecomputed?: number;
 }
 
 const REEVAL_SLICE = 50;
+const COVERAGE_SLICE = 50;
 
 async function plan(ctx: StepContext): Promise<RefreshPlan> {
   const p = await ctx.blobs.getJson<RefreshPlan>("refresh");
@@ -111,7 +117,7 @@ const diffStep: StepDefinition = {
   async run(ctx) {
     const p = await plan(ctx);
     if (!p.previous || !p.version || p.previous === p.version) return { result: { skipped: "no previous version" } };
-    const c = await getChanges(createDb(ctx.env.DB), p.previous, p.version);
+    const c = await recordChanges(createDb(ctx.env.DB), p.previous, p.version);
     return {
       result: {
         from: p.previous,
@@ -152,6 +158,19 @@ const switchStep: StepDefinition = {
   },
 };
 
+/** Every account's coverage under the new version (the recompute policy): a page of accounts per alarm. */
+const coverageStep: StepDefinition = {
+  name: "coverage",
+  progress: 0.9,
+  async run(ctx) {
+    const p = await plan(ctx);
+    const page = await recomputeStale(createDb(ctx.env.DB), { after: p.coverageAfter, limit: COVERAGE_SLICE });
+    const recomputed = (p.coverageRecomputed ?? 0) + page.recomputed;
+    await ctx.blobs.putJson("refresh", { ...p, coverageAfter: page.next ?? undefined, coverageRecomputed: recomputed });
+    return { result: { recomputed }, repeat: page.next !== null };
+  },
+};
+
 const reevalStep: StepDefinition = {
   name: "reeval",
   progress: 1,
@@ -188,7 +207,7 @@ const reevalStep: StepDefinition = {
 
 /** Techniques whose reports need a second look: revoked, deprecated, removed, renamed, moved between tactics (and updated, when asked). */
 async function changedTechniques(db: Db, from: string, to: string, withUpdated: boolean): Promise<string[]> {
-  const c = await getChanges(db, from, to);
+  const c = await recordChanges(db, from, to);
   return [
     ...c.revoked.map((r) => r.id),
     ...c.deprecated,
@@ -200,7 +219,7 @@ async function changedTechniques(db: Db, from: string, to: string, withUpdated: 
 }
 
 export const refreshWorkflow: WorkflowDefinition = {
-  steps: () => [resolveStep, loadStep, diffStep, modelStep, switchStep, reevalStep],
+  steps: () => [resolveStep, loadStep, diffStep, modelStep, switchStep, coverageStep, reevalStep],
   async cleanup(ctx) {
     const p = await ctx.blobs.getJson<RefreshPlan>("refresh");
     if (!p?.loadedByUs || !p.version) return;

@@ -1,27 +1,16 @@
 /**
- * @module Coverage operations REST and MCP share: accounts, imports (followed by a recompute),
- * mapping review and health reports.
+ * @module Accounts (cloud accounts, subscriptions, projects, on-prem estates) whose detections a
+ * tenant tracks. A new account's coverage is computed at once, so it is never missing.
  */
-import { and, asc, eq } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
-import { createAccount, listProviders, providerExists } from "../db/repos/accounts";
-import { resolveVersion } from "../attack/catalog.service";
-import { setMappingValidation } from "../db/repos/detections";
-import {
-  detectionHealth,
-  detectionMappings,
-  detections,
-  type Account as AccountRow,
-  type DetectionMapping,
-} from "../db/schema";
-import { AppError, badRequest, notFound } from "../errors";
+import { createAccount as insertAccount, listAccounts, listProviders, providerExists } from "../db/repos/accounts";
+import type { Account as AccountRow } from "../db/schema";
+import { AppError, badRequest } from "../errors";
+import type { AccountInput, AccountT } from "./coverage.schemas";
 import { recomputeCoverage } from "./recompute";
-import { importDetections, type ImportRequest, type ImportResult } from "./rule-import";
-import type { AccountInput, HealthInput } from "./coverage.schemas";
-import { accountOrThrow } from "./coverage.service";
 
-export function accountView(a: AccountRow) {
+export function toAccount(a: AccountRow): AccountT {
   return {
     id: a.id,
     name: a.name,
@@ -34,11 +23,11 @@ export function accountView(a: AccountRow) {
   };
 }
 
-export async function newAccount(db: Db, tenantId: string, input: z.infer<typeof AccountInput>) {
+export async function createAccount(db: Db, tenantId: string, input: z.infer<typeof AccountInput>): Promise<AccountT> {
   if (!(await providerExists(db, input.provider))) {
     throw badRequest(`unknown provider '${input.provider}': one of ${(await listProviders(db)).join(", ")}`);
   }
-  const row = await createAccount(db, tenantId, {
+  const row = await insertAccount(db, tenantId, {
     providerId: input.provider,
     identifier: input.identifier,
     name: input.name,
@@ -46,101 +35,14 @@ export async function newAccount(db: Db, tenantId: string, input: z.infer<typeof
     criticality: input.criticality,
     regions: input.regions ?? [],
   });
-  if (!row)
+  if (!row) {
     throw new AppError(409, "conflict", `this tenant already has a ${input.provider} account '${input.identifier}'`);
-  return accountView(row);
+  }
+  // Until it has rules nothing is covered; stored now so reads have something current to answer.
+  await recomputeCoverage(db, row);
+  return toAccount(row);
 }
 
-/** Imports, then recomputes the account's coverage with the scan as its snapshot (one ATT&CK version for both). */
-export async function importAndRecompute(
-  db: Db,
-  tenantId: string,
-  accountId: string,
-  req: ImportRequest,
-): Promise<ImportResult> {
-  const account = await accountOrThrow(db, tenantId, accountId);
-  const version = await resolveVersion(db, undefined);
-  const result = await importDetections(db, account, version, req);
-  await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
-  return result;
-}
-
-export const mappingView = (m: DetectionMapping) => ({
-  id: m.id,
-  detectionId: m.detectionId,
-  techniqueId: m.techniqueId,
-  confidence: m.confidence,
-  method: m.method,
-  validation: m.validation,
-  rationale: m.rationale,
-});
-
-/** Validates or disputes a mapping, then recomputes: a validated nlp mapping now counts. */
-export async function reviewMapping(
-  db: Db,
-  tenantId: string,
-  accountId: string,
-  mappingId: string,
-  review: { validation: DetectionMapping["validation"]; rationale?: string },
-) {
-  const account = await accountOrThrow(db, tenantId, accountId);
-  const updated = await setMappingValidation(
-    db,
-    tenantId,
-    accountId,
-    mappingId,
-    review.validation,
-    review.rationale ?? null,
-  );
-  if (!updated) throw notFound(`account ${accountId} has no mapping ${mappingId}`);
-  await recomputeCoverage(db, account);
-  return mappingView(updated);
-}
-
-export async function listMappings(
-  db: Db,
-  tenantId: string,
-  accountId: string,
-  q: { validation?: DetectionMapping["validation"]; method?: DetectionMapping["method"]; limit: number },
-) {
-  await accountOrThrow(db, tenantId, accountId);
-  const m = detectionMappings;
-  const where = [eq(m.tenantId, tenantId), eq(m.accountId, accountId)];
-  if (q.validation) where.push(eq(m.validation, q.validation));
-  if (q.method) where.push(eq(m.method, q.method));
-  const rows = await db
-    .select()
-    .from(m)
-    .where(and(...where))
-    .orderBy(asc(m.techniqueId), asc(m.id))
-    .limit(q.limit);
-  return rows.map(mappingView);
-}
-
-export async function reportHealth(
-  db: Db,
-  tenantId: string,
-  accountId: string,
-  detectionId: string,
-  input: z.infer<typeof HealthInput>,
-) {
-  await accountOrThrow(db, tenantId, accountId);
-  const d = await db
-    .select({ id: detections.id })
-    .from(detections)
-    .where(and(eq(detections.tenantId, tenantId), eq(detections.accountId, accountId), eq(detections.id, detectionId)))
-    .get();
-  if (!d) throw notFound(`account ${accountId} has no detection ${detectionId}`);
-  const row = {
-    detectionId,
-    tenantId,
-    accountId,
-    status: input.status,
-    lastValidatedAt: input.lastValidatedAt ?? null,
-    lastTriggeredAt: input.lastTriggeredAt ?? null,
-    issues: input.issues ?? [],
-    updatedAt: new Date().toISOString(),
-  };
-  await db.insert(detectionHealth).values(row).onConflictDoUpdate({ target: detectionHealth.detectionId, set: row });
-  return row;
+export async function listTenantAccounts(db: Db, tenantId: string): Promise<AccountT[]> {
+  return (await listAccounts(db, tenantId)).map(toAccount);
 }

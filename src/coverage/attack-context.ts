@@ -3,9 +3,9 @@
  * tactics, how many groups, software and campaigns use each (the threat they carry), and how a
  * technique id found in a rule resolves (revoked → successor). Read once per version and isolate.
  */
-import { sql } from "drizzle-orm";
 import { successor } from "../attack/stix";
 import type { Db } from "../db/client";
+import { techniqueFactsOf } from "../db/repos/attack";
 
 export interface TechniqueFacts {
   id: string;
@@ -39,21 +39,7 @@ export function attackContext(db: Db, version: string): Promise<AttackContext> {
 }
 
 async function load(db: Db, version: string): Promise<AttackContext> {
-  // Three grouped scans rather than correlated subqueries per technique (those took seconds).
-  const [rows, tacticRows, usageRows, tactics] = await Promise.all([
-    db.all<{ stixId: string; id: string; name: string; revoked: number; deprecated: number; revokedBy: string | null }>(
-      sql`SELECT stix_id AS stixId, attack_id AS id, name, revoked, deprecated, revoked_by AS revokedBy FROM attack_techniques WHERE version = ${version}`,
-    ),
-    db.all<{ stixId: string; tactics: string }>(
-      sql`SELECT technique_stix_id AS stixId, group_concat(tactic_shortname) AS tactics FROM attack_technique_tactics WHERE version = ${version} GROUP BY technique_stix_id`,
-    ),
-    db.all<{ stixId: string; usage: number }>(
-      sql`SELECT technique_ref AS stixId, count(DISTINCT source_ref) AS usage FROM attack_procedures WHERE version = ${version} GROUP BY technique_ref`,
-    ),
-    db.all<{ id: string; shortname: string; name: string }>(
-      sql`SELECT attack_id AS id, shortname, name FROM attack_tactics WHERE version = ${version} AND deprecated = 0 ORDER BY ordinal`,
-    ),
-  ]);
+  const { rows, tacticRows, usageRows, tactics } = await techniqueFactsOf(db, version);
   const tacticsOf = new Map(tacticRows.map((r) => [r.stixId, r.tactics.split(",")]));
   const usageOf = new Map(usageRows.map((r) => [r.stixId, r.usage]));
   const context: AttackContext = {

@@ -2,11 +2,26 @@
  * @module Shapes of coverage data as REST and MCP serve them.
  */
 import { z } from "@hono/zod-openapi";
-import { CRITICALITIES, ENVIRONMENTS, HEALTH_STATUSES, MAPPING_METHODS, VALIDATIONS } from "../db/schema";
+import {
+  CRITICALITIES,
+  ENVIRONMENTS,
+  GAP_STATUSES,
+  HEALTH_STATUSES,
+  MAPPING_METHODS,
+  OVERLAP_KINDS,
+  VALIDATIONS,
+} from "../db/schema";
+
+export const AccountIdField = z.string().uuid().describe("the account id (from creating or listing accounts)");
+export const MappingIdField = z.string().uuid().describe("the detection → technique mapping id");
+export const DetectionIdField = z.string().uuid().describe("the detection id");
+export const GapStatusField = z
+  .enum(GAP_STATUSES)
+  .describe("only gaps in this status (default: open and acknowledged)");
 
 export const AccountInput = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).describe("display name"),
     provider: z.string().max(40).describe("aws, azure, gcp, on_prem, saas or other"),
     identifier: z
       .string()
@@ -14,9 +29,9 @@ export const AccountInput = z
       .min(1)
       .max(200)
       .describe("the provider's id for the account (AWS account id, subscription id …)"),
-    environment: z.enum(ENVIRONMENTS),
-    criticality: z.enum(CRITICALITIES).describe("weighs the risk of its gaps"),
-    regions: z.array(z.string().max(64)).max(100).optional(),
+    environment: z.enum(ENVIRONMENTS).describe("prod, staging or dev"),
+    criticality: z.enum(CRITICALITIES).describe("high, medium or low: weighs the risk of its gaps (3, 2, 1)"),
+    regions: z.array(z.string().max(64)).max(100).optional().describe("the regions it runs in"),
   })
   .openapi("AccountInput");
 
@@ -33,12 +48,16 @@ export const Account = z
   })
   .openapi("Account");
 
+export type AccountT = z.infer<typeof Account>;
+
 /** Files one import call takes; a larger rule set goes in several calls with the same scanId. */
 export const MAX_FILES_PER_IMPORT = 500;
 
 export const ImportInput = z
   .object({
-    format: z.enum(["sigma", "splunk", "elastic"]),
+    format: z
+      .enum(["sigma", "splunk", "elastic"])
+      .describe("rule format: Sigma YAML, Splunk security_content YAML, Elastic TOML"),
     files: z
       .array(z.object({ path: z.string().max(1000), content: z.string() }))
       .min(1)
@@ -66,10 +85,18 @@ export const ImportOutput = z
   })
   .openapi("ImportOutput");
 
+/** When stored coverage was computed and whether it is current (see coverage/recompute.ts). */
+export const Freshness = {
+  computedAt: z.string().nullable().describe("when the stored coverage was computed (null: not yet)"),
+  stale: z
+    .boolean()
+    .describe("true while a recompute is pending: computed under another ATT&CK version, or inputs changed since"),
+};
+
 export const Coverage = z
   .object({
     accountId: z.string(),
-    attackVersion: z.string(),
+    attackVersion: z.string().nullable().describe("the ATT&CK version the stored coverage was computed under"),
     covered: z.number().int(),
     total: z.number().int(),
     percent: z.number(),
@@ -83,10 +110,12 @@ export const Coverage = z
         percent: z.number(),
       }),
     ),
-    computedAt: z.string(),
+    ...Freshness,
     health: z.record(z.string(), z.number().int()),
   })
   .openapi("Coverage");
+
+export type CoverageT = z.infer<typeof Coverage>;
 
 const Control = z.object({ id: z.string(), name: z.string(), inherited: z.boolean() });
 
@@ -101,6 +130,22 @@ export const Gap = z
     controls: z.array(Control).describe("NIST SP 800-53 rev5 controls mapped to the technique"),
   })
   .openapi("Gap");
+
+export type GapT = z.infer<typeof Gap>;
+
+export const Overlaps = z
+  .object({
+    items: z.array(
+      z.object({
+        techniqueId: z.string(),
+        detectionCount: z.number().int(),
+        kind: z.enum(OVERLAP_KINDS),
+        detectionIds: z.array(z.string()),
+      }),
+    ),
+    ...Freshness,
+  })
+  .openapi("Overlaps");
 
 export const ThreatGaps = z
   .object({
@@ -126,8 +171,10 @@ export const ThreatGaps = z
 
 export const MappingReview = z
   .object({
-    validation: z.enum(["validated", "disputed", "pending"]),
-    rationale: z.string().max(2000).optional(),
+    validation: z
+      .enum(["validated", "disputed", "pending"])
+      .describe("validated: it counts toward coverage; disputed: it never does; pending: back to review"),
+    rationale: z.string().max(2000).optional().describe("why, for the record"),
   })
   .openapi("MappingReview");
 
@@ -143,12 +190,14 @@ export const Mapping = z
   })
   .openapi("Mapping");
 
+export type MappingT = z.infer<typeof Mapping>;
+
 export const HealthInput = z
   .object({
-    status: z.enum(HEALTH_STATUSES),
-    lastValidatedAt: z.string().datetime().optional(),
-    lastTriggeredAt: z.string().datetime().optional(),
-    issues: z.array(z.string().max(500)).max(50).optional(),
+    status: z.enum(HEALTH_STATUSES).describe("healthy, degraded, broken or unknown"),
+    lastValidatedAt: z.string().datetime().optional().describe("when your pipeline last validated the detection"),
+    lastTriggeredAt: z.string().datetime().optional().describe("when it last fired"),
+    issues: z.array(z.string().max(500)).max(50).optional().describe("what is wrong, in words"),
   })
   .openapi("HealthInput");
 
@@ -162,6 +211,8 @@ export const Health = z.object({
   updatedAt: z.string(),
 });
 
+export type HealthT = z.infer<typeof Health>;
+
 /** An account's detections by health, and those that need attention. */
 export const HealthView = z.object({
   summary: z.record(z.string(), z.number()),
@@ -170,3 +221,23 @@ export const HealthView = z.object({
 
 /** A Navigator layer; its full shape is validated by src/coverage/navigator.ts. */
 export const Layer = z.record(z.string(), z.unknown()).openapi("NavigatorLayer");
+
+export const DeprecationInput = z
+  .object({
+    provider: z.string().max(40).optional().describe("aws, azure, gcp …; omit for any"),
+    apiName: z
+      .string()
+      .trim()
+      .min(3)
+      .max(200)
+      .describe("the API, event or field name as rules write it, e.g. CreateAccessKey"),
+    description: z.string().max(2000).optional(),
+    deprecatedAt: z.string().date().optional(),
+    removalDate: z
+      .string()
+      .date()
+      .optional()
+      .describe("after this date impacted detections are broken, before it degraded"),
+    replacement: z.string().max(200).optional(),
+  })
+  .openapi("DeprecationInput");

@@ -8,10 +8,11 @@ import type { Db } from "../db/client";
 import { listMatches } from "../db/repos/reports";
 import { requireReport } from "../reports/reports.service";
 import { attackContext } from "./attack-context";
-import { coveringDetections, DEFAULT_MIN_CONFIDENCE } from "./recompute";
+import { coveringDetections } from "../db/repos/coverage";
+import { DEFAULT_MIN_CONFIDENCE } from "./recompute";
 import { buildLayer, techniqueEntriesPerTactic, type NavigatorLayer } from "./navigator";
 import { reportGaps } from "./threat-gaps";
-import { accountOrThrow } from "./coverage.service";
+import { requireAccount } from "./coverage.service";
 
 const MAX_LISTED = 15;
 
@@ -21,7 +22,7 @@ function listDetections(names: string[]): string {
 }
 
 export async function accountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
-  const account = await accountOrThrow(db, tenantId, accountId);
+  const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   const [context, covering] = await Promise.all([
     attackContext(db, version),

@@ -6,10 +6,9 @@
  * snapshot. A file that cannot be parsed or names an unknown id is reported, never dropped silently,
  * and never stops the rest.
  */
-import type { BatchItem } from "drizzle-orm/batch";
-import { and, eq, sql } from "drizzle-orm";
 import { analyzeText } from "../analysis/engine";
-import { runBatch, type Db } from "../db/client";
+import { runBatch, type Db, type Statement } from "../db/client";
+import { markCoveragePending } from "../db/repos/coverage";
 import {
   detectionsByRuleId,
   insertDetection,
@@ -21,9 +20,10 @@ import {
   removeUnseen,
   countUnseen,
   getSnapshot,
+  scanSnapshotStatement,
   type NewMapping,
 } from "../db/repos/detections";
-import { scanSnapshots, type Account } from "../db/schema";
+import type { Account } from "../db/schema";
 import { AppError, notFound } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { modelFor } from "../models/model-cache";
@@ -141,7 +141,7 @@ export async function importDetections(
     });
 
   const now = new Date().toISOString();
-  const statements: BatchItem<"sqlite">[] = [];
+  const statements: Statement[] = [];
   for (const { file, rule } of parsed) {
     const hash = await sha256Hex(file.content);
     const old = existing.get(rule.ruleId);
@@ -250,30 +250,17 @@ export async function importDetections(
     removed: result.removed,
     errors: result.errors,
   };
-  const s = scanSnapshots;
   statements.push(
-    req.scanId
-      ? db
-          .update(s)
-          .set({
-            files: sql`${s.files} + ${counts.files}`,
-            added: sql`${s.added} + ${counts.added}`,
-            modified: sql`${s.modified} + ${counts.modified}`,
-            unchanged: sql`${s.unchanged} + ${counts.unchanged}`,
-            skipped: sql`${s.skipped} + ${counts.skipped}`,
-            removed: sql`${s.removed} + ${counts.removed}`,
-            errors: sql`(SELECT json_group_array(json(value)) FROM (SELECT value FROM json_each(${s.errors}) UNION ALL SELECT value FROM json_each(${JSON.stringify(result.errors)})))`,
-            ...(req.complete ? { completedAt: now } : {}),
-          })
-          .where(and(eq(s.tenantId, tenantId), eq(s.id, scanId)))
-      : db.insert(s).values({
-          id: scanId,
-          tenantId,
-          accountId,
-          format: req.format,
-          ...counts,
-          completedAt: req.complete ? now : null,
-        }),
+    scanSnapshotStatement(
+      db,
+      { tenantId, accountId, scanId, format: req.format, now, complete: req.complete === true },
+      counts,
+      {
+        continues: req.scanId !== undefined,
+      },
+    ),
+    // Cleared by the recompute that follows; left for the cron if that recompute fails.
+    markCoveragePending(db, { tenantId, accountId }, now),
   );
   await runBatch(db, statements);
   return result;

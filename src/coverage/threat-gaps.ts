@@ -9,9 +9,10 @@ import { listMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
 import { requireReport } from "../reports/reports.service";
 import { attackContext, resolveTechnique } from "./attack-context";
-import { coveringDetections, DEFAULT_MIN_CONFIDENCE, riskScore } from "./recompute";
+import { coveringDetections } from "../db/repos/coverage";
+import { DEFAULT_MIN_CONFIDENCE, riskScore } from "./recompute";
 import { controlsFor } from "./nist";
-import { accountOrThrow } from "./coverage.service";
+import { requireAccount } from "./coverage.service";
 
 export interface ThreatTechnique {
   id: string;
@@ -90,7 +91,7 @@ export async function reportGaps(
     requireReport(db, tenantId, reportId),
     listMatches(db, tenantId, reportId),
   ]);
-  const account = await accountOrThrow(db, tenantId, accountId);
+  const account = await requireAccount(db, tenantId, accountId);
   const gaps = await gapsFor(
     db,
     account,
@@ -106,7 +107,7 @@ export async function groupGaps(
   group: string,
   accountId: string,
 ): Promise<ThreatGaps & { group: { id: string; name: string } }> {
-  const account = await accountOrThrow(db, tenantId, accountId);
+  const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   const detail = await getGroupDetail(db, version, group);
   const gaps = await gapsFor(

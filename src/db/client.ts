@@ -4,6 +4,9 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 /** Query builder only: nothing uses the relational `db.query` API, so no schema is attached. */
 export type Db = DrizzleD1Database;
 
+/** One statement of a batch, as the repositories' statement builders return it. */
+export type Statement = BatchItem<"sqlite">;
+
 export function createDb(d1: D1Database): Db {
   return drizzle(d1);
 }

@@ -45,20 +45,20 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 export const bearer = [{ bearerAuth: [] }];
 
-/** A `true`/`false` query flag, false when absent; `.describe()` it per use. */
-export const BoolQuery = z
-  .enum(["true", "false"])
-  .optional()
-  .transform((v) => v === "true");
-
-/** A uuid path parameter `{name}`. */
-export const uuidParam = (name: string) =>
+/** A `true`/`false` query flag, false when absent, described once: REST's form of an MCP boolean. */
+export const boolQuery = (description: string) =>
   z
-    .string()
-    .uuid()
-    .openapi({ param: { name, in: "path" } });
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .describe(description);
 
-/** Path parameters of a route on one resource: `/{id}`. */
-export const IdParams = z.object({ id: uuidParam("id") });
+/** Path parameters from the domains' field schemas: each one documented as `{name}` in the path. */
+export function pathParams<S extends Record<string, z.ZodType>>(shape: S) {
+  const params = Object.fromEntries(
+    Object.entries(shape).map(([name, field]) => [name, field.openapi({ param: { name, in: "path" } })]),
+  ) as { [K in keyof S]: S[K] };
+  return z.object(params);
+}
 
 export { errorContent };

@@ -1,39 +1,30 @@
 /**
  * @module MCP server factory. A new server per request: the endpoint is stateless, and a
- * module-level server would share state between tenants.
+ * module-level server would share state between tenants. The tools a caller's key may use are
+ * registered (defineTool), and the instructions are written from them.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import type { Db } from "../db/client";
-import type { Caller } from "../tenants/caller";
+import { hasRole } from "../tenants/caller";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version";
-import { registerAdminTools } from "./tools/admin.tools";
-import { registerAnalysisTools } from "./tools/analysis.tools";
-import { registerAttackTools } from "./tools/attack.tools";
-import { registerCoverageTools } from "./tools/coverage.tools";
+import type { ToolContext } from "./context";
+import { registerTools, type Tool } from "./define-tool";
+import { buildInstructions } from "./instructions";
+import { adminTools } from "./tools/admin.tools";
+import { analysisTools } from "./tools/analysis.tools";
+import { attackTools } from "./tools/attack.tools";
+import { coverageTools } from "./tools/coverage.tools";
 
-export interface ToolContext {
-  env: Env;
-  db: Db;
-  caller: Caller;
-  requestId: string;
-}
+/** Every tool, in the order tools/list shows them. */
+export const ALL_TOOLS: readonly Tool[] = [...analysisTools, ...attackTools, ...coverageTools, ...adminTools];
 
-const INSTRUCTIONS =
-  "TTPscope maps threat intelligence to MITRE ATT&CK. analyze_document maps a report (URL or text) to the " +
-  "techniques it describes, with evidence, and stores it; get_report, list_reports, get_analysis_status and " +
-  "cancel_analysis follow up. search_techniques finds technique ids for a behaviour, get_technique gives " +
-  "details, mitigations and detection strategies, list_tactics the matrix, get_group what a threat group does.";
-
-export function createMcpServer(context: ToolContext): McpServer {
+export function createMcpServer(context: ToolContext, tools: readonly Tool[] = ALL_TOOLS): McpServer {
+  const visible = tools.filter((t) => hasRole(context.caller, t.role));
   // The SDK's default (ajv) validator compiles with eval, which workerd forbids.
   const server = new McpServer(
     { name: SERVICE_NAME, version: SERVICE_VERSION },
-    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), instructions: INSTRUCTIONS },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), instructions: buildInstructions(visible) },
   );
-  registerAttackTools(server, context);
-  registerAnalysisTools(server, context);
-  registerAdminTools(server, context);
-  registerCoverageTools(server, context);
+  registerTools(server, context, visible);
   return server;
 }

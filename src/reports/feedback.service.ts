@@ -2,42 +2,13 @@
  * @module Analyst feedback on a report's matches: accept or reject, optionally naming the right
  * technique. Validated against the report's own ATT&CK version.
  */
-import { z } from "@hono/zod-openapi";
 import { normalizeTechniqueId } from "../attack/catalog.service";
 import type { Db } from "../db/client";
 import { getTechnique } from "../db/repos/attack";
 import { getMatch, upsertFeedback } from "../db/repos/feedback";
-import { FEEDBACK_VERDICTS } from "../db/schema";
 import { AppError, badRequest, notFound } from "../errors";
+import type { FeedbackInputT, FeedbackT } from "./reports.schemas";
 import { requireReport } from "./reports.service";
-
-export const FeedbackInput = z
-  .object({
-    verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
-    correctTechnique: z
-      .string()
-      .max(20)
-      .optional()
-      .describe("with reject: the technique the evidence really shows, e.g. T1059.003"),
-    comment: z.string().max(2000).optional(),
-  })
-  .openapi("FeedbackInput");
-
-export const Feedback = z
-  .object({
-    id: z.string(),
-    reportId: z.string(),
-    matchId: z.string(),
-    techniqueId: z.string(),
-    verdict: z.enum(FEEDBACK_VERDICTS),
-    correctTechnique: z.string().nullable(),
-    comment: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi("Feedback");
-
-export type FeedbackInputT = z.infer<typeof FeedbackInput>;
-export type FeedbackT = z.infer<typeof Feedback>;
 
 export async function submitFeedback(
   db: Db,

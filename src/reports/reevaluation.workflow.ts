@@ -5,7 +5,7 @@
  * successor with a note; matches on a deprecated one are kept and flagged.
  */
 import { analyzeText } from "../analysis/engine";
-import { getChanges } from "../attack/diff";
+import { recordChanges } from "../attack/diff";
 import { createDb } from "../db/client";
 import { getTechnique } from "../db/repos/attack";
 import { getReport, listMatches, reportDocumentChunks, type NewMatch } from "../db/repos/reports";
@@ -50,7 +50,7 @@ const reevaluateStep: StepDefinition = {
     const text = new TextDecoder().decode(await gunzip(joinBase64Chunks(chunks)));
     const { id: modelId, model } = await modelFor(db, input.toVersion);
     const result = analyzeText(text, model);
-    const changes = await getChanges(db, report.attackVersion, input.toVersion);
+    const changes = await recordChanges(db, report.attackVersion, input.toVersion);
 
     const found = new Set(result.techniques.map((t) => t.id));
     const revokedBy = new Map(changes.revoked.map((r) => [r.id, r.revokedBy]));

@@ -4,6 +4,19 @@
 import { z } from "@hono/zod-openapi";
 import { FEEDBACK_VERDICTS, MATCH_METHODS, SOURCE_TYPES } from "../db/schema";
 
+export const ReportIdField = z.string().uuid().describe("report id, from an analysis or a report list");
+export const MatchIdField = z.string().uuid().describe("the match (matchId in a report's techniques)");
+export const TechniqueFilterField = z
+  .string()
+  .max(20)
+  .describe("ATT&CK technique id; a parent also finds its sub-techniques");
+/** Compared as text with ISO timestamps, so nothing else will do. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
+export const SinceField = z.string().regex(ISO_DATE, ISO_DATE_HINT).describe("reports created at or after this date");
+export const SourceFilterField = z.string().max(200).describe("url, text, html or pdf, or part of the source URL");
+export const ALL_VERSIONS = "also list earlier versions of re-evaluated reports";
+
 export const EvidenceSpan = z
   .object({
     text: z.string().describe("the exact supporting text, as it appears in the extracted document"),
@@ -74,3 +87,31 @@ export const Report = ReportSummary.extend({
 
 export type ReportT = z.infer<typeof Report>;
 export type ReportSummaryT = z.infer<typeof ReportSummary>;
+
+export const FeedbackInput = z
+  .object({
+    verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
+    correctTechnique: z
+      .string()
+      .max(20)
+      .optional()
+      .describe("with reject: the technique the evidence really shows, e.g. T1059.003"),
+    comment: z.string().max(2000).optional().describe("why, for the record"),
+  })
+  .openapi("FeedbackInput");
+
+export const Feedback = z
+  .object({
+    id: z.string(),
+    reportId: z.string(),
+    matchId: z.string(),
+    techniqueId: z.string(),
+    verdict: z.enum(FEEDBACK_VERDICTS),
+    correctTechnique: z.string().nullable(),
+    comment: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("Feedback");
+
+export type FeedbackInputT = z.infer<typeof FeedbackInput>;
+export type FeedbackT = z.infer<typeof Feedback>;

@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import type { AttackTactic, Report as ReportRow } from "../db/schema";
 import { badRequest, notFound } from "../errors";
 import { takePage } from "../lib/collections";
-import type { ReportSummaryT, ReportT } from "./reports.schemas";
+import { ISO_DATE, ISO_DATE_HINT, type ReportSummaryT, type ReportT } from "./reports.schemas";
 
 interface Summary {
   techniques?: number;
@@ -107,10 +107,6 @@ export async function readReportVersions(db: Db, tenantId: string, id: string) {
     })),
   };
 }
-
-/** What the REST API's `since` accepts: compared as text with ISO timestamps, so nothing else will do. */
-export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
-export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
 
 /** A page of reports. `technique` and `since` as the caller gave them: checked and normalised here for REST and MCP. */
 export async function listReportPage(

@@ -355,3 +355,26 @@ export async function activateVersion(db: Db, version: string): Promise<void> {
 export async function deleteInactiveVersion(db: Db, version: string): Promise<void> {
   await db.delete(attackVersions).where(and(eq(attackVersions.version, version), eq(attackVersions.active, false)));
 }
+
+/**
+ * What coverage needs of every technique of a version: its state, tactics and how many groups,
+ * software and campaigns use it, and the version's tactics in matrix order. Four grouped scans
+ * rather than correlated subqueries per technique (those took seconds).
+ */
+export async function techniqueFactsOf(db: Db, version: string) {
+  const [rows, tacticRows, usageRows, tactics] = await Promise.all([
+    db.all<{ stixId: string; id: string; name: string; revoked: number; deprecated: number; revokedBy: string | null }>(
+      sql`SELECT stix_id AS stixId, attack_id AS id, name, revoked, deprecated, revoked_by AS revokedBy FROM attack_techniques WHERE version = ${version}`,
+    ),
+    db.all<{ stixId: string; tactics: string }>(
+      sql`SELECT technique_stix_id AS stixId, group_concat(tactic_shortname) AS tactics FROM attack_technique_tactics WHERE version = ${version} GROUP BY technique_stix_id`,
+    ),
+    db.all<{ stixId: string; usage: number }>(
+      sql`SELECT technique_ref AS stixId, count(DISTINCT source_ref) AS usage FROM attack_procedures WHERE version = ${version} GROUP BY technique_ref`,
+    ),
+    db.all<{ id: string; shortname: string; name: string }>(
+      sql`SELECT attack_id AS id, shortname, name FROM attack_tactics WHERE version = ${version} AND deprecated = 0 ORDER BY ordinal`,
+    ),
+  ]);
+  return { rows, tacticRows, usageRows, tactics };
+}

@@ -6,6 +6,7 @@ import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
 import type { Db } from "../client";
+import { markCoveragePending } from "./coverage";
 import { IDS_PER_IN_LIST, jsonValues, rowsPerStatement } from "../rows";
 import {
   detectionLogic,
@@ -197,10 +198,60 @@ export async function setMappingValidation(
   rationale: string | null,
 ): Promise<DetectionMapping | null> {
   const m = detectionMappings;
-  const [row] = await db
-    .update(m)
-    .set({ validation, ...(rationale !== null ? { rationale } : {}), updatedAt: new Date().toISOString() })
-    .where(and(eq(m.tenantId, tenantId), eq(m.accountId, accountId), eq(m.id, id)))
-    .returning();
+  const [[row]] = await db.batch([
+    db
+      .update(m)
+      .set({ validation, ...(rationale !== null ? { rationale } : {}), updatedAt: new Date().toISOString() })
+      .where(and(eq(m.tenantId, tenantId), eq(m.accountId, accountId), eq(m.id, id)))
+      .returning(),
+    // Only when the mapping exists: the update above matched it.
+    markCoveragePending(
+      db,
+      sql`(SELECT ${m.accountId} FROM ${m} WHERE ${m.tenantId} = ${tenantId} AND ${m.accountId} = ${accountId} AND ${m.id} = ${id})`,
+    ),
+  ]);
   return row ?? null;
+}
+
+export interface ScanCounts {
+  files: number;
+  added: number;
+  modified: number;
+  unchanged: number;
+  skipped: number;
+  removed: number;
+  errors: { path: string; message: string }[];
+}
+
+/** The scan's snapshot: created by its first call, added to by each later one (errors appended). */
+export function scanSnapshotStatement(
+  db: Db,
+  scan: { tenantId: string; accountId: string; scanId: string; format: string; now: string; complete: boolean },
+  counts: ScanCounts,
+  options: { continues: boolean },
+) {
+  const s = scanSnapshots;
+  if (!options.continues) {
+    return db.insert(s).values({
+      id: scan.scanId,
+      tenantId: scan.tenantId,
+      accountId: scan.accountId,
+      format: scan.format,
+      ...counts,
+      completedAt: scan.complete ? scan.now : null,
+    });
+  }
+  return db
+    .update(s)
+    .set({
+      files: sql`${s.files} + ${counts.files}`,
+      added: sql`${s.added} + ${counts.added}`,
+      modified: sql`${s.modified} + ${counts.modified}`,
+      unchanged: sql`${s.unchanged} + ${counts.unchanged}`,
+      skipped: sql`${s.skipped} + ${counts.skipped}`,
+      removed: sql`${s.removed} + ${counts.removed}`,
+      errors: sql`(SELECT json_group_array(json(value)) FROM (SELECT value FROM json_each(${s.errors}) UNION ALL SELECT value FROM json_each(${JSON.stringify(counts.errors)})))`,
+      ...(scan.complete ? { completedAt: scan.now } : {}),
+    })
+    .where(and(eq(s.tenantId, scan.tenantId), eq(s.id, scan.scanId)));
 }

@@ -72,6 +72,11 @@ export const accounts = sqliteTable(
     criticality: text("criticality", { enum: CRITICALITIES }).notNull(),
     createdAt: createdAt(),
     updatedAt: text("updated_at").notNull().default(NOW),
+    /** The ATT&CK version and time of the coverage stored for the account (null until first computed). */
+    coverageAttackVersion: text("coverage_attack_version"),
+    coverageComputedAt: text("coverage_computed_at"),
+    /** Set by a write that changed the account's coverage inputs without recomputing it; cleared by the recompute. */
+    coveragePendingSince: text("coverage_pending_since"),
   },
   (t) => [
     uniqueIndex("accounts_provider_identifier").on(t.tenantId, t.providerId, t.identifier),

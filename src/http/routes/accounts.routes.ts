@@ -3,16 +3,18 @@
  * mapping review and the coverage Navigator layer.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { listAccounts } from "../../db/repos/accounts";
-import { GAP_STATUSES, MAPPING_METHODS, OVERLAP_KINDS, VALIDATIONS } from "../../db/schema";
-import { AppError } from "../../errors";
-import { accountDeprecations } from "../../coverage/deprecations.service";
-import { accountLayer } from "../../coverage/layers";
+import { bodyLimitOf } from "../../api/body-limits";
+import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
+import { createAccount, listTenantAccounts, toAccount } from "../../coverage/accounts.service";
 import {
   Account,
+  AccountIdField,
   AccountInput,
   Coverage,
+  DetectionIdField,
+  Freshness,
   Gap,
+  GapStatusField,
   Health,
   HealthInput,
   HealthView,
@@ -20,55 +22,50 @@ import {
   ImportOutput,
   Layer,
   Mapping,
+  MappingIdField,
   MappingReview,
+  Overlaps,
 } from "../../coverage/coverage.schemas";
 import {
-  accountView,
-  importAndRecompute,
-  listMappings,
-  newAccount,
-  reportHealth,
-  reviewMapping,
-} from "../../coverage/accounts.service";
-import {
-  accountOrThrow,
-  coverageView,
-  gapsView,
-  healthView,
-  historyView,
-  overlapsView,
+  listGaps,
+  readCoverage,
+  readHealth,
+  readHistory,
+  readOverlaps,
+  requireAccount,
 } from "../../coverage/coverage.service";
-import { bodyLimitOf } from "../../api/body-limits";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
-import { authErrors, bearer, errorContent, json, IdParams, router, uuidParam } from "../openapi";
+import { accountDeprecations } from "../../coverage/deprecations.service";
+import {
+  importAndRecompute,
+  listAccountMappings,
+  recordHealth,
+  reviewMapping,
+} from "../../coverage/detections.service";
+import { accountLayer } from "../../coverage/layers";
+import { MAPPING_METHODS, VALIDATIONS } from "../../db/schema";
+import { AppError } from "../../errors";
+import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
+const AccountParams = pathParams({ id: AccountIdField });
 const notFound = { 404: errorContent("No such account for this tenant") };
+const route = (path: string, summary: string, response: z.ZodType) => ({
+  method: "get" as const,
+  path,
+  tags: ["Coverage"],
+  summary,
+  security: bearer,
+  responses: { 200: json(response, summary), ...authErrors, ...notFound },
+});
 const get = (path: string, summary: string, response: z.ZodType) =>
-  createRoute({
-    method: "get",
-    path,
-    tags: ["Coverage"],
-    summary,
-    security: bearer,
-    request: { params: IdParams },
-    responses: { 200: json(response, summary), ...authErrors, ...notFound },
-  });
+  createRoute({ ...route(path, summary, response), request: { params: AccountParams } });
 const getWithQuery = <Q extends z.ZodObject>(path: string, summary: string, response: z.ZodType, query: Q) =>
-  createRoute({
-    method: "get",
-    path,
-    tags: ["Coverage"],
-    summary,
-    security: bearer,
-    request: { params: IdParams, query },
-    responses: { 200: json(response, summary), ...authErrors, ...notFound },
-  });
+  createRoute({ ...route(path, summary, response), request: { params: AccountParams, query } });
 
 const createRouteDef = createRoute({
   method: "post",
   path: "/",
   tags: ["Coverage"],
-  summary: "Register an account (cloud account, subscription, project, estate)",
+  summary: "Register an account (cloud account, subscription, project, estate); its coverage starts empty",
   security: bearer,
   request: { body: { required: true, content: { "application/json": { schema: AccountInput } } } },
   responses: {
@@ -99,7 +96,10 @@ const importRoute = createRoute({
       () => new AppError(413, "payload_too_large", "an import body is at most 64 MB: send fewer files per call"),
     ),
   ] as const,
-  request: { params: IdParams, body: { required: true, content: { "application/json": { schema: ImportInput } } } },
+  request: {
+    params: AccountParams,
+    body: { required: true, content: { "application/json": { schema: ImportInput } } },
+  },
   responses: {
     200: json(ImportOutput, "What was imported, changed, left alone and refused (per file)"),
     ...authErrors,
@@ -114,7 +114,7 @@ const reviewRoute = createRoute({
   summary: "Validate or dispute a detection → technique mapping (an nlp mapping counts once validated)",
   security: bearer,
   request: {
-    params: IdParams.extend({ mappingId: uuidParam("mappingId") }),
+    params: pathParams({ id: AccountIdField, mappingId: MappingIdField }),
     body: { required: true, content: { "application/json": { schema: MappingReview } } },
   },
   responses: { 200: json(Mapping, "The mapping"), ...authErrors, 404: errorContent("No such mapping") },
@@ -124,30 +124,24 @@ const healthPutRoute = createRoute({
   method: "put",
   path: "/{id}/detections/{detectionId}/health",
   tags: ["Coverage"],
-  summary: "Report a detection's health (from your validation or alerting pipeline)",
+  summary: "Report a detection's health (from your validation or alerting pipeline); recomputes coverage",
   security: bearer,
   request: {
-    params: IdParams.extend({ detectionId: uuidParam("detectionId") }),
+    params: pathParams({ id: AccountIdField, detectionId: DetectionIdField }),
     body: { required: true, content: { "application/json": { schema: HealthInput } } },
   },
-  responses: {
-    200: json(Health, "Recorded"),
-    ...authErrors,
-    404: errorContent("No such detection"),
-  },
+  responses: { 200: json(Health, "Recorded"), ...authErrors, 404: errorContent("No such detection") },
 });
 
 const GapCursor = z.object({ r: z.number(), t: z.string() });
 
 export const accountRoutes = router()
   .openapi(createRouteDef, async (c) =>
-    c.json(await newAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201),
+    c.json(await createAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201),
   )
-  .openapi(listRoute, async (c) =>
-    c.json({ accounts: (await listAccounts(c.var.db, c.var.caller.tenantId)).map(accountView) }, 200),
-  )
+  .openapi(listRoute, async (c) => c.json({ accounts: await listTenantAccounts(c.var.db, c.var.caller.tenantId) }, 200))
   .openapi(get("/{id}", "An account", Account), async (c) =>
-    c.json(accountView(await accountOrThrow(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200),
+    c.json(toAccount(await requireAccount(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200),
   )
   .openapi(importRoute, async (c) =>
     c.json(
@@ -155,8 +149,9 @@ export const accountRoutes = router()
       200,
     ),
   )
-  .openapi(get("/{id}/coverage", "Coverage per tactic, overall, and detection health", Coverage), async (c) =>
-    c.json(await coverageView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+  .openapi(
+    get("/{id}/coverage", "The stored coverage per tactic and overall, and detection health", Coverage),
+    async (c) => c.json(await readCoverage(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(
     get(
@@ -170,52 +165,42 @@ export const accountRoutes = router()
     getWithQuery(
       "/{id}/gaps",
       "Techniques the account does not detect, riskiest first, with NIST 800-53 controls",
-      z.object({ items: z.array(Gap), nextCursor: z.string().nullable() }),
-      z.object({ status: z.enum(GAP_STATUSES).optional(), limit: LimitParam, cursor: CursorParam }),
+      z.object({ items: z.array(Gap), nextCursor: z.string().nullable(), ...Freshness }),
+      z.object({ status: GapStatusField.optional(), limit: LimitField, cursor: CursorField.optional() }),
     ),
     async (c) => {
       const q = c.req.valid("query");
       const after = decodeCursor(q.cursor, GapCursor);
-      const { items, hasMore } = await gapsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, {
-        status: q.status,
-        limit: q.limit,
-        after: after && { risk: after.r, id: after.t },
-      });
-      const last = items.at(-1);
-      return c.json(
-        { items, nextCursor: hasMore && last ? encodeCursor({ r: last.riskScore, t: last.techniqueId }) : null },
-        200,
+      const { items, hasMore, ...freshness } = await listGaps(
+        c.var.db,
+        c.var.caller.tenantId,
+        c.req.valid("param").id,
+        {
+          status: q.status,
+          limit: q.limit,
+          after: after && { risk: after.r, id: after.t },
+        },
       );
+      const last = items.at(-1);
+      const nextCursor = hasMore && last ? encodeCursor({ r: last.riskScore, t: last.techniqueId }) : null;
+      return c.json({ items, nextCursor, ...freshness }, 200);
     },
   )
   .openapi(
-    get(
-      "/{id}/overlaps",
-      "Techniques several detections cover: beneficial depth or excessive redundancy",
-      z.object({
-        items: z.array(
-          z.object({
-            techniqueId: z.string(),
-            detectionCount: z.number().int(),
-            kind: z.enum(OVERLAP_KINDS),
-            detectionIds: z.array(z.string()),
-          }),
-        ),
-      }),
-    ),
-    async (c) => c.json({ items: await overlapsView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
+    get("/{id}/overlaps", "Techniques several detections cover: beneficial depth or excessive redundancy", Overlaps),
+    async (c) => c.json(await readOverlaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(
     getWithQuery(
       "/{id}/history",
       "Coverage after each scan, newest first",
       z.object({ items: z.array(z.object({}).passthrough()) }),
-      z.object({ limit: LimitParam }),
+      z.object({ limit: LimitField }),
     ),
     async (c) =>
       c.json(
         {
-          items: await historyView(
+          items: await readHistory(
             c.var.db,
             c.var.caller.tenantId,
             c.req.valid("param").id,
@@ -227,7 +212,7 @@ export const accountRoutes = router()
   )
   .openapi(
     get("/{id}/health", "Detection health: summary and the detections that need attention", HealthView),
-    async (c) => c.json(await healthView(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    async (c) => c.json(await readHealth(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(
     getWithQuery(
@@ -235,14 +220,21 @@ export const accountRoutes = router()
       "Detection → technique mappings, e.g. the nlp ones waiting for review (validation=pending&method=nlp)",
       z.object({ items: z.array(Mapping) }),
       z.object({
-        validation: z.enum(VALIDATIONS).optional(),
-        method: z.enum(MAPPING_METHODS).optional(),
-        limit: LimitParam,
+        validation: z.enum(VALIDATIONS).optional().describe("only mappings with this review state"),
+        method: z.enum(MAPPING_METHODS).optional().describe("only mappings made this way"),
+        limit: LimitField,
       }),
     ),
     async (c) =>
       c.json(
-        { items: await listMappings(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query")) },
+        {
+          items: await listAccountMappings(
+            c.var.db,
+            c.var.caller.tenantId,
+            c.req.valid("param").id,
+            c.req.valid("query"),
+          ),
+        },
         200,
       ),
   )
@@ -272,5 +264,5 @@ export const accountRoutes = router()
   })
   .openapi(healthPutRoute, async (c) => {
     const { id, detectionId } = c.req.valid("param");
-    return c.json(await reportHealth(c.var.db, c.var.caller.tenantId, id, detectionId, c.req.valid("json")), 200);
+    return c.json(await recordHealth(c.var.db, c.var.caller.tenantId, id, detectionId, c.req.valid("json")), 200);
   });

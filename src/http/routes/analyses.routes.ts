@@ -3,7 +3,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { AnalysisOutput, SubmissionJson } from "../../analyses/analyses.schemas";
+import { AnalysisOutput, SubmissionJson, WorkflowIdField } from "../../analyses/analyses.schemas";
 import {
   analyzeNow,
   cancelAnalysis,
@@ -16,7 +16,9 @@ import { toWorkflowStatus, WorkflowStarted, WorkflowStatus } from "../../workflo
 import { TERMINAL } from "../../workflows/types";
 import { documentBodyLimit, documentBodyLimitOf } from "../../api/body-limits";
 import { readSubmission } from "../submission";
-import { authErrors, bearer, errorContent, json, IdParams, router } from "../openapi";
+import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
+
+const WorkflowParams = pathParams({ id: WorkflowIdField });
 
 const documentBody = {
   required: false,
@@ -58,7 +60,7 @@ const statusRoute = createRoute({
   tags: ["Analysis"],
   summary: "Status, progress and steps of an analysis",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: WorkflowParams },
   responses: {
     200: json(WorkflowStatus, "The analysis"),
     ...authErrors,
@@ -72,7 +74,7 @@ const eventsRoute = createRoute({
   tags: ["Analysis"],
   summary: "Server-Sent Events: `progress` on every change, then `done` with the final status",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: WorkflowParams },
   responses: {
     200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } },
     ...authErrors,
@@ -86,7 +88,7 @@ const cancelRoute = createRoute({
   tags: ["Analysis"],
   summary: "Cancel an analysis at whatever step it is",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: WorkflowParams },
   responses: {
     200: json(WorkflowStatus, "The analysis, cancelled unless it had already ended"),
     ...authErrors,

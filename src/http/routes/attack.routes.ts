@@ -9,21 +9,27 @@ import {
   resolveVersion,
   searchTechniqueHits,
 } from "../../attack/catalog.service";
-import { getChanges } from "../../attack/diff";
+import { readChanges } from "../../attack/diff";
 import {
   AttackChanges,
   AttackVersionInfo,
-  AttackVersionParam,
+  AttackVersionField,
   Group,
   Tactic,
   Technique,
   TechniqueHit,
+  GroupRefField,
+  INCLUDE_REVOKED,
+  PlatformFilterField,
+  SearchTextField,
+  TacticFilterField,
+  TechniqueIdField,
 } from "../../attack/attack.schemas";
 import { listVersionStats } from "../../db/repos/attack";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
-import { authErrors, bearer, BoolQuery, errorContent, json, router } from "../openapi";
+import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
+import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
 
-const VersionQuery = z.object({ version: AttackVersionParam.optional() });
+const VersionQuery = z.object({ version: AttackVersionField.optional() });
 
 const versionsRoute = createRoute({
   method: "get",
@@ -45,16 +51,12 @@ const searchRoute = createRoute({
   security: bearer,
   request: {
     query: VersionQuery.extend({
-      q: z.string().max(200).optional().describe("words to search in id, name and description; ranked by relevance"),
-      tactic: z
-        .string()
-        .max(64)
-        .optional()
-        .describe("tactic id, shortname or name: TA0001, initial-access, Initial Access"),
-      platform: z.string().max(64).optional().describe("e.g. Windows, Linux, macOS, IaaS"),
-      includeRevoked: BoolQuery.describe("also list revoked and deprecated techniques"),
-      limit: LimitParam,
-      cursor: CursorParam,
+      q: SearchTextField.optional(),
+      tactic: TacticFilterField.optional(),
+      platform: PlatformFilterField.optional(),
+      includeRevoked: boolQuery(INCLUDE_REVOKED),
+      limit: LimitField,
+      cursor: CursorField.optional(),
     }),
   },
   responses: {
@@ -74,12 +76,7 @@ const techniqueRoute = createRoute({
     "A technique with its tactics, parent and sub-techniques, mitigations, detection strategies and procedure examples",
   security: bearer,
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(20)
-        .openapi({ param: { name: "id", in: "path" }, example: "T1566.001" }),
-    }),
+    params: pathParams({ id: TechniqueIdField }),
     query: VersionQuery,
   },
   responses: {
@@ -106,12 +103,7 @@ const groupRoute = createRoute({
   summary: "A threat group (by id, name or alias) with the techniques and software it uses",
   security: bearer,
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(100)
-        .openapi({ param: { name: "id", in: "path" }, example: "G0016" }),
-    }),
+    params: pathParams({ id: GroupRefField }),
     query: VersionQuery,
   },
   responses: { 200: json(Group, "The group"), ...authErrors, 404: errorContent("No such group") },
@@ -126,8 +118,8 @@ const changesRoute = createRoute({
   security: bearer,
   request: {
     query: z.object({
-      from: AttackVersionParam.describe("the ATT&CK version to compare from, e.g. 17.1"),
-      to: AttackVersionParam.describe("the ATT&CK version to compare to, e.g. 18.1"),
+      from: AttackVersionField.describe("the ATT&CK version to compare from, e.g. 17.1"),
+      to: AttackVersionField.describe("the ATT&CK version to compare to, e.g. 18.1"),
     }),
   },
   responses: {
@@ -176,5 +168,5 @@ export const attackRoutes = router()
   })
   .openapi(changesRoute, async (c) => {
     const { from, to } = c.req.valid("query");
-    return c.json(await getChanges(c.var.db, from, to), 200);
+    return c.json(await readChanges(c.var.db, from, to), 200);
   });

@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listAudit } from "../../db/repos/audit";
 import { AUDIT_OUTCOMES } from "../../db/schema";
 import { takePage } from "../../lib/collections";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
+import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
 import { authErrors, bearer, json, router } from "../openapi";
 
 const AuditEntry = z
@@ -27,7 +27,7 @@ const listRoute = createRoute({
   tags: ["Audit"],
   summary: "Mutating requests made with the tenant's keys",
   security: bearer,
-  request: { query: z.object({ limit: LimitParam, cursor: CursorParam }) },
+  request: { query: z.object({ limit: LimitField, cursor: CursorField.optional() }) },
   responses: {
     200: json(z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() }), "Audit entries"),
     ...authErrors,

@@ -1,13 +1,11 @@
 /**
- * @module /api/v1/coverage/recompute (admin): recompute the coverage of every account of every
- * tenant, a page of accounts per call (a call stays well inside a Worker's time), e.g. after an
- * ATT&CK refresh changed the technique set.
+ * @module /api/v1/coverage (admin): recompute the coverage of every account of every tenant, a
+ * page of accounts per call (a call stays well inside a Worker's time), and record deprecated APIs.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { resolveVersion } from "../../attack/catalog.service";
-import { recomputeCoverage } from "../../coverage/recompute";
-import { addDeprecation, DeprecationInput } from "../../coverage/deprecations.service";
-import { accountsPage } from "../../db/repos/accounts";
+import { DeprecationInput } from "../../coverage/coverage.schemas";
+import { addDeprecation } from "../../coverage/deprecations.service";
+import { recomputeAll } from "../../coverage/recompute";
 import { requireRole } from "../../tenants/caller";
 import { adminErrors, bearer, json, router } from "../openapi";
 
@@ -62,10 +60,5 @@ export const coverageAdminRoutes = router()
   .openapi(recomputeRoute, async (c) => {
     requireRole(c.var.caller, "admin");
     const { after, limit = 50 } = c.req.valid("json");
-    const db = c.var.db;
-    const page = await accountsPage(db, { after, limit });
-    // One ATT&CK version for the whole page (an empty page needs none).
-    const version = page.length ? await resolveVersion(db, undefined) : undefined;
-    for (const account of page) await recomputeCoverage(db, account, { version });
-    return c.json({ recomputed: page.length, next: page.length === limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    return c.json(await recomputeAll(c.var.db, { after, limit }), 200);
   });

@@ -2,33 +2,9 @@
  * @module /api/v1/keys: the caller's tenant manages its own API keys (list, create, revoke).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../db/repos/tenants";
-import { KEY_ROLES, type ApiKey } from "../../db/schema";
-import { notFound } from "../../errors";
-import { requireRole } from "../../tenants/caller";
-import { authErrors, bearer, errorContent, json, IdParams, router } from "../openapi";
-
-const KeyInfo = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    prefix: z.string().describe("first characters of the key, to tell keys apart"),
-    role: z.enum(KEY_ROLES),
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    revokedAt: z.string().nullable(),
-  })
-  .openapi("ApiKey");
-
-const toInfo = (k: ApiKey) => ({
-  id: k.id,
-  name: k.name,
-  prefix: k.prefix,
-  role: k.role,
-  createdAt: k.createdAt,
-  lastUsedAt: k.lastUsedAt,
-  revokedAt: k.revokedAt,
-});
+import { createKey, listKeys, revokeKey } from "../../tenants/keys.service";
+import { KeyIdField, KeyInfo, KeyInput } from "../../tenants/tenants.schemas";
+import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
 const listRoute = createRoute({
   method: "get",
@@ -50,10 +26,7 @@ const createKeyRoute = createRoute({
       required: false,
       content: {
         "application/json": {
-          schema: z.object({
-            name: z.string().trim().min(1).max(64).optional().describe("a label, e.g. 'ci' or 'soc-agent'"),
-            role: z.enum(KEY_ROLES).optional().describe("admin keys can only be created with an admin key"),
-          }),
+          schema: KeyInput,
         },
       },
     },
@@ -67,28 +40,11 @@ const revokeRoute = createRoute({
   tags: ["Keys"],
   summary: "Revoke one of the tenant's keys",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: pathParams({ id: KeyIdField }) },
   responses: { 200: json(KeyInfo, "The revoked key"), ...authErrors, 404: errorContent("The tenant has no such key") },
 });
 
 export const keyRoutes = router()
-  .openapi(listRoute, async (c) => {
-    const keys = await listApiKeys(c.var.db, c.var.caller.tenantId);
-    return c.json({ keys: keys.map(toInfo) }, 200);
-  })
-  .openapi(createKeyRoute, async (c) => {
-    const { name, role } = c.req.valid("json");
-    if (role === "admin") requireRole(c.var.caller, "admin");
-    const { key, apiKey } = await createApiKey(c.var.db, c.var.caller.tenantId, name, role);
-    return c.json({ ...toInfo(apiKey), key }, 201);
-  })
-  .openapi(revokeRoute, async (c) => {
-    const revoked = await revokeApiKey(
-      c.var.db,
-      c.var.caller.tenantId,
-      c.req.valid("param").id,
-      new Date().toISOString(),
-    );
-    if (!revoked) throw notFound("no such API key for this tenant");
-    return c.json(toInfo(revoked), 200);
-  });
+  .openapi(listRoute, async (c) => c.json({ keys: await listKeys(c.var.db, c.var.caller) }, 200))
+  .openapi(createKeyRoute, async (c) => c.json(await createKey(c.var.db, c.var.caller, c.req.valid("json")), 201))
+  .openapi(revokeRoute, async (c) => c.json(await revokeKey(c.var.db, c.var.caller, c.req.valid("param").id), 200));

@@ -2,28 +2,15 @@
  * @module /api/v1/attack/refresh: an admin starts an ATT&CK refresh (the newest release of the
  * release index, or a given bundle URL) and follows it.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { toWorkflowStatus, WorkflowStarted, WorkflowStatus } from "../../workflows/workflow.schemas";
+import { WorkflowIdField } from "../../analyses/analyses.schemas";
+import { RefreshRequest } from "../../attack/attack.schemas";
 import { readRefresh, startRefresh } from "../../attack/refresh.service";
 import { requireRole } from "../../tenants/caller";
-import { adminErrors, bearer, errorContent, json, IdParams, router } from "../openapi";
+import { adminErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
-const RefreshRequest = z
-  .object({
-    url: z
-      .string()
-      .url()
-      .max(2048)
-      .optional()
-      .describe("a STIX bundle (.json or .json.gz); default: the newest release of the release index"),
-    version: z
-      .string()
-      .regex(/^\d+(\.\d+)*$/)
-      .optional()
-      .describe("the version the bundle must be"),
-    force: z.boolean().optional().describe("switch even to a version that is not newer than the active one"),
-  })
-  .openapi("RefreshRequest");
+const WorkflowParams = pathParams({ id: WorkflowIdField });
 
 const startRoute = createRoute({
   method: "post",
@@ -42,7 +29,7 @@ const statusRoute = createRoute({
   tags: ["ATT&CK"],
   summary: "Status and steps of an ATT&CK refresh (admin)",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: WorkflowParams },
   responses: {
     200: json(WorkflowStatus, "The refresh workflow"),
     ...adminErrors,

@@ -2,11 +2,25 @@
  * @module /api/v1/reports: the tenant's analysed reports.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { Feedback, FeedbackInput, submitFeedback } from "../../reports/feedback.service";
-import { Report, ReportChanges, ReportSummary } from "../../reports/reports.schemas";
-import { ISO_DATE, ISO_DATE_HINT, listReportPage, readReportVersions, readReport } from "../../reports/reports.service";
-import { CursorParam, decodeCursor, encodeCursor, LimitParam } from "../../api/paging";
-import { authErrors, bearer, BoolQuery, errorContent, json, IdParams, router, uuidParam } from "../openapi";
+import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
+import { submitFeedback } from "../../reports/feedback.service";
+import {
+  ALL_VERSIONS,
+  Feedback,
+  FeedbackInput,
+  MatchIdField,
+  Report,
+  ReportChanges,
+  ReportIdField,
+  ReportSummary,
+  SinceField,
+  SourceFilterField,
+  TechniqueFilterField,
+} from "../../reports/reports.schemas";
+import { listReportPage, readReport, readReportVersions } from "../../reports/reports.service";
+import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
+
+const ReportParams = pathParams({ id: ReportIdField });
 
 const listRoute = createRoute({
   method: "get",
@@ -16,12 +30,12 @@ const listRoute = createRoute({
   security: bearer,
   request: {
     query: z.object({
-      technique: z.string().max(20).optional().describe("ATT&CK id; a parent also finds its sub-techniques"),
-      since: z.string().regex(ISO_DATE, ISO_DATE_HINT).optional().describe("reports created at or after this date"),
-      source: z.string().max(200).optional().describe("url, text, html or pdf, or part of the source URL"),
-      allVersions: BoolQuery.describe("also list earlier versions of re-evaluated reports"),
-      limit: LimitParam,
-      cursor: CursorParam,
+      technique: TechniqueFilterField.optional(),
+      since: SinceField.optional(),
+      source: SourceFilterField.optional(),
+      allVersions: boolQuery(ALL_VERSIONS),
+      limit: LimitField,
+      cursor: CursorField.optional(),
     }),
   },
   responses: {
@@ -36,7 +50,7 @@ const getRoute = createRoute({
   tags: ["Reports"],
   summary: "A report with its techniques (confidence, evidence) grouped by tactic",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: ReportParams },
   responses: { 200: json(Report, "The report"), ...authErrors, 404: errorContent("No such report for this tenant") },
 });
 
@@ -47,10 +61,7 @@ const feedbackRoute = createRoute({
   summary: "Accept or reject a match (optionally with the right technique); the model learns from it at its next build",
   security: bearer,
   request: {
-    params: z.object({
-      id: uuidParam("id"),
-      matchId: uuidParam("matchId"),
-    }),
+    params: pathParams({ id: ReportIdField, matchId: MatchIdField }),
     body: { required: true, content: { "application/json": { schema: FeedbackInput } } },
   },
   responses: {
@@ -67,7 +78,7 @@ const versionsRoute = createRoute({
   tags: ["Reports"],
   summary: "Every version of a report (one per ATT&CK release it was evaluated under), with what changed",
   security: bearer,
-  request: { params: IdParams },
+  request: { params: ReportParams },
   responses: {
     200: json(
       z.object({

@@ -4,12 +4,14 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { reportGapLayer, reportLayer } from "../../coverage/layers";
-import { Layer, ThreatGaps } from "../../coverage/coverage.schemas";
+import { GroupRefField } from "../../attack/attack.schemas";
+import { AccountIdField, Layer, ThreatGaps } from "../../coverage/coverage.schemas";
+import { ReportIdField } from "../../reports/reports.schemas";
 import { groupGaps, reportGaps } from "../../coverage/threat-gaps";
-import { authErrors, bearer, errorContent, json, router, uuidParam } from "../openapi";
+import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
-const AccountQuery = z.object({ account: z.string().uuid().describe("the account to check the threat against") });
-const ReportId = z.object({ reportId: uuidParam("reportId") });
+const AccountQuery = z.object({ account: AccountIdField.describe("the account to check the threat against") });
+const ReportId = pathParams({ reportId: ReportIdField });
 
 const reportGapsRoute = createRoute({
   method: "get",
@@ -38,12 +40,7 @@ const groupGapsRoute = createRoute({
   summary: "An ATT&CK group's techniques against an account",
   security: bearer,
   request: {
-    params: z.object({
-      id: z
-        .string()
-        .max(100)
-        .openapi({ param: { name: "id", in: "path" }, example: "G0016" }),
-    }),
+    params: pathParams({ id: GroupRefField }),
     query: AccountQuery,
   },
   responses: {
@@ -60,7 +57,7 @@ const reportLayerRoute = createRoute({
   summary:
     "The report's techniques as a Navigator layer (4.5); with ?account=, the report against the account (covered / not covered)",
   security: bearer,
-  request: { params: ReportId, query: z.object({ account: z.string().uuid().optional() }) },
+  request: { params: ReportId, query: z.object({ account: AccountIdField.optional() }) },
   responses: { 200: json(Layer, "Layer"), ...authErrors, 404: errorContent("No such report or account") },
 });
 

@@ -1,0 +1,107 @@
+/**
+ * @module An account's detections and what feeds its coverage: rule imports, mapping review and
+ * health reports. Each write recomputes the account's coverage in the same request (the recompute
+ * policy, recompute.ts); the write itself also marks the coverage pending in its own batch, so a
+ * recompute that fails leaves the account stale for the cron, never silently wrong.
+ */
+import type { z } from "@hono/zod-openapi";
+import { resolveVersion } from "../attack/catalog.service";
+import type { Db } from "../db/client";
+import { detectionExists, listMappings, upsertHealth } from "../db/repos/coverage";
+import { setMappingValidation } from "../db/repos/detections";
+import type { DetectionMapping } from "../db/schema";
+import { notFound } from "../errors";
+import type { HealthInput, HealthT, MappingT } from "./coverage.schemas";
+import { requireAccount } from "./coverage.service";
+import { recomputeCoverage } from "./recompute";
+import { importDetections, type ImportRequest, type ImportResult } from "./rule-import";
+
+/** Imports, then recomputes the account's coverage with the scan as its snapshot (one ATT&CK version for both). */
+export async function importAndRecompute(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  req: ImportRequest,
+): Promise<ImportResult> {
+  const account = await requireAccount(db, tenantId, accountId);
+  const version = await resolveVersion(db, undefined);
+  const result = await importDetections(db, account, version, req);
+  await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
+  return result;
+}
+
+export const toMapping = (m: DetectionMapping): MappingT => ({
+  id: m.id,
+  detectionId: m.detectionId,
+  techniqueId: m.techniqueId,
+  confidence: m.confidence,
+  method: m.method,
+  validation: m.validation,
+  rationale: m.rationale,
+});
+
+/** Validates or disputes a mapping, then recomputes: a validated nlp mapping now counts. */
+export async function reviewMapping(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  mappingId: string,
+  review: { validation: DetectionMapping["validation"]; rationale?: string },
+): Promise<MappingT> {
+  const account = await requireAccount(db, tenantId, accountId);
+  const updated = await setMappingValidation(
+    db,
+    tenantId,
+    accountId,
+    mappingId,
+    review.validation,
+    review.rationale ?? null,
+  );
+  if (!updated) throw notFound(`account ${accountId} has no mapping ${mappingId}`);
+  await recomputeCoverage(db, account);
+  return toMapping(updated);
+}
+
+export async function listAccountMappings(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  q: { validation?: DetectionMapping["validation"]; method?: DetectionMapping["method"]; limit: number },
+): Promise<MappingT[]> {
+  await requireAccount(db, tenantId, accountId);
+  return (await listMappings(db, tenantId, accountId, q)).map(toMapping);
+}
+
+/** Records a detection's health (from the tenant's validation or alerting pipeline), then recomputes. */
+export async function recordHealth(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  detectionId: string,
+  input: z.infer<typeof HealthInput>,
+): Promise<HealthT> {
+  const account = await requireAccount(db, tenantId, accountId);
+  if (!(await detectionExists(db, tenantId, accountId, detectionId))) {
+    throw notFound(`account ${accountId} has no detection ${detectionId}`);
+  }
+  const row = {
+    detectionId,
+    tenantId,
+    accountId,
+    status: input.status,
+    lastValidatedAt: input.lastValidatedAt ?? null,
+    lastTriggeredAt: input.lastTriggeredAt ?? null,
+    issues: input.issues ?? [],
+    updatedAt: new Date().toISOString(),
+  };
+  await upsertHealth(db, row);
+  await recomputeCoverage(db, account);
+  return {
+    detectionId,
+    status: row.status,
+    lastValidatedAt: row.lastValidatedAt,
+    lastTriggeredAt: row.lastTriggeredAt,
+    issues: row.issues,
+    updatedAt: row.updatedAt,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * @module A tenant's API keys, managed by the tenant's own keys: list, create (an admin key only by
+ * an admin), revoke.
+ */
+import type { z } from "@hono/zod-openapi";
+import type { Db } from "../db/client";
+import { createApiKey, listApiKeys, revokeApiKey } from "../db/repos/tenants";
+import type { ApiKey } from "../db/schema";
+import { notFound } from "../errors";
+import { requireRole, type Caller } from "./caller";
+import type { KeyInfoT, KeyInput } from "./tenants.schemas";
+
+export const toKeyInfo = (k: ApiKey): KeyInfoT => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  role: k.role,
+  createdAt: k.createdAt,
+  lastUsedAt: k.lastUsedAt,
+  revokedAt: k.revokedAt,
+});
+
+export async function listKeys(db: Db, caller: Caller): Promise<KeyInfoT[]> {
+  return (await listApiKeys(db, caller.tenantId)).map(toKeyInfo);
+}
+
+/** A new key for the caller's tenant; the key itself is in this answer only. */
+export async function createKey(
+  db: Db,
+  caller: Caller,
+  input: z.infer<typeof KeyInput>,
+): Promise<KeyInfoT & { key: string }> {
+  if (input.role === "admin") requireRole(caller, "admin");
+  const { key, apiKey } = await createApiKey(db, caller.tenantId, input.name, input.role);
+  return { ...toKeyInfo(apiKey), key };
+}
+
+export async function revokeKey(db: Db, caller: Caller, keyId: string): Promise<KeyInfoT> {
+  const revoked = await revokeApiKey(db, caller.tenantId, keyId, new Date().toISOString());
+  if (!revoked) throw notFound("no such API key for this tenant");
+  return toKeyInfo(revoked);
+}
