@@ -8,11 +8,14 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./api/context";
 import { onError, onNotFound } from "./api/errors";
+import { config } from "./config";
 import { createDb } from "./db/client";
 import { createRestApi } from "./http/rest";
 import { createMcpEndpoint } from "./mcp/endpoint";
 
 const withDb = createMiddleware<AppEnv>(async (c, next) => {
+  // Parsed once per isolate: a bad setting answers every request with what is wrong (500 invalid_config).
+  config(c.env);
   c.set("db", createDb(c.env.DB));
   await next();
 });

@@ -50,6 +50,12 @@ export const CRON_JOBS: Record<string, Job[]> = {
 
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<Record<string, unknown>> {
   const now = new Date(controller.scheduledTime);
+  try {
+    config(env);
+  } catch (e) {
+    console.error(JSON.stringify({ cron: controller.cron, error: describeError(e) }));
+    return {};
+  }
   const jobs = CRON_JOBS[controller.cron];
   if (!jobs) {
     console.warn(

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { feedbackExamples } from "../src/db/repos/feedback";
 import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
@@ -18,6 +17,7 @@ import {
   publicDnsHandler,
   type ErrorBody,
 } from "./helpers";
+import { useHandlers } from "./setup/msw";
 
 const REPORT_TEXT = [
   "The threat actor sent spearphishing emails with malicious Word attachments to employees of the victim.",
@@ -26,7 +26,7 @@ const REPORT_TEXT = [
   "The operators then used Mimikatz to dump credentials from LSASS memory.",
 ].join(" ");
 
-const server = setupServer(
+useHandlers(
   publicDnsHandler,
   http.get("https://intel.example.com/report.html", () =>
     HttpResponse.html(
@@ -38,12 +38,9 @@ const server = setupServer(
 let key: string;
 let tenantId: string;
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: "error" });
   await loadShippedAttackAndModel();
   ({ key, tenantId } = await newTenantKey("analysts"));
 });
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 async function startAndFinish(body: unknown): Promise<WorkflowStatusT> {
   const res = await postJson("/api/v1/analyses", key, body);
@@ -90,7 +87,8 @@ describe("analysis end to end", () => {
     expect(status.status, status.error ?? "").toBe("completed");
     const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
     expect(report.sourceType).toBe("pdf");
-    expect(report.techniques.length).toBeGreaterThan(0);
+    // The PDF names T1566.001 explicitly (test/fixtures/documents/report.pdf).
+    expect(report.techniques.map((t) => t.id)).toContain("T1566.001");
   });
 
   it("analyses raw HTML sent as the request body, synchronously", async () => {
@@ -264,7 +262,7 @@ describe("report listing", () => {
     expect(none.items).toEqual([]);
     expect((await json<Page>(await api("/api/v1/reports?since=2999-01-01", key))).items).toEqual([]);
     const texts = await json<Page>(await api("/api/v1/reports?source=text", key));
-    expect(texts.items.length).toBeGreaterThan(0);
+    expect(texts.items.map((r) => r.id)).toContain(listed.reportId);
     expect(texts.items.every((r) => r.sourceType === "text")).toBe(true);
     const first = await json<Page>(await api("/api/v1/reports?limit=1", key));
     expect(first.nextCursor).toBeTruthy();

@@ -236,3 +236,26 @@ export async function readCorpus(dir: string, names: RegExp): Promise<{ path: st
   }
   return files;
 }
+
+/**
+ * A digest of everything stored but the ATT&CK catalogue itself (immutable once loaded) and
+ * api_keys (authentication records a key's last use, at most once a minute, on any request).
+ * Equal before and after a request: the request wrote nothing.
+ */
+export async function tenantDataDigest(): Promise<string> {
+  const { results: tables } = await env.DB.prepare(
+    `SELECT name FROM sqlite_master WHERE type = 'table'
+       AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations' AND name <> 'api_keys'
+       AND (name NOT LIKE 'attack_%' OR name IN ('attack_versions', 'attack_changes'))
+     ORDER BY name`,
+  ).all<{ name: string }>();
+  const parts: string[] = [];
+  for (const { name } of tables) {
+    const { results } = await env.DB.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all();
+    parts.push(`${name}:${JSON.stringify(results)}`);
+  }
+  const bytes = new TextEncoder().encode(parts.join("\n"));
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}

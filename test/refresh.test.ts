@@ -1,7 +1,6 @@
 import { env } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
 import { createApiKey } from "../src/db/repos/tenants";
@@ -27,13 +26,14 @@ import {
   shippedModelData,
   type ErrorBody,
 } from "./helpers";
+import { useHandlers } from "./setup/msw";
 
 const ORIGIN = "https://attack-data.example.com";
 const db = createDb(env.DB);
 
 /** What the mocked release index lists: version → bundle path on ORIGIN. */
 const published = new Map<string, string>();
-const server = setupServer(
+useHandlers(
   http.get(`${ORIGIN}/index.json`, () =>
     HttpResponse.json({
       id: "index",
@@ -95,13 +95,10 @@ async function modelFor(version: string): Promise<void> {
 let member: string;
 let admin: string;
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: "error" });
   const t = await newTenantKey("refreshers");
   member = t.key;
   admin = (await createApiKey(db, t.tenantId, "admin", "admin")).key;
 });
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 describe("admin only", () => {
   it("refuses a member key (REST 403, MCP isError) and accepts an admin key", async () => {
@@ -114,6 +111,18 @@ describe("admin only", () => {
     await client.close();
     const refused = await postJson("/api/v1/attack/refresh", admin, { url: "http://10.0.0.1/bundle.json" });
     expect(refused.status).toBe(400);
+  });
+
+  it("checks the version the same way over REST and MCP (one schema)", async () => {
+    const rest = await postJson("/api/v1/attack/refresh", admin, { version: "latest" });
+    expect(rest.status).toBe(400);
+    expect((await json<ErrorBody>(rest)).error.message).toMatch(/an ATT&CK version such as 18\.1/);
+    const client = await connectMcp(admin);
+    const mcp = await callTool(client, "refresh_attack", { version: "latest" });
+    await client.close();
+    expect(mcp.isError).toBe(true);
+    expect((mcp.content[0] as { text: string }).text).toMatch(/an ATT&CK version such as 18\.1/);
+    expect(await refreshWorkflows()).toEqual([]);
   });
 });
 

@@ -1,10 +1,10 @@
 import { delay, http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { extractDocument } from "../src/documents/extract";
 import { classifyAddress } from "../src/documents/ip";
 import { safeFetch } from "../src/documents/safe-fetch";
 import { documentFixture, failure } from "./helpers";
+import { server, useHandlers } from "./setup/msw";
 
 const DOH = "https://cloudflare-dns.com/dns-query";
 const A = 1;
@@ -27,7 +27,7 @@ const dnsQueries: string[] = [];
 const REPORT_HTML = "<html><head><title>Report</title></head><body><p>Hello analysts.</p></body></html>";
 const redirect = (location: string, status = 302) => new HttpResponse(null, { status, headers: { location } });
 
-const server = setupServer(
+useHandlers(
   http.get(DOH, ({ request }) => {
     const q = new URL(request.url).searchParams;
     const name = q.get("name") ?? "";
@@ -68,12 +68,9 @@ const server = setupServer(
   ),
 );
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => {
-  server.resetHandlers();
   dnsQueries.length = 0;
 });
-afterAll(() => server.close());
 
 describe("safeFetch refuses URLs that could reach us", () => {
   it.each([

@@ -3,6 +3,7 @@ import { normalizeTechniqueId } from "../src/attack/catalog.service";
 import { compareVersions, stixObjectProblem, stripCitations, toRows, type StixObject } from "../src/attack/stix";
 import { ftsQuery } from "../src/db/repos/attack-search";
 import { decodeCursor, encodeCursor } from "../src/api/paging";
+import { ConfigError, parseConfig } from "../src/config";
 import { Int32Table } from "../src/lib/collections";
 import { z } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey, looksLikeApiKey } from "../src/tenants/api-keys";
@@ -126,5 +127,50 @@ describe("Int32Table", () => {
     expect(table.get(21)).toBe(7);
     expect(() => table.set(37, 4)).toThrow(/full/);
     expect(() => new Int32Table(1).set(1, -1)).toThrow(/non-negative/);
+  });
+});
+
+describe("configuration (wrangler.toml [vars])", () => {
+  it("takes the defaults for what is absent or empty, and parses what is there", () => {
+    const c = parseConfig({
+      FETCH_TIMEOUT_MS: "5000",
+      URL_DNS_CHECK: "false",
+      REEVAL_SCOPE: "all",
+      AUDIT_RETENTION_DAYS: "",
+    });
+    expect(c).toMatchObject({
+      FETCH_TIMEOUT_MS: 5000,
+      URL_DNS_CHECK: false,
+      REEVAL_SCOPE: "all",
+      AUDIT_RETENTION_DAYS: 365,
+      WORKFLOW_MAX_ATTEMPTS: 5,
+      ATTACK_URL_CHECK: true,
+    });
+  });
+
+  it.each([
+    ["REEVAL_SCOPE", "chanegd", /REEVAL_SCOPE="chanegd" must be one of changed, updated, all/],
+    ["URL_DNS_CHECK", "yes", /URL_DNS_CHECK="yes" must be "true" or "false"/],
+    ["FETCH_TIMEOUT_MS", "15s", /FETCH_TIMEOUT_MS="15s" must be a whole number/],
+    ["WORKFLOW_MAX_ATTEMPTS", "0", /WORKFLOW_MAX_ATTEMPTS="0" .*>=1/],
+    ["ATTACK_INDEX_URL", "ftp://x/index.json", /ATTACK_INDEX_URL=.* must be an http\(s\) URL/],
+  ])("refuses %s=%s with a message that names it, never a silent default", (name, value, message) => {
+    const error = (() => {
+      try {
+        parseConfig({ [name]: value });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ status: 500, code: "invalid_config" });
+    expect((error as ConfigError).message).toMatch(message);
+  });
+
+  it("lists every bad variable at once", () => {
+    expect(() => parseConfig({ REEVAL_SCOPE: "x", URL_DNS_CHECK: "1" })).toThrow(
+      /URL_DNS_CHECK="1".*; REEVAL_SCOPE="x"/,
+    );
   });
 });

@@ -1,7 +1,6 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { WorkflowStatusT } from "../src/workflows/workflow.schemas";
 import { SWEEP_CRON } from "../src/scheduled";
 import {
@@ -17,11 +16,12 @@ import {
   publicDnsHandler,
   runScheduled,
 } from "./helpers";
+import { useHandlers } from "./setup/msw";
 
 const TEXT = "The attackers used PowerShell to download tools and created a scheduled task for persistence.";
 let flaky = 0;
 
-const server = setupServer(
+useHandlers(
   publicDnsHandler,
   // Fails twice (503), then serves the report.
   http.get("https://intel.example.com/flaky.txt", () =>
@@ -34,13 +34,10 @@ const server = setupServer(
 let a: { key: string; tenantId: string };
 let b: { key: string; tenantId: string };
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: "error" });
   await loadShippedAttackAndModel();
   a = await newTenantKey("tenant-a");
   b = await newTenantKey("tenant-b");
 });
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 const status = async (id: string, key = a.key) => json<WorkflowStatusT>(await api(`/api/v1/analyses/${id}`, key));
 const start = async (body: unknown, key = a.key) =>
