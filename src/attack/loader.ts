@@ -10,29 +10,19 @@
  * Loading a version that is already `ready` stops after the collection object: nothing changes.
  */
 import { JSONParser } from "@streamparser/json";
-import { and, eq, ne, sql, type SQL } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import {
-  attackAnalytics,
-  attackCampaigns,
-  attackDetectionStrategies,
-  attackGroups,
-  attackMitigations,
-  attackProcedures,
-  attackRelationships,
-  attackSoftware,
-  attackStrategyAnalytics,
-  attackTactics,
-  attackTechniques,
-  attackTechniqueTactics,
-  attackVersions,
-} from "../db/schema";
-import { createDb, runBatch, type Db } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { activateVersion } from "../db/repos/attack";
-import { rowsPerStatement } from "../db/rows";
+import {
+  activeVersionName,
+  deleteVersion,
+  finishVersion,
+  insertLoadingVersion,
+  insertVersionRows,
+  isActive,
+  renameVersion,
+  versionStatus,
+} from "../db/repos/attack-versions";
 import { AppError, describeError } from "../errors";
-import { chunks } from "../lib/collections";
 import {
   compareVersions,
   METADATA_TYPES,
@@ -71,21 +61,6 @@ export interface LoadResult {
   skipped: Record<string, number>;
   durationMs: number;
 }
-
-const TABLES: Record<RowTable, SQLiteTable> = {
-  tactics: attackTactics,
-  techniques: attackTechniques,
-  techniqueTactics: attackTechniqueTactics,
-  groups: attackGroups,
-  software: attackSoftware,
-  campaigns: attackCampaigns,
-  mitigations: attackMitigations,
-  detectionStrategies: attackDetectionStrategies,
-  strategyAnalytics: attackStrategyAnalytics,
-  analytics: attackAnalytics,
-  procedures: attackProcedures,
-  relationships: attackRelationships,
-};
 
 const PROGRESS_EVERY = 2000;
 
@@ -273,22 +248,16 @@ class BundleLoad {
     if (this.rowKey) return this.rowKey;
     const key = this.version ?? `staging-${crypto.randomUUID()}`;
     if (this.version) await this.clearStale(this.version);
-    await this.db
-      .insert(attackVersions)
-      .values({ version: key, status: "loading", startedAt: new Date().toISOString() });
+    await insertLoadingVersion(this.db, key);
     this.rowKey = key;
     return key;
   }
 
   /** A ready version means there is nothing to do; a half-loaded one is removed and loaded again. */
   private async clearStale(version: string): Promise<void> {
-    const existing = await this.db
-      .select({ status: attackVersions.status })
-      .from(attackVersions)
-      .where(eq(attackVersions.version, version))
-      .get();
-    if (existing?.status === "ready") throw new AlreadyLoaded(version);
-    if (existing) await this.db.delete(attackVersions).where(eq(attackVersions.version, version));
+    const status = await versionStatus(this.db, version);
+    if (status === "ready") throw new AlreadyLoaded(version);
+    if (status) await deleteVersion(this.db, version);
   }
 
   private async promoteStaging(version: string): Promise<void> {
@@ -296,36 +265,25 @@ class BundleLoad {
     try {
       await this.clearStale(version);
     } catch (e) {
-      await this.db.delete(attackVersions).where(eq(attackVersions.version, staging));
+      await deleteVersion(this.db, staging);
       this.rowKey = undefined;
       throw e;
     }
-    // ON UPDATE CASCADE carries every row written so far to the real version.
-    await this.db.update(attackVersions).set({ version }).where(eq(attackVersions.version, staging));
+    await renameVersion(this.db, staging, version);
     this.rowKey = version;
   }
 
   private async flush(): Promise<void> {
     if (this.buffered === 0) return;
     const key = await this.ensureRowKey();
-    const statements: BatchItem<"sqlite">[] = [];
     for (const [name, list] of Object.entries(this.buffers) as [RowTable, Record<string, unknown>[]][]) {
-      const table = TABLES[name];
-      for (const chunk of chunks(list, rowsPerStatement(table))) {
-        // A bundle may repeat an object; the first copy wins.
-        statements.push(
-          this.db
-            .insert(table)
-            .values(chunk.map((row) => ({ ...row, version: key })))
-            .onConflictDoNothing(),
-        );
-      }
       this.tables[name] = (this.tables[name] ?? 0) + list.length;
       this.rows += list.length;
     }
+    const rows = this.buffers;
     this.buffers = {};
     this.buffered = 0;
-    await runBatch(this.db, statements);
+    await insertVersionRows(this.db, key, rows);
   }
 
   async finish(): Promise<LoadResult> {
@@ -336,62 +294,25 @@ class BundleLoad {
     await this.flush();
     const version = this.version;
     const activate = await this.shouldActivate(version);
-    const v = attackVersions;
-    const statements: BatchItem<"sqlite">[] = this.tacticOrder.map((stixId, i) =>
-      this.db
-        .update(attackTactics)
-        .set({ ordinal: i + 1 })
-        .where(and(eq(attackTactics.version, version), eq(attackTactics.stixId, stixId))),
-    );
-    const t = attackTechniques;
-    statements.push(
-      this.db
-        .update(t)
-        .set({ revokedBy: revokedBySql() })
-        .where(and(eq(t.version, version), eq(t.revoked, true))),
-    );
-    if (activate)
-      statements.push(
-        this.db
-          .update(v)
-          .set({ active: false })
-          .where(and(eq(v.active, true), ne(v.version, version))),
-      );
-    statements.push(
-      this.db
-        .update(v)
-        .set({
-          status: "ready",
-          active: activate,
-          error: null,
-          name: this.meta.name ?? null,
-          releasedAt: this.meta.releasedAt ?? null,
-          specVersion: this.meta.specVersion ?? null,
-          objectCount: this.objects,
-          loadedAt: new Date().toISOString(),
-        })
-        .where(eq(v.version, version)),
-    );
-    await runBatch(this.db, statements);
+    await finishVersion(this.db, version, {
+      tacticOrder: this.tacticOrder,
+      activate,
+      meta: this.meta,
+      objectCount: this.objects,
+    });
     return this.result(version, "loaded", activate);
   }
 
   private async shouldActivate(version: string): Promise<boolean> {
     const mode = this.options.activate ?? "auto";
     if (mode !== "auto") return mode === "always";
-    const current = await this.db
-      .select({ version: attackVersions.version })
-      .from(attackVersions)
-      .where(eq(attackVersions.active, true))
-      .get();
-    return !current || compareVersions(version, current.version) > 0;
+    const current = await activeVersionName(this.db);
+    return !current || compareVersions(version, current) > 0;
   }
 
   /** Nothing to load; the version may still become active (e.g. none is active any more). */
   async unchanged(version: string): Promise<LoadResult> {
-    const v = attackVersions;
-    const row = await this.db.select({ active: v.active }).from(v).where(eq(v.version, version)).get();
-    if (row?.active) return this.result(version, "unchanged", true);
+    if (await isActive(this.db, version)) return this.result(version, "unchanged", true);
     const activate = await this.shouldActivate(version);
     // AlreadyLoaded means the row is ready, so activateVersion's guard lets it through.
     if (activate) await activateVersion(this.db, version);
@@ -401,7 +322,7 @@ class BundleLoad {
   /** Removes whatever this load wrote; the cascade takes every row of the version with it. */
   async discard(): Promise<void> {
     if (!this.rowKey) return;
-    await this.db.delete(attackVersions).where(eq(attackVersions.version, this.rowKey));
+    await deleteVersion(this.db, this.rowKey);
     this.rowKey = undefined;
   }
 
@@ -417,13 +338,4 @@ class BundleLoad {
       durationMs: Date.now() - this.started,
     };
   }
-}
-
-/** revoked_by of a technique row, from the bundle's revoked-by relationships. */
-function revokedBySql(): SQL<string | null> {
-  return sql`(SELECT n.attack_id FROM attack_relationships r
-      JOIN attack_techniques n ON n.version = r.version AND n.stix_id = r.target_ref
-      WHERE r.version = attack_techniques.version AND r.relationship_type = 'revoked-by'
-        AND r.source_ref = attack_techniques.stix_id
-      LIMIT 1)`;
 }
