@@ -4,8 +4,9 @@
  * Creates the tenant if needed and a new API key for it in the local D1. The key is printed once,
  * alone on the last line of stdout; everything else goes to stderr.
  */
-import { recordAudit } from "../src/db/repos/audit";
-import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
+import { recordAudit } from "../src/audit/audit.service";
+import { ensureTenant } from "../src/db/repos/tenants";
+import { issueApiKey } from "../src/tenants/keys.service";
 import { createDb } from "../src/db/client";
 import { TENANT_NAME } from "../src/tenants/api-keys";
 import { fail, flag, parseArgs } from "./lib/cli";
@@ -23,7 +24,7 @@ migrateLocal(persistTo);
 const key = await withLocalDb(async (d1) => {
   const db = createDb(d1);
   const { tenant, created } = await ensureTenant(db, tenantName);
-  const { key, apiKey } = await createApiKey(db, tenant.id, label, flags.admin ? "admin" : "member");
+  const { key, apiKey } = await issueApiKey(db, tenant.id, label, flags.admin ? "admin" : "member");
   await recordAudit(db, {
     tenantId: tenant.id,
     keyPrefix: null,

@@ -2,6 +2,8 @@
  * @module The one error type the app throws on purpose. `message` is safe to show to a caller;
  * `internal` is logged and never sent.
  */
+import type { ZodError } from "zod";
+
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
 
 export interface AppErrorOptions {
@@ -35,4 +37,15 @@ export const notFound = (message: string) => new AppError(404, "not_found", mess
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
   return typeof e === "string" ? e : JSON.stringify(e);
+}
+
+/** "query.limit: Too big: expected number to be <=100; …" from a zod error. */
+export function describeZodError(error: ZodError, where?: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const path = [where, ...i.path.map(String)].filter(Boolean).join(".");
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join("; ");
 }

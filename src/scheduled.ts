@@ -9,7 +9,7 @@ import { refreshIfNewer } from "./attack/refresh.service";
 import { config } from "./config";
 import { recomputeStale } from "./coverage/recompute";
 import { createDb } from "./db/client";
-import { pruneAudit } from "./db/repos/audit";
+import { pruneAuditBefore } from "./audit/audit.service";
 import { describeError } from "./errors";
 import { sweepWorkflows } from "./workflows/sweeper";
 
@@ -42,7 +42,7 @@ export const CRON_JOBS: Record<string, Job[]> = {
         const days = config(env).AUDIT_RETENTION_DAYS;
         if (days === 0) return { skipped: "AUDIT_RETENTION_DAYS=0 keeps the audit log for ever" };
         const before = new Date(now.getTime() - days * DAY_MS).toISOString();
-        return { deleted: await pruneAudit(createDb(env.DB), before), before };
+        return { deleted: await pruneAuditBefore(createDb(env.DB), before), before };
       },
     },
   ],

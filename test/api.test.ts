@@ -9,6 +9,7 @@ import { CRON_JOBS, DAILY_CRON } from "../src/scheduled";
 import { parse as parseToml } from "smol-toml";
 import {
   api,
+  releaseIndex,
   fixtureText,
   json,
   loadFixture,
@@ -42,6 +43,7 @@ describe("open endpoints", () => {
   it("GET /openapi.json documents the routes and the bearer scheme", async () => {
     const doc = await json<{
       openapi: string;
+      info: { version: string };
       paths: Record<string, unknown>;
       components: { securitySchemes: object };
     }>(await api("/openapi.json"));
@@ -55,6 +57,9 @@ describe("open endpoints", () => {
       ]),
     );
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth");
+    // One source for the version: package.json.
+    const pkg = JSON.parse(await fixtureText("/repo/package.json")) as { version: string };
+    expect(doc.info.version).toBe(pkg.version);
   });
 });
 
@@ -245,7 +250,7 @@ describe("audit log", () => {
     await db.run(sql`INSERT INTO audit_log (tenant_id, action, outcome, created_at) VALUES
       (${t.tenantId}, 'old', 'success', '2000-01-01T00:00:00.000Z'), (${t.tenantId}, 'recent', 'success', ${new Date().toISOString()})`);
     // The daily cron also asks the release index for a newer ATT&CK: nothing newer is listed.
-    server.use(http.get("https://attack-data.example.com/index.json", () => HttpResponse.json({ collections: [] })));
+    server.use(http.get("https://attack-data.example.com/index.json", () => HttpResponse.json(releaseIndex([]))));
     await runScheduled(DAILY_CRON);
     const rows = await db.all<{ action: string }>(sql`SELECT action FROM audit_log WHERE tenant_id = ${t.tenantId}`);
     expect(rows.map((r) => r.action)).toEqual(["recent"]);

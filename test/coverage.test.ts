@@ -1,12 +1,7 @@
 import { env } from "cloudflare:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadAttackBundle } from "../src/attack/loader";
-import { activateVersion, deleteInactiveVersion } from "../src/db/repos/attack";
-import { SWEEP_CRON } from "../src/scheduled";
 import { validateLayer } from "../src/coverage/navigator";
-import { createDb } from "../src/db/client";
-import { createApiKey } from "../src/db/repos/tenants";
 import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import {
   api,
@@ -16,70 +11,11 @@ import {
   loadShippedAttackAndModel,
   newTenantKey,
   postJson,
-  relabelledBundle,
-  runScheduled,
-  streamOf,
-  tenantDataDigest,
   type ErrorBody,
   type ImportOut,
 } from "./helpers";
-
-/** Active techniques and sub-techniques of the shipped ATT&CK 18.1. */
-const ACTIVE_TECHNIQUES_18_1 = 691;
-
-type Gaps = { items: { techniqueId: string; riskScore: number; controls: { id: string }[] }[] };
-type Coverage = {
-  attackVersion: string | null;
-  computedAt: string | null;
-  stale: boolean;
-  covered: number;
-  total: number;
-  tactics: { shortname: string; covered: number }[];
-  health: Record<string, number>;
-};
-
-const sigma = (id: string, title: string, tags: string[], extra = "") => `title: ${title}
-id: ${id}
-status: test
-description: ${title} for the test
-author: test
-date: 2024-01-01
-tags:
-${tags.map((t) => `  - ${t}`).join("\n")}
-logsource:
-  product: windows
-  category: process_creation
-detection:
-  selection:
-    Image|endswith: '\\\\powershell.exe'
-    CommandLine|contains: '-enc'${extra}
-  condition: selection
-level: high
-`;
-
-const RULES = [
-  {
-    path: "a.yml",
-    content: sigma("11111111-1111-4111-8111-111111111111", "Encoded PowerShell", [
-      "attack.execution",
-      "attack.t1059.001",
-    ]),
-  },
-  {
-    path: "b.yml",
-    content: sigma("22222222-2222-4222-8222-222222222222", "Scheduled task creation", [
-      "attack.persistence",
-      "attack.t1053.005",
-      "attack.t1059.001",
-    ]),
-  },
-  {
-    path: "c.yml",
-    content: sigma("33333333-3333-4333-8333-333333333333", "Credential dumping from LSASS memory with Mimikatz", []),
-  },
-  { path: "d.yml", content: sigma("44444444-4444-4444-8444-444444444444", "Unknown tag", ["attack.t9999"]) },
-  { path: "broken.yml", content: "title: Broken\nid: x\n  detection: [\n" },
-];
+import { ACTIVE_TECHNIQUES_18_1, RULES, sigma, type Coverage, type Gaps } from "./coverage-fixtures";
+import * as fixtures from "./coverage-fixtures";
 
 let a: { key: string; tenantId: string };
 let b: { key: string; tenantId: string };
@@ -89,29 +25,14 @@ beforeAll(async () => {
   b = await newTenantKey("other-team");
 });
 
-let accounts = 0;
-/** A new account of tenant A (each describe seeds its own), optionally with `rules` imported. */
-async function seedAccount(rules?: { path: string; content: string }[]): Promise<string> {
-  const res = await postJson("/api/v1/accounts", a.key, {
-    name: `Account ${++accounts}`,
-    provider: "aws",
-    identifier: `1111222233${String(accounts).padStart(2, "0")}`,
-    environment: "prod",
-    criticality: "high",
-  });
-  expect(res.status).toBe(201);
-  const id = (await json<{ id: string }>(res)).id;
-  if (rules) expect((await importRules(id, rules)).status).toBe(200);
-  return id;
-}
-
+const seedAccount = (rules?: { path: string; content: string }[]) => fixtures.seedAccount(a.key, rules);
 const importRules = (
   account: string,
   files: { path: string; content: string }[],
   extra: Record<string, unknown> = {},
   key = a.key,
   format = "sigma",
-) => postJson(`/api/v1/accounts/${account}/detections/import`, key, { format, files, ...extra });
+) => fixtures.importRules(key, account, files, extra, format);
 
 describe("accounts", () => {
   it("refuses a duplicate provider + identifier and an unknown provider", async () => {
@@ -309,100 +230,6 @@ describe("what a threat means for the account", () => {
     const group = await json<G>(await api(`/api/v1/attack/groups/G0016/gaps?account=${account}`, a.key));
     const apt29 = await json<{ techniques: { id: string }[] }>(await api("/api/v1/attack/groups/G0016", a.key));
     expect(group.covered + group.uncovered).toBe(new Set(apt29.techniques.map((t) => t.id)).size);
-  });
-});
-
-describe("deprecated APIs and detection health", () => {
-  let account: string;
-  beforeAll(async () => {
-    account = await seedAccount([
-      {
-        path: "legacy.yml",
-        content: sigma(
-          "66666666-6666-4666-8666-666666666666",
-          "Legacy telemetry",
-          ["attack.t1059.001"],
-          "\n    Product|contains: 'legacy-telemetry-v1'",
-        ),
-      },
-    ]);
-  });
-
-  it("an admin records a deprecation; detections that use it turn degraded and are listed", async () => {
-    const { key: adminKey } = await createApiKey(createDb(env.DB), a.tenantId, "ops", "admin");
-    const body = {
-      apiName: "legacy-telemetry-v1",
-      description: "test deprecation",
-      removalDate: "2999-01-01",
-      replacement: "the new field",
-    };
-    expect((await postJson("/api/v1/coverage/deprecations", a.key, body)).status).toBe(403);
-    const res = await postJson("/api/v1/coverage/deprecations", adminKey, body);
-    expect(res.status).toBe(201);
-    expect(await json(res)).toMatchObject({ impactedDetections: 1, impact: "medium" });
-    const listed = await json<{ items: { detection: string; apiName: string }[] }>(
-      await api(`/api/v1/accounts/${account}/deprecations`, a.key),
-    );
-    expect(listed.items).toEqual([
-      expect.objectContaining({ detection: "Legacy telemetry", apiName: "legacy-telemetry-v1" }),
-    ]);
-    const health = await json<{
-      summary: Record<string, number>;
-      attention: { name: string; status: string; issues: string[] }[];
-    }>(await api(`/api/v1/accounts/${account}/health`, a.key));
-    expect(health.summary).toEqual({ healthy: 0, degraded: 1, broken: 0, unknown: 0 });
-    expect(health.attention[0]).toMatchObject({ name: "Legacy telemetry", status: "degraded" });
-    expect(health.attention[0]?.issues[0]).toMatch(/legacy-telemetry-v1/);
-    // The deprecation changed the account's inputs: its coverage waits for the cron's recompute.
-    expect((await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key))).stale).toBe(true);
-    await runScheduled(SWEEP_CRON);
-    expect((await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key))).stale).toBe(false);
-  });
-});
-
-describe("the recompute policy", () => {
-  let account: string;
-  beforeAll(async () => {
-    account = await seedAccount(RULES.slice(0, 2));
-  });
-
-  it("a health report recomputes the account in the request", async () => {
-    const before = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
-    const detection = await env.DB.prepare("SELECT id FROM detections WHERE account_id = ? ORDER BY name LIMIT 1")
-      .bind(account)
-      .first<{ id: string }>();
-    const res = await api(`/api/v1/accounts/${account}/detections/${detection?.id}/health`, a.key, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ status: "healthy" }),
-    });
-    expect(res.status).toBe(200);
-    const after = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
-    expect(after).toMatchObject({ stale: false, covered: before.covered });
-    expect(after.computedAt).not.toBe(before.computedAt);
-  });
-
-  it("reads write nothing: after an ATT&CK switch they answer the stored coverage as stale until the cron recomputes", async () => {
-    const db = createDb(env.DB);
-    const before = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
-    await loadAttackBundle(env.DB, streamOf(await relabelledBundle({ gzip: false })), { activate: "always" });
-    try {
-      const digest = await tenantDataDigest();
-      const stale = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
-      const gaps = await json<Gaps & { stale: boolean }>(await api(`/api/v1/accounts/${account}/gaps`, a.key));
-      const overlaps = await json<{ stale: boolean }>(await api(`/api/v1/accounts/${account}/overlaps`, a.key));
-      expect(stale).toEqual({ ...before, stale: true });
-      expect([gaps.stale, overlaps.stale]).toEqual([true, true]);
-      expect(await tenantDataDigest()).toBe(digest);
-
-      await runScheduled(SWEEP_CRON);
-      const current = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
-      expect(current).toMatchObject({ attackVersion: "18.2", stale: false, covered: before.covered });
-    } finally {
-      await activateVersion(db, "18.1");
-      await deleteInactiveVersion(db, "18.2");
-      await runScheduled(SWEEP_CRON);
-    }
   });
 });
 

@@ -15,7 +15,8 @@ import { expect } from "vitest";
 import type { ModelData } from "../src/analysis/model";
 import { loadAttackBundle, type LoadOptions, type LoadResult } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
-import { createApiKey, ensureTenant } from "../src/db/repos/tenants";
+import { ensureTenant } from "../src/db/repos/tenants";
+import { issueApiKey } from "../src/tenants/keys.service";
 import { AppError } from "../src/errors";
 import worker from "../src/index";
 
@@ -77,7 +78,7 @@ export function streamOf(text: string | Uint8Array): ReadableStream<Uint8Array> 
 export async function newTenantKey(name: string): Promise<{ tenantId: string; key: string }> {
   const db = createDb(env.DB);
   const { tenant } = await ensureTenant(db, name);
-  const { key } = await createApiKey(db, tenant.id);
+  const { key } = await issueApiKey(db, tenant.id);
   return { tenantId: tenant.id, key };
 }
 
@@ -258,4 +259,19 @@ export async function tenantDataDigest(): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("");
+}
+
+/** An ATT&CK release index (attack-stix-data's index.json) that lists these Enterprise releases. */
+export function releaseIndex(releases: { version: string; url: string }[]) {
+  return {
+    id: "index",
+    name: "MITRE ATT&CK",
+    collections: [
+      {
+        id: "x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019",
+        name: "Enterprise ATT&CK",
+        versions: releases.map((r) => ({ ...r, modified: "2025-01-01T00:00:00.000Z" })),
+      },
+    ],
+  };
 }

@@ -5,7 +5,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GroupT, TechniqueHitT, TechniqueT } from "../src/attack/attack.schemas";
-import { createApiKey } from "../src/db/repos/tenants";
+import { issueApiKey } from "../src/tenants/keys.service";
 import { AppError } from "../src/errors";
 import { defineTool, type ToolCallEvent } from "../src/mcp/define-tool";
 import { createMcpServer } from "../src/mcp/server";
@@ -39,7 +39,7 @@ const ALL_TOOL_NAMES = [
 
 async function adminKey(tenant: string): Promise<string> {
   const { tenantId } = await newTenantKey(tenant);
-  return (await createApiKey(createDb(env.DB), tenantId, "admin", "admin")).key;
+  return (await issueApiKey(createDb(env.DB), tenantId, "admin", "admin")).key;
 }
 
 describe("MCP endpoint through the SDK's own client", () => {

@@ -9,9 +9,10 @@ import { http, HttpResponse } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAttackBundle } from "../src/attack/loader";
 import { createDb } from "../src/db/client";
-import { createApiKey } from "../src/db/repos/tenants";
+import { issueApiKey } from "../src/tenants/keys.service";
 import {
   api,
+  releaseIndex,
   callTool,
   connectMcp,
   driveWorkflow,
@@ -26,7 +27,7 @@ import {
 import { useHandlers } from "./setup/msw";
 
 // An index listing nothing newer: the refresh started below ends "up to date" at once.
-useHandlers(http.get("https://attack-data.example.com/index.json", () => HttpResponse.json({ collections: [] })));
+useHandlers(http.get("https://attack-data.example.com/index.json", () => HttpResponse.json(releaseIndex([]))));
 
 const RULE = `title: Encoded PowerShell
 id: 77777777-7777-4777-8777-777777777777
@@ -50,7 +51,7 @@ beforeAll(async () => {
   // A second loaded version (inactive) for the changes routes.
   await loadAttackBundle(env.DB, streamOf(await relabelledBundle({ gzip: false })), { activate: "never" });
   const t = await newTenantKey("readers");
-  admin = (await createApiKey(createDb(env.DB), t.tenantId, "admin", "admin")).key;
+  admin = (await issueApiKey(createDb(env.DB), t.tenantId, "admin", "admin")).key;
   const account = await json<{ id: string }>(
     await postJson("/api/v1/accounts", admin, {
       name: "reads",

@@ -3,7 +3,7 @@ import { http, HttpResponse } from "msw";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
-import { createApiKey } from "../src/db/repos/tenants";
+import { issueApiKey } from "../src/tenants/keys.service";
 import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import type { ReportT } from "../src/reports/reports.schemas";
 import { DAILY_CRON } from "../src/scheduled";
@@ -97,7 +97,7 @@ let admin: string;
 beforeAll(async () => {
   const t = await newTenantKey("refreshers");
   member = t.key;
-  admin = (await createApiKey(db, t.tenantId, "admin", "admin")).key;
+  admin = (await issueApiKey(db, t.tenantId, "admin", "admin")).key;
 });
 
 describe("admin only", () => {

@@ -8,7 +8,8 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { JSONParser } from "@streamparser/json";
 import type { AttackCorpus } from "../../src/analysis/examples";
-import { mitreReference, stripCitations, successor, type StixObject } from "../../src/attack/stix";
+import { successor } from "../../src/attack/ids";
+import { mitreReference, stripCitations, type StixObject } from "../../src/attack/stix";
 import { ROOT } from "./cli";
 
 /** The labelled report sets, next to the project (not shipped with it). */

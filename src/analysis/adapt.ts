@@ -9,7 +9,7 @@
 import { plainText } from "./examples";
 import { blocksRow, featureBlocks } from "./features";
 import { encodeArray, encodePostings, featureIndex, loadModel, type ModelData } from "./model";
-import { successor } from "../attack/stix";
+import { successor } from "../attack/ids";
 
 export interface AdaptTarget {
   attackVersion: string;

@@ -6,7 +6,7 @@
  * mixed into a head technique's document score (stacker.ts `withHead`). Pure: the sentences come
  * from the caller.
  */
-import { successor } from "../attack/stix";
+import { successor } from "../attack/ids";
 import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData } from "./model";
 import { designMatrix, type TrainingExample, type TrainOptions } from "./train";
 

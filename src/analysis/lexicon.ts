@@ -6,17 +6,11 @@
  * proposes it. Mined at build time from the model's own features; at analysis time a term's
  * sentence is the evidence and its precision a feature of the document-level decision.
  */
-import { currentId, featureIndex, type Model } from "./model";
+import { currentId, featureIndex, type LexiconEntry, type Model } from "./model";
+
+export type { LexiconEntry };
 import { Tokens } from "./features";
 import { segmentSentences } from "./text";
-
-export interface LexiconEntry {
-  /** Feature hash (a stemmed word or word pair). */
-  hash: number;
-  technique: string;
-  /** Share of the training reports mentioning the term that carry the technique (smoothed). */
-  precision: number;
-}
 
 export interface LexiconOptions {
   /** Reports that must both mention the term and carry the technique. */

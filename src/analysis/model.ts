@@ -4,13 +4,21 @@
  * engine needs to read explicit ids and names. Serialised as JSON with base64 typed arrays.
  */
 
-import { successor } from "../attack/stix";
+import { successor } from "../attack/ids";
 import { fromBase64, toBase64 } from "../lib/bytes";
 import { Int32Table } from "../lib/collections";
-import type { LexiconEntry } from "./lexicon";
 import type { StackerData } from "./stacker";
 
 export const MODEL_FORMAT = "ttpscope-model/1";
+
+/** A concept term mined from document-labelled reports (lexicon.ts mines them). */
+export interface LexiconEntry {
+  /** Feature hash (a stemmed word or word pair). */
+  hash: number;
+  technique: string;
+  /** Share of the training reports mentioning the term that carry the technique (smoothed). */
+  precision: number;
+}
 
 export interface ModelTechnique {
   id: string;

@@ -4,7 +4,7 @@
  * examples come from the caller (ATT&CK texts, labelled reports, analyst feedback).
  */
 import { blocksRow, featureBlocks, type SparseVector } from "./features";
-import { successor } from "../attack/stix";
+import { successor } from "../attack/ids";
 import { encodeArray, encodePostings, MODEL_FORMAT, type ModelData, type ModelTechnique } from "./model";
 
 export interface TrainingExample {

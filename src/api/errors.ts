@@ -4,23 +4,12 @@
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ZodError } from "zod";
 import { AppError, describeError } from "../errors";
+
 import type { AppEnv } from "./context";
 
 export function errorBody(code: string, message: string) {
   return { error: { code, message } };
-}
-
-/** "query.limit: Too big: expected number to be <=100; …" from a zod error. */
-export function describeZodError(error: ZodError, where?: string): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => {
-      const path = [where, ...i.path.map(String)].filter(Boolean).join(".");
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join("; ");
 }
 
 /** Codes for errors Hono itself raises (malformed JSON, unsupported media type, body limits). */

@@ -20,6 +20,14 @@ export function parseTechniqueId(raw: string): string {
   return id;
 }
 
+/** The active version's name, or null before any ATT&CK is loaded. */
+export async function activeVersion(db: Db): Promise<string | null> {
+  return (await repo.getActiveVersion(db))?.version ?? null;
+}
+
+/** Loaded versions with counts of their active objects, the active one first. */
+export const listVersions = (db: Db) => repo.listVersionStats(db);
+
 /** The version to read: the one asked for (it must be loaded) or the active one. */
 export async function resolveVersion(db: Db, requested?: string): Promise<string> {
   if (requested) {
@@ -34,7 +42,7 @@ export async function resolveVersion(db: Db, requested?: string): Promise<string
   return active.version;
 }
 
-export async function getTechniqueDetail(db: Db, version: string, rawId: string): Promise<TechniqueT> {
+export async function readTechnique(db: Db, version: string, rawId: string): Promise<TechniqueT> {
   const id = parseTechniqueId(rawId);
   const t = await repo.getTechnique(db, version, id);
   if (!t) throw notFound(`technique ${id} does not exist in ATT&CK ${version}`);
@@ -75,7 +83,7 @@ export async function getTechniqueDetail(db: Db, version: string, rawId: string)
   };
 }
 
-export async function searchTechniqueHits(
+export async function searchTechniquePage(
   db: Db,
   query: TechniqueQuery,
 ): Promise<{ items: TechniqueHitT[]; hasMore: boolean }> {
@@ -92,7 +100,7 @@ export async function searchTechniqueHits(
   };
 }
 
-export async function listTacticSummaries(db: Db, version: string): Promise<TacticT[]> {
+export async function listTacticsOf(db: Db, version: string): Promise<TacticT[]> {
   const rows = await repo.listTactics(db, version);
   return rows
     .filter((t) => !t.deprecated)
@@ -106,7 +114,7 @@ export async function listTacticSummaries(db: Db, version: string): Promise<Tact
     }));
 }
 
-export async function getGroupDetail(db: Db, version: string, idOrName: string): Promise<GroupT> {
+export async function readGroup(db: Db, version: string, idOrName: string): Promise<GroupT> {
   const key = idOrName.trim();
   if (key.length === 0 || key.length > 100)
     throw badRequest("a group is named by its ATT&CK id (G0016), name or alias");

@@ -92,13 +92,6 @@ export function mitreReference(o: StixObject): { id: string; url?: string } | nu
   return ref?.external_id ? { id: ref.external_id, url: ref.url } : null;
 }
 
-/** Follows a revoked id to the technique that finally replaced it (itself when not revoked). */
-export function successor(id: string, revokedBy: (id: string) => string | undefined): string {
-  let current = id;
-  for (let hops = 0, next = revokedBy(current); hops < 10 && next; hops++, next = revokedBy(current)) current = next;
-  return current;
-}
-
 /** Numeric comparison of ATT&CK versions ("9.0" < "16.1" < "18.1"). */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map((p) => Number.parseInt(p, 10) || 0);

@@ -3,7 +3,7 @@
  * tactics, how many groups, software and campaigns use each (the threat they carry), and how a
  * technique id found in a rule resolves (revoked → successor). Read once per version and isolate.
  */
-import { successor } from "../attack/stix";
+import { successor } from "../attack/ids";
 import type { Db } from "../db/client";
 import { techniqueFactsOf } from "../db/repos/attack";
 

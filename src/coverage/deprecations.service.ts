@@ -45,7 +45,7 @@ export async function addDeprecation(db: Db, input: z.infer<typeof DeprecationIn
   return { id, apiName: input.apiName, impactedDetections: impacted, impact };
 }
 
-export async function accountDeprecations(db: Db, tenantId: string, accountId: string) {
+export async function readAccountDeprecations(db: Db, tenantId: string, accountId: string) {
   await requireAccount(db, tenantId, accountId);
   return listAccountDeprecations(db, tenantId, accountId);
 }

@@ -11,7 +11,7 @@ import { attackContext } from "./attack-context";
 import { coveringDetections } from "../db/repos/coverage";
 import { DEFAULT_MIN_CONFIDENCE } from "./recompute";
 import { buildLayer, techniqueEntriesPerTactic, type NavigatorLayer } from "./navigator";
-import { reportGaps } from "./threat-gaps";
+import { readReportGaps } from "./threat-gaps";
 import { requireAccount } from "./coverage.service";
 
 const MAX_LISTED = 15;
@@ -21,7 +21,7 @@ function listDetections(names: string[]): string {
   return names.length > MAX_LISTED ? `${shown}; … and ${names.length - MAX_LISTED} more` : shown;
 }
 
-export async function accountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
+export async function readAccountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
   const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   const [context, covering] = await Promise.all([
@@ -44,7 +44,7 @@ export async function accountLayer(db: Db, tenantId: string, accountId: string):
   });
 }
 
-export async function reportLayer(db: Db, tenantId: string, reportId: string): Promise<NavigatorLayer> {
+export async function readReportLayer(db: Db, tenantId: string, reportId: string): Promise<NavigatorLayer> {
   // listMatches is tenant-scoped and never throws: a missing report is still the 404.
   const [report, matches] = await Promise.all([
     requireReport(db, tenantId, reportId),
@@ -68,13 +68,13 @@ export async function reportLayer(db: Db, tenantId: string, reportId: string): P
 }
 
 /** The report's techniques against an account: covered green (score 1), not covered red (score 0). */
-export async function reportGapLayer(
+export async function readReportGapLayer(
   db: Db,
   tenantId: string,
   reportId: string,
   accountId: string,
 ): Promise<NavigatorLayer> {
-  const gaps = await reportGaps(db, tenantId, reportId, accountId);
+  const gaps = await readReportGaps(db, tenantId, reportId, accountId);
   return buildLayer({
     name: `${gaps.report.title ?? "report"} vs ${gaps.account.name}`,
     description: `Report techniques the account detects (1) and does not (0), ATT&CK ${gaps.attackVersion}`,

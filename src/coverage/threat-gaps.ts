@@ -3,7 +3,7 @@
  * against an account's detections — which detections cover each technique, and for each one not
  * covered, its risk and the NIST 800-53 controls mapped to it.
  */
-import { getGroupDetail, resolveVersion } from "../attack/catalog.service";
+import { readGroup, resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";
 import { listMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
@@ -80,7 +80,7 @@ async function gapsFor(
   };
 }
 
-export async function reportGaps(
+export async function readReportGaps(
   db: Db,
   tenantId: string,
   reportId: string,
@@ -101,7 +101,7 @@ export async function reportGaps(
   return { ...gaps, report: { id: report.id, title: report.title, attackVersion: report.attackVersion } };
 }
 
-export async function groupGaps(
+export async function readGroupGaps(
   db: Db,
   tenantId: string,
   group: string,
@@ -109,7 +109,7 @@ export async function groupGaps(
 ): Promise<ThreatGaps & { group: { id: string; name: string } }> {
   const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
-  const detail = await getGroupDetail(db, version, group);
+  const detail = await readGroup(db, version, group);
   const gaps = await gapsFor(
     db,
     account,

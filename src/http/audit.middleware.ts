@@ -5,7 +5,7 @@
 import { matchedRoutes } from "hono/route";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { recordAudit } from "../db/repos/audit";
+import { recordAudit } from "../audit/audit.service";
 import type { AppEnv } from "../api/context";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);

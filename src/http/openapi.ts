@@ -4,7 +4,8 @@
  */
 import { OpenAPIHono, z, type Hook } from "@hono/zod-openapi";
 import type { AppEnv, AuthedEnv } from "../api/context";
-import { describeZodError, errorBody } from "../api/errors";
+import { errorBody } from "../api/errors";
+import { describeZodError } from "../errors";
 
 /** Hook for @hono/zod-openapi validators: a uniform 400 instead of zod's raw error. */
 export function validationHook<E extends AppEnv>(

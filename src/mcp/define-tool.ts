@@ -13,7 +13,7 @@
 import type { McpServer, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
-import { recordAudit } from "../db/repos/audit";
+import { recordAudit } from "../audit/audit.service";
 import { AppError, describeError } from "../errors";
 import { hasRole, type Role } from "../tenants/caller";
 import type { ToolContext } from "./context";

@@ -3,9 +3,9 @@
  * Used by the adapters' auth middleware (REST and MCP alike).
  */
 import type { Db } from "../db/client";
-import { findActiveKey, touchApiKey } from "../db/repos/tenants";
+import { findActiveKeyByHash, touchApiKey } from "../db/repos/tenants";
 import { AppError } from "../errors";
-import { looksLikeApiKey } from "./api-keys";
+import { hashApiKey, looksLikeApiKey } from "./api-keys";
 import type { Caller } from "./caller";
 
 /** last_used_at is rewritten at most this often per key, to keep reads from becoming writes. */
@@ -41,7 +41,7 @@ export async function authenticate(
   const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
   if (!key)
     throw new Unauthenticated("malformed Authorization header: expected 'Bearer <key>'", 'Bearer realm="ttpscope"');
-  const found = looksLikeApiKey(key) ? await findActiveKey(db, key) : null;
+  const found = looksLikeApiKey(key) ? await findActiveKeyByHash(db, await hashApiKey(key)) : null;
   if (!found) throw new Unauthenticated("invalid or revoked API key", 'Bearer realm="ttpscope", error="invalid_token"');
   const { apiKey, tenant } = found;
   const stale = !apiKey.lastUsedAt || now.getTime() - Date.parse(apiKey.lastUsedAt) > TOUCH_INTERVAL_MS;

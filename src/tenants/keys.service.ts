@@ -4,7 +4,8 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
-import { createApiKey, listApiKeys, revokeApiKey } from "../db/repos/tenants";
+import { insertApiKey, listApiKeys, revokeApiKey } from "../db/repos/tenants";
+import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import type { ApiKey } from "../db/schema";
 import { notFound } from "../errors";
 import { requireRole, type Caller } from "./caller";
@@ -31,8 +32,26 @@ export async function createKey(
   input: z.infer<typeof KeyInput>,
 ): Promise<KeyInfoT & { key: string }> {
   if (input.role === "admin") requireRole(caller, "admin");
-  const { key, apiKey } = await createApiKey(db, caller.tenantId, input.name, input.role);
+  const { key, apiKey } = await issueApiKey(db, caller.tenantId, input.name, input.role);
   return { ...toKeyInfo(apiKey), key };
+}
+
+/** Makes a key and stores its hash; the plaintext is returned once and never stored. */
+export async function issueApiKey(
+  db: Db,
+  tenantId: string,
+  name = "default",
+  role: ApiKey["role"] = "member",
+): Promise<{ key: string; apiKey: ApiKey }> {
+  const key = generateApiKey();
+  const apiKey = await insertApiKey(db, {
+    tenantId,
+    name,
+    role,
+    prefix: displayPrefix(key),
+    keyHash: await hashApiKey(key),
+  });
+  return { key, apiKey };
 }
 
 export async function revokeKey(db: Db, caller: Caller, keyId: string): Promise<KeyInfoT> {

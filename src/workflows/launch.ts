@@ -7,8 +7,7 @@ import { failWorkflow, getWorkflow, insertWorkflow, listTaskResults } from "../d
 import type { TaskResult, Workflow } from "../db/schema";
 import { AppError, describeError, notFound } from "../errors";
 import { sha256Hex } from "../lib/bytes";
-import { TERMINAL, type WorkflowState, type WorkflowType } from "./types";
-import type { StartRequest } from "./workflow-object";
+import { TERMINAL, type StartRequest, type WorkflowState, type WorkflowType } from "./types";
 
 /** The Durable Object that runs workflow `id`. */
 export function workflowStub(env: Env, id: string) {

@@ -17,6 +17,16 @@ export type WorkflowInput = { readonly via: string } & Readonly<
   Record<string, string | number | boolean | null | undefined>
 >;
 
+export interface StartRequest {
+  id: string;
+  type: WorkflowType;
+  /** Null for deployment-wide workflows (ATT&CK refresh). */
+  tenantId: string | null;
+  input: WorkflowInput;
+  /** Blobs the first step reads (an uploaded document, say), stored before the workflow starts. */
+  blobs?: { name: string; bytes: Uint8Array }[];
+}
+
 export interface WorkflowState {
   id: string;
   type: WorkflowType;

@@ -12,19 +12,9 @@ import { finishTask, startTask, updateWorkflowQuery } from "../db/repos/workflow
 import { AppError, describeError } from "../errors";
 import { BlobStore } from "./blobs";
 import { WORKFLOWS } from "./registry";
-import { TERMINAL, type StepDefinition, type WorkflowInput, type WorkflowState, type WorkflowType } from "./types";
+import { TERMINAL, type StartRequest, type StepDefinition, type WorkflowState } from "./types";
 
 const STATE = "state";
-
-export interface StartRequest {
-  id: string;
-  type: WorkflowType;
-  /** Null for deployment-wide workflows (ATT&CK refresh). */
-  tenantId: string | null;
-  input: WorkflowInput;
-  /** Blobs the first step reads (an uploaded document, say), stored before the workflow starts. */
-  blobs?: { name: string; bytes: Uint8Array }[];
-}
 
 interface RetryPolicy {
   maxAttempts: number;

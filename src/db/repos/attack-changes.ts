@@ -3,7 +3,6 @@
  * computed changes kept in attack_changes (one row per ordered pair of versions).
  */
 import { and, eq } from "drizzle-orm";
-import type { AttackChangeListsT } from "../../attack/attack.schemas";
 import { groupBy } from "../../lib/collections";
 import type { Db } from "../client";
 import { attackChanges, attackTechniques, attackTechniqueTactics } from "../schema";
@@ -72,7 +71,8 @@ export async function storeChanges(
   db: Db,
   from: string,
   to: string,
-  changes: AttackChangeListsT,
+  /** The lists (attack/diff.ts); the reader validates them, since a row outlives the code that wrote it. */
+  changes: object,
   computedAt: string,
 ): Promise<boolean> {
   const inserted = await db

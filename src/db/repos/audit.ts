@@ -7,7 +7,7 @@ import { auditLog, type AuditEntry } from "../schema";
 
 export type NewAuditEntry = Omit<typeof auditLog.$inferInsert, "id" | "createdAt">;
 
-export async function recordAudit(db: Db, entry: NewAuditEntry): Promise<void> {
+export async function insertAudit(db: Db, entry: NewAuditEntry): Promise<void> {
   await db.insert(auditLog).values(entry);
 }
 

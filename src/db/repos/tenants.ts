@@ -1,9 +1,9 @@
 /**
- * @module Tenants and their API keys. Every key query is scoped to a tenant except the lookup by
- * hash, which is how a request finds its tenant in the first place.
+ * @module Tenants and their API keys (stored by hash; tenants/api-keys.ts makes and hashes them).
+ * Every key query is scoped to a tenant except the lookup by hash, which is how a request finds its
+ * tenant in the first place.
  */
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { displayPrefix, generateApiKey, hashApiKey } from "../../tenants/api-keys";
 import type { Db } from "../client";
 import { apiKeys, tenants, type ApiKey, type Tenant } from "../schema";
 
@@ -21,36 +21,26 @@ export async function ensureTenant(db: Db, name: string): Promise<{ tenant: Tena
   return { tenant, created: inserted.length > 0 };
 }
 
-/** Creates a key; the plaintext is returned once and never stored. */
-export async function createApiKey(
+/** Stores a key by its hash and display prefix: the plaintext never reaches the database. */
+export async function insertApiKey(
   db: Db,
-  tenantId: string,
-  name = "default",
-  role: ApiKey["role"] = "member",
-): Promise<{ key: string; apiKey: ApiKey }> {
-  const key = generateApiKey();
+  k: { tenantId: string; name: string; role: ApiKey["role"]; prefix: string; keyHash: string },
+): Promise<ApiKey> {
   const [apiKey] = await db
     .insert(apiKeys)
-    .values({
-      id: crypto.randomUUID(),
-      tenantId,
-      name,
-      role,
-      prefix: displayPrefix(key),
-      keyHash: await hashApiKey(key),
-    })
+    .values({ id: crypto.randomUUID(), ...k })
     .returning();
   if (!apiKey) throw new Error("api key insert returned no row");
-  return { key, apiKey };
+  return apiKey;
 }
 
-/** The live (not revoked) key with this plaintext, with its tenant. */
-export async function findActiveKey(db: Db, key: string): Promise<{ apiKey: ApiKey; tenant: Tenant } | null> {
+/** The live (not revoked) key with this hash, with its tenant. */
+export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<{ apiKey: ApiKey; tenant: Tenant } | null> {
   const row = await db
     .select({ apiKey: apiKeys, tenant: tenants })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.keyHash, await hashApiKey(key)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
     .get();
   return row ?? null;
 }

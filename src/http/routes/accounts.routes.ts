@@ -34,14 +34,14 @@ import {
   readOverlaps,
   requireAccount,
 } from "../../coverage/coverage.service";
-import { accountDeprecations } from "../../coverage/deprecations.service";
+import { readAccountDeprecations } from "../../coverage/deprecations.service";
 import {
   importAndRecompute,
   listAccountMappings,
   recordHealth,
   reviewMapping,
 } from "../../coverage/detections.service";
-import { accountLayer } from "../../coverage/layers";
+import { readAccountLayer } from "../../coverage/layers";
 import { MAPPING_METHODS, VALIDATIONS } from "../../db/schema";
 import { AppError } from "../../errors";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
@@ -159,7 +159,7 @@ export const accountRoutes = router()
       "The coverage as an ATT&CK Navigator layer (4.5): score = enabled detections per technique",
       Layer,
     ),
-    async (c) => c.json(await accountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    async (c) => c.json(await readAccountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
   )
   .openapi(
     getWithQuery(
@@ -256,7 +256,7 @@ export const accountRoutes = router()
       }),
     ),
     async (c) =>
-      c.json({ items: await accountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
+      c.json({ items: await readAccountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
   )
   .openapi(reviewRoute, async (c) => {
     const { id, mappingId } = c.req.valid("param");

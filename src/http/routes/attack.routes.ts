@@ -3,11 +3,12 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
-  getGroupDetail,
-  getTechniqueDetail,
-  listTacticSummaries,
+  readGroup,
+  readTechnique,
+  listVersions,
+  listTacticsOf,
   resolveVersion,
-  searchTechniqueHits,
+  searchTechniquePage,
 } from "../../attack/catalog.service";
 import { readChanges } from "../../attack/diff";
 import {
@@ -25,7 +26,6 @@ import {
   TacticFilterField,
   TechniqueIdField,
 } from "../../attack/attack.schemas";
-import { listVersionStats } from "../../db/repos/attack";
 import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
 import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
 
@@ -133,7 +133,7 @@ const SearchCursor = z.object({ v: z.string(), o: z.number().int().min(0) });
 
 export const attackRoutes = router()
   .openapi(versionsRoute, async (c) => {
-    const versions = await listVersionStats(c.var.db);
+    const versions = await listVersions(c.var.db);
     return c.json({ versions }, 200);
   })
   .openapi(searchRoute, async (c) => {
@@ -142,7 +142,7 @@ export const attackRoutes = router()
     // A cursor pins the version it was made for, so pages never mix versions.
     const version = await resolveVersion(c.var.db, requested ?? position?.v);
     const offset = position?.o ?? 0;
-    const { items, hasMore } = await searchTechniqueHits(c.var.db, {
+    const { items, hasMore } = await searchTechniquePage(c.var.db, {
       version,
       q,
       tactic,
@@ -156,15 +156,15 @@ export const attackRoutes = router()
   })
   .openapi(techniqueRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json(await getTechniqueDetail(c.var.db, version, c.req.valid("param").id), 200);
+    return c.json(await readTechnique(c.var.db, version, c.req.valid("param").id), 200);
   })
   .openapi(tacticsRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json({ attackVersion: version, tactics: await listTacticSummaries(c.var.db, version) }, 200);
+    return c.json({ attackVersion: version, tactics: await listTacticsOf(c.var.db, version) }, 200);
   })
   .openapi(groupRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json(await getGroupDetail(c.var.db, version, c.req.valid("param").id), 200);
+    return c.json(await readGroup(c.var.db, version, c.req.valid("param").id), 200);
   })
   .openapi(changesRoute, async (c) => {
     const { from, to } = c.req.valid("query");

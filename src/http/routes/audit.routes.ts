@@ -2,24 +2,10 @@
  * @module /api/v1/audit: the tenant's audit log, newest first.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { listAudit } from "../../db/repos/audit";
-import { AUDIT_OUTCOMES } from "../../db/schema";
-import { takePage } from "../../lib/collections";
 import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
+import { AuditEntry } from "../../audit/audit.schemas";
+import { listAuditPage } from "../../audit/audit.service";
 import { authErrors, bearer, json, router } from "../openapi";
-
-const AuditEntry = z
-  .object({
-    id: z.number().int(),
-    keyPrefix: z.string().nullable(),
-    action: z.string().openapi({ example: "DELETE /api/v1/keys/:id" }),
-    target: z.string().nullable(),
-    outcome: z.enum(AUDIT_OUTCOMES),
-    status: z.number().int().nullable(),
-    requestId: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi("AuditEntry");
 
 const listRoute = createRoute({
   method: "get",
@@ -38,11 +24,8 @@ const AuditCursor = z.object({ before: z.number().int() });
 
 export const auditRoutes = router().openapi(listRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const rows = await listAudit(c.var.db, c.var.caller.tenantId, {
-    limit,
-    before: decodeCursor(cursor, AuditCursor)?.before,
-  });
-  const { page, last, hasMore } = takePage(rows, limit);
-  const items = page.map(({ tenantId: _, ...row }) => row);
+  const before = decodeCursor(cursor, AuditCursor)?.before;
+  const { items, hasMore } = await listAuditPage(c.var.db, c.var.caller.tenantId, { limit, before });
+  const last = items.at(-1);
   return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ before: last.id }) : null }, 200);
 });

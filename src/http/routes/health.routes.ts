@@ -2,7 +2,7 @@
  * @module GET /health: liveness and the ATT&CK version served. No key needed.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { getActiveVersion } from "../../db/repos/attack";
+import { activeVersion } from "../../attack/catalog.service";
 import { json, publicRouter } from "../openapi";
 
 const healthRoute = createRoute({
@@ -22,6 +22,5 @@ const healthRoute = createRoute({
 });
 
 export const healthRoutes = publicRouter().openapi(healthRoute, async (c) => {
-  const active = await getActiveVersion(c.var.db);
-  return c.json({ status: "ok" as const, attackVersion: active?.version ?? null }, 200);
+  return c.json({ status: "ok" as const, attackVersion: await activeVersion(c.var.db) }, 200);
 });

@@ -3,11 +3,11 @@
  * the account's detections, and the report as Navigator layers.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { reportGapLayer, reportLayer } from "../../coverage/layers";
+import { readReportGapLayer, readReportLayer } from "../../coverage/layers";
 import { GroupRefField } from "../../attack/attack.schemas";
 import { AccountIdField, Layer, ThreatGaps } from "../../coverage/coverage.schemas";
 import { ReportIdField } from "../../reports/reports.schemas";
-import { groupGaps, reportGaps } from "../../coverage/threat-gaps";
+import { readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
 const AccountQuery = z.object({ account: AccountIdField.describe("the account to check the threat against") });
@@ -64,13 +64,18 @@ const reportLayerRoute = createRoute({
 export const threatGapRoutes = router()
   .openapi(reportGapsRoute, async (c) =>
     c.json(
-      await reportGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId, c.req.valid("query").account),
+      await readReportGaps(
+        c.var.db,
+        c.var.caller.tenantId,
+        c.req.valid("param").reportId,
+        c.req.valid("query").account,
+      ),
       200,
     ),
   )
   .openapi(groupGapsRoute, async (c) =>
     c.json(
-      await groupGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").account),
+      await readGroupGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").account),
       200,
     ),
   )
@@ -80,8 +85,8 @@ export const threatGapRoutes = router()
     const { db, caller } = c.var;
     return c.json(
       account
-        ? await reportGapLayer(db, caller.tenantId, reportId, account)
-        : await reportLayer(db, caller.tenantId, reportId),
+        ? await readReportGapLayer(db, caller.tenantId, reportId, account)
+        : await readReportLayer(db, caller.tenantId, reportId),
       200,
     );
   });

@@ -19,11 +19,11 @@ import {
   TechniqueIdField,
 } from "../../attack/attack.schemas";
 import {
-  getGroupDetail,
-  getTechniqueDetail,
-  listTacticSummaries,
+  readGroup,
+  readTechnique,
+  listTacticsOf,
   resolveVersion,
-  searchTechniqueHits,
+  searchTechniquePage,
 } from "../../attack/catalog.service";
 import { readChanges } from "../../attack/diff";
 import { defineTool, type Tool } from "../define-tool";
@@ -48,7 +48,7 @@ const searchTechniques = defineTool({
   effect: { readOnly: true },
   async run(args, { db }) {
     const version = await resolveVersion(db, args.version);
-    const { items, hasMore } = await searchTechniqueHits(db, {
+    const { items, hasMore } = await searchTechniquePage(db, {
       version,
       q: args.query,
       tactic: args.tactic,
@@ -71,7 +71,7 @@ const getTechnique = defineTool({
   input: { id: TechniqueIdField, version: AttackVersionField.optional() },
   output: Technique.shape,
   effect: { readOnly: true },
-  run: async (args, { db }) => getTechniqueDetail(db, await resolveVersion(db, args.version), args.id),
+  run: async (args, { db }) => readTechnique(db, await resolveVersion(db, args.version), args.id),
 });
 
 const listTactics = defineTool({
@@ -84,7 +84,7 @@ const listTactics = defineTool({
   effect: { readOnly: true },
   async run(args, { db }) {
     const version = await resolveVersion(db, args.version);
-    return { attackVersion: version, tactics: await listTacticSummaries(db, version) };
+    return { attackVersion: version, tactics: await listTacticsOf(db, version) };
   },
 });
 
@@ -98,7 +98,7 @@ const getGroup = defineTool({
   input: { id: GroupRefField, version: AttackVersionField.optional() },
   output: Group.shape,
   effect: { readOnly: true },
-  run: async (args, { db }) => getGroupDetail(db, await resolveVersion(db, args.version), args.id),
+  run: async (args, { db }) => readGroup(db, await resolveVersion(db, args.version), args.id),
 });
 
 const getAttackChanges = defineTool({

@@ -25,8 +25,8 @@ import {
 } from "../../coverage/coverage.schemas";
 import { listGaps, readCoverage, readHealth } from "../../coverage/coverage.service";
 import { importAndRecompute, reviewMapping } from "../../coverage/detections.service";
-import { accountLayer, reportGapLayer, reportLayer } from "../../coverage/layers";
-import { groupGaps, reportGaps } from "../../coverage/threat-gaps";
+import { readAccountLayer, readReportGapLayer, readReportLayer } from "../../coverage/layers";
+import { readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
 import { badRequest } from "../../errors";
 import { ReportIdField } from "../../reports/reports.schemas";
 import { defineTool, type Tool } from "../define-tool";
@@ -115,10 +115,10 @@ const reportGapAnalysis = defineTool({
       throw badRequest("give exactly one of report_id or group");
     }
     if (args.report_id) {
-      const { report, ...gaps } = await reportGaps(db, caller.tenantId, args.report_id, args.account_id);
+      const { report, ...gaps } = await readReportGaps(db, caller.tenantId, args.report_id, args.account_id);
       return { ...gaps, subject: { id: report.id, name: report.title } };
     }
-    const { group, ...gaps } = await groupGaps(db, caller.tenantId, args.group ?? "", args.account_id);
+    const { group, ...gaps } = await readGroupGaps(db, caller.tenantId, args.group ?? "", args.account_id);
     return { ...gaps, subject: group };
   },
 });
@@ -138,9 +138,9 @@ const exportNavigatorLayer = defineTool({
   async run(args, { db, caller }) {
     const { tenantId } = caller;
     if (args.report_id && args.account_id)
-      return { layer: await reportGapLayer(db, tenantId, args.report_id, args.account_id) };
-    if (args.report_id) return { layer: await reportLayer(db, tenantId, args.report_id) };
-    if (args.account_id) return { layer: await accountLayer(db, tenantId, args.account_id) };
+      return { layer: await readReportGapLayer(db, tenantId, args.report_id, args.account_id) };
+    if (args.report_id) return { layer: await readReportLayer(db, tenantId, args.report_id) };
+    if (args.account_id) return { layer: await readAccountLayer(db, tenantId, args.account_id) };
     throw badRequest("give account_id, report_id, or both");
   },
 });
