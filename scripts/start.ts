@@ -6,17 +6,27 @@
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import { loadAttackBundle } from "../src/attack/loader";
+import { parseConfig } from "../src/config";
+import { describeError } from "../src/errors";
 import { createDb } from "../src/db/client";
 import { getActiveVersion } from "../src/db/repos/attack";
 import { latestModel } from "../src/db/repos/models";
 import { importModelArtifact } from "../src/models/models.service";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { DEFAULT_BUNDLE } from "./lib/cli";
-import { migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
+import { localVars, migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
 
 const port = process.env.PORT ?? "8787";
 if (!/^\d{1,5}$/.test(port)) {
   console.error(`PORT must be a port number, not '${port}'`);
+  process.exit(1);
+}
+
+// The Worker parses its settings on its first request; a bad one is refused here, before anything starts.
+try {
+  parseConfig(localVars());
+} catch (e) {
+  console.error(`wrangler.toml [vars] / .dev.vars: ${describeError(e)}`);
   process.exit(1);
 }
 

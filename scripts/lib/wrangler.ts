@@ -56,6 +56,21 @@ export function migrateLocal(persistTo?: string): void {
 interface WranglerToml {
   compatibility_date: string;
   d1_databases: { binding: string; database_id: string }[];
+  vars?: Record<string, unknown>;
+}
+
+/** The variables `wrangler dev` gives the Worker: wrangler.toml's [vars], then .dev.vars over them. */
+export function localVars(): Record<string, unknown> {
+  const toml = parseToml(fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) as unknown as WranglerToml;
+  const vars: Record<string, unknown> = { ...toml.vars };
+  const devVars = path.join(ROOT, ".dev.vars");
+  if (fs.existsSync(devVars)) {
+    for (const line of fs.readFileSync(devVars, "utf8").split("\n")) {
+      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+      if (m?.[1]) vars[m[1]] = (m[2] ?? "").replace(/^"(.*)"$/, "$1");
+    }
+  }
+  return vars;
 }
 
 /** Where miniflare keeps local D1 databases (keyed by database_id) under a wrangler state root. */
