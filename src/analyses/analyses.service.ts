@@ -51,14 +51,24 @@ export async function analyzeNow(
 ): Promise<AnalysisOutputT> {
   const { input, document } = prepareSubmission(submission, via);
   if (document && document.bytes.length > MAX_SYNC_BYTES) throw tooLargeForSync(document.bytes.length);
-  const { reportId, duplicate } = await runPipeline(
+  const { reportId, duplicate, stored } = await runPipeline(
     { env, db, tenantId, input, maxBytes: MAX_SYNC_BYTES },
     document ? { raw: document } : {},
   );
+  // A new report is answered from what was just stored; an existing one is read back.
+  if (stored) {
+    return {
+      reportId,
+      duplicate: false,
+      file: stored.file,
+      attackVersion: stored.attackVersion,
+      techniques: stored.techniques,
+    };
+  }
   const report = await readReport(db, tenantId, reportId);
   return {
     reportId,
-    duplicate,
+    duplicate: duplicate === true,
     file: report.sourceUrl ?? report.title ?? null,
     attackVersion: report.attackVersion,
     techniques: report.techniques,

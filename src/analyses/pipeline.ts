@@ -15,7 +15,7 @@ import { safeFetch } from "../documents/safe-fetch";
 import { AppError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
 import { modelFor } from "../models/model-cache";
-import { storeReport } from "../reports/report-store";
+import { storeReport, type StoredReport } from "../reports/report-store";
 import type { AnalysisInput, RawDocument } from "./submission";
 
 /** The extracted text and what it is analysed under. */
@@ -55,6 +55,8 @@ export interface StageOutcome {
   reportId?: string;
   /** The report existed already: nothing new was stored. */
   duplicate?: boolean;
+  /** A new report: what it holds, so a caller that answers with it need not read it back. */
+  stored?: StoredReport & { attackVersion: string; file: string | null };
 }
 
 export interface Stage {
@@ -135,7 +137,7 @@ const persistStage: Stage = {
   needs: ["doc", "analysis"],
   async run({ db, tenantId, input, workflowId }, { doc, analysis }) {
     if (!doc || !analysis) throw lost("analysis");
-    const reportId = await storeReport(db, {
+    const stored = await storeReport(db, {
       tenantId,
       workflowId,
       source: input.source,
@@ -148,7 +150,12 @@ const persistStage: Stage = {
       kind: doc.kind,
       result: analysis.result,
     });
-    return { state: {}, summary: { reportId, matches: analysis.result.techniques.length }, reportId };
+    return {
+      state: {},
+      summary: { reportId: stored.id, matches: stored.techniques.length },
+      reportId: stored.id,
+      stored: { ...stored, attackVersion: doc.attackVersion, file: doc.sourceUrl ?? doc.title },
+    };
   },
 };
 
@@ -162,11 +169,11 @@ export function stagesFor(input: AnalysisInput): Stage[] {
 export async function runPipeline(
   ctx: StageContext,
   initial: AnalysisState,
-): Promise<{ reportId: string; duplicate: boolean }> {
+): Promise<Pick<StageOutcome, "duplicate" | "stored"> & { reportId: string }> {
   let state = initial;
   for (const stage of stagesFor(ctx.input)) {
     const outcome = await stage.run(ctx, state);
-    if (outcome.reportId) return { reportId: outcome.reportId, duplicate: outcome.duplicate ?? false };
+    if (outcome.reportId) return { reportId: outcome.reportId, duplicate: outcome.duplicate, stored: outcome.stored };
     state = outcome.state;
   }
   throw new AppError(500, "pipeline_incomplete", "the analysis ended without a report");

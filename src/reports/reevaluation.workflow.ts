@@ -89,7 +89,7 @@ const reevaluateStep: StepDefinition = {
       moved,
       flagged,
     };
-    const reportId = await storeReport(db, {
+    const { id: reportId } = await storeReport(db, {
       tenantId,
       workflowId: state.id,
       source: report.sourceType,

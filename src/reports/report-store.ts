@@ -51,9 +51,16 @@ export function toMatches(result: AnalysisResult): NewMatch[] {
   });
 }
 
-/** Writes report, matches, text (and the workflow's completion) in one batch; returns the report id. */
-export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string> {
+/** What was stored: the report's id and the techniques as the report now holds them (with match ids). */
+export interface StoredReport {
+  id: string;
+  techniques: (AnalysisResult["techniques"][number] & { matchId: string })[];
+}
+
+/** Writes report, matches, text (and the workflow's completion) in one batch. */
+export async function storeReport(db: Db, doc: AnalysedDocument): Promise<StoredReport> {
   const id = crypto.randomUUID();
+  const matches = toMatches(doc.result);
   await persistReport(db, {
     report: {
       id,
@@ -82,10 +89,11 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<string
         methods: Object.fromEntries(countBy(doc.result.techniques.map((t) => t.method))),
       },
     },
-    matches: [...toMatches(doc.result), ...(doc.version?.carried ?? [])],
+    matches: [...matches, ...(doc.version?.carried ?? [])],
     documentChunks: doc.version?.documentChunks ?? base64Chunks(await gzip(doc.text), DOCUMENT_CHUNK),
     workflowId: doc.workflowId,
     supersedes: doc.version?.previous.id,
   });
-  return id;
+  // toMatches keeps the result's order: match i is technique i.
+  return { id, techniques: doc.result.techniques.map((t, i) => ({ ...t, matchId: matches[i]?.id ?? "" })) };
 }
