@@ -14,6 +14,7 @@ import {
   json,
   loadFixture,
   newTenantKey,
+  postJson,
   runScheduled,
   SHIPPED_BUNDLE,
   type ErrorBody,
@@ -79,7 +80,7 @@ describe("authentication", () => {
   });
 
   it("stops accepting a key once it is revoked", async () => {
-    const own = await newTenantKey("revokers");
+    const own = await newTenantKey("revokers", "admin");
     const created = await json<{ id: string; key: string }>(
       await api("/api/v1/keys", own.key, {
         method: "POST",
@@ -90,6 +91,75 @@ describe("authentication", () => {
     expect((await api("/api/v1/attack/versions", created.key)).status).toBe(200);
     expect((await api(`/api/v1/keys/${created.id}`, own.key, { method: "DELETE" })).status).toBe(200);
     expect((await api("/api/v1/attack/versions", created.key)).status).toBe(401);
+  });
+});
+
+describe("roles: member, tenant admin, operator", () => {
+  const postKey = (key: string, body: unknown) => postJson("/api/v1/keys", key, body);
+  type Keys = { keys: { id: string; role: string }[] };
+
+  it("a member sees and revokes only its own key, and creates none", async () => {
+    const admin = await newTenantKey("roles-keys", "admin");
+    const member = await newTenantKey("roles-keys");
+    const other = await newTenantKey("roles-keys");
+    expect((await postKey(member.key, {})).status).toBe(403);
+    const seen = await json<Keys>(await api("/api/v1/keys", member.key));
+    expect(seen.keys.map((k) => k.id)).toEqual([member.keyId]);
+    expect((await api(`/api/v1/keys/${other.keyId}`, member.key, { method: "DELETE" })).status).toBe(404);
+    expect((await api("/api/v1/attack/versions", other.key)).status).toBe(200);
+    expect((await api(`/api/v1/keys/${member.keyId}`, member.key, { method: "DELETE" })).status).toBe(200);
+    expect((await api("/api/v1/attack/versions", member.key)).status).toBe(401);
+    const all = await json<Keys>(await api("/api/v1/keys", admin.key));
+    expect(all.keys.map((k) => k.id).sort()).toEqual([admin.keyId, member.keyId, other.keyId].sort());
+  });
+
+  it("a tenant admin makes member and admin keys, never an operator key", async () => {
+    const admin = await newTenantKey("roles-admin", "admin");
+    expect((await postKey(admin.key, { role: "admin" })).status).toBe(201);
+    const operator = await postKey(admin.key, { role: "operator" });
+    expect(operator.status).toBe(400);
+    expect((await json<ErrorBody>(operator)).error.message).toMatch(/role/);
+  });
+
+  it("a tenant admin recomputes its own tenant's accounts; every tenant's takes an operator", async () => {
+    const account = (key: string, identifier: string) =>
+      postJson("/api/v1/accounts", key, {
+        name: identifier,
+        provider: "aws",
+        identifier,
+        environment: "prod",
+        criticality: "low",
+      });
+    const a = await newTenantKey("roles-fleet-a", "admin");
+    const b = await newTenantKey("roles-fleet-b", "admin");
+    const mine = await json<{ id: string }>(await account(a.key, "a-1"));
+    const theirs = await json<{ id: string }>(await account(b.key, "b-1"));
+    const page = await json<{ recomputed: number; next: string | null }>(
+      await postJson("/api/v1/coverage/recompute", a.key, { limit: 1 }),
+    );
+    expect(page).toEqual({ recomputed: 1, next: mine.id });
+    expect(await json(await postJson("/api/v1/coverage/recompute", a.key, { after: mine.id }))).toEqual({
+      recomputed: 0,
+      next: null,
+    });
+    expect((await postJson("/api/v1/coverage/recompute", a.key, { allTenants: true })).status).toBe(403);
+    const operator = await newTenantKey("roles-operators", "operator");
+    let seen = 0;
+    let after: string | null = null;
+    do {
+      const p: { recomputed: number; next: string | null } = await json(
+        await postJson("/api/v1/coverage/recompute", operator.key, {
+          allTenants: true,
+          limit: 100,
+          ...(after ? { after } : {}),
+        }),
+      );
+      seen += p.recomputed;
+      after = p.next;
+    } while (after);
+    const total = await env.DB.prepare("SELECT count(*) AS n FROM accounts").first<{ n: number }>();
+    expect(seen).toBe(total?.n);
+    expect(theirs.id).not.toBe(mine.id);
   });
 });
 
@@ -212,8 +282,8 @@ describe("ATT&CK REST", () => {
 
 describe("audit log", () => {
   it("records each tenant's mutating requests for that tenant only", async () => {
-    const a = await newTenantKey("tenant-a");
-    const b = await newTenantKey("tenant-b");
+    const a = await newTenantKey("tenant-a", "admin");
+    const b = await newTenantKey("tenant-b", "admin");
     const post = (k: string) =>
       api("/api/v1/keys", k, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     const created = await json<{ id: string }>(await post(a.key));

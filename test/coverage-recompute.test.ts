@@ -48,16 +48,19 @@ describe("deprecated APIs and detection health", () => {
     ]);
   });
 
-  it("an admin records a deprecation; detections that use it turn degraded and are listed", async () => {
-    const { key: adminKey } = await issueApiKey(createDb(env.DB), a.tenantId, "ops", "admin");
+  it("an operator records a deprecation; detections that use it turn degraded and are listed", async () => {
+    const { key: tenantAdmin } = await issueApiKey(createDb(env.DB), a.tenantId, "ops", "admin");
+    const { key: operator } = await newTenantKey("deployment-operators", "operator");
     const body = {
       apiName: "legacy-telemetry-v1",
       description: "test deprecation",
       removalDate: "2999-01-01",
       replacement: "the new field",
     };
+    // The catalogue belongs to the deployment: neither a member nor a tenant's admin may change it.
     expect((await postJson("/api/v1/coverage/deprecations", a.key, body)).status).toBe(403);
-    const res = await postJson("/api/v1/coverage/deprecations", adminKey, body);
+    expect((await postJson("/api/v1/coverage/deprecations", tenantAdmin, body)).status).toBe(403);
+    const res = await postJson("/api/v1/coverage/deprecations", operator, body);
     expect(res.status).toBe(201);
     expect(await json(res)).toMatchObject({ impactedDetections: 1, impact: "medium" });
     const listed = await json<{ items: { detection: string; apiName: string }[] }>(

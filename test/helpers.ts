@@ -75,11 +75,15 @@ export function streamOf(text: string | Uint8Array): ReadableStream<Uint8Array> 
   return new Blob([bytes]).stream() as ReadableStream<Uint8Array>;
 }
 
-export async function newTenantKey(name: string): Promise<{ tenantId: string; key: string }> {
+/** A key of the tenant `name` (created if needed): a member key unless `role` says otherwise. */
+export async function newTenantKey(
+  name: string,
+  role: "member" | "admin" | "operator" = "member",
+): Promise<{ tenantId: string; key: string; keyId: string }> {
   const db = createDb(env.DB);
   const { tenant } = await ensureTenant(db, name);
-  const { key } = await issueApiKey(db, tenant.id);
-  return { tenantId: tenant.id, key };
+  const { key, apiKey } = await issueApiKey(db, tenant.id, role, role);
+  return { tenantId: tenant.id, key, keyId: apiKey.id };
 }
 
 export function api(path: string, key?: string, init: RequestInit = {}): Promise<Response> {

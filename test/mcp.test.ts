@@ -5,7 +5,6 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validatio
 import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GroupT, TechniqueHitT, TechniqueT } from "../src/attack/attack.schemas";
-import { issueApiKey } from "../src/tenants/keys.service";
 import { AppError } from "../src/errors";
 import { defineTool, type ToolCallEvent } from "../src/mcp/define-tool";
 import { createMcpServer } from "../src/mcp/server";
@@ -37,9 +36,8 @@ const ALL_TOOL_NAMES = [
   "submit_match_feedback",
 ];
 
-async function adminKey(tenant: string): Promise<string> {
-  const { tenantId } = await newTenantKey(tenant);
-  return (await issueApiKey(createDb(env.DB), tenantId, "admin", "admin")).key;
+async function keyOf(tenant: string, role: "admin" | "operator"): Promise<string> {
+  return (await newTenantKey(tenant, role)).key;
 }
 
 describe("MCP endpoint through the SDK's own client", () => {
@@ -53,8 +51,8 @@ describe("MCP endpoint through the SDK's own client", () => {
     await client.close();
   });
 
-  it("lists every tool to an admin key with described inputs, output schemas and honest hints", async () => {
-    const admin = await connectMcp(await adminKey("mcp-admin"));
+  it("lists every tool to an operator key with described inputs, output schemas and honest hints", async () => {
+    const admin = await connectMcp(await keyOf("mcp-operator", "operator"));
     const { tools } = await admin.listTools();
     await admin.close();
     expect(tools.map((t) => t.name).sort()).toEqual([...ALL_TOOL_NAMES].sort());
@@ -80,7 +78,11 @@ describe("MCP endpoint through the SDK's own client", () => {
     expect(tools.find((t) => t.name === "cancel_analysis")?.annotations?.destructiveHint).toBe(true);
   });
 
-  it("does not show a member key the tools it may not use, and names every tool it may in the instructions", async () => {
+  it("does not show a member or tenant admin key the tools it may not use, and names every tool it may in the instructions", async () => {
+    const tenantAdmin = await connectMcp(await keyOf("mcp-tenant-admin", "admin"));
+    const adminTools = (await tenantAdmin.listTools()).tools.map((t) => t.name);
+    await tenantAdmin.close();
+    expect(adminTools).not.toContain("refresh_attack");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
       ALL_TOOL_NAMES.filter((n) => n !== "refresh_attack" && n !== "get_refresh_status").sort(),
@@ -258,7 +260,7 @@ describe("defineTool: no tool can skip error mapping, audit, role or hooks", () 
       ["whisper", true, true],
       ["secret", true, true],
     ]);
-    expect(asAdmin.getInstructions()).toMatch(/Deployment administration \(admin keys\): secret \(secret\)/);
+    expect(asAdmin.getInstructions()).toMatch(/Deployment operations \(operator keys\): secret \(secret\)/);
     await asMember.close();
     await asAdmin.close();
   });

@@ -109,7 +109,18 @@ describe("migrations", () => {
       "INSERT INTO workflows (id, type) VALUES ('w1', 'mining')",
       "INSERT INTO attack_versions (version, status, active) VALUES ('1.0', 'loading', 1)",
       "INSERT INTO attack_techniques (version, stix_id, attack_id, name) VALUES ('no-such-version', 'attack-pattern--y', 'T0002', 'x')",
+      `INSERT INTO api_keys (id, tenant_id, role, prefix, key_hash) VALUES ('k1', 'roles', 'root', 'ttp_x', '${"0".repeat(64)}')`,
     ];
+    await env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('roles', 'roles')").run();
     for (const statement of bad) await expect(env.DB.prepare(statement).run(), statement).rejects.toThrow();
+    // The rebuilt api_keys (0007) keeps its checks and takes the operator role.
+    await env.DB.prepare(
+      `INSERT INTO api_keys (id, tenant_id, role, prefix, key_hash) VALUES ('k2', 'roles', 'operator', 'ttp_x', '${"1".repeat(64)}')`,
+    ).run();
+    await expect(
+      env.DB.prepare(
+        "INSERT INTO api_keys (id, tenant_id, role, prefix, key_hash) VALUES ('k3', 'roles', 'member', 'ttp_x', 'short')",
+      ).run(),
+    ).rejects.toThrow();
   });
 });

@@ -51,7 +51,8 @@ beforeAll(async () => {
   // A second loaded version (inactive) for the changes routes.
   await loadAttackBundle(env.DB, streamOf(await relabelledBundle({ gzip: false })), { activate: "never" });
   const t = await newTenantKey("readers");
-  admin = (await issueApiKey(createDb(env.DB), t.tenantId, "admin", "admin")).key;
+  // An operator key reaches every route and tool (the refresh ones included).
+  admin = (await issueApiKey(createDb(env.DB), t.tenantId, "operator", "operator")).key;
   const account = await json<{ id: string }>(
     await postJson("/api/v1/accounts", admin, {
       name: "reads",

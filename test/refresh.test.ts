@@ -94,30 +94,35 @@ async function modelFor(version: string): Promise<void> {
 
 let member: string;
 let admin: string;
+let operator: string;
 beforeAll(async () => {
   const t = await newTenantKey("refreshers");
   member = t.key;
   admin = (await issueApiKey(db, t.tenantId, "admin", "admin")).key;
+  operator = (await issueApiKey(db, t.tenantId, "operator", "operator")).key;
 });
 
-describe("admin only", () => {
-  it("refuses a member key (REST 403, MCP isError) and accepts an admin key", async () => {
-    const res = await postJson("/api/v1/attack/refresh", member, {});
-    expect(res.status).toBe(403);
-    expect((await json<ErrorBody>(res)).error.code).toBe("forbidden");
-    const client = await connectMcp(member);
-    const r = await callTool(client, "refresh_attack", {});
-    expect(r.isError).toBe(true);
-    await client.close();
-    const refused = await postJson("/api/v1/attack/refresh", admin, { url: "http://10.0.0.1/bundle.json" });
+describe("operator only", () => {
+  it("refuses a member and a tenant admin (REST 403, MCP not listed) and accepts an operator key", async () => {
+    for (const key of [member, admin]) {
+      const res = await postJson("/api/v1/attack/refresh", key, {});
+      expect(res.status).toBe(403);
+      expect((await json<ErrorBody>(res)).error).toMatchObject({ code: "forbidden", message: /operator key/ });
+      const client = await connectMcp(key);
+      const r = await callTool(client, "refresh_attack", {});
+      await client.close();
+      expect(r.isError).toBe(true);
+    }
+    expect(await refreshWorkflows()).toEqual([]);
+    const refused = await postJson("/api/v1/attack/refresh", operator, { url: "http://10.0.0.1/bundle.json" });
     expect(refused.status).toBe(400);
   });
 
   it("checks the version the same way over REST and MCP (one schema)", async () => {
-    const rest = await postJson("/api/v1/attack/refresh", admin, { version: "latest" });
+    const rest = await postJson("/api/v1/attack/refresh", operator, { version: "latest" });
     expect(rest.status).toBe(400);
     expect((await json<ErrorBody>(rest)).error.message).toMatch(/an ATT&CK version such as 18\.1/);
-    const client = await connectMcp(admin);
+    const client = await connectMcp(operator);
     const mcp = await callTool(client, "refresh_attack", { version: "latest" });
     await client.close();
     expect(mcp.isError).toBe(true);
@@ -255,7 +260,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     expect([changes.added.length, changes.revoked.length, changes.updated.length]).toEqual([12, 0, 62]);
     expect(changes.renamed.map((r) => r.id)).toEqual(["T1497.003", "T1552.003"]);
     const status = await json<{ status: string; steps: { step: string }[] }>(
-      await api(`/api/v1/attack/refresh/${refresh.id}`, admin),
+      await api(`/api/v1/attack/refresh/${refresh.id}`, operator),
     );
     expect(status.steps.map((s) => s.step)).toEqual([
       "resolve",

@@ -1,6 +1,6 @@
 /**
  * @module Coverage at fleet scale: 1,000 accounts × 1,000 detections (2 mappings each) seeded into a
- * local D1, then through `wrangler dev`: the whole fleet's coverage recomputed (admin endpoint, a
+ * local D1, then through `wrangler dev`: the whole fleet's coverage recomputed (operator endpoint, a
  * page of accounts per call), and p50/p99 of reading one account's coverage and its gaps.
  * FLEET_ACCOUNTS and FLEET_PAGE change the fleet size and the page; BENCH_VERBOSE shows wrangler's log.
  */
@@ -76,13 +76,13 @@ export async function benchFleet(): Promise<Row[]> {
   let dev: DevServer | undefined;
   try {
     attackLoad(dir);
-    const admin = runScript("key-create.ts", ["--tenant", "fleet", "--admin", "--persist-to", dir]);
+    const operator = runScript("key-create.ts", ["--tenant", "fleet", "--operator", "--persist-to", dir]);
     const { seconds: seedSeconds, accountIds } = await seed(dir);
     process.stderr.write(`fleet: seeded ${ACCOUNTS} × ${DETECTIONS} in ${seedSeconds.toFixed(1)} s\n`);
     dev = await startDev(dir, [], { verbose: Boolean(process.env.BENCH_VERBOSE) });
     const { base } = dev;
     await dev.ready();
-    const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
+    const headers = { authorization: `Bearer ${operator}`, "content-type": "application/json" };
 
     const t0 = performance.now();
     let after: string | null = null;
@@ -91,7 +91,11 @@ export async function benchFleet(): Promise<Row[]> {
       const res: Response = await fetch(`${base}/api/v1/coverage/recompute`, {
         method: "POST",
         headers,
-        body: JSON.stringify({ limit: Number(process.env.FLEET_PAGE ?? 50), ...(after ? { after } : {}) }),
+        body: JSON.stringify({
+          limit: Number(process.env.FLEET_PAGE ?? 50),
+          allTenants: true,
+          ...(after ? { after } : {}),
+        }),
       });
       if (!res.ok) throw new Error(`recompute → ${res.status} ${await res.text()}`);
       const page: { recomputed: number; next: string | null } = await res.json<{

@@ -38,11 +38,11 @@ export async function benchRefresh(): Promise<Row[]> {
     const model = path.join(dir, "model-17.1.json.gz");
     runScript("model-adapt.ts", ["--attack", BUNDLE_171, "--out", model]);
     runScript("model-load.ts", [model, "--persist-to", dir]);
-    const admin = runScript("key-create.ts", ["--tenant", "bench", "--admin", "--persist-to", dir]);
+    const operator = runScript("key-create.ts", ["--tenant", "bench", "--operator", "--persist-to", dir]);
     dev = await startDev(dir, ["--var", "ATTACK_URL_CHECK:false"]);
     const { base, pid } = dev;
     await dev.ready();
-    const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
+    const headers = { authorization: `Bearer ${operator}`, "content-type": "application/json" };
     const before = pid ? (workerdMemoryMb(pid, "VmRSS") ?? 0) : 0;
     const t0 = performance.now();
     const started = await (

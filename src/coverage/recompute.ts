@@ -112,12 +112,13 @@ export async function recomputeStale(
   return { recomputed: accounts.length, next: accounts.length === page.limit ? (accounts.at(-1)?.id ?? null) : null };
 }
 
-/** Recomputes a page of every tenant's accounts, by id after `after` (the admin's fleet recompute). */
+/** Recomputes a page of a tenant's accounts (its admin) or of every tenant's (an operator), by id after `after`. */
 export async function recomputeAll(
   db: Db,
+  scope: { tenantId: string } | "all-tenants",
   page: { after?: string; limit: number },
 ): Promise<{ recomputed: number; next: string | null }> {
-  const accounts = await accountsPage(db, page);
+  const accounts = await accountsPage(db, scope, page);
   // One ATT&CK version for the whole page (an empty page needs none).
   const version = accounts.length ? await resolveVersion(db, undefined) : undefined;
   for (const account of accounts) await recomputeCoverage(db, account, { version });

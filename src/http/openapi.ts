@@ -37,7 +37,10 @@ export const authErrors = {
 } as const;
 
 /** Plus the answer of admin-only routes to a member key. */
-export const adminErrors = { ...authErrors, 403: errorContent("The key is not an admin key") } as const;
+export const adminErrors = { ...authErrors, 403: errorContent("The key is not an admin key of the tenant") } as const;
+
+/** Plus the answer of deployment-wide routes to a key that is not an operator's. */
+export const operatorErrors = { ...authErrors, 403: errorContent("The key is not an operator key") } as const;
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

@@ -12,7 +12,7 @@ const GROUPS: Record<ToolGroup, string> = {
   analysis: "Analyse documents and work with the stored reports",
   attack: "Look up MITRE ATT&CK (read-only)",
   coverage: "Detection coverage of your accounts",
-  admin: "Deployment administration (admin keys)",
+  admin: "Deployment operations (operator keys)",
 };
 
 export function buildInstructions(tools: readonly Tool[]): string {

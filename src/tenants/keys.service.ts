@@ -1,6 +1,6 @@
 /**
- * @module A tenant's API keys, managed by the tenant's own keys: list, create (an admin key only by
- * an admin), revoke.
+ * @module A tenant's API keys, managed by the tenant's admin keys: list, create, revoke. A member
+ * key sees and revokes only itself. Operator keys are never made here (the CLI makes them).
  */
 import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
@@ -8,7 +8,7 @@ import { insertApiKey, listApiKeys, revokeApiKey } from "../db/repos/tenants";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys";
 import type { ApiKey } from "../db/schema";
 import { notFound } from "../errors";
-import { requireRole, type Caller } from "./caller";
+import { hasRole, requireRole, type Caller } from "./caller";
 import type { KeyInfoT, KeyInput } from "./tenants.schemas";
 
 export const toKeyInfo = (k: ApiKey): KeyInfoT => ({
@@ -22,7 +22,8 @@ export const toKeyInfo = (k: ApiKey): KeyInfoT => ({
 });
 
 export async function listKeys(db: Db, caller: Caller): Promise<KeyInfoT[]> {
-  return (await listApiKeys(db, caller.tenantId)).map(toKeyInfo);
+  const keys = await listApiKeys(db, caller.tenantId);
+  return (hasRole(caller, "admin") ? keys : keys.filter((k) => k.id === caller.keyId)).map(toKeyInfo);
 }
 
 /** A new key for the caller's tenant; the key itself is in this answer only. */
@@ -31,7 +32,7 @@ export async function createKey(
   caller: Caller,
   input: z.infer<typeof KeyInput>,
 ): Promise<KeyInfoT & { key: string }> {
-  if (input.role === "admin") requireRole(caller, "admin");
+  requireRole(caller, "admin");
   const { key, apiKey } = await issueApiKey(db, caller.tenantId, input.name, input.role);
   return { ...toKeyInfo(apiKey), key };
 }
@@ -55,6 +56,8 @@ export async function issueApiKey(
 }
 
 export async function revokeKey(db: Db, caller: Caller, keyId: string): Promise<KeyInfoT> {
+  // A member may revoke only itself; another key of the tenant is as unknown to it as any other.
+  if (!hasRole(caller, "admin") && keyId !== caller.keyId) throw notFound("no such API key for this tenant");
   const revoked = await revokeApiKey(db, caller.tenantId, keyId, new Date().toISOString());
   if (!revoked) throw notFound("no such API key for this tenant");
   return toKeyInfo(revoked);

@@ -22,5 +22,8 @@ export type KeyInfoT = z.infer<typeof KeyInfo>;
 
 export const KeyInput = z.object({
   name: z.string().trim().min(1).max(64).optional().describe("a label, e.g. 'ci' or 'soc-agent'"),
-  role: z.enum(KEY_ROLES).optional().describe("admin keys can only be created with an admin key"),
+  role: z
+    .enum(["member", "admin"])
+    .optional()
+    .describe("member (default) or admin; operator keys are made only with the CLI"),
 });

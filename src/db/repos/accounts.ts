@@ -44,12 +44,20 @@ export async function listAccounts(db: Db, tenantId: string): Promise<Account[]>
   return db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).orderBy(asc(accounts.name));
 }
 
-/** A page of the accounts of every tenant, by id: the fleet-wide recompute (a deployment operation). */
-export async function accountsPage(db: Db, page: { after?: string; limit: number }): Promise<Account[]> {
+/** A page of a tenant's accounts, or of every tenant's (a deployment operation, which the scope says), by id. */
+export async function accountsPage(
+  db: Db,
+  scope: { tenantId: string } | "all-tenants",
+  page: { after?: string; limit: number },
+): Promise<Account[]> {
+  const where = [
+    ...(scope === "all-tenants" ? [] : [eq(accounts.tenantId, scope.tenantId)]),
+    ...(page.after ? [gt(accounts.id, page.after)] : []),
+  ];
   return db
     .select()
     .from(accounts)
-    .where(page.after ? gt(accounts.id, page.after) : undefined)
+    .where(and(...where))
     .orderBy(asc(accounts.id))
     .limit(page.limit);
 }

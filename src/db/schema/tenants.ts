@@ -11,7 +11,7 @@ export const tenants = sqliteTable("tenants", {
   createdAt: createdAt(),
 });
 
-export const KEY_ROLES = ["member", "admin"] as const;
+export const KEY_ROLES = ["member", "admin", "operator"] as const;
 
 export const apiKeys = sqliteTable(
   "api_keys",

@@ -1,20 +1,21 @@
 /**
- * @module /api/v1/coverage (admin): recompute the coverage of every account of every tenant, a
- * page of accounts per call (a call stays well inside a Worker's time), and record deprecated APIs.
+ * @module /api/v1/coverage: recompute coverage a page of accounts per call (a call stays well inside
+ * a Worker's time): the tenant's accounts for its admin, every tenant's for an operator; and the
+ * operator's catalogue of deprecated APIs.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { DeprecationInput } from "../../coverage/coverage.schemas";
 import { addDeprecation } from "../../coverage/deprecations.service";
 import { recomputeAll } from "../../coverage/recompute";
 import { requireRole } from "../../tenants/caller";
-import { adminErrors, bearer, json, router } from "../openapi";
+import { adminErrors, bearer, json, operatorErrors, router } from "../openapi";
 
 const recomputeRoute = createRoute({
   method: "post",
   path: "/recompute",
   tags: ["Coverage"],
   summary:
-    "Recompute coverage for a page of accounts of all tenants (admin); call again with `after` until `next` is null",
+    "Recompute coverage for a page of the tenant's accounts (admin), or of every tenant's with allTenants (operator); call again with `after` until `next` is null",
   security: bearer,
   request: {
     body: {
@@ -24,6 +25,7 @@ const recomputeRoute = createRoute({
           schema: z.object({
             after: z.string().optional().describe("the `next` of the previous call"),
             limit: z.number().int().min(1).max(200).optional().describe("accounts per call, default 50"),
+            allTenants: z.boolean().optional().describe("every tenant's accounts: an operator key only"),
           }),
         },
       },
@@ -40,7 +42,7 @@ const deprecationRoute = createRoute({
   path: "/deprecations",
   tags: ["Coverage"],
   summary:
-    "Record a deprecated API, event or field (admin): detections that use it become degraded, or broken after the removal date",
+    "Record a deprecated API, event or field (operator): detections that use it become degraded, or broken after the removal date",
   security: bearer,
   request: { body: { required: true, content: { "application/json": { schema: DeprecationInput } } } },
   responses: {
@@ -48,17 +50,19 @@ const deprecationRoute = createRoute({
       z.object({ id: z.string(), apiName: z.string(), impactedDetections: z.number().int(), impact: z.string() }),
       "Recorded, with how many detections it affects",
     ),
-    ...adminErrors,
+    ...operatorErrors,
   },
 });
 
 export const coverageAdminRoutes = router()
   .openapi(deprecationRoute, async (c) => {
-    requireRole(c.var.caller, "admin");
+    requireRole(c.var.caller, "operator");
     return c.json(await addDeprecation(c.var.db, c.req.valid("json")), 201);
   })
   .openapi(recomputeRoute, async (c) => {
     requireRole(c.var.caller, "admin");
-    const { after, limit = 50 } = c.req.valid("json");
-    return c.json(await recomputeAll(c.var.db, { after, limit }), 200);
+    const { after, limit = 50, allTenants = false } = c.req.valid("json");
+    if (allTenants) requireRole(c.var.caller, "operator");
+    const scope = allTenants ? "all-tenants" : { tenantId: c.var.caller.tenantId };
+    return c.json(await recomputeAll(c.var.db, scope, { after, limit }), 200);
   });

@@ -1,6 +1,6 @@
 /**
- * @module MCP tools for deployment administration: the ATT&CK refresh. Admin keys only: other keys
- * are not shown them.
+ * @module MCP tools that change the whole deployment: the ATT&CK refresh. Operator keys only: other
+ * keys are not shown them.
  */
 import { z } from "@hono/zod-openapi";
 import { RefreshRequest } from "../../attack/attack.schemas";
@@ -13,7 +13,7 @@ const refreshAttack = defineTool({
   name: "refresh_attack",
   title: "Refresh ATT&CK",
   group: "admin",
-  role: "admin",
+  role: "operator",
   description:
     "Loads the newest Enterprise ATT&CK release (or a given STIX bundle URL) as a new version, computes the " +
     "changes, carries the mapping model over, switches to it, recomputes coverage and re-evaluates affected " +
@@ -34,7 +34,7 @@ const getRefreshStatus = defineTool({
   name: "get_refresh_status",
   title: "Get an ATT&CK refresh's status",
   group: "admin",
-  role: "admin",
+  role: "operator",
   description: "Status, current step and per-step results of an ATT&CK refresh.",
   input: { workflow_id: WorkflowIdField },
   output: WorkflowStatus.shape,
