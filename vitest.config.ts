@@ -25,6 +25,8 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations")),
           TEST_DOWN_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/down")),
           HAS_SHARED_DATA: hasShared,
+          // Test keys for sealing stored secrets: the second only opens (rotation tests).
+          SECRET_KEYS: `test2:${Buffer.alloc(32, 2).toString("base64")},test1:${Buffer.alloc(32, 1).toString("base64")}`,
           // Workflow alarms never fire on their own in tests: each test fires them (runDurableObjectAlarm).
           WORKFLOW_STEP_DELAY_MS: "3600000",
           // The ATT&CK release index the refresh tests serve (msw).

@@ -14,12 +14,18 @@ import { latestModel } from "../src/db/repos/models";
 import { importModelArtifact } from "../src/models/models.service";
 import { DEFAULT_MODEL } from "./lib/model-file";
 import { DEFAULT_BUNDLE } from "./lib/cli";
-import { localVars, migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
+import { newKeyringValue } from "../src/secrets/secret-box";
+import { ensureLocalSecrets, localVars, migrateLocal, withLocalDb, wranglerLive } from "./lib/wrangler";
 
 const port = process.env.PORT ?? "8787";
 if (!/^\d{1,5}$/.test(port)) {
   console.error(`PORT must be a port number, not '${port}'`);
   process.exit(1);
+}
+
+// Secrets declared in wrangler.toml get local values once (kept in .dev.vars, which git ignores).
+for (const name of ensureLocalSecrets({ SECRET_KEYS: () => newKeyringValue() })) {
+  console.error(`${name}: a local value was generated into .dev.vars`);
 }
 
 // The Worker parses its settings on its first request; a bad one is refused here, before anything starts.

@@ -265,3 +265,34 @@ describe("defineTool: no tool can skip error mapping, audit, role or hooks", () 
     await asAdmin.close();
   });
 });
+
+describe("MCP endpoint: malformed JSON-RPC", () => {
+  const post = async (body: string) =>
+    api("/mcp", (await newTenantKey("mcp-malformed")).key, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body,
+    });
+
+  it("answers an empty batch with one Invalid Request error, as JSON-RPC 2.0 says", async () => {
+    const res = await post("[]");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32600, message: expect.any(String) },
+    });
+  });
+
+  it.each([
+    ["100,000 nested arrays", "[".repeat(100_000) + "]".repeat(100_000)],
+    ["an unterminated nest", "[".repeat(100_000)],
+    ["a batch of nested arrays", `[${"[".repeat(50_000)}${"]".repeat(50_000)}, {"jsonrpc":"2.0","id":1}]`],
+    ["not JSON", "{jsonrpc: 2.0"],
+  ])("answers %s with a 4xx JSON-RPC error, not a 500", async (_name, body) => {
+    const res = await post(body);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: expect.any(Number) } });
+  });
+});

@@ -1,12 +1,15 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
-import { workflows } from "../src/db/schema";
+import { webhookSecrets, workflows } from "../src/db/schema";
+import { signWebhook, verifyWebhook } from "../src/webhooks/standard-webhooks";
 import { api, json, newTenantKey, type ErrorBody } from "./helpers";
 
 // No ATT&CK or model is loaded here: a started workflow would fail at extract, and that is not what
-// these tests look at. They check what the webhook accepts, refuses and starts.
+// these tests look at. They check what the webhook accepts, refuses and starts. Deliveries are
+// signed with `standardwebhooks`, the specification's reference library, never with our own code.
 
 interface Accepted {
   workflowId: string;
@@ -14,22 +17,17 @@ interface Accepted {
   duplicate: boolean;
 }
 
-const DELIVERY_PATH = "/api/v1/webhooks/documents";
-const enc = new TextEncoder();
+const pathOf = (tenantId: string) => `/api/v1/webhooks/documents/${tenantId}`;
 const REPORT = JSON.stringify({
   text: "The actor sent spearphishing attachments and ran PowerShell.",
   title: "webhook report",
 });
 
-async function signature(secret: string, timestamp: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(`${timestamp}.${body}`)));
-  return "sha256=" + [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 const now = () => Math.floor(Date.now() / 1000);
+
+/** The reference library's `v1,<base64>` signature. */
+const referenceSignature = (secret: string, id: string, timestamp: number, body: string) =>
+  new Webhook(secret).sign(id, new Date(timestamp * 1000), body);
 
 interface Delivery {
   tenantId: string;
@@ -39,30 +37,37 @@ interface Delivery {
   timestamp?: number;
   /** Headers to leave out or replace, by name. */
   headers?: Record<string, string | null>;
+  path?: string;
 }
 
 async function deliver(d: Delivery): Promise<Response> {
   const body = d.body ?? REPORT;
-  const timestamp = String(d.timestamp ?? now());
+  const timestamp = d.timestamp ?? now();
+  const id = d.deliveryId ?? `msg_${crypto.randomUUID()}`;
   const headers: Record<string, string | null> = {
     "content-type": "application/json",
-    "X-TTPscope-Tenant": d.tenantId,
-    "X-TTPscope-Delivery": d.deliveryId ?? crypto.randomUUID(),
-    "X-TTPscope-Timestamp": timestamp,
-    "X-TTPscope-Signature": await signature(d.secret, timestamp, body),
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": referenceSignature(d.secret, id, timestamp, body),
     ...d.headers,
   };
   const sent = Object.entries(headers).filter((e): e is [string, string] => e[1] !== null);
-  return api(DELIVERY_PATH, undefined, { method: "POST", headers: sent, body });
+  return api(d.path ?? pathOf(d.tenantId), undefined, { method: "POST", headers: sent, body });
 }
 
-/** A tenant with a bearer key and a webhook secret created through the API. */
+interface SecretInfo {
+  secret: string;
+  endpoint: string;
+  createdAt: string;
+}
+
+/** A tenant with an admin key and a webhook secret created through the API. */
 async function webhookTenant(name: string) {
-  const t = await newTenantKey(name);
+  const t = await newTenantKey(name, "admin");
   const res = await api("/api/v1/webhooks/secret", t.key, { method: "POST" });
   expect(res.status).toBe(201);
-  const { secret } = await json<{ secret: string; createdAt: string }>(res);
-  return { ...t, secret };
+  const info = await json<SecretInfo>(res);
+  return { ...t, secret: info.secret, endpoint: info.endpoint };
 }
 
 async function workflowRows(tenantId: string) {
@@ -75,18 +80,39 @@ async function expectError(res: Response, status: number, code: string): Promise
 }
 
 describe("webhook secret administration", () => {
-  it("needs a bearer key", async () => {
+  it("needs a bearer key of a tenant admin", async () => {
     for (const method of ["POST", "DELETE"]) {
       await expectError(await api("/api/v1/webhooks/secret", undefined, { method }), 401, "unauthorized");
     }
+    const member = await newTenantKey("wh-member");
+    await expectError(await api("/api/v1/webhooks/secret", member.key, { method: "POST" }), 403, "forbidden");
   });
 
-  it("returns a whsec_ secret once, and deleting it refuses deliveries", async () => {
+  it("answers a Standard Webhooks secret and the tenant's endpoint, enough to configure a sender", async () => {
     const t = await webhookTenant("wh-admin");
-    expect(t.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(t.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Uint8Array.from(atob(t.secret.slice(6)), (c) => c.charCodeAt(0))).toHaveLength(32);
+    expect(t.endpoint).toBe(`http://ttpscope.test${pathOf(t.tenantId)}`);
+    // Nothing but that response: a sender posting to the endpoint with the secret is accepted.
+    expect((await deliver({ ...t, path: new URL(t.endpoint).pathname })).status).toBe(202);
+  });
+
+  it("deleting the secret refuses deliveries", async () => {
+    const t = await webhookTenant("wh-delete");
     expect((await api("/api/v1/webhooks/secret", t.key, { method: "DELETE" })).status).toBe(204);
     await expectError(await api("/api/v1/webhooks/secret", t.key, { method: "DELETE" }), 404, "not_found");
     await expectError(await deliver(t), 401, "invalid_signature");
+  });
+
+  it("stores the secret sealed, never in clear", async () => {
+    const t = await webhookTenant("wh-sealed");
+    const row = await createDb(env.DB)
+      .select()
+      .from(webhookSecrets)
+      .where(eq(webhookSecrets.tenantId, t.tenantId))
+      .get();
+    expect(row?.secret).toMatch(/^v1\.test2\./);
+    expect(row?.secret).not.toContain(t.secret.slice(6, 20));
   });
 
   it("documents both routes in the OpenAPI document", async () => {
@@ -94,7 +120,22 @@ describe("webhook secret administration", () => {
       await api("/openapi.json"),
     );
     expect(doc.paths["/api/v1/webhooks/secret"]).toHaveProperty("post");
-    expect(doc.paths["/api/v1/webhooks/documents"]?.post?.security).toEqual([]);
+    expect(doc.paths["/api/v1/webhooks/documents/{tenantId}"]?.post?.security).toEqual([]);
+  });
+});
+
+describe("Standard Webhooks interoperability", () => {
+  it("what our module signs, the reference library verifies, and the other way round", async () => {
+    const secret = "whsec_" + btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const body = new TextEncoder().encode(REPORT);
+    const headers = await signWebhook(secret, { id: "msg_1", timestamp: now(), body });
+    expect(new Webhook(secret).verify(REPORT, { ...headers })).toEqual(JSON.parse(REPORT));
+    const theirs = referenceSignature(secret, "msg_2", now(), REPORT);
+    const fromThem = { "webhook-id": "msg_2", "webhook-timestamp": String(now()), "webhook-signature": theirs };
+    await expect(verifyWebhook(secret, fromThem, body)).resolves.toBeUndefined();
+    await expect(verifyWebhook(secret, { ...fromThem, "webhook-id": "msg_3" }, body)).rejects.toThrow(
+      /no v1 signature/,
+    );
   });
 });
 
@@ -114,26 +155,64 @@ describe("signed document deliveries", () => {
   it("refuse a bad signature and start nothing", async () => {
     const t = await webhookTenant("wh-badsig");
     const other = await webhookTenant("wh-badsig-other");
-    const flipped = (await signature(t.secret, String(now()), REPORT)).replace(/.$/, (ch) => (ch === "0" ? "1" : "0"));
-    await expectError(await deliver({ ...t, headers: { "X-TTPscope-Signature": flipped } }), 401, "invalid_signature");
-    // Signed correctly, but with another tenant's secret.
+    const good = referenceSignature(t.secret, "msg_x", now(), REPORT);
+    const flipped = good.replace(/.(?==?$)/, (ch) => (ch === "A" ? "B" : "A"));
+    await expectError(
+      await deliver({ ...t, deliveryId: "msg_x", headers: { "webhook-signature": flipped } }),
+      401,
+      "invalid_signature",
+    );
+    // Signed correctly, but with another tenant's secret; or posted to another tenant's endpoint.
     await expectError(await deliver({ ...t, secret: other.secret }), 401, "invalid_signature");
+    await expectError(await deliver({ ...other, secret: t.secret }), 401, "invalid_signature");
     // A body changed after signing.
-    const ts = String(now());
-    const signed = await signature(t.secret, ts, REPORT);
-    const tampered = REPORT.replace("PowerShell", "cmd.exe");
-    const res = await api(DELIVERY_PATH, undefined, {
+    const ts = now();
+    const res = await api(pathOf(t.tenantId), undefined, {
       method: "POST",
       headers: {
-        "X-TTPscope-Tenant": t.tenantId,
-        "X-TTPscope-Delivery": "d-1",
-        "X-TTPscope-Timestamp": ts,
-        "X-TTPscope-Signature": signed,
+        "webhook-id": "msg_t",
+        "webhook-timestamp": String(ts),
+        "webhook-signature": referenceSignature(t.secret, "msg_t", ts, REPORT),
       },
-      body: tampered,
+      body: REPORT.replace("PowerShell", "cmd.exe"),
     });
     await expectError(res, 401, "invalid_signature");
     expect(await workflowRows(t.tenantId)).toEqual([]);
+  });
+
+  it("refuse a captured delivery replayed with a new webhook-id: the id is signed", async () => {
+    const t = await webhookTenant("wh-replay");
+    const ts = now();
+    const signature = referenceSignature(t.secret, "msg_original", ts, REPORT);
+    const send = (id: string) =>
+      api(pathOf(t.tenantId), undefined, {
+        method: "POST",
+        headers: { "webhook-id": id, "webhook-timestamp": String(ts), "webhook-signature": signature },
+        body: REPORT,
+      });
+    expect((await send("msg_original")).status).toBe(202);
+    for (const id of ["msg_replay1", "msg_replay2"]) await expectError(await send(id), 401, "invalid_signature");
+    expect((await send("msg_original")).status).toBe(200); // the same id: the original workflow, nothing new
+    expect(await workflowRows(t.tenantId)).toHaveLength(1);
+  });
+
+  it("accept any one of several signatures, as while the sender rotates secrets", async () => {
+    const t = await webhookTenant("wh-multisig");
+    const ts = now();
+    const old = referenceSignature(`whsec_${btoa("x".repeat(32))}`, "msg_m", ts, REPORT);
+    const current = referenceSignature(t.secret, "msg_m", ts, REPORT);
+    const res = await deliver({
+      ...t,
+      deliveryId: "msg_m",
+      timestamp: ts,
+      headers: { "webhook-signature": `v1a,ignored ${old} ${current}` },
+    });
+    expect(res.status).toBe(202);
+    await expectError(
+      await deliver({ ...t, timestamp: ts, headers: { "webhook-signature": `${old} v2,${current.slice(3)}` } }),
+      401,
+      "invalid_signature",
+    );
   });
 
   it.each([
@@ -151,13 +230,11 @@ describe("signed document deliveries", () => {
   });
 
   it.each([
-    ["X-TTPscope-Tenant", null],
-    ["X-TTPscope-Delivery", null],
-    ["X-TTPscope-Timestamp", null],
-    ["X-TTPscope-Signature", null],
-    ["X-TTPscope-Delivery", "x".repeat(201)],
-    ["X-TTPscope-Timestamp", "yesterday"],
-    ["X-TTPscope-Signature", "deadbeef"],
+    ["webhook-id", null],
+    ["webhook-timestamp", null],
+    ["webhook-signature", null],
+    ["webhook-id", "x".repeat(201)],
+    ["webhook-timestamp", "yesterday"],
   ])("answer 400 to %s missing or malformed (%s)", async (header, value) => {
     const t = await webhookTenant(`wh-headers-${header}-${value?.length ?? 0}`);
     const res = await deliver({ ...t, headers: { [header]: value } });
@@ -169,12 +246,9 @@ describe("signed document deliveries", () => {
 
   it("refuse unknown tenants and tenants without a secret alike", async () => {
     const plain = await newTenantKey("wh-nosecret");
-    await expectError(await deliver({ ...plain, secret: "whsec_guess" }), 401, "invalid_signature");
-    await expectError(
-      await deliver({ tenantId: crypto.randomUUID(), secret: "whsec_guess" }),
-      401,
-      "invalid_signature",
-    );
+    const guess = `whsec_${btoa("g".repeat(32))}`;
+    await expectError(await deliver({ ...plain, secret: guess }), 401, "invalid_signature");
+    await expectError(await deliver({ tenantId: crypto.randomUUID(), secret: guess }), 401, "invalid_signature");
   });
 
   it("stop accepting the old secret once it is rotated", async () => {
@@ -188,26 +262,26 @@ describe("signed document deliveries", () => {
 
   it("answer 400 to a signed body that is not a valid submission, and keep the delivery id free", async () => {
     const t = await webhookTenant("wh-invalid");
-    await expectError(await deliver({ ...t, deliveryId: "d-bad", body: '{"text": ' }), 400, "bad_request");
+    await expectError(await deliver({ ...t, deliveryId: "msg_bad", body: '{"text": ' }), 400, "bad_request");
     const twoSources = await deliver({
       ...t,
-      deliveryId: "d-bad",
+      deliveryId: "msg_bad",
       body: JSON.stringify({ text: "a", url: "https://intel.example.com/" }),
     });
     expect(twoSources.status).toBe(400);
     expect((await json<ErrorBody>(twoSources)).error.message).toMatch(/exactly one of url, text or content/);
     expect(await workflowRows(t.tenantId)).toEqual([]);
-    expect((await deliver({ ...t, deliveryId: "d-bad" })).status).toBe(202);
+    expect((await deliver({ ...t, deliveryId: "msg_bad" })).status).toBe(202);
   });
 
   it("release the delivery id when the analysis cannot start, so a retry can succeed", async () => {
     const t = await webhookTenant("wh-release");
     await expectError(
-      await deliver({ ...t, deliveryId: "d-retry", body: JSON.stringify({ text: "   " }) }),
+      await deliver({ ...t, deliveryId: "msg_retry", body: JSON.stringify({ text: "   " }) }),
       422,
       "empty_document",
     );
-    expect((await deliver({ ...t, deliveryId: "d-retry" })).status).toBe(202);
+    expect((await deliver({ ...t, deliveryId: "msg_retry" })).status).toBe(202);
   });
 });
 
@@ -252,7 +326,8 @@ describe("audit", () => {
     await deliver({ ...t, body: "not json" });
     type Audit = { items: { action: string; outcome: string; status: number; keyPrefix: string; target: string }[] };
     const log = await json<Audit>(await api("/api/v1/audit", t.key));
-    const delivery = { action: `POST ${DELIVERY_PATH}`, keyPrefix: "webhook", target: DELIVERY_PATH };
+    const path = pathOf(t.tenantId);
+    const delivery = { action: "POST /api/v1/webhooks/documents/:tenantId", keyPrefix: "webhook", target: path };
     expect(log.items).toEqual([
       expect.objectContaining({ ...delivery, outcome: "failure", status: 400 }),
       expect.objectContaining({ ...delivery, outcome: "success", status: 202 }),

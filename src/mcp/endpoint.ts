@@ -12,9 +12,13 @@ import type { AuthedEnv } from "../api/context";
 import { createMcpServer } from "./server";
 
 function wantsProgress(message: unknown): boolean {
-  if (Array.isArray(message)) return message.some(wantsProgress);
-  const params = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params;
-  return params?._meta?.progressToken !== undefined;
+  // A batch holds messages, never batches: one level is looked at, however deep a hostile body nests.
+  const messages: unknown[] = Array.isArray(message) ? message : [message];
+  return messages.some((m) => {
+    if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
+    const params = (m as { params?: { _meta?: { progressToken?: unknown } } }).params;
+    return params?._meta?.progressToken !== undefined;
+  });
 }
 
 export const createMcpEndpoint = () =>
@@ -27,6 +31,13 @@ export const createMcpEndpoint = () =>
         parsed = await c.req.json();
       } catch {
         parsed = undefined; // the transport answers with a JSON-RPC parse error (-32700)
+      }
+      // JSON-RPC 2.0: an empty batch is one Invalid Request error (the transport would answer 202).
+      if (Array.isArray(parsed) && parsed.length === 0) {
+        return c.json(
+          { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request: empty batch" } },
+          400,
+        );
       }
       const streaming = wantsProgress(parsed);
       const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });

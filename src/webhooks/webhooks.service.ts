@@ -18,9 +18,16 @@ import {
   setWebhookSecret,
 } from "../db/repos/webhooks";
 import { AppError, badRequest, describeError, describeZodError, notFound } from "../errors";
+import { keyringOf, openSecret, sealSecret, SecretUnreadable } from "../secrets/secret-box";
 import type { Caller } from "../tenants/caller";
 import type { WorkflowStatus } from "../workflows/types";
-import { newSecret, SIGNATURE_TOLERANCE_S, verifySignature } from "./signatures";
+import {
+  assertFreshTimestamp,
+  newWebhookSecret,
+  verifyWebhook,
+  WebhookVerificationError,
+  type WebhookHeaders,
+} from "./standard-webhooks";
 
 const invalidSignature = () =>
   new AppError(
@@ -29,40 +36,73 @@ const invalidSignature = () =>
     "the signature does not verify (unknown tenant, no webhook secret, or wrong signature)",
   );
 
+/** The sealed secret opens only in its own tenant's row. */
+const sealContext = (tenantId: string) => `webhook_secrets:${tenantId}`;
+
+/** Where a tenant's senders post documents, relative to the API's origin. */
+export const deliveryPath = (tenantId: string) => `/api/v1/webhooks/documents/${encodeURIComponent(tenantId)}`;
+
 /** Creates or rotates the tenant's secret (the old one stops working at once); shown only here. */
-export async function rotateSecret(db: Db, tenantId: string): Promise<{ secret: string; createdAt: string }> {
-  const row = await setWebhookSecret(db, tenantId, newSecret());
-  return { secret: row.secret, createdAt: row.createdAt };
+export async function rotateSecret(env: Env, db: Db, tenantId: string): Promise<{ secret: string; createdAt: string }> {
+  const secret = newWebhookSecret();
+  const sealed = await sealSecret(await keyringOf(env), secret, sealContext(tenantId));
+  const row = await setWebhookSecret(db, tenantId, sealed);
+  return { secret, createdAt: row.createdAt };
 }
 
 export async function deleteSecret(db: Db, tenantId: string): Promise<void> {
   if (!(await deleteWebhookSecret(db, tenantId))) throw notFound("this tenant has no webhook secret");
 }
 
-/** The caller a delivery's signature proves (the tenant, keyless), or 401. */
+/** The tenant's secret in clear, or null (no secret, or one that no key of SECRET_KEYS opens). */
+async function tenantSecret(env: Env, db: Db, tenantId: string) {
+  const found = await getWebhookSecret(db, tenantId);
+  if (!found) return null;
+  const ring = await keyringOf(env);
+  try {
+    const opened = await openSecret(ring, found.secret.secret, sealContext(tenantId));
+    if (opened.stale) {
+      // Sealed with a key being rotated out: re-seal with the current one while it is in hand.
+      const resealed = await sealSecret(ring, opened.plaintext, sealContext(tenantId));
+      await setWebhookSecret(db, tenantId, resealed, found.secret.createdAt).catch((e: unknown) =>
+        console.warn(JSON.stringify({ resealFailed: tenantId, error: describeError(e) })),
+      );
+    }
+    return { tenant: found.tenant, secret: opened.plaintext };
+  } catch (e) {
+    if (!(e instanceof SecretUnreadable)) throw e;
+    // The operator's problem (a key dropped from SECRET_KEYS too early), not the sender's to learn.
+    console.error(JSON.stringify({ webhookSecretUnreadable: tenantId, error: e.message }));
+    return null;
+  }
+}
+
+/**
+ * The caller a delivery's Standard Webhooks signature proves (the tenant, keyless), or 401. The
+ * timestamp is checked before the tenant is looked up, so a stale request learns nothing about it.
+ */
 export async function authenticateDelivery(
+  env: Env,
   db: Db,
-  d: { tenantId: string; timestamp: string; signatureHex: string; body: Uint8Array },
+  d: { tenantId: string; headers: WebhookHeaders; body: Uint8Array },
   now = Date.now(),
 ): Promise<Caller> {
-  const skew = Math.abs(now / 1000 - Number(d.timestamp));
-  if (skew > SIGNATURE_TOLERANCE_S) {
-    throw new AppError(
-      401,
-      "stale_timestamp",
-      `the timestamp is ${Math.round(skew)} s from the server's clock; the limit is ${SIGNATURE_TOLERANCE_S} s`,
-    );
+  try {
+    assertFreshTimestamp(d.headers["webhook-timestamp"], now);
+    const found = await tenantSecret(env, db, d.tenantId);
+    if (!found) throw invalidSignature();
+    await verifyWebhook(found.secret, d.headers, d.body, now);
+    return {
+      tenantId: d.tenantId,
+      tenantName: found.tenant.name,
+      keyId: "webhook",
+      keyPrefix: "webhook",
+      role: "member",
+    };
+  } catch (e) {
+    if (!(e instanceof WebhookVerificationError)) throw e;
+    throw e.reason === "stale_timestamp" ? new AppError(401, "stale_timestamp", e.message) : invalidSignature();
   }
-  const found = await getWebhookSecret(db, d.tenantId);
-  if (!found) throw invalidSignature();
-  if (!(await verifySignature(found.secret.secret, d.timestamp, d.body, d.signatureHex))) throw invalidSignature();
-  return {
-    tenantId: d.tenantId,
-    tenantName: found.tenant.name,
-    keyId: "webhook",
-    keyPrefix: "webhook",
-    role: "member",
-  };
 }
 
 /** JSON and schema errors come only after the signature. */

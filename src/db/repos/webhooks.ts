@@ -10,12 +10,20 @@ import { tenants, webhookDeliveries, webhookSecrets, type Tenant } from "../sche
 export type WebhookSecret = typeof webhookSecrets.$inferSelect;
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 
-/** Creates the tenant's secret or replaces it: the old one stops verifying at once. */
-export async function setWebhookSecret(db: Db, tenantId: string, secret: string): Promise<WebhookSecret> {
+/**
+ * Creates the tenant's secret (sealed) or replaces it: the old one stops verifying at once. A
+ * re-seal of the same secret passes its `createdAt` to keep it.
+ */
+export async function setWebhookSecret(
+  db: Db,
+  tenantId: string,
+  sealed: string,
+  createdAt?: string,
+): Promise<WebhookSecret> {
   const [row] = await db
     .insert(webhookSecrets)
-    .values({ tenantId, secret })
-    .onConflictDoUpdate({ target: webhookSecrets.tenantId, set: { secret, createdAt: NOW } })
+    .values({ tenantId, secret: sealed })
+    .onConflictDoUpdate({ target: webhookSecrets.tenantId, set: { secret: sealed, createdAt: createdAt ?? NOW } })
     .returning();
   if (!row) throw new Error("webhook secret upsert returned no row");
   return row;

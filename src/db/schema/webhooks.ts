@@ -11,7 +11,7 @@ export const webhookSecrets = sqliteTable("webhook_secrets", {
   tenantId: text("tenant_id")
     .primaryKey()
     .references(() => tenants.id, { onDelete: "cascade" }),
-  /** HMAC-SHA256 key. Kept as is: verifying a signature needs the key itself. */
+  /** The `whsec_` secret sealed with AES-GCM (secrets/secret-box): verifying needs the key itself. */
   secret: text("secret").notNull(),
   createdAt: createdAt(),
 });

@@ -1,22 +1,30 @@
 /**
  * @module Document webhooks. `webhookAdminRoutes` (bearer key, at /api/v1/webhooks) manage the
  * tenant's signing secret; `webhookDeliveryRoutes` (no bearer key, at /api/v1/webhooks/documents)
- * take signed documents from the tenant's systems and start one analysis per delivery id.
- *
- * Signing: `X-TTPscope-Signature: sha256=<hex>` is HMAC-SHA256, keyed with the UTF-8 bytes of the
- * whole secret (`whsec_…`), over the bytes `<X-TTPscope-Timestamp>.<raw body>`.
+ * take documents signed the Standard Webhooks way (standardwebhooks.com) from the tenant's systems
+ * and start one analysis per `webhook-id`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { documentBodyLimit } from "../../api/body-limits";
-import { SIGNATURE_TOLERANCE_S } from "../../webhooks/signatures";
-import { acceptDelivery, authenticateDelivery, deleteSecret, rotateSecret } from "../../webhooks/webhooks.service";
-import { authErrors, bearer, errorContent, json, publicRouter, router } from "../openapi";
+import { requireRole } from "../../tenants/caller";
+import { SIGNATURE_TOLERANCE_S } from "../../webhooks/standard-webhooks";
+import {
+  acceptDelivery,
+  authenticateDelivery,
+  deleteSecret,
+  deliveryPath,
+  rotateSecret,
+} from "../../webhooks/webhooks.service";
+import { adminErrors, bearer, errorContent, json, publicRouter, router } from "../openapi";
 
 const SecretInfo = z
   .object({
     secret: z
       .string()
-      .describe("`whsec_` and 43 base64url characters; the HMAC key is this whole string. Shown only here."),
+      .describe(
+        "`whsec_` + standard base64 of 32 random bytes; the HMAC key is the decoded bytes (Standard Webhooks). Shown only here.",
+      ),
+    endpoint: z.string().describe("The URL the tenant's systems post signed documents to"),
     createdAt: z.string(),
   })
   .openapi("WebhookSecret");
@@ -26,9 +34,9 @@ const createSecretRoute = createRoute({
   path: "/secret",
   tags: ["Webhooks"],
   summary:
-    "Create or rotate the tenant's webhook signing secret (the old one stops working at once); shown only in this response",
+    "Create or rotate the tenant's webhook signing secret (the old one stops working at once); shown only in this response, with the endpoint to post to",
   security: bearer,
-  responses: { 201: json(SecretInfo, "The new secret"), ...authErrors },
+  responses: { 201: json(SecretInfo, "The new secret and the tenant's delivery endpoint"), ...adminErrors },
 });
 
 const deleteSecretRoute = createRoute({
@@ -37,33 +45,55 @@ const deleteSecretRoute = createRoute({
   tags: ["Webhooks"],
   summary: "Delete the tenant's webhook secret: deliveries are refused until a new one is created",
   security: bearer,
-  responses: { 204: { description: "Deleted" }, ...authErrors, 404: errorContent("The tenant has no webhook secret") },
+  responses: {
+    204: { description: "Deleted" },
+    ...adminErrors,
+    404: errorContent("The tenant has no webhook secret"),
+  },
 });
 
 export const webhookAdminRoutes = router()
-  .openapi(createSecretRoute, async (c) => c.json(await rotateSecret(c.var.db, c.var.caller.tenantId), 201))
+  .openapi(createSecretRoute, async (c) => {
+    requireRole(c.var.caller, "admin");
+    const { tenantId } = c.var.caller;
+    const created = await rotateSecret(c.env, c.var.db, tenantId);
+    const endpoint = new URL(deliveryPath(tenantId), c.req.url).href;
+    return c.json({ secret: created.secret, endpoint, createdAt: created.createdAt }, 201);
+  })
   .openapi(deleteSecretRoute, async (c) => {
+    requireRole(c.var.caller, "admin");
     await deleteSecret(c.var.db, c.var.caller.tenantId);
     return c.body(null, 204);
   });
 
 const DeliveryHeaders = z.object({
-  "x-ttpscope-tenant": z.string().min(1).max(100).describe("X-TTPscope-Tenant: the tenant's id"),
-  "x-ttpscope-delivery": z
+  "webhook-id": z
     .string()
     .min(1)
     .max(200)
-    .describe("X-TTPscope-Delivery: the sender's id for this document; a redelivery reuses it"),
-  "x-ttpscope-timestamp": z
+    .describe("The sender's id for this message; a redelivery reuses it (and starts nothing new)"),
+  "webhook-timestamp": z
     .string()
     .regex(/^\d{1,12}$/, "unix time in seconds")
-    .describe(
-      `X-TTPscope-Timestamp: unix seconds when signed; refused more than ${SIGNATURE_TOLERANCE_S} s from the server's clock`,
-    ),
-  "x-ttpscope-signature": z
+    .describe(`Unix seconds when signed; refused more than ${SIGNATURE_TOLERANCE_S} s from the server's clock`),
+  "webhook-signature": z
     .string()
-    .regex(/^sha256=[0-9a-fA-F]{64}$/, "sha256=<64 hex digits>")
-    .describe("X-TTPscope-Signature: sha256=<hex HMAC-SHA256 of `<timestamp>.<raw body>` keyed with the secret>"),
+    .min(1)
+    .max(2000)
+    .describe(
+      'Space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{raw body}">`; any one verifying is enough',
+    ),
+});
+
+const TenantParam = z.object({
+  tenantId: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({
+      param: { name: "tenantId", in: "path" },
+      description: "The tenant's id (from POST /api/v1/webhooks/secret)",
+    }),
 });
 
 const Accepted = z.object({
@@ -74,12 +104,13 @@ const Accepted = z.object({
 
 const deliveryRoute = createRoute({
   method: "post",
-  path: "/",
+  path: "/{tenantId}",
   tags: ["Webhooks"],
-  summary: "Signed document delivery from the tenant's systems: starts one analysis per delivery id",
+  summary: "Signed document delivery (Standard Webhooks) from the tenant's systems: one analysis per webhook-id",
   security: [],
   middleware: [documentBodyLimit] as const,
   request: {
+    params: TenantParam,
     headers: DeliveryHeaders,
     // A reference, not the zod schema: a zod body would be parsed before the signature is checked.
     body: {
@@ -89,13 +120,13 @@ const deliveryRoute = createRoute({
     },
   },
   responses: {
-    200: json(Accepted, "This delivery id was already accepted: the original workflow, nothing new started"),
+    200: json(Accepted, "This webhook-id was already accepted: the original workflow, nothing new started"),
     202: json(Accepted, "Started; follow it at /api/v1/analyses/{workflowId}"),
     400: errorContent(
-      "Missing or malformed X-TTPscope-* header; or, once signed correctly, a body that is not a valid submission",
+      "Missing or malformed webhook-* header; or, once signed correctly, a body that is not a valid submission",
     ),
     401: errorContent("invalid_signature (unknown tenant, no secret, wrong signature) or stale_timestamp"),
-    409: errorContent("The same delivery id is being processed right now: retry later"),
+    409: errorContent("The same webhook-id is being processed right now: retry later"),
     413: errorContent("Body over the size limit"),
     415: errorContent("Unsupported media type"),
     422: errorContent("Unusable document (empty, unreadable)"),
@@ -103,18 +134,14 @@ const deliveryRoute = createRoute({
 });
 
 export const webhookDeliveryRoutes = publicRouter().openapi(deliveryRoute, async (c) => {
-  const h = c.req.valid("header");
+  const headers = c.req.valid("header");
+  const { tenantId } = c.req.valid("param");
   // The exact bytes received, read once: re-serialised JSON would not match the signature.
   const body = new Uint8Array(await c.req.arrayBuffer());
-  const caller = await authenticateDelivery(c.var.db, {
-    tenantId: h["x-ttpscope-tenant"],
-    timestamp: h["x-ttpscope-timestamp"],
-    signatureHex: h["x-ttpscope-signature"].slice("sha256=".length),
-    body,
-  });
+  const caller = await authenticateDelivery(c.env, c.var.db, { tenantId, headers, body });
   // Authenticated from here on: the audit middleware records the request for this tenant.
   c.set("caller", caller);
-  const accepted = await acceptDelivery(c.env, c.var.db, caller, h["x-ttpscope-delivery"], body);
+  const accepted = await acceptDelivery(c.env, c.var.db, caller, headers["webhook-id"], body);
   if (accepted.duplicate) return c.json(accepted, 200);
   return c.json(accepted, 202, { Location: `/api/v1/analyses/${accepted.workflowId}` });
 });
