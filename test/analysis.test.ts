@@ -185,6 +185,26 @@ describe("bad input gets a clear error and stores nothing", () => {
     expect(await reportCount()).toBe(before);
   });
 
+  // The raw-body path takes title and force as query parameters, under the JSON body's rules.
+  it.each([
+    ["/api/v1/analyze", "force=maybe"],
+    ["/api/v1/analyses", "force=maybe"],
+    ["/api/v1/analyze", `title=${"t".repeat(600)}`],
+    ["/api/v1/analyses", `title=${"t".repeat(600)}`],
+  ])("refuses a raw upload to %s with %s", async (route, query) => {
+    const before = await reportCount();
+    const res = await api(`${route}?${query}`, key, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "The actor ran PowerShell.",
+    });
+    expect(res.status).toBe(400);
+    const error = (await json<ErrorBody>(res)).error;
+    expect(error.code).toBe("invalid_request");
+    expect(error.message).toMatch(query.startsWith("force") ? /force/ : /title/);
+    expect(await reportCount()).toBe(before);
+  });
+
   const binary = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
   const latin1 = new Uint8Array([
     ...new TextEncoder().encode("Le groupe a utilis"),

@@ -1,7 +1,10 @@
-import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { WorkflowStatusT } from "../src/workflows/workflow.schemas";
+import { createDb } from "../src/db/client";
+import { taskResults } from "../src/db/schema";
+import type { WorkflowState } from "../src/workflows/types";
 import { SWEEP_CRON } from "../src/scheduled";
 import {
   api,
@@ -76,6 +79,27 @@ describe("retries and failures", () => {
     const state = await driveWorkflow(id);
     expect(state.status).toBe("completed");
     expect((await status(id)).steps.map((x) => x.step)).toEqual(["extract", "analyze", "persist"]);
+  });
+
+  it("after a restart mid-step, the cut-off attempt is closed as interrupted, never left running", async () => {
+    const id = await start({ text: `${TEXT} Cut off.` });
+    // What a restart in the middle of attempt 1 leaves behind: its row still running, and the
+    // Durable Object's state saying attempt 1 was under way.
+    await createDb(env.DB)
+      .insert(taskResults)
+      .values({ workflowId: id, step: "extract", attempt: 1, status: "running" });
+    await runInDurableObject(stub(id), async (_instance, ctx) => {
+      const state = await ctx.storage.get<WorkflowState>("state");
+      await ctx.storage.put("state", { ...state, status: "running", attempt: 1 });
+    });
+    expect((await driveWorkflow(id)).status).toBe("completed");
+    const steps = (await status(id)).steps;
+    expect(steps.filter((x) => x.status === "running")).toEqual([]);
+    expect(steps.filter((x) => x.step === "extract").map((x) => [x.attempt, x.status])).toEqual([
+      [1, "failed"],
+      [2, "succeeded"],
+    ]);
+    expect(steps[0]?.error).toMatch(/interrupted/);
   });
 });
 

@@ -30,6 +30,19 @@ export const SubmissionJson = z
 
 export type SubmissionJsonT = z.infer<typeof SubmissionJson>;
 
+/**
+ * A raw-body upload's title and force, as query parameters: the same fields and limits as the JSON
+ * body's (a query string holds only text, so force is the text "true" or "false").
+ */
+export const SubmissionQuery = z.object({
+  title: TitleField.optional(),
+  force: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .describe(`${ForceField.description ?? ""} (true or false)`),
+});
+
 export const AnalysisOutput = z
   .object({
     reportId: z.string(),

@@ -53,11 +53,24 @@ export function updateWorkflowQuery(db: Db, id: string, patch: WorkflowPatch) {
     .where(eq(workflows.id, id));
 }
 
+/**
+ * Records a new attempt as running. A row of this workflow still `running` here belongs to an attempt
+ * cut off by a restart (one alarm runs at a time per workflow): it is closed as failed in the same
+ * batch, so the step list never shows a stale running attempt beside the one that followed it.
+ */
 export async function startTask(db: Db, workflowId: string, step: string, attempt: number): Promise<number> {
-  const [row] = await db
-    .insert(taskResults)
-    .values({ workflowId, step, attempt, status: "running" })
-    .returning({ id: taskResults.id });
+  const [, inserted] = await db.batch([
+    db
+      .update(taskResults)
+      .set({
+        status: "failed",
+        error: "interrupted: the workflow restarted during this attempt, which was run again",
+        finishedAt: new Date().toISOString(),
+      })
+      .where(and(eq(taskResults.workflowId, workflowId), eq(taskResults.status, "running"))),
+    db.insert(taskResults).values({ workflowId, step, attempt, status: "running" }).returning({ id: taskResults.id }),
+  ]);
+  const row = inserted[0];
   if (!row) throw new Error("task_results insert returned no row");
   return row.id;
 }

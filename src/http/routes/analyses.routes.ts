@@ -3,7 +3,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { AnalysisOutput, SubmissionJson, WorkflowIdField } from "../../analyses/analyses.schemas";
+import { AnalysisOutput, SubmissionJson, SubmissionQuery, WorkflowIdField } from "../../analyses/analyses.schemas";
 import {
   analyzeNow,
   cancelAnalysis,
@@ -46,7 +46,7 @@ const startRoute = createRoute({
   summary: "Start the analysis of a document (URL, text, HTML or PDF up to 20 MB)",
   security: bearer,
   middleware: [documentBodyLimit] as const,
-  request: { body: documentBody },
+  request: { query: SubmissionQuery, body: documentBody },
   responses: {
     202: json(WorkflowStarted, "Started; follow it at /analyses/{workflowId}"),
     ...authErrors,
@@ -105,7 +105,7 @@ const analyzeRoute = createRoute({
   middleware: [
     documentBodyLimitOf(2 * 1024 * 1024, "synchronous analysis takes up to 1 MB of text: use POST /api/v1/analyses"),
   ] as const,
-  request: { body: documentBody },
+  request: { query: SubmissionQuery, body: documentBody },
   responses: {
     200: json(AnalysisOutput, "Techniques found, with evidence, and the report id"),
     ...authErrors,
