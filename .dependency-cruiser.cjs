@@ -74,7 +74,7 @@ const MAY_IMPORT = {
     "src/tenants/",
     "src/workflows/",
   ],
-  "src/api/": ["src/tenants/", "src/db/", "src/lib/", "src/errors.ts", "src/analyses/submission.ts"],
+  "src/api/": ["src/tenants/", "src/db/", "src/lib/", "src/errors.ts", "src/config.ts", "src/analyses/submission.ts"],
   "src/http/": [...ADAPTER, "src/webhooks/"],
   "src/mcp/": ADAPTER,
   "src/app.ts": ["src/api/", "src/http/", "src/mcp/", "src/config.ts", "src/db/"],

@@ -32,6 +32,13 @@ export default defineConfig(async () => ({
           // The ATT&CK release index the refresh tests serve (msw).
           ATTACK_INDEX_URL: "https://attack-data.example.com/index.json",
         },
+        // Limits far above what a battery sends, so tests never trip them by accident; TIGHT_RATE_LIMIT
+        // (2 a minute) stands in for either binding in the test that proves the 429.
+        ratelimits: {
+          API_RATE_LIMIT: { simple: { limit: 1_000_000, period: 60 } },
+          ANALYSIS_RATE_LIMIT: { simple: { limit: 1_000_000, period: 60 } },
+          TIGHT_RATE_LIMIT: { simple: { limit: 2, period: 60 } },
+        },
         // CLI: runs the analyze command line (workerd cannot start processes).
         serviceBindings: { FIXTURES: fixtureService({ repo: root, shared: sharedData }), CLI: cliService(root) },
       },

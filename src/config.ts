@@ -32,6 +32,11 @@ const ConfigSchema = z.object({
   ATTACK_URL_CHECK: flag.default(true),
   REEVAL_SCOPE: z.enum(REEVAL_SCOPES, { error: `must be one of ${REEVAL_SCOPES.join(", ")}` }).default("changed"),
   WORKFLOW_STALE_MINUTES: int(1, 10_080).default(15),
+  /** The period of the [[ratelimits]] bindings (10 or 60 s): what a 429's Retry-After says. */
+  RATE_LIMIT_PERIOD_S: z
+    .enum(["10", "60"], { error: 'must be "10" or "60", the period of the [[ratelimits]] bindings' })
+    .transform(Number)
+    .default(60),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -11,11 +11,14 @@ export interface AppErrorOptions {
   internal?: string;
   /** A later attempt may succeed (network trouble, upstream 5xx, rate limits): workflows retry these. */
   retryable?: boolean;
+  /** Seconds after which a retry may succeed: adapters send it as `Retry-After`. */
+  retryAfterS?: number;
 }
 
 export class AppError extends Error {
   readonly internal?: string;
   readonly retryable: boolean;
+  readonly retryAfterS?: number;
 
   constructor(
     readonly status: ErrorStatus,
@@ -27,6 +30,7 @@ export class AppError extends Error {
     this.name = "AppError";
     this.internal = options.internal;
     this.retryable = options.retryable ?? false;
+    this.retryAfterS = options.retryAfterS;
   }
 }
 

@@ -11,6 +11,8 @@ declare global {
       FIXTURES: Fetcher;
       /** Runs `npm run analyze`'s command line on files it is sent (test/setup/cli-service.ts). */
       CLI: Fetcher;
+      /** A rate limiter of 2 requests a minute, for the test that proves the 429. */
+      TIGHT_RATE_LIMIT: RateLimit;
     }
   }
 }

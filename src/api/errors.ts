@@ -24,6 +24,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof AppError) {
     if (err.internal)
       console.warn(JSON.stringify({ requestId: c.get("requestId"), code: err.code, internal: err.internal }));
+    if (err.retryAfterS !== undefined) c.header("Retry-After", String(err.retryAfterS));
     return c.json(errorBody(err.code, err.message), err.status);
   }
   if (err instanceof HTTPException) {

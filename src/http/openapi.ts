@@ -34,6 +34,9 @@ const errorContent = (description: string) => ({
 export const authErrors = {
   400: errorContent("Invalid request: the message says which field and why"),
   401: errorContent("Missing, invalid or revoked API key"),
+  429: errorContent(
+    "Over the key's request limit (or, for routes that start analyses, its analysis limit): retry after Retry-After seconds",
+  ),
 } as const;
 
 /** Plus the answer of admin-only routes to a member key. */

@@ -53,6 +53,8 @@ export interface ToolSpec<I extends Shape, O extends Shape> {
   group: ToolGroup;
   /** The role a key needs to see and call the tool; member by default. */
   role?: Role;
+  /** Each call also counts against the key's analysis limit (the endpoint checks before running it). */
+  startsAnalysis?: boolean;
   input: I;
   output: O;
   effect: ToolEffect<I, O>;
@@ -67,6 +69,7 @@ export interface Tool {
   group: ToolGroup;
   role: Role;
   readOnly: boolean;
+  startsAnalysis: boolean;
   register(server: McpServer, ctx: ToolContext): void;
 }
 
@@ -99,6 +102,7 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
     group: spec.group,
     role: spec.role ?? "member",
     readOnly: effect.readOnly,
+    startsAnalysis: spec.startsAnalysis ?? false,
     register(server, ctx) {
       const callback = async (args: Args<I>, extra: ToolExtra): Promise<CallToolResult> => {
         const started = Date.now();

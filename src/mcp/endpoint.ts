@@ -9,17 +9,28 @@ import { requireApiKey } from "../api/auth";
 import { errorBody } from "../api/errors";
 import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../api/body-limits";
 import type { AuthedEnv } from "../api/context";
-import { createMcpServer } from "./server";
+import { checkRateLimit } from "../api/rate-limit";
+import { ALL_TOOLS, createMcpServer } from "./server";
 
-function wantsProgress(message: unknown): boolean {
-  // A batch holds messages, never batches: one level is looked at, however deep a hostile body nests.
-  const messages: unknown[] = Array.isArray(message) ? message : [message];
-  return messages.some((m) => {
-    if (typeof m !== "object" || m === null || Array.isArray(m)) return false;
-    const params = (m as { params?: { _meta?: { progressToken?: unknown } } }).params;
-    return params?._meta?.progressToken !== undefined;
-  });
+interface MessageLike {
+  method?: unknown;
+  params?: { name?: unknown; _meta?: { progressToken?: unknown } };
 }
+
+/** The messages of a body. A batch holds messages, never batches: one level, however deep a hostile body nests. */
+function messagesOf(body: unknown): MessageLike[] {
+  const all: unknown[] = Array.isArray(body) ? body : [body];
+  return all.filter((m): m is MessageLike => typeof m === "object" && m !== null && !Array.isArray(m));
+}
+
+const wantsProgress = (messages: MessageLike[]) => messages.some((m) => m.params?._meta?.progressToken !== undefined);
+
+const ANALYSIS_TOOLS = new Set(ALL_TOOLS.filter((t) => t.startsAnalysis).map((t) => t.name));
+
+const startsAnalysis = (messages: MessageLike[]) =>
+  messages.some(
+    (m) => m.method === "tools/call" && typeof m.params?.name === "string" && ANALYSIS_TOOLS.has(m.params.name),
+  );
 
 export const createMcpEndpoint = () =>
   new Hono<AuthedEnv>()
@@ -39,7 +50,9 @@ export const createMcpEndpoint = () =>
           400,
         );
       }
-      const streaming = wantsProgress(parsed);
+      const messages = messagesOf(parsed);
+      if (startsAnalysis(messages)) await checkRateLimit(c.env, "analysis", c.var.caller.keyId);
+      const streaming = wantsProgress(messages);
       const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

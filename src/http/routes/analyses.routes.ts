@@ -15,6 +15,7 @@ import { watchWorkflow } from "../../workflows/launch";
 import { toWorkflowStatus, WorkflowStarted, WorkflowStatus } from "../../workflows/workflow.schemas";
 import { TERMINAL } from "../../workflows/types";
 import { documentBodyLimit, documentBodyLimitOf } from "../../api/body-limits";
+import { analysisRateLimit } from "../../api/rate-limit";
 import { readSubmission } from "../submission";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
@@ -45,7 +46,7 @@ const startRoute = createRoute({
   tags: ["Analysis"],
   summary: "Start the analysis of a document (URL, text, HTML or PDF up to 20 MB)",
   security: bearer,
-  middleware: [documentBodyLimit] as const,
+  middleware: [analysisRateLimit, documentBodyLimit] as const,
   request: { query: SubmissionQuery, body: documentBody },
   responses: {
     202: json(WorkflowStarted, "Started; follow it at /analyses/{workflowId}"),
@@ -103,6 +104,7 @@ const analyzeRoute = createRoute({
   summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report)",
   security: bearer,
   middleware: [
+    analysisRateLimit,
     documentBodyLimitOf(2 * 1024 * 1024, "synchronous analysis takes up to 1 MB of text: use POST /api/v1/analyses"),
   ] as const,
   request: { query: SubmissionQuery, body: documentBody },

@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { documentBodyLimit } from "../../api/body-limits";
+import { checkRateLimit } from "../../api/rate-limit";
 import { requireRole } from "../../tenants/caller";
 import { SIGNATURE_TOLERANCE_S } from "../../webhooks/standard-webhooks";
 import {
@@ -130,6 +131,7 @@ const deliveryRoute = createRoute({
     413: errorContent("Body over the size limit"),
     415: errorContent("Unsupported media type"),
     422: errorContent("Unusable document (empty, unreadable)"),
+    429: errorContent("Over the tenant's analysis limit for deliveries: retry after Retry-After seconds"),
   },
 });
 
@@ -141,6 +143,7 @@ export const webhookDeliveryRoutes = publicRouter().openapi(deliveryRoute, async
   const caller = await authenticateDelivery(c.env, c.var.db, { tenantId, headers, body });
   // Authenticated from here on: the audit middleware records the request for this tenant.
   c.set("caller", caller);
+  await checkRateLimit(c.env, "analysis", `webhook:${tenantId}`);
   const accepted = await acceptDelivery(c.env, c.var.db, caller, headers["webhook-id"], body);
   if (accepted.duplicate) return c.json(accepted, 200);
   return c.json(accepted, 202, { Location: `/api/v1/analyses/${accepted.workflowId}` });

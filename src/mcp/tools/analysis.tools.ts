@@ -33,6 +33,7 @@ const analyzeDocument = defineTool({
   name: "analyze_document",
   title: "Analyse a threat report",
   group: "analysis",
+  startsAnalysis: true,
   description:
     "Maps a threat-intelligence document (a URL to fetch, or its text) to the MITRE ATT&CK techniques and " +
     "sub-techniques it describes, each with a confidence and the exact supporting text, and stores it as a " +
