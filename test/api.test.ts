@@ -53,8 +53,8 @@ describe("open endpoints", () => {
       expect.arrayContaining([
         "/health",
         "/api/v1/attack/techniques",
-        "/api/v1/attack/techniques/{id}",
-        "/api/v1/attack/groups/{id}",
+        "/api/v1/attack/techniques/{techniqueId}",
+        "/api/v1/attack/groups/{groupId}",
       ]),
     );
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth");
@@ -304,7 +304,7 @@ describe("audit log", () => {
     ]);
     expect(logB.items).toEqual([
       expect.objectContaining({
-        action: "DELETE /api/v1/keys/:id",
+        action: "DELETE /api/v1/keys/:keyId",
         outcome: "failure",
         status: 404,
         target: `/api/v1/keys/${created.id}`,

@@ -89,24 +89,24 @@ function getRequest(path: string): string | undefined {
     "/health": "/health",
     "/api/v1/attack/versions": "",
     "/api/v1/attack/techniques": "?q=powershell",
-    "/api/v1/attack/techniques/{id}": "T1059.001",
+    "/api/v1/attack/techniques/{techniqueId}": "T1059.001",
     "/api/v1/attack/tactics": "",
-    "/api/v1/attack/groups/{id}": "G0016",
+    "/api/v1/attack/groups/{groupId}": "G0016",
     "/api/v1/attack/changes": "?from=18.1&to=18.2",
-    "/api/v1/attack/refresh/{id}": ids.refresh ?? "",
+    "/api/v1/attack/refresh/{refreshId}": ids.refresh ?? "",
     "/api/v1/keys": "",
     "/api/v1/audit": "",
-    "/api/v1/analyses/{id}": ids.analysis ?? "",
-    "/api/v1/analyses/{id}/events": ids.analysis ?? "",
+    "/api/v1/analyses/{workflowId}": ids.analysis ?? "",
+    "/api/v1/analyses/{workflowId}/events": ids.analysis ?? "",
     "/api/v1/reports": "",
-    "/api/v1/reports/{id}": ids.report ?? "",
-    "/api/v1/reports/{id}/versions": ids.report ?? "",
+    "/api/v1/reports/{reportId}": ids.report ?? "",
+    "/api/v1/reports/{reportId}/versions": ids.report ?? "",
     "/api/v1/reports/{reportId}/gaps": `${ids.report}?account=${ids.account}`,
     "/api/v1/reports/{reportId}/layer": `${ids.report}?account=${ids.account}`,
-    "/api/v1/attack/groups/{id}/gaps": `G0016?account=${ids.account}`,
+    "/api/v1/attack/groups/{groupId}/gaps": `G0016?account=${ids.account}`,
     "/api/v1/accounts": "",
   };
-  if (path.startsWith("/api/v1/accounts/{id}")) return path.replace("{id}", ids.account ?? "");
+  if (path.startsWith("/api/v1/accounts/{accountId}")) return path.replace("{accountId}", ids.account ?? "");
   const filler = requests[path];
   if (filler === undefined) return undefined;
   if (filler.startsWith("/")) return filler;

@@ -46,7 +46,7 @@ import { MAPPING_METHODS, VALIDATIONS } from "../../db/schema";
 import { AppError } from "../../errors";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
-const AccountParams = pathParams({ id: AccountIdField });
+const AccountParams = pathParams({ accountId: AccountIdField });
 const notFound = { 404: errorContent("No such account for this tenant") };
 const route = (path: string, summary: string, response: z.ZodType) => ({
   method: "get" as const,
@@ -86,7 +86,7 @@ const listRoute = createRoute({
 
 const importRoute = createRoute({
   method: "post",
-  path: "/{id}/detections/import",
+  path: "/{accountId}/detections/import",
   tags: ["Coverage"],
   summary: "Import detection rules (Sigma YAML, Splunk YAML, Elastic TOML) into the account; ≤ 500 files a call",
   security: bearer,
@@ -109,12 +109,12 @@ const importRoute = createRoute({
 
 const reviewRoute = createRoute({
   method: "patch",
-  path: "/{id}/mappings/{mappingId}",
+  path: "/{accountId}/mappings/{mappingId}",
   tags: ["Coverage"],
   summary: "Validate or dispute a detection → technique mapping (an nlp mapping counts once validated)",
   security: bearer,
   request: {
-    params: pathParams({ id: AccountIdField, mappingId: MappingIdField }),
+    params: pathParams({ accountId: AccountIdField, mappingId: MappingIdField }),
     body: { required: true, content: { "application/json": { schema: MappingReview } } },
   },
   responses: { 200: json(Mapping, "The mapping"), ...authErrors, 404: errorContent("No such mapping") },
@@ -122,12 +122,12 @@ const reviewRoute = createRoute({
 
 const healthPutRoute = createRoute({
   method: "put",
-  path: "/{id}/detections/{detectionId}/health",
+  path: "/{accountId}/detections/{detectionId}/health",
   tags: ["Coverage"],
   summary: "Report a detection's health (from your validation or alerting pipeline); recomputes coverage",
   security: bearer,
   request: {
-    params: pathParams({ id: AccountIdField, detectionId: DetectionIdField }),
+    params: pathParams({ accountId: AccountIdField, detectionId: DetectionIdField }),
     body: { required: true, content: { "application/json": { schema: HealthInput } } },
   },
   responses: { 200: json(Health, "Recorded"), ...authErrors, 404: errorContent("No such detection") },
@@ -140,30 +140,30 @@ export const accountRoutes = router()
     c.json(await createAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201),
   )
   .openapi(listRoute, async (c) => c.json({ accounts: await listTenantAccounts(c.var.db, c.var.caller.tenantId) }, 200))
-  .openapi(get("/{id}", "An account", Account), async (c) =>
-    c.json(toAccount(await requireAccount(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200),
+  .openapi(get("/{accountId}", "An account", Account), async (c) =>
+    c.json(toAccount(await requireAccount(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId)), 200),
   )
   .openapi(importRoute, async (c) =>
     c.json(
-      await importAndRecompute(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("json")),
+      await importAndRecompute(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId, c.req.valid("json")),
       200,
     ),
   )
   .openapi(
-    get("/{id}/coverage", "The stored coverage per tactic and overall, and detection health", Coverage),
-    async (c) => c.json(await readCoverage(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    get("/{accountId}/coverage", "The stored coverage per tactic and overall, and detection health", Coverage),
+    async (c) => c.json(await readCoverage(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId), 200),
   )
   .openapi(
     get(
-      "/{id}/coverage/layer",
+      "/{accountId}/coverage/layer",
       "The coverage as an ATT&CK Navigator layer (4.5): score = enabled detections per technique",
       Layer,
     ),
-    async (c) => c.json(await readAccountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    async (c) => c.json(await readAccountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId), 200),
   )
   .openapi(
     getWithQuery(
-      "/{id}/gaps",
+      "/{accountId}/gaps",
       "Techniques the account does not detect, riskiest first, with NIST 800-53 controls",
       z.object({ items: z.array(Gap), nextCursor: z.string().nullable(), ...Freshness }),
       z.object({ status: GapStatusField.optional(), limit: LimitField, cursor: CursorField.optional() }),
@@ -174,7 +174,7 @@ export const accountRoutes = router()
       const { items, hasMore, ...freshness } = await listGaps(
         c.var.db,
         c.var.caller.tenantId,
-        c.req.valid("param").id,
+        c.req.valid("param").accountId,
         {
           status: q.status,
           limit: q.limit,
@@ -187,12 +187,16 @@ export const accountRoutes = router()
     },
   )
   .openapi(
-    get("/{id}/overlaps", "Techniques several detections cover: beneficial depth or excessive redundancy", Overlaps),
-    async (c) => c.json(await readOverlaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    get(
+      "/{accountId}/overlaps",
+      "Techniques several detections cover: beneficial depth or excessive redundancy",
+      Overlaps,
+    ),
+    async (c) => c.json(await readOverlaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId), 200),
   )
   .openapi(
     getWithQuery(
-      "/{id}/history",
+      "/{accountId}/history",
       "Coverage after each scan, newest first",
       z.object({ items: z.array(z.object({}).passthrough()) }),
       z.object({ limit: LimitField }),
@@ -203,7 +207,7 @@ export const accountRoutes = router()
           items: await readHistory(
             c.var.db,
             c.var.caller.tenantId,
-            c.req.valid("param").id,
+            c.req.valid("param").accountId,
             c.req.valid("query").limit,
           ),
         },
@@ -211,12 +215,12 @@ export const accountRoutes = router()
       ),
   )
   .openapi(
-    get("/{id}/health", "Detection health: summary and the detections that need attention", HealthView),
-    async (c) => c.json(await readHealth(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    get("/{accountId}/health", "Detection health: summary and the detections that need attention", HealthView),
+    async (c) => c.json(await readHealth(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId), 200),
   )
   .openapi(
     getWithQuery(
-      "/{id}/mappings",
+      "/{accountId}/mappings",
       "Detection → technique mappings, e.g. the nlp ones waiting for review (validation=pending&method=nlp)",
       z.object({ items: z.array(Mapping) }),
       z.object({
@@ -231,7 +235,7 @@ export const accountRoutes = router()
           items: await listAccountMappings(
             c.var.db,
             c.var.caller.tenantId,
-            c.req.valid("param").id,
+            c.req.valid("param").accountId,
             c.req.valid("query"),
           ),
         },
@@ -240,7 +244,7 @@ export const accountRoutes = router()
   )
   .openapi(
     get(
-      "/{id}/deprecations",
+      "/{accountId}/deprecations",
       "The account's detections that use a deprecated API, event or field",
       z.object({
         items: z.array(
@@ -256,13 +260,16 @@ export const accountRoutes = router()
       }),
     ),
     async (c) =>
-      c.json({ items: await readAccountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").id) }, 200),
+      c.json(
+        { items: await readAccountDeprecations(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId) },
+        200,
+      ),
   )
   .openapi(reviewRoute, async (c) => {
-    const { id, mappingId } = c.req.valid("param");
+    const { accountId: id, mappingId } = c.req.valid("param");
     return c.json(await reviewMapping(c.var.db, c.var.caller.tenantId, id, mappingId, c.req.valid("json")), 200);
   })
   .openapi(healthPutRoute, async (c) => {
-    const { id, detectionId } = c.req.valid("param");
+    const { accountId: id, detectionId } = c.req.valid("param");
     return c.json(await recordHealth(c.var.db, c.var.caller.tenantId, id, detectionId, c.req.valid("json")), 200);
   });

@@ -19,7 +19,7 @@ import { analysisRateLimit } from "../../api/rate-limit";
 import { readSubmission } from "../submission";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
-const WorkflowParams = pathParams({ id: WorkflowIdField });
+const WorkflowParams = pathParams({ workflowId: WorkflowIdField });
 
 const documentBody = {
   required: false,
@@ -57,7 +57,7 @@ const startRoute = createRoute({
 
 const statusRoute = createRoute({
   method: "get",
-  path: "/analyses/{id}",
+  path: "/analyses/{workflowId}",
   tags: ["Analysis"],
   summary: "Status, progress and steps of an analysis",
   security: bearer,
@@ -71,7 +71,7 @@ const statusRoute = createRoute({
 
 const eventsRoute = createRoute({
   method: "get",
-  path: "/analyses/{id}/events",
+  path: "/analyses/{workflowId}/events",
   tags: ["Analysis"],
   summary: "Server-Sent Events: `progress` on every change, then `done` with the final status",
   security: bearer,
@@ -85,7 +85,7 @@ const eventsRoute = createRoute({
 
 const cancelRoute = createRoute({
   method: "post",
-  path: "/analyses/{id}/cancel",
+  path: "/analyses/{workflowId}/cancel",
   tags: ["Analysis"],
   summary: "Cancel an analysis at whatever step it is",
   security: bearer,
@@ -125,10 +125,13 @@ export const analysisRoutes = router()
     return c.json(started, 202, { Location: `/api/v1/analyses/${started.workflowId}` });
   })
   .openapi(statusRoute, async (c) => {
-    return c.json(toWorkflowStatus(await readAnalysis(c.var.db, c.var.caller.tenantId, c.req.valid("param").id)), 200);
+    return c.json(
+      toWorkflowStatus(await readAnalysis(c.var.db, c.var.caller.tenantId, c.req.valid("param").workflowId)),
+      200,
+    );
   })
   .openapi(eventsRoute, async (c) => {
-    const { id } = c.req.valid("param");
+    const { workflowId: id } = c.req.valid("param");
     const { db, caller } = c.var;
     await requireAnalysis(db, caller.tenantId, id); // 404 before the stream opens
     return streamSSE(c, async (stream) => {
@@ -159,7 +162,7 @@ export const analysisRoutes = router()
   })
   .openapi(cancelRoute, async (c) => {
     return c.json(
-      toWorkflowStatus(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").id)),
+      toWorkflowStatus(await cancelAnalysis(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").workflowId)),
       200,
     );
   })

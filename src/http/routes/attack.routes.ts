@@ -70,13 +70,13 @@ const searchRoute = createRoute({
 
 const techniqueRoute = createRoute({
   method: "get",
-  path: "/techniques/{id}",
+  path: "/techniques/{techniqueId}",
   tags: ["ATT&CK"],
   summary:
     "A technique with its tactics, parent and sub-techniques, mitigations, detection strategies and procedure examples",
   security: bearer,
   request: {
-    params: pathParams({ id: TechniqueIdField }),
+    params: pathParams({ techniqueId: TechniqueIdField }),
     query: VersionQuery,
   },
   responses: {
@@ -98,12 +98,12 @@ const tacticsRoute = createRoute({
 
 const groupRoute = createRoute({
   method: "get",
-  path: "/groups/{id}",
+  path: "/groups/{groupId}",
   tags: ["ATT&CK"],
   summary: "A threat group (by id, name or alias) with the techniques and software it uses",
   security: bearer,
   request: {
-    params: pathParams({ id: GroupRefField }),
+    params: pathParams({ groupId: GroupRefField }),
     query: VersionQuery,
   },
   responses: { 200: json(Group, "The group"), ...authErrors, 404: errorContent("No such group") },
@@ -156,7 +156,7 @@ export const attackRoutes = router()
   })
   .openapi(techniqueRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json(await readTechnique(c.var.db, version, c.req.valid("param").id), 200);
+    return c.json(await readTechnique(c.var.db, version, c.req.valid("param").techniqueId), 200);
   })
   .openapi(tacticsRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
@@ -164,7 +164,7 @@ export const attackRoutes = router()
   })
   .openapi(groupRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json(await readGroup(c.var.db, version, c.req.valid("param").id), 200);
+    return c.json(await readGroup(c.var.db, version, c.req.valid("param").groupId), 200);
   })
   .openapi(changesRoute, async (c) => {
     const { from, to } = c.req.valid("query");

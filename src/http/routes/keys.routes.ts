@@ -36,15 +36,15 @@ const createKeyRoute = createRoute({
 
 const revokeRoute = createRoute({
   method: "delete",
-  path: "/{id}",
+  path: "/{keyId}",
   tags: ["Keys"],
   summary: "Revoke one of the tenant's keys",
   security: bearer,
-  request: { params: pathParams({ id: KeyIdField }) },
+  request: { params: pathParams({ keyId: KeyIdField }) },
   responses: { 200: json(KeyInfo, "The revoked key"), ...authErrors, 404: errorContent("The tenant has no such key") },
 });
 
 export const keyRoutes = router()
   .openapi(listRoute, async (c) => c.json({ keys: await listKeys(c.var.db, c.var.caller) }, 200))
   .openapi(createKeyRoute, async (c) => c.json(await createKey(c.var.db, c.var.caller, c.req.valid("json")), 201))
-  .openapi(revokeRoute, async (c) => c.json(await revokeKey(c.var.db, c.var.caller, c.req.valid("param").id), 200));
+  .openapi(revokeRoute, async (c) => c.json(await revokeKey(c.var.db, c.var.caller, c.req.valid("param").keyId), 200));

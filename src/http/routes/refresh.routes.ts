@@ -10,7 +10,7 @@ import { readRefresh, startRefresh } from "../../attack/refresh.service";
 import { requireRole } from "../../tenants/caller";
 import { operatorErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
-const WorkflowParams = pathParams({ id: WorkflowIdField });
+const WorkflowParams = pathParams({ refreshId: WorkflowIdField });
 
 const startRoute = createRoute({
   method: "post",
@@ -25,7 +25,7 @@ const startRoute = createRoute({
 
 const statusRoute = createRoute({
   method: "get",
-  path: "/refresh/{id}",
+  path: "/refresh/{refreshId}",
   tags: ["ATT&CK"],
   summary: "Status and steps of an ATT&CK refresh (operator)",
   security: bearer,
@@ -45,5 +45,5 @@ export const refreshRoutes = router()
   })
   .openapi(statusRoute, async (c) => {
     requireRole(c.var.caller, "operator");
-    return c.json(toWorkflowStatus(await readRefresh(c.var.db, c.req.valid("param").id)), 200);
+    return c.json(toWorkflowStatus(await readRefresh(c.var.db, c.req.valid("param").refreshId)), 200);
   });

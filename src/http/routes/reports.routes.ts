@@ -20,7 +20,7 @@ import {
 import { listReportPage, readReport, readReportVersions } from "../../reports/reports.service";
 import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
 
-const ReportParams = pathParams({ id: ReportIdField });
+const ReportParams = pathParams({ reportId: ReportIdField });
 
 const listRoute = createRoute({
   method: "get",
@@ -46,7 +46,7 @@ const listRoute = createRoute({
 
 const getRoute = createRoute({
   method: "get",
-  path: "/{id}",
+  path: "/{reportId}",
   tags: ["Reports"],
   summary: "A report with its techniques (confidence, evidence) grouped by tactic",
   security: bearer,
@@ -56,12 +56,12 @@ const getRoute = createRoute({
 
 const feedbackRoute = createRoute({
   method: "post",
-  path: "/{id}/matches/{matchId}/feedback",
+  path: "/{reportId}/matches/{matchId}/feedback",
   tags: ["Reports"],
   summary: "Accept or reject a match (optionally with the right technique); the model learns from it at its next build",
   security: bearer,
   request: {
-    params: pathParams({ id: ReportIdField, matchId: MatchIdField }),
+    params: pathParams({ reportId: ReportIdField, matchId: MatchIdField }),
     body: { required: true, content: { "application/json": { schema: FeedbackInput } } },
   },
   responses: {
@@ -74,7 +74,7 @@ const feedbackRoute = createRoute({
 
 const versionsRoute = createRoute({
   method: "get",
-  path: "/{id}/versions",
+  path: "/{reportId}/versions",
   tags: ["Reports"],
   summary: "Every version of a report (one per ATT&CK release it was evaluated under), with what changed",
   security: bearer,
@@ -111,12 +111,12 @@ export const reportRoutes = router()
     return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null }, 200);
   })
   .openapi(getRoute, async (c) =>
-    c.json(await readReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    c.json(await readReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
   )
   .openapi(versionsRoute, async (c) =>
-    c.json(await readReportVersions(c.var.db, c.var.caller.tenantId, c.req.valid("param").id), 200),
+    c.json(await readReportVersions(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
   )
   .openapi(feedbackRoute, async (c) => {
-    const { id, matchId } = c.req.valid("param");
+    const { reportId: id, matchId } = c.req.valid("param");
     return c.json(await submitFeedback(c.var.db, c.var.caller, id, matchId, c.req.valid("json")), 201);
   });

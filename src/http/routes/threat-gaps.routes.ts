@@ -35,12 +35,12 @@ const reportGapsRoute = createRoute({
 
 const groupGapsRoute = createRoute({
   method: "get",
-  path: "/attack/groups/{id}/gaps",
+  path: "/attack/groups/{groupId}/gaps",
   tags: ["Coverage"],
   summary: "An ATT&CK group's techniques against an account",
   security: bearer,
   request: {
-    params: pathParams({ id: GroupRefField }),
+    params: pathParams({ groupId: GroupRefField }),
     query: AccountQuery,
   },
   responses: {
@@ -75,7 +75,7 @@ export const threatGapRoutes = router()
   )
   .openapi(groupGapsRoute, async (c) =>
     c.json(
-      await readGroupGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").id, c.req.valid("query").account),
+      await readGroupGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").groupId, c.req.valid("query").account),
       200,
     ),
   )
