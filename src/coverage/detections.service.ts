@@ -26,7 +26,11 @@ export async function importAndRecompute(
   const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
   const result = await importDetections(db, account, version, req);
-  await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
+  // A call whose every file was refused changed no input: fresh coverage stays as it was (no new
+  // history point for a scan that read nothing).
+  const readNothing = result.imported + result.updated + result.unchanged + result.removed === 0;
+  const fresh = account.coverageAttackVersion === version && account.coveragePendingSince === null;
+  if (!(readNothing && fresh)) await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
   return result;
 }
 

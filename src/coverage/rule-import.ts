@@ -259,9 +259,12 @@ export async function importDetections(
         continues: req.scanId !== undefined,
       },
     ),
-    // Cleared by the recompute that follows; left for the cron if that recompute fails.
-    markCoveragePending(db, { tenantId, accountId }, now),
   );
+  // Cleared by the recompute that follows; left for the cron if that recompute fails. A call whose
+  // every file was refused read nothing: the coverage it would recompute is the same.
+  if (result.imported + result.updated + result.unchanged + result.removed > 0) {
+    statements.push(markCoveragePending(db, { tenantId, accountId }, now));
+  }
   await runBatch(db, statements);
   return result;
 }
