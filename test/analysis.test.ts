@@ -239,6 +239,50 @@ describe("bad input gets a clear error and stores nothing", () => {
   });
 });
 
+/** A body sent in 64 KB chunks with no Content-Length (chunked); `pulled()` says how much was read. */
+function streamed(bytes: Uint8Array) {
+  let at = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + 64 * 1024));
+      at += 64 * 1024;
+    },
+  });
+  return { body, pulled: () => Math.min(at, bytes.length) };
+}
+
+describe("a streamed (chunked) body", () => {
+  it("over the limit is read to its end, refused 413, and the next request is answered", async () => {
+    const over = streamed(new Uint8Array(3 * 1024 * 1024).fill(97)); // /analyze takes 2 MB
+    const res = await api("/api/v1/analyze", key, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: over.body,
+    });
+    expect(res.status).toBe(413);
+    expect((await json<ErrorBody>(res)).error.code).toBe("document_too_large");
+    expect(over.pulled()).toBe(3 * 1024 * 1024);
+    const next = await postJson("/api/v1/analyze", key, { text: `${REPORT_TEXT} Sent after a refused upload.` });
+    expect(next.status).toBe(200);
+  });
+
+  it("under the limit arrives whole", async () => {
+    // 160 KB in 64 KB chunks; the one sentence that names LSASS is the last one.
+    const tail = "The operators then used Mimikatz to dump credentials from LSASS memory.";
+    const text = `${"The implant beaconed home every minute. ".repeat(4000)}${tail}`;
+    const under = streamed(new TextEncoder().encode(JSON.stringify({ text })));
+    const res = await api("/api/v1/analyze", key, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: under.body,
+    });
+    expect(res.status).toBe(200);
+    const found = (await json<AnalysisOutputT>(res)).techniques.find((t) => t.id === "T1003.001");
+    expect(found?.evidence[0]?.text).toBe(tail);
+  });
+});
+
 describe("the same document twice", () => {
   it("returns the existing report unless forced", async () => {
     const text = `${REPORT_TEXT} It also exfiltrated data over its C2 channel.`;
