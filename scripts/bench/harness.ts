@@ -3,6 +3,7 @@
  * `wrangler dev` on a free port over a given state folder.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { DEFAULT_BUNDLE, ROOT } from "../lib/cli";
@@ -72,15 +73,15 @@ export interface DevServer {
 /**
  * Starts `wrangler dev` on a free local port over the state in `dir`, without waiting for it: a
  * bench may load data meanwhile and call `ready()` before its first request. Output is shown only
- * when `verbose`.
+ * when `verbose`, else written to `log` when given.
  */
 export async function startDev(
   dir: string,
   extraArgs: string[] = [],
-  options: { verbose?: boolean } = {},
+  options: { verbose?: boolean; log?: string } = {},
 ): Promise<DevServer> {
   const port = await freePort();
-  const output = options.verbose ? "inherit" : "ignore";
+  const output = options.verbose ? "inherit" : options.log ? fs.openSync(options.log, "a") : "ignore";
   const dev = wranglerLive(
     [
       "dev",
