@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { refang } from "../src/analysis/refang";
 import { extractDocument } from "../src/documents/extract";
 import { workersHtmlEngine } from "../src/documents/html";
+import { EXTRACT_LIMITS } from "../src/documents/limits";
+import { ascii85, asciiHex, lzwSize, runLengthSize } from "../src/documents/pdf-filters";
+import { lzwSpaces, nestedHtml, onePagePdf, pdfBomb, pdfManyPages, pdfPageTree, zlibOf, type BombKind } from "./bombs";
 import { documentFixture, failure } from "./helpers";
 
 describe("extractDocument", () => {
@@ -144,6 +147,84 @@ describe("extractDocument", () => {
       expect(error.message).toMatch(/binary data/);
     }
     expect((await failure(extractDocument(latin1, "image/png"))).status).toBe(415);
+  });
+});
+
+describe("extraction limits", () => {
+  const tooComplex = async (bytes: Uint8Array | string, type: string, limits = EXTRACT_LIMITS) => {
+    const body = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    const error = await failure(
+      extractDocument(body, type, undefined, { limits, largerLimitsHint: "use the workflow" }),
+    );
+    expect(error).toMatchObject({ status: 422, code: "document_too_complex", retryable: false });
+    return error.message;
+  };
+
+  it.each<BombKind>(["flate", "zlib-rejects", "hex", "lzw"])(
+    "refuses a PDF whose content decodes past 32 MB, sent as %s",
+    async (kind) => {
+      expect(await tooComplex(await pdfBomb(36e6, kind), "application/pdf")).toBe(
+        "document too complex (pdf_decoded_bytes): its content decompresses to more than 32 MB; split the document or print it to a new PDF",
+      );
+    },
+  );
+
+  it("counts no image, and reads no content stream that calls itself an image", async () => {
+    const withImage = await extractDocument(await pdfBomb(36e6, "image"), "application/pdf");
+    expect(withImage).toMatchObject({ kind: "pdf", text: "The actor used PowerShell." });
+    const disguised = await failure(extractDocument(await pdfBomb(36e6, "disguised"), "application/pdf"));
+    expect(disguised).toMatchObject({ status: 422, code: "empty_document" });
+  });
+
+  it("refuses filters whose output cannot be counted", async () => {
+    const brotli = onePagePdf({ dict: "/Filter /BrotliDecode", data: new Uint8Array([0x0b, 0x02, 0x80]) });
+    const twice = onePagePdf({ dict: "/Filter [/FlateDecode /FlateDecode]", data: await zlibOf("x", " ", 10) });
+    for (const pdf of [brotli, twice])
+      expect(await tooComplex(pdf, "application/pdf")).toMatch(/^document too complex \(pdf_filters\)/);
+  });
+
+  it("refuses a PDF over the page cap, and text or time over lowered caps with the caller's hint", async () => {
+    expect(await tooComplex(pdfManyPages(501), "application/pdf")).toBe(
+      "document too complex (pdf_pages): it has 501 pages, over the limit of 500; split the document",
+    );
+    const pdf = await documentFixture("report.pdf");
+    expect(await tooComplex(pdf, "application/pdf", { ...EXTRACT_LIMITS, maxChars: 100 })).toBe(
+      "document too complex (text_chars): its text is over 100 characters; split the document, or use the workflow",
+    );
+    expect(await tooComplex(pdf, "application/pdf", { ...EXTRACT_LIMITS, maxMs: -1 })).toMatch(
+      /^document too complex \(extraction_time\): reading it took over .+ s; split the document, or use the workflow$/,
+    );
+    const html = `<p>${"The actor used PowerShell. ".repeat(10)}</p>`;
+    expect(await tooComplex(html, "text/html", { ...EXTRACT_LIMITS, maxChars: 100 })).toMatch(/\(text_chars\)/);
+    expect(await tooComplex("x".repeat(101), "text/plain", { ...EXTRACT_LIMITS, maxChars: 100 })).toMatch(
+      /\(text_chars\)/,
+    );
+  });
+
+  it.each(["pages", "object", "object-stream"] as const)(
+    "refuses a page tree too large to open, its /Kids in the %s, whatever /Count says",
+    async (kidsIn) => {
+      expect(await tooComplex(await pdfPageTree(2001, kidsIn), "application/pdf")).toBe(
+        "document too complex (pdf_pages): its page tree has 2001 entries, over 2000 for the limit of 500 pages; split the document",
+      );
+    },
+  );
+
+  it("refuses HTML nested too deeply for lol-html, and still reads deep HTML under that", async () => {
+    expect(await tooComplex(nestedHtml(50_000), "text/html")).toBe(
+      "document too complex (html_nesting): its elements are nested too deeply to parse; save the page as PDF or plain text",
+    );
+    const deep = await extractDocument(new TextEncoder().encode(nestedHtml(2000)), "text/html");
+    expect(deep.text).toBe("The actor used PowerShell.");
+  });
+
+  it("decodes PDF filters as PDF.js does", () => {
+    expect(runLengthSize(Uint8Array.of(2, 0x61, 0x62, 0x63, 0xff, 0x20, 0x80, 1, 2), 1e9)).toBe(5);
+    expect(lzwSize(lzwSpaces(100_000), 1e9)).toBe(100_128); // 1 + 2 + … + 447
+    expect(lzwSize(lzwSpaces(100_000), 1000)).toBeLessThan(5000);
+    expect(new TextDecoder().decode(asciiHex(new TextEncoder().encode("48 65 6c6C\n6f7>ff")))).toBe("Hellop");
+    expect(new TextDecoder().decode(ascii85(new TextEncoder().encode('87cURD]i,"Ebo80~>'), 1e9))).toBe("Hello World!");
+    expect(ascii85(new TextEncoder().encode("zz~>"), 1e9)).toEqual(new Uint8Array(8));
   });
 });
 

@@ -3,6 +3,8 @@
  * workflow, run it at once for a small document, and read or cancel an analysis.
  */
 import type { Db } from "../db/client";
+import type { ExtractOptions } from "../documents/extract";
+import { EXTRACT_LIMITS } from "../documents/limits";
 import { AppError } from "../errors";
 import { readReport } from "../reports/reports.service";
 import { cancelWorkflow, launchWorkflow, readWorkflow, requireWorkflow, type WorkflowView } from "../workflows/launch";
@@ -14,6 +16,15 @@ import { prepareSubmission, type DocumentSubmission } from "./submission";
 
 /** The synchronous route's limit: larger documents go through a workflow. */
 export const MAX_SYNC_BYTES = 1024 * 1024;
+
+/**
+ * Extraction caps of the synchronous route: no more text than it takes as text, and 20 s to read
+ * it, leaving time within the request to analyse and store it.
+ */
+const SYNC_EXTRACT: Pick<ExtractOptions, "limits" | "largerLimitsHint"> = {
+  limits: { ...EXTRACT_LIMITS, maxChars: MAX_SYNC_BYTES, maxMs: 20_000 },
+  largerLimitsHint: "send it to POST /api/v1/analyses",
+};
 
 export async function startAnalysis(
   env: Env,
@@ -52,7 +63,7 @@ export async function analyzeNow(
   const { input, document } = prepareSubmission(submission, via);
   if (document && document.bytes.length > MAX_SYNC_BYTES) throw tooLargeForSync(document.bytes.length);
   const { reportId, duplicate, stored } = await runPipeline(
-    { env, db, tenantId, input, maxBytes: MAX_SYNC_BYTES },
+    { env, db, tenantId, input, maxBytes: MAX_SYNC_BYTES, extract: SYNC_EXTRACT },
     document ? { raw: document } : {},
   );
   // A new report is answered from what was just stored; an existing one is read back.

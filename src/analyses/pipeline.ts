@@ -10,7 +10,7 @@ import { resolveVersion } from "../attack/catalog.service";
 import { config } from "../config";
 import type { Db } from "../db/client";
 import { findReportByHash } from "../db/repos/reports";
-import { extractDocument } from "../documents/extract";
+import { extractDocument, type ExtractOptions } from "../documents/extract";
 import { safeFetch } from "../documents/safe-fetch";
 import { AppError } from "../errors";
 import { sha256Hex } from "../lib/bytes";
@@ -44,6 +44,8 @@ export interface StageContext {
   workflowId?: string;
   /** The largest document this run takes (the synchronous route takes less than a workflow). */
   maxBytes: number;
+  /** Extraction caps lowered for this run (the synchronous route's); default the workflow's. */
+  extract?: Pick<ExtractOptions, "limits" | "largerLimitsHint">;
 }
 
 export interface StageOutcome {
@@ -96,9 +98,9 @@ const extractStage: Stage = {
   name: "extract",
   progress: 0.5,
   needs: ["raw"],
-  async run({ db, tenantId, input }, { raw }) {
+  async run({ db, tenantId, input, extract }, { raw }) {
     if (!raw) throw lost("document");
-    const extracted = await extractDocument(raw.bytes, raw.contentType, raw.charset);
+    const extracted = await extractDocument(raw.bytes, raw.contentType, raw.charset, extract);
     const doc: PreparedDocument = {
       kind: extracted.kind,
       title: input.title ?? extracted.title,

@@ -1,11 +1,13 @@
 /**
  * @module One entry point from fetched (or uploaded) bytes to the plain text the mapping engine
  * reads: plain text and Markdown are decoded, HTML is reduced to its readable text, PDFs to the
- * text of their pages. Whatever the input, the result is non-empty text or a typed error.
+ * text of their pages. Whatever the input, the result is non-empty text or a typed error, and
+ * reading it stays within limits (limits.ts): past one, 422 `document_too_complex`.
  */
 import { AppError } from "../errors";
 import { decodeText } from "./decode";
 import { extractHtml, type HtmlEngine } from "./html";
+import { EXTRACT_LIMITS, ExtractionBudget, type ExtractLimits } from "./limits";
 import { acceptedMediaType, parseContentType, unsupportedDocumentType } from "./media-type";
 import { extractPdf } from "./pdf";
 
@@ -20,6 +22,10 @@ export interface ExtractedDocument {
 export interface ExtractOptions {
   /** HTML engine for this call; default the one set with `setHtmlEngine`, else the Workers global. */
   htmlEngine?: HtmlEngine;
+  /** Caps for this call; default EXTRACT_LIMITS. */
+  limits?: ExtractLimits;
+  /** What a caller can do instead when a cap lowered below the default is passed ("use POST …"). */
+  largerLimitsHint?: string;
 }
 
 /**
@@ -36,14 +42,16 @@ export async function extractDocument(
   const type = parsed.type && acceptedMediaType(parsed.type);
   if (!type) throw unsupportedDocumentType(parsed.type ?? JSON.stringify(contentType));
   const cs = charset ?? parsed.charset;
+  const budget = new ExtractionBudget(options.limits ?? EXTRACT_LIMITS, options.largerLimitsHint);
 
   let doc: ExtractedDocument;
   if (type === "application/pdf") {
-    doc = { kind: "pdf", ...(await extractPdf(bytes)) };
+    doc = { kind: "pdf", ...(await extractPdf(bytes, budget)) };
   } else if (type === "text/html" || type === "application/xhtml+xml") {
-    doc = { kind: "html", ...(await extractHtml(bytes, cs, options.htmlEngine)) };
+    doc = { kind: "html", ...(await extractHtml(bytes, budget, cs, options.htmlEngine)) };
   } else {
     const text = decodeText(bytes, { charset: cs });
+    budget.addChars(text.length);
     doc = { kind: "text", text, title: type === "text/markdown" ? markdownTitle(text) : null };
   }
   if (doc.text.trim() === "") throw emptyDocument(doc.kind);

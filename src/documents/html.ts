@@ -9,9 +9,10 @@
  *
  * Node: `import { HTMLRewriter } from "html-rewriter-wasm"; setHtmlEngine(wasmHtmlEngine(HTMLRewriter));`
  */
-import { AppError } from "../errors";
+import { AppError, describeError } from "../errors";
 import { decodeText, sniffHtmlCharset } from "./decode";
 import { decodeEntities } from "./entities";
+import { tooComplex, type ExtractionBudget } from "./limits";
 
 /** The part of a lol-html element the extraction uses (both implementations have it). */
 export interface HtmlElementLike {
@@ -157,7 +158,21 @@ export interface HtmlText {
   title: string | null;
 }
 
-export async function extractHtml(bytes: Uint8Array, charset?: string, engine?: HtmlEngine): Promise<HtmlText> {
+/**
+ * lol-html's error when its buffers pass their limit (workerd's HTMLRewriter): elements nested
+ * tens of thousands deep. The input's fault, unlike lol-html's other errors.
+ */
+const LOL_HTML_MEMORY = /memory limit has been exceeded/i;
+
+/** How often the element handler looks at the clock. */
+const TIME_CHECK_EVERY = 4096;
+
+export async function extractHtml(
+  bytes: Uint8Array,
+  budget: ExtractionBudget,
+  charset?: string,
+  engine?: HtmlEngine,
+): Promise<HtmlText> {
   const run = currentEngine(engine);
   // Browsers read undeclared non-UTF-8 HTML as windows-1252 and repair bad UTF-8; so do we.
   const source = decodeText(bytes, {
@@ -173,8 +188,9 @@ export async function extractHtml(bytes: Uint8Array, charset?: string, engine?: 
   let inH1 = false;
   let h1: string | null = null;
 
-  await run(new TextEncoder().encode(source), {
+  const handlers: HtmlHandlers = {
     element(el) {
+      budget.checkTimeEvery(TIME_CHECK_EVERY);
       const tag = el.tagName.toLowerCase();
       if (DROP.has(tag) || el.hasAttribute("hidden")) {
         if (onEnd(el, () => skip--)) skip++;
@@ -205,11 +221,44 @@ export async function extractHtml(bytes: Uint8Array, charset?: string, engine?: 
       if (inH1) h1 += t;
       parts.push(pre > 0 ? t.replace(/\r\n?/g, "\n") : t.replace(/[\t\n\r\f ]+/g, " "));
     },
-  });
+  };
+  await runBounded(run, new TextEncoder().encode(source), handlers);
 
   const text = cleanLines(decodeEntities(parts.join("")));
+  budget.addChars(text.length); // no more than the page's own size: counted once, at the end
   const heading = oneLine(decodeEntities(title)) || oneLine(decodeEntities(h1 ?? ""));
   return { text, title: heading || null };
+}
+
+/**
+ * Runs the engine, keeping a cap's own error (workerd hands a handler's error back wrapped, and
+ * logs it as uncaught) and turning lol-html's memory limit into `document_too_complex`.
+ */
+async function runBounded(run: HtmlEngine, html: Uint8Array, handlers: HtmlHandlers): Promise<void> {
+  let refused: AppError | undefined;
+  try {
+    await run(html, {
+      element(el) {
+        try {
+          handlers.element(el);
+        } catch (e) {
+          if (e instanceof AppError) refused ??= e;
+          throw e;
+        }
+      },
+      text: (chunk) => handlers.text(chunk),
+    });
+  } catch (e) {
+    if (refused) throw refused;
+    if (LOL_HTML_MEMORY.test(describeError(e))) {
+      throw tooComplex(
+        "html_nesting",
+        "its elements are nested too deeply to parse; save the page as PDF or plain text",
+        describeError(e),
+      );
+    }
+    throw e;
+  }
 }
 
 /** Invisible characters that split words (soft hyphen, zero-width space/joiner, BOM). */
