@@ -210,12 +210,15 @@ describe("extraction limits", () => {
     },
   );
 
-  it("refuses HTML nested too deeply for lol-html, and still reads deep HTML under that", async () => {
+  it("refuses HTML nested too deeply for lol-html or of too many elements, and reads deep HTML under that", async () => {
     expect(await tooComplex(nestedHtml(50_000), "text/html")).toBe(
       "document too complex (html_nesting): its elements are nested too deeply to parse; save the page as PDF or plain text",
     );
     const deep = await extractDocument(new TextEncoder().encode(nestedHtml(2000)), "text/html");
     expect(deep.text).toBe("The actor used PowerShell.");
+    expect(await tooComplex(`<p>The actor used PowerShell.</p>${"<i></i>".repeat(500_000)}`, "text/html")).toBe(
+      "document too complex (html_elements): it has over 500,000 elements; save the page as PDF or plain text",
+    );
   });
 
   it("decodes PDF filters as PDF.js does", () => {

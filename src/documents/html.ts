@@ -180,6 +180,12 @@ export async function extractHtml(
     fallback: "windows-1252",
     lenient: true,
   });
+  const html = new TextEncoder().encode(source);
+  const tags = countTags(html, budget.limits.maxHtmlElements);
+  if (tags > budget.limits.maxHtmlElements) {
+    const max = budget.limits.maxHtmlElements.toLocaleString("en-US");
+    throw tooComplex("html_elements", `it has over ${max} elements; save the page as PDF or plain text`);
+  }
   const parts: string[] = [];
   let skip = 0; // depth inside dropped elements
   let pre = 0;
@@ -222,7 +228,7 @@ export async function extractHtml(
       parts.push(pre > 0 ? t.replace(/\r\n?/g, "\n") : t.replace(/[\t\n\r\f ]+/g, " "));
     },
   };
-  await runBounded(run, new TextEncoder().encode(source), handlers);
+  await runBounded(run, html, handlers);
 
   const text = cleanLines(decodeEntities(parts.join("")));
   budget.addChars(text.length); // no more than the page's own size: counted once, at the end
@@ -259,6 +265,16 @@ async function runBounded(run: HtmlEngine, html: Uint8Array, handlers: HtmlHandl
     }
     throw e;
   }
+}
+
+/** Start tags (`<` and a letter), counted up to one past `max`. */
+function countTags(html: Uint8Array, max: number): number {
+  let n = 0;
+  for (let at = html.indexOf(0x3c); at >= 0 && n <= max; at = html.indexOf(0x3c, at + 1)) {
+    const next = (html[at + 1] ?? 0) | 0x20; // lower case
+    if (next >= 0x61 && next <= 0x7a) n++;
+  }
+  return n;
 }
 
 /** Invisible characters that split words (soft hyphen, zero-width space/joiner, BOM). */

@@ -14,11 +14,19 @@ export interface ExtractLimits {
   maxPdfPages: number;
   /** Bytes a PDF's streams decode to, all together; images are not decoded to read text, so not counted. */
   maxPdfDecodedBytes: number;
+  /** Elements of an HTML document (start tags: `<` and a letter), counted before it is parsed. */
+  maxHtmlElements: number;
 }
 
 /** The caps' names, as messages and logs give them. */
 export type ExtractCap =
-  "text_chars" | "extraction_time" | "pdf_pages" | "pdf_decoded_bytes" | "pdf_filters" | "html_nesting";
+  | "text_chars"
+  | "extraction_time"
+  | "pdf_pages"
+  | "pdf_decoded_bytes"
+  | "pdf_filters"
+  | "html_nesting"
+  | "html_elements";
 
 /** The caps of a workflow (and the CLI): the synchronous route lowers time and characters. */
 export const EXTRACT_LIMITS: Readonly<ExtractLimits> = {
@@ -32,6 +40,9 @@ export const EXTRACT_LIMITS: Readonly<ExtractLimits> = {
   // it grows): 32 MiB of content is at most ~48 MiB, beside a 20 MB document and its copy. Real
   // reports' text, fonts and object streams decode to a few MB.
   maxPdfDecodedBytes: 32 * 1024 * 1024,
+  // Large real pages hold tens of thousands of elements. Each call from workerd's HTMLRewriter
+  // into a handler costs ~30 µs: 450,000 empty elements take ~16 s; 1.4 M would run out of time.
+  maxHtmlElements: 500_000,
 };
 
 export function tooComplex(cap: ExtractCap, what: string, internal?: string): AppError {
