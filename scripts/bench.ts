@@ -3,6 +3,7 @@
  */
 import os from "node:os";
 import { benchAttackIngest } from "./bench/attack-ingest";
+import { benchBombs } from "./bench/bombs";
 import { benchCli } from "./bench/cli";
 import { benchFleet } from "./bench/fleet";
 import { benchLoad } from "./bench/load";
@@ -21,5 +22,6 @@ if (only.has("cli")) rows.push(...(await benchCli()));
 if (only.has("rest")) rows.push(...(await benchRest()));
 if (only.has("refresh")) rows.push(...(await benchRefresh()));
 if (only.has("fleet")) rows.push(...(await benchFleet()));
+if (only.has("bombs")) rows.push(...(await benchBombs()));
 if (only.has("load")) rows.push(...(await benchLoad()));
 printTable(`TTPscope benchmarks — node ${process.version}, ${os.cpus().length} CPUs`, rows);
