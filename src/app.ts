@@ -8,7 +8,7 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./api/context";
 import { onError, onNotFound } from "./api/errors";
-import { requireUtf8Json } from "./api/utf8-json";
+import { requireSaneJson } from "./api/json-body";
 import { config } from "./config";
 import { createDb } from "./db/client";
 import { createRestApi } from "./http/rest";
@@ -23,7 +23,7 @@ const withDb = createMiddleware<AppEnv>(async (c, next) => {
 
 export function createApp() {
   const app = new Hono<AppEnv>();
-  app.use("*", requestId(), withDb, requireUtf8Json);
+  app.use("*", requestId(), withDb, requireSaneJson);
   app.route("/", createRestApi());
   app.route("/mcp", createMcpEndpoint());
   app.onError(onError);

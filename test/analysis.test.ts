@@ -106,6 +106,15 @@ describe("analysis end to end", () => {
   });
 });
 
+describe("a technique named hundreds of thousands of times", () => {
+  it("is analysed (its evidence used to be spread as arguments and overflow the stack)", async () => {
+    const status = await startAndFinish({ text: "T1059.001 ".repeat(400_000) });
+    expect(status.status, status.error ?? "").toBe("completed");
+    const report = await json<ReportT>(await api(`/api/v1/reports/${status.reportId}`, key));
+    expect(report.techniques.map((t) => t.id)).toContain("T1059.001");
+  });
+});
+
 describe("bad input gets a clear error and stores nothing", () => {
   async function reportCount(): Promise<number> {
     const row = await env.DB.prepare("SELECT count(*) AS n FROM reports").first<{ n: number }>();

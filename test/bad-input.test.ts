@@ -278,3 +278,25 @@ describe("bad input grid", () => {
     expect((await json<{ error: { code: string } }>(res)).error.code).toBe("document_too_complex");
   });
 });
+
+describe("a JSON body says what is wrong with it", () => {
+  it.each([
+    ["not UTF-8", nonUtf8Json, /not valid UTF-8/],
+    ["nested 65 deep", `{"text":"x","a":${nestedJson(65)}}`, /nested more than 64 deep/],
+    [
+      "holding 300,000 numbers beside its text",
+      `{"text":"x","n":[${"1,".repeat(300_000)}1]}`,
+      /more than 200,000 values/,
+    ],
+  ])("%s: 400 naming it, on REST and MCP alike", async (_name, body, message) => {
+    for (const res of [await rest(body), await mcpRaw(body)]) {
+      expect(res.status).toBe(400);
+      expect((await res.json<{ error: { message: string } }>()).error.message).toMatch(message);
+    }
+  });
+
+  it("a document as one long string is not a value count: 20 MB of text is accepted", async () => {
+    const res = await rest(JSON.stringify({ text: `The actor ran PowerShell. ${"a, b: [c] {d} ".repeat(1_400_000)}` }));
+    expect(res.status).toBe(202);
+  });
+});

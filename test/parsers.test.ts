@@ -101,6 +101,16 @@ describe("parsers: inline rules", () => {
       ..."bcdefgh".split("").map((c, i) => `${c}: &${c} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]`),
     ];
     expect(failure("sigma", "x.yml", `title: t\nid: i\n${bomb.join("\n")}\n`)).toMatch(/^invalid YAML: .*alias/i);
+    // So is a nest of flow sequences, before the parser recurses into it; a stray quote in a plain
+    // scalar does not hide one, and brackets inside quoted strings are not a nest.
+    const deep = "Sigma file nests flow collections more than 64 deep";
+    for (const nest of ["[".repeat(400_000), `[a 'b, ${"[".repeat(100)}`, `[it's, ${"{".repeat(100)}`]) {
+      expect(failure("sigma", "x.yml", `title: t\nid: i\nx: ${nest}\n`)).toBe(deep);
+    }
+    for (const fine of [`${"[".repeat(60)}${"]".repeat(60)}`, `'${"${".repeat(100)}'`, `["${"{".repeat(100)}"]`]) {
+      const r = parseRule("sigma", "x.yml", `title: t\nid: i\nx: ${fine}\n`);
+      expect(r.ok ? "parsed" : r.error).not.toBe(deep);
+    }
   });
 
   it("Splunk: mitre_attack_id, required fields, clipped search, data sources, risk score", () => {

@@ -214,7 +214,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
     for (let k = 0; k < KEEP && topS[c * KEEP + k] !== -1; k++)
       list.push({ sentence: topS[c * KEEP + k] as number, p: topP[c * KEEP + k] as number, kind: "model" });
     const found = mentions.get(c) ?? [];
-    list.push(...found);
+    // A loop, not push(...found): a technique named 100,000s of times would overflow the stack as arguments.
+    for (const hit of found) list.push(hit);
     const term = termHits.get(c);
     // A term's sentence is evidence of the mention, not of the behaviour: it adds no probability.
     if (term) list.push({ sentence: term.sentence, p: 0, kind: "model" });

@@ -10,7 +10,10 @@ import { errorBody } from "../api/errors";
 import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../api/body-limits";
 import type { AuthedEnv } from "../api/context";
 import { checkRateLimit } from "../api/rate-limit";
+import { AppError } from "../errors";
 import { ALL_TOOLS, createMcpServer } from "./server";
+
+const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", id: null, error: { code, message } });
 
 interface MessageLike {
   method?: unknown;
@@ -40,7 +43,9 @@ export const createMcpEndpoint = () =>
       let parsed: unknown;
       try {
         parsed = await c.req.json();
-      } catch {
+      } catch (e) {
+        // A body the JSON checks refused (not UTF-8, too deep, too many values) says which.
+        if (e instanceof AppError) return c.json(rpcError(-32600, e.message), 400);
         parsed = undefined; // the transport answers with a JSON-RPC parse error (-32700)
       }
       // JSON-RPC 2.0: an empty batch is one Invalid Request error (the transport would answer 202).
