@@ -10,6 +10,7 @@
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { AppError } from "../errors";
+import { DRAIN_LIMIT_BYTES } from "./body-limits";
 import { errorBody } from "./errors";
 
 export const MAX_JSON_DEPTH = 64;
@@ -55,24 +56,37 @@ export const requireSaneJson = createMiddleware(async (c, next) => {
   };
   const shape = jsonShapeCheck();
   let refusal: AppError | undefined;
-  const check = (step: () => void) => {
-    try {
-      step();
-    } catch (e) {
-      refusal = e instanceof AppError ? e : undefined;
-      throw e;
-    }
-  };
+  let seen = 0;
+  // A refused body is still read to its end (and dropped) before the read fails: answering with the
+  // body half read breaks the connection it came on (see body-limits.ts); past DRAIN_LIMIT_BYTES it fails at once.
   const checked = body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        check(() => {
+        seen += chunk.byteLength;
+        if (refusal) {
+          if (seen > DRAIN_LIMIT_BYTES) throw refusal;
+          return;
+        }
+        try {
           utf8(chunk);
           shape(chunk);
-        });
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          refusal = e;
+          return;
+        }
         controller.enqueue(chunk);
       },
-      flush: () => check(() => utf8()),
+      flush() {
+        if (!refusal) {
+          try {
+            utf8();
+          } catch (e) {
+            refusal = e instanceof AppError ? e : undefined;
+          }
+        }
+        if (refusal) throw refusal;
+      },
     }),
   );
   c.req.raw = new Request(c.req.raw, { body: checked });
