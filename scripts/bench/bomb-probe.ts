@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import { HTMLRewriter } from "html-rewriter-wasm";
 import { SubmissionJson } from "../../src/analyses/analyses.schemas";
+import { jsonShapeCheck } from "../../src/api/json-body";
 import { ImportInput } from "../../src/coverage/coverage.schemas";
 import { parseRule } from "../../src/coverage/parsers";
 import { extractDocument } from "../../src/documents/extract";
@@ -29,6 +30,14 @@ const contentType = fs.readFileSync(`${file}.type`, "utf8");
 
 async function run(): Promise<string> {
   if (bomb?.probe === "extract") return `ok, ${(await extractDocument(body, contentType)).text.length} characters`;
+  if (bomb?.probe === "json") {
+    // The Worker's JSON-body check runs as the bytes arrive, before anything is parsed.
+    try {
+      jsonShapeCheck()(body);
+    } catch (e) {
+      return `refused: ${describeError(e).slice(0, 60)}`;
+    }
+  }
   const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
   if (bomb?.probe === "json") return SubmissionJson.safeParse(parsed).success ? "valid" : "invalid body";
   const input = ImportInput.parse(parsed);

@@ -22,8 +22,8 @@ const [QUOTE, BACKSLASH, OPEN_OBJ, OPEN_ARR, CLOSE_OBJ, CLOSE_ARR, COMMA, COLON]
   0x22, 0x5c, 0x7b, 0x5b, 0x7d, 0x5d, 0x2c, 0x3a,
 ];
 
-/** Counts nesting and separators outside strings, chunk by chunk. */
-function jsonShapeCheck() {
+/** Counts nesting and separators outside strings, chunk by chunk; throws a 400 AppError past a limit. */
+export function jsonShapeCheck() {
   let [inString, escaped, depth, tokens] = [false, false, 0, 0];
   return (chunk: Uint8Array) => {
     for (const byte of chunk) {
