@@ -47,6 +47,13 @@ describe("explicit ATT&CK ids", () => {
     expect(find(r, "T1574.001")?.note).toMatch(/T1574\.002.*revoked.*T1574\.001/);
   });
 
+  it("reads an id glued to the following word, as PDF tables print them", () => {
+    const r = analyzeText("Impact: T1485Data Destruction and T1059.001PowerShell. Ticket T10591 is not one.", model);
+    expect(find(r, "T1485")?.method).toBe("explicit_id");
+    expect(find(r, "T1059.001")?.method).toBe("explicit_id");
+    expect(ids(r)).not.toContain("T1059");
+  });
+
   it("ignores ids that are not techniques", () => {
     // Neither id exists in ATT&CK and nothing else in the sentence describes a technique.
     expect(analyzeText("Ticket T9999 and T12345 were closed.", model).techniques).toEqual([]);

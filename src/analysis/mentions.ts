@@ -14,7 +14,9 @@ export interface Mention {
   note?: string;
 }
 
-const ID_PATTERN = /\bT(\d{4})(?:[./](\d{3}))?\b/g;
+// Not a word boundary at the end: PDF tables glue an id to its name ("T1485Data Destruction").
+// No digit may follow, so "T10591" is not T1059.
+const ID_PATTERN = /\bT(\d{4})(?:[./](\d{3}))?(?!\d)/g;
 
 function resolve(model: Model, id: string): { classIndex: number; note?: string } | null {
   const direct = model.indexOf.get(id);
