@@ -7,7 +7,6 @@
  */
 import { env } from "cloudflare:test";
 import { http, HttpResponse } from "msw";
-import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nestedHtml, pdfBomb } from "./bombs";
 import {
@@ -18,6 +17,7 @@ import {
   newTenantKey,
   postJson,
   publicDnsHandler,
+  signedHeaders,
 } from "./helpers";
 import { useHandlers } from "./setup/msw";
 
@@ -95,18 +95,9 @@ const mcpTool = (name: string, args: unknown) =>
 
 async function webhook(body: Body, tenant = tenantId): Promise<Response> {
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const id = `msg_${crypto.randomUUID()}`;
-  const now = new Date();
-  // The reference library signs strings; a body that is not UTF-8 is signed over its bytes, as the spec says.
-  const signature = new Webhook(secret).sign(id, now, bytes);
   return api(`/api/v1/webhooks/documents/${tenant}`, undefined, {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-      "webhook-signature": signature,
-    },
+    headers: { "content-type": "application/json", ...signedHeaders(secret, bytes) },
     body: bytes,
   });
 }

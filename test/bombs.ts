@@ -4,17 +4,9 @@
  * the same way in workerd and in Node; nothing large is held while compressing.
  */
 
-const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+import { concatBytes as concat } from "../src/lib/bytes";
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
 /**
  * zlib (PDF FlateDecode) of `head` then `size` bytes of `fill` repeated, compressed as it is written.

@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { http, HttpResponse } from "msw";
+import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import type { ModelData } from "../src/analysis/model";
 import { loadAttackBundle, type LoadOptions, type LoadResult } from "../src/attack/loader";
@@ -277,5 +278,22 @@ export function releaseIndex(releases: { version: string; url: string }[]) {
         versions: releases.map((r) => ({ ...r, modified: "2025-01-01T00:00:00.000Z" })),
       },
     ],
+  };
+}
+
+/**
+ * Standard Webhooks headers for `body`, signed with the specification's reference library (never
+ * with our own code): a body that is not UTF-8 is signed over its bytes, as the spec says.
+ */
+export function signedHeaders(
+  secret: string,
+  body: string | Uint8Array,
+  id = `msg_${crypto.randomUUID()}`,
+  at = new Date(),
+): Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string> {
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": new Webhook(secret).sign(id, at, body),
   };
 }

@@ -7,7 +7,6 @@
  */
 import { env } from "cloudflare:test";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   BODIES,
@@ -20,7 +19,16 @@ import {
   TOOL_ID_ALIASES,
   type Seeded,
 } from "./battery/registry";
-import { api, connectMcp, driveWorkflow, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+import {
+  api,
+  connectMcp,
+  driveWorkflow,
+  json,
+  loadShippedAttackAndModel,
+  newTenantKey,
+  postJson,
+  signedHeaders,
+} from "./helpers";
 
 const MARKER = "zq-isolation-secret-of-tenant-a";
 const markers = [MARKER, "iso-tenant-a"];
@@ -160,17 +168,10 @@ function routeCalls(doc: OpenApi): { calls: RouteCall[]; missing: string[] } {
 }
 
 async function send(call: RouteCall, key: string): Promise<Response> {
-  const headers: Record<string, string> = {};
   const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (call.public && body !== undefined) {
-    // A route that authenticates otherwise (a signed webhook): B signs with its own secret.
-    const id = `msg_${crypto.randomUUID()}`;
-    const now = new Date();
-    headers["webhook-id"] = id;
-    headers["webhook-timestamp"] = String(Math.floor(now.getTime() / 1000));
-    headers["webhook-signature"] = new Webhook(webhookSecretB).sign(id, now, body);
-  }
+  const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+  // A route that authenticates otherwise (a signed webhook): B signs with its own secret.
+  if (call.public && body !== undefined) Object.assign(headers, signedHeaders(webhookSecretB, body));
   return api(call.url, key, { method: call.method, headers, body });
 }
 

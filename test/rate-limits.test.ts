@@ -1,8 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { newTenantKey, type ErrorBody } from "./helpers";
+import { newTenantKey, signedHeaders, type ErrorBody } from "./helpers";
 
 // vitest.config gives the real bindings limits no test reaches; here TIGHT_RATE_LIMIT (2 a minute,
 // miniflare's implementation of the binding) stands in for one of them.
@@ -84,20 +83,13 @@ describe("per-key rate limits", () => {
     const t = await newTenantKey("rl-webhook", "admin");
     const created = await send("API_RATE_LIMIT", "/api/v1/webhooks/secret", { key: t.key, method: "POST" });
     const { secret } = await created.json<{ secret: string }>();
-    const deliver = async (signedWith = secret) => {
-      const id = `msg_${crypto.randomUUID()}`;
-      const now = new Date();
-      const body = JSON.stringify({ text: "The actor ran PowerShell." });
-      return send("ANALYSIS_RATE_LIMIT", `/api/v1/webhooks/documents/${t.tenantId}`, {
+    const body = JSON.stringify({ text: "The actor ran PowerShell." });
+    const deliver = (signedWith = secret) =>
+      send("ANALYSIS_RATE_LIMIT", `/api/v1/webhooks/documents/${t.tenantId}`, {
         method: "POST",
-        headers: {
-          "webhook-id": id,
-          "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
-          "webhook-signature": new Webhook(signedWith).sign(id, now, body),
-        },
+        headers: signedHeaders(signedWith, body),
         body,
       });
-    };
     // Forgeries are refused before the limit: they cannot spend the tenant's budget.
     for (let i = 0; i < 3; i++) expect((await deliver(`whsec_${btoa("f".repeat(32))}`)).status).toBe(401);
     for (let i = 0; i < 2; i++) expect((await deliver()).status).toBe(202);

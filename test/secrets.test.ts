@@ -1,12 +1,11 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/config";
 import { createDb } from "../src/db/client";
 import { webhookSecrets } from "../src/db/schema";
 import { keyringOf, openSecret, sealedWith, sealSecret, SecretUnreadable } from "../src/secrets/secret-box";
-import { api, newTenantKey } from "./helpers";
+import { api, newTenantKey, signedHeaders } from "./helpers";
 
 const key = (byte: number) => btoa(String.fromCharCode(...new Uint8Array(32).fill(byte)));
 
@@ -57,15 +56,10 @@ describe("webhook secrets at rest", () => {
     const old = await keyringOf({ SECRET_KEYS: `test1:${key(1)}` });
     const sealed = await sealSecret(old, secret, `webhook_secrets:${t.tenantId}`);
     await db.insert(webhookSecrets).values({ tenantId: t.tenantId, secret: sealed });
-    const ts = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ text: "The actor ran PowerShell." });
     const res = await api(`/api/v1/webhooks/documents/${t.tenantId}`, undefined, {
       method: "POST",
-      headers: {
-        "webhook-id": "msg_rot",
-        "webhook-timestamp": String(ts),
-        "webhook-signature": new Webhook(secret).sign("msg_rot", new Date(ts * 1000), body),
-      },
+      headers: signedHeaders(secret, body),
       body,
     });
     expect(res.status).toBe(202);
@@ -79,14 +73,9 @@ describe("webhook secrets at rest", () => {
     const secret = `whsec_${key(8)}`;
     const sealed = await sealSecret(gone, secret, `webhook_secrets:${t.tenantId}`);
     await createDb(env.DB).insert(webhookSecrets).values({ tenantId: t.tenantId, secret: sealed });
-    const ts = Math.floor(Date.now() / 1000);
     const res = await api(`/api/v1/webhooks/documents/${t.tenantId}`, undefined, {
       method: "POST",
-      headers: {
-        "webhook-id": "msg_lost",
-        "webhook-timestamp": String(ts),
-        "webhook-signature": new Webhook(secret).sign("msg_lost", new Date(ts * 1000), "{}"),
-      },
+      headers: signedHeaders(secret, "{}"),
       body: "{}",
     });
     expect(res.status).toBe(401);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { webhookSecrets, workflows } from "../src/db/schema";
 import { signWebhook, verifyWebhook } from "../src/webhooks/standard-webhooks";
-import { api, json, newTenantKey, type ErrorBody } from "./helpers";
+import { api, json, newTenantKey, signedHeaders, type ErrorBody } from "./helpers";
 
 // No ATT&CK or model is loaded here: a started workflow would fail at extract, and that is not what
 // these tests look at. They check what the webhook accepts, refuses and starts. Deliveries are
@@ -46,9 +46,7 @@ async function deliver(d: Delivery): Promise<Response> {
   const id = d.deliveryId ?? `msg_${crypto.randomUUID()}`;
   const headers: Record<string, string | null> = {
     "content-type": "application/json",
-    "webhook-id": id,
-    "webhook-timestamp": String(timestamp),
-    "webhook-signature": referenceSignature(d.secret, id, timestamp, body),
+    ...signedHeaders(d.secret, body, id, new Date(timestamp * 1000)),
     ...d.headers,
   };
   const sent = Object.entries(headers).filter((e): e is [string, string] => e[1] !== null);

@@ -14,7 +14,7 @@ import { notFound } from "../errors";
 import type { HealthInput, HealthT, MappingT } from "./coverage.schemas";
 import { requireAccount } from "./coverage.service";
 import { recomputeCoverage } from "./recompute";
-import { importDetections, type ImportRequest, type ImportResult } from "./rule-import";
+import { importDetections, readAnyRule, type ImportRequest, type ImportResult } from "./rule-import";
 
 /** Imports, then recomputes the account's coverage with the scan as its snapshot (one ATT&CK version for both). */
 export async function importAndRecompute(
@@ -28,9 +28,8 @@ export async function importAndRecompute(
   const result = await importDetections(db, account, version, req);
   // A call whose every file was refused changed no input: fresh coverage stays as it was (no new
   // history point for a scan that read nothing).
-  const readNothing = result.imported + result.updated + result.unchanged + result.removed === 0;
   const fresh = account.coverageAttackVersion === version && account.coveragePendingSince === null;
-  if (!(readNothing && fresh)) await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
+  if (readAnyRule(result) || !fresh) await recomputeCoverage(db, account, { snapshotId: result.scanId, version });
   return result;
 }
 

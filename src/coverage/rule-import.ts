@@ -61,6 +61,9 @@ export interface ImportResult {
   notes: { path: string; message: string }[];
 }
 
+/** Whether the call read any rule (imported, updated, found unchanged or removed): one whose every file was refused did not. */
+export const readAnyRule = (r: ImportResult) => r.imported + r.updated + r.unchanged + r.removed > 0;
+
 function serviceName(rule: ParsedRule, format: RuleFormat): string {
   const l = rule.logic.logsource;
   const parts = [l.product, l.service ?? l.category].filter(Boolean);
@@ -262,7 +265,7 @@ export async function importDetections(
   );
   // Cleared by the recompute that follows; left for the cron if that recompute fails. A call whose
   // every file was refused read nothing: the coverage it would recompute is the same.
-  if (result.imported + result.updated + result.unchanged + result.removed > 0) {
+  if (readAnyRule(result)) {
     statements.push(markCoveragePending(db, { tenantId, accountId }, now));
   }
   await runBatch(db, statements);

@@ -50,10 +50,7 @@ export const createMcpEndpoint = () =>
       }
       // JSON-RPC 2.0: an empty batch is one Invalid Request error (the transport would answer 202).
       if (Array.isArray(parsed) && parsed.length === 0) {
-        return c.json(
-          { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request: empty batch" } },
-          400,
-        );
+        return c.json(rpcError(-32600, "Invalid Request: empty batch"), 400);
       }
       const messages = messagesOf(parsed);
       if (startsAnalysis(messages)) await checkRateLimit(c.env, "analysis", c.var.caller.keyId);

@@ -56,12 +56,7 @@ function parseEntries(value: string): [string, Uint8Array][] {
     seen.add(id);
     let bytes: Uint8Array;
     try {
-      bytes = fromBase64Url(
-        entry
-          .slice(colon + 1)
-          .replaceAll("+", "-")
-          .replaceAll("/", "_"),
-      );
+      bytes = fromBase64Url(entry.slice(colon + 1)); // reads standard base64 too
     } catch {
       throw keyringProblem(`key '${id}' is not base64`);
     }

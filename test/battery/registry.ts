@@ -7,6 +7,8 @@
  * EXTRA_ROUTES and go through the same checks.
  */
 
+import { sigma } from "../coverage-fixtures";
+
 /** What tenant A owns once seeded (see isolation.test.ts). */
 export interface Seeded {
   tenantId: string;
@@ -57,19 +59,7 @@ export const isIdName = (name: string) => /(^id$|Id$|_id$)/.test(name) || name i
 
 export const camelOf = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-export const RULE = `title: Isolation battery rule
-id: 88888888-8888-4888-8888-888888888888
-status: test
-tags:
-  - attack.t1059.001
-logsource:
-  product: windows
-  category: process_creation
-detection:
-  selection:
-    CommandLine|contains: '-enc'
-  condition: selection
-`;
+export const RULE = sigma("88888888-8888-4888-8888-888888888888", "Isolation battery rule", ["attack.t1059.001"]);
 
 /** Bodies of routes that take ids and a body, by `METHOD /path` as the OpenAPI document writes it. */
 export const BODIES: Record<string, unknown> = {
