@@ -10,6 +10,7 @@
  */
 import type { HeadOptions } from "../src/analysis/head";
 import type { LexiconOptions } from "../src/analysis/lexicon";
+import { expectedF1Count } from "../src/analysis/decision";
 import { STACKER_FEATURES } from "../src/analysis/stacker";
 import type { TrainOptions } from "../src/analysis/train";
 import {
@@ -116,6 +117,13 @@ for (const d of datasets) {
       `${d.name}: doc-F1 ${asAnnotated.docF1.toFixed(3)} against the ids as annotated (a revoked id's successor predicted does not count)`,
     );
   }
+  // The per-report decision that maximises expected F1 instead of one threshold (src/analysis/decision.ts).
+  const byExpectedF1 = list.map((x) => {
+    const ranked = [...x.stacked].sort((p, q) => q[1] - p[1]);
+    const k = expectedF1Count(ranked.map(([, c]) => c));
+    return { gold: x.gold, predicted: new Set(ranked.slice(0, k).map(([l]) => l)) };
+  });
+  console.log(`${d.name}: doc-F1 ${score(byExpectedF1).docF1.toFixed(3)} deciding per report by expected F1`);
   const worst = [...perLabel(outcomes)]
     .map(([label, c]) => ({ label, ...c, errors: c.fp + c.fn, f1: c.tp ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : 0 }))
     .sort((a, b) => b.errors - a.errors)

@@ -4,11 +4,16 @@
  * model trained without them, giving out-of-fold candidates (technique evidence per report) on
  * which the document-level stacker is fitted and evaluated.
  */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { collectEvidence, documentConfidence, type Candidate } from "../../src/analysis/engine";
 import { attackExamples, type AttackCorpus } from "../../src/analysis/examples";
 import { trainHead, type HeadOptions } from "../../src/analysis/head";
 import { mineLexicon, type LexiconOptions } from "../../src/analysis/lexicon";
 import { loadModel, type ModelData } from "../../src/analysis/model";
+import { parseModelData } from "../../src/analysis/model-data";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
 import {
   candidateFeatures,
@@ -117,6 +122,33 @@ function trainSentenceModel(
   return trainModel([...examples, ...pseudo], { ...options, info: { ...options.info, pseudoLabelled: pseudo.length } });
 }
 
+/**
+ * A fold's sentence model, from `TTPSCOPE_FOLD_CACHE` (a directory) when it holds one made with the
+ * same settings: for trying decision and context changes without retraining. The cache knows
+ * nothing of training code changes: empty it when training changes.
+ */
+function cachedFoldModel(
+  k: number,
+  folds: number,
+  seed: number,
+  settings: BuildSettings,
+  datasets: Dataset[],
+  build: () => ModelData,
+): ModelData {
+  const dir = process.env.TTPSCOPE_FOLD_CACHE;
+  if (!dir) return build();
+  const key = createHash("sha256")
+    .update(JSON.stringify({ settings, datasets: datasets.map((d) => [d.name, d.reports.length]) }))
+    .digest("hex")
+    .slice(0, 16);
+  const file = path.join(dir, `fold-${k}-of-${folds}-seed-${seed}-${key}.json.gz`);
+  if (fs.existsSync(file)) return parseModelData(gunzipSync(fs.readFileSync(file)).toString("utf8"));
+  const data = build();
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, gzipSync(JSON.stringify(data)));
+  return data;
+}
+
 export function outOfFold(
   corpus: AttackCorpus,
   datasets: Dataset[],
@@ -130,7 +162,9 @@ export function outOfFold(
   for (let k = 0; k < folds; k++) {
     const train = datasets.flatMap((d) => d.reports.filter((r) => foldOf.get(r) !== k));
     const started = performance.now();
-    const model = loadModel(buildSentenceModel(corpus, train, seed, settings));
+    const model = loadModel(
+      cachedFoldModel(k, folds, seed, settings, datasets, () => buildSentenceModel(corpus, train, seed, settings)),
+    );
     for (const d of datasets) {
       for (const report of d.reports.filter((r) => foldOf.get(r) === k)) {
         const evidence = collectEvidence(report.text, model);
@@ -143,6 +177,9 @@ export function outOfFold(
   }
   return out;
 }
+
+/** Experiment knob: the lowest prior logit a technique gets. */
+const PRIOR_FLOOR = Number(process.env.TTPSCOPE_PRIOR_FLOOR ?? "-Infinity");
 
 /**
  * How often each technique is labelled in the given reports, as a smoothed logit: over the reports
@@ -165,7 +202,7 @@ function techniquePriors(
       if (report.labels.includes(label)) labelled++;
     }
     const p = (labelled + PSEUDO * BASE) / (seen + PSEUDO);
-    priors.set(id, Math.log(p / (1 - p)));
+    priors.set(id, Math.max(PRIOR_FLOOR, Math.log(p / (1 - p))));
   }
   return priors;
 }

@@ -6,6 +6,7 @@
  * names add their own evidence. Per technique, the document score combines its strongest
  * sentences (noisy-or of the top three), and the technique is asserted above its threshold.
  */
+import { sentenceContexts, type SentenceContext } from "./context";
 import { Tokens } from "./features";
 import { termsOf } from "./lexicon";
 import { findIdMentions, findNameMentions } from "./mentions";
@@ -49,6 +50,8 @@ export interface AnalysisResult {
 
 /** Evidence weights of explicit mentions, as sentence probabilities. */
 const ID_PROBABILITY = 0.98;
+/** An id mention asserts when its context leaves it at least this weight. */
+const ASSERTED_ID = 0.5;
 /** Confidence of a technique whose id the report writes out. */
 export const EXPLICIT_ID_CONFIDENCE = ID_PROBABILITY;
 const NAME_PROBABILITY_MULTIWORD = 0.5;
@@ -115,6 +118,8 @@ export interface CollectedEvidence {
 export function collectEvidence(original: string, model: Model): CollectedEvidence {
   const { text, toOriginal } = refang(original);
   const spans = segmentSentences(text);
+  // What each sentence does with what it names (asserts, denies, advises …): its weight scales its evidence.
+  const contexts = sentenceContexts(text, spans);
   // Model evidence: the best sentences per technique, kept in flat arrays (no object per hit).
   const classes = model.techniques.length;
   const topP = new Float64Array(classes * KEEP);
@@ -160,23 +165,30 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
   const scorer = scorerFor(model);
   const tokens = new Tokens();
   for (let s = 0; s < spans.length; s++) {
-    const span = spans[s] as Span;
-    tokens.read(text, span.start, span.end);
+    const context = contexts[s] as SentenceContext;
+    const weight = context.weight;
+    // Headings, furniture and fragments are never evidence on their own (ids in them still count, below).
+    if (weight === 0) continue;
+    const scope = context.scope ?? (spans[s] as Span);
+    tokens.read(text, scope.start, scope.end);
     // The main model's strongest technique the head also knows: the head's gate.
     let strongest = 0;
-    scorer.score(tokens, (c, p) => {
+    scorer.score(tokens, (c, raw) => {
+      const p = raw * weight;
       insert(c, s, p);
       if (p > strongest && (head === null || head.member[c] === 1)) strongest = p;
     });
     if (head && headBest && strongest >= HEAD_GATE) {
-      head.scorer.score(tokens, (h, p) => {
+      head.scorer.score(tokens, (h, raw) => {
         const c = head.classOf[h] as number;
+        const p = raw * weight;
         if (c < 0 || p <= (headBest.p[c] as number)) return;
         headBest.p[c] = p;
         headBest.sentence[c] = s;
       });
     }
-    if (terms) {
+    // A concept term is a mention: only an asserting sentence makes its technique a candidate.
+    if (terms && context.context === "asserts") {
       for (let i = 0; i < scorer.sentenceFeatures; i++) {
         const f = scorer.sentenceFeature(i);
         if (terms.isTerm[f] === 0) continue;
@@ -190,16 +202,19 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
     for (const m of findNameMentions(tokens, model)) {
       addMention(m.classIndex, {
         sentence: s,
-        p: m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE,
+        p: (m.words > 1 ? NAME_PROBABILITY_MULTIWORD : NAME_PROBABILITY_SINGLE) * weight,
         kind: "name",
       });
     }
   }
   if (spans.length > 0) {
     for (const m of findIdMentions(text, model)) {
+      const sentence = sentenceOf(spans, m.start);
+      const context = contexts[sentence] as SentenceContext;
+      const inScope = context.scope ? m.start >= context.scope.start && m.start < context.scope.end : false;
       addMention(m.classIndex, {
-        sentence: sentenceOf(spans, m.start),
-        p: ID_PROBABILITY,
+        sentence,
+        p: ID_PROBABILITY * (inScope ? 1 : context.idWeight),
         kind: "explicit_id",
         note: m.note,
       });
@@ -244,7 +259,8 @@ export function collectEvidence(original: string, model: Model): CollectedEviden
       n20: n20[c] as number,
       n50: n50[c] as number,
       firstStrong: firstStrong[c] as number,
-      idMentions: found.filter((h) => h.kind === "explicit_id").length,
+      // Ids the text denies or advises about ("not observed: T1486") are evidence, not assertions.
+      idMentions: found.filter((h) => h.kind === "explicit_id" && h.p >= ASSERTED_ID).length,
       nameMentions: found.filter((h) => h.kind === "name").length,
       termPrecision: term?.precision ?? 0,
       headP: headBest?.p[c] ?? 0,
