@@ -24,6 +24,10 @@ import {
 import { inCurrentIds, readAttackCorpus, readDataset } from "./lib/datasets";
 import { perLabel, score } from "./lib/metrics";
 import { DEFAULT_BUNDLE, fail, flag, parseArgs } from "./lib/cli";
+import { runProbes } from "./lib/probes";
+
+// --probes: the product model on our own probe sets (scripts/lib/probes.ts); needs no --dataset.
+if (process.argv.includes("--probes")) process.exit(runProbes(process.argv.slice(2)));
 
 const GOLD_SIZES = [
   [1, 2],
