@@ -1,12 +1,14 @@
 /**
- * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--no-head | --head JSON]
+ * npm run eval -- --dataset FILE [--with FILE] [--folds 5] [--seed 1] [--attack BUNDLE] [--threshold X] [--train JSON] [--pseudo-labels] [--no-lexicon | --lexicon JSON] [--no-head | --head JSON] [--renderings pdf,html | --no-renderings]
  *
  * Report-level k-fold cross-validation of the mapping engine: a report is never in both the
  * training and the test side. The reports of `--dataset` (and of `--with`, trained on alongside)
  * are split into folds; each fold's reports are analysed by a sentence model trained without them,
  * and scored by the document-level stacker (with its per-technique offsets) fitted without them. Prints per-document F1 on each
  * dataset's own label space (a sub-technique counts as its parent when only the parent is there),
- * micro P/R/F1, a threshold sweep and the techniques with the most errors.
+ * micro P/R/F1, a threshold sweep and the techniques with the most errors. Each test report is
+ * also rendered as a PDF and as a web page, extracted back to text and scored the same way
+ * (rendered-eval.ts): doc-F1 per rendering and the shape of the evidence shown.
  */
 import type { HeadOptions } from "../src/analysis/head";
 import type { LexiconOptions } from "../src/analysis/lexicon";
@@ -16,10 +18,13 @@ import type { TrainOptions } from "../src/analysis/train";
 import {
   chooseDecision,
   fitStacker,
+  heldOutScores,
+  heldOutStacked,
   outOfFold,
   predictedAsAnnotated,
   predictedAt,
   THRESHOLDS,
+  type OutOfFold,
 } from "./lib/cross-validation";
 import { inCurrentIds, readAttackCorpus, readDataset } from "./lib/datasets";
 import { perLabel, score } from "./lib/metrics";
@@ -28,6 +33,7 @@ import { runProbes } from "./lib/probes";
 
 // --probes: the product model on our own probe sets (scripts/lib/probes.ts); needs no --dataset.
 if (process.argv.includes("--probes")) process.exit(runProbes(process.argv.slice(2)));
+import { chosenRenderings, evidenceStats, renderAll, renderedViews } from "./lib/rendered-eval";
 
 const GOLD_SIZES = [
   [1, 2],
@@ -37,6 +43,7 @@ const GOLD_SIZES = [
   [21, Infinity],
 ] as const;
 
+const started = performance.now();
 const { flags } = parseArgs(process.argv.slice(2));
 const datasetFile = flag(flags, "dataset") ?? fail("usage: npm run eval -- --dataset FILE [--with FILE] [--folds 5]");
 const folds = Number.parseInt(flag(flags, "folds") ?? "5", 10);
@@ -57,6 +64,8 @@ for (const d of datasets) {
   );
 }
 console.log(`ATT&CK ${corpus.version}, ${folds} folds`);
+const renderings = chosenRenderings(flags, console.log);
+const rendered = renderings.length > 0 ? await renderAll(datasets, renderings, console.log) : null;
 
 const oof = outOfFold(
   corpus,
@@ -74,13 +83,22 @@ const oof = outOfFold(
       : { lexicon: JSON.parse(flag(flags, "lexicon") ?? "{}") as LexiconOptions }),
   },
   console.log,
+  rendered ? (r) => rendered.get(r) : undefined,
 );
 const spaceOf = new Map(datasets.map((d) => [d.name, d.labelSpace]));
 const ids = corpus.techniques.map((t) => t.id);
 const annotatedSpaceOf = new Map(
   datasets.flatMap((d) => (d.annotatedSpace ? [[d.name, d.annotatedSpace] as const] : [])),
 );
-const decision = chooseDecision(oof, spaceOf, ids, folds, annotatedSpaceOf);
+// One held-out stacker per fold scores the plain text and the renderings alike.
+const views = new Map(renderings.map((r) => [r, renderedViews(oof, r)]));
+const allStacked = heldOutStacked(oof, spaceOf, ids, folds, (o) => [
+  o,
+  ...renderings.flatMap((r) => views.get(r)?.get(o) ?? []),
+]);
+const stacked = new Map(oof.map((o) => [o, allStacked.get(o) as Map<string, number>]));
+const decision = chooseDecision(oof, spaceOf, ids, folds, annotatedSpaceOf, stacked);
+const chosen = fixedThreshold ? Number(fixedThreshold) : decision.threshold;
 const scored = decision.scored;
 if (decision.tried.length > 1) {
   console.log(
@@ -107,7 +125,6 @@ for (const d of datasets) {
       `${t.toFixed(2).padStart(9)}  ${plain.docF1.toFixed(3)}           | ${s.docF1.toFixed(3)}           ${s.microP.toFixed(3)}    ${s.microR.toFixed(3)}    ${s.microF1.toFixed(3)}`,
     );
   }
-  const chosen = fixedThreshold ? Number(fixedThreshold) : decision.threshold;
   const outcomes = predictedAt(list, "stacked", chosen);
   const final = score(outcomes);
   console.log(
@@ -150,3 +167,43 @@ for (const d of datasets) {
     );
   }
 }
+
+if (renderings.length > 0) {
+  const columns = ["text", ...renderings] as const;
+  const viewsOf = (r: (typeof columns)[number]): OutOfFold[] =>
+    r === "text" ? oof : [...(views.get(r)?.values() ?? [])];
+  const scoredAs = new Map(
+    columns.map((r) => {
+      const subset = new Map(viewsOf(r).map((v) => [v, allStacked.get(v) as Map<string, number>]));
+      return [r, r === "text" ? scored : heldOutScores(subset, spaceOf, decision.headWeight, annotatedSpaceOf)];
+    }),
+  );
+  const head = `renderings (doc-F1 at threshold ${chosen}):`;
+  console.log(`\n${head.padEnd(40)}${columns.map((c) => c.padEnd(7)).join("")}`);
+  for (const d of datasets) {
+    const cells = columns.map((c) => score(predictedAt(scoredAs.get(c)?.get(d.name) ?? [], "stacked", chosen)).docF1);
+    console.log(`${d.name.padEnd(40)}${cells.map((f) => f.toFixed(3).padEnd(7)).join("")}`);
+  }
+  const textOf = (r: (typeof columns)[number]) => (o: OutOfFold) =>
+    r === "text" ? o.report.text : (rendered?.get(o.report)?.get(r) ?? "");
+  console.log(
+    "\nevidence of the techniques asserted (top 3 sentences each; short: under 4 words, no ATT&CK id, not a table row)",
+  );
+  console.log("  rendering  sentences/report  asserted  evidence  short          not verbatim");
+  const examples: string[] = [];
+  for (const r of columns) {
+    const s = evidenceStats(viewsOf(r), allStacked, textOf(r), spaceOf, decision.headWeight, chosen);
+    const share = `(${((100 * s.short) / Math.max(1, s.evidence)).toFixed(1)}%)`;
+    console.log(
+      `  ${r.padEnd(9)}  ${s.sentences.toFixed(1).padStart(16)}  ${String(s.asserted).padStart(8)}  ${String(s.evidence).padStart(8)}  ${String(s.short).padStart(5)} ${share.padEnd(8)}  ${String(s.notVerbatim).padStart(12)}`,
+    );
+    // Spread over the reports rather than the first report's eight.
+    const step = Math.ceil(s.examples.length / 8);
+    for (const e of s.examples.filter((_, i) => i % step === 0))
+      examples.push(
+        `  ${r} ${e.dataset} ${e.id}: ${JSON.stringify(e.text.slice(0, 100))} in line ${JSON.stringify(e.line.slice(0, 120))}`,
+      );
+  }
+  if (examples.length > 0) console.log(`short evidence, examples:\n${examples.join("\n")}`);
+}
+console.log(`\neval ran in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -8,11 +8,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { collectEvidence, documentConfidence, type Candidate } from "../../src/analysis/engine";
+import { collectEvidence, documentConfidence, type Candidate, type MatchMethod } from "../../src/analysis/engine";
 import { attackExamples, type AttackCorpus } from "../../src/analysis/examples";
 import { trainHead, type HeadOptions } from "../../src/analysis/head";
 import { mineLexicon, type LexiconOptions } from "../../src/analysis/lexicon";
-import { loadModel, type ModelData } from "../../src/analysis/model";
+import { loadModel, type Model, type ModelData } from "../../src/analysis/model";
 import { parseModelData } from "../../src/analysis/model-data";
 import { pseudoLabelExamples } from "../../src/analysis/pseudo-labels";
 import {
@@ -33,6 +33,48 @@ export interface OutOfFold {
   sentences: number;
   /** Candidates by technique id. */
   candidates: Map<string, Candidate>;
+  /** The evidence sentences of a candidate, where outOfFold was asked to keep them. */
+  evidence?: (c: Candidate) => EvidenceLine[];
+  /** The report as a PDF or web page, extracted back to text and analysed by the same fold's model. */
+  renderings?: Map<Rendering, AnalysedText>;
+}
+
+/** A report's forms besides its plain text (renderings.ts makes them). */
+export type Rendering = "pdf" | "html";
+
+/** One evidence sentence as analyzeText shows it, with the line of the text it sits in. */
+export interface EvidenceLine {
+  text: string;
+  kind: MatchMethod;
+  line: string;
+}
+
+export interface AnalysedText {
+  sentences: number;
+  candidates: Map<string, Candidate>;
+  /** The text analysed (the extraction's output). */
+  text: string;
+  evidence: (c: Candidate) => EvidenceLine[];
+}
+
+/** Evidence sentences shown per technique, as analyzeText's default. */
+const SHOWN_EVIDENCE = 3;
+
+/** A text analysed by one fold's model, its candidates by technique id. */
+export function analyse(text: string, model: Model): AnalysedText {
+  const { spans, candidates: list, toOriginal } = collectEvidence(text, model);
+  const candidates = new Map<string, Candidate>();
+  for (const c of list) candidates.set(model.techniques[c.classIndex]?.id as string, c);
+  const evidence = (c: Candidate) =>
+    c.ranked.slice(0, SHOWN_EVIDENCE).map((h) => {
+      const span = spans[h.sentence] as { start: number; end: number };
+      const start = toOriginal(span.start);
+      const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+      const lineEnd = text.indexOf("\n", start);
+      const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
+      return { text: text.slice(start, toOriginal(span.end)), kind: h.kind, line };
+    });
+  return { sentences: spans.length, candidates, text, evidence };
 }
 
 /**
@@ -149,6 +191,10 @@ function cachedFoldModel(
   return data;
 }
 
+/**
+ * Every report analysed by the model of the fold it is held out in. With `renderedTexts`, the
+ * report's renderings are analysed by that model too, and evidence is kept for both.
+ */
 export function outOfFold(
   corpus: AttackCorpus,
   datasets: Dataset[],
@@ -156,6 +202,7 @@ export function outOfFold(
   seed: number,
   settings: BuildSettings,
   log: (line: string) => void,
+  renderedTexts?: (report: LabelledReport) => ReadonlyMap<Rendering, string> | undefined,
 ): OutOfFold[] {
   const foldOf = assignFolds(datasets, folds, seed);
   const out: OutOfFold[] = [];
@@ -167,10 +214,14 @@ export function outOfFold(
     );
     for (const d of datasets) {
       for (const report of d.reports.filter((r) => foldOf.get(r) === k)) {
-        const evidence = collectEvidence(report.text, model);
-        const candidates = new Map<string, Candidate>();
-        for (const c of evidence.candidates) candidates.set(model.techniques[c.classIndex]?.id as string, c);
-        out.push({ dataset: d.name, fold: k, report, sentences: evidence.spans.length, candidates });
+        const { sentences, candidates, evidence } = analyse(report.text, model);
+        const entry: OutOfFold = { dataset: d.name, fold: k, report, sentences, candidates };
+        if (renderedTexts) {
+          entry.evidence = evidence;
+          const texts = renderedTexts(report) ?? new Map<Rendering, string>();
+          entry.renderings = new Map([...texts].map(([r, text]) => [r, analyse(text, model)]));
+        }
+        out.push(entry);
       }
     }
     log(`fold ${k + 1}/${folds}: sentence model trained in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -264,11 +315,13 @@ export function heldOutStacked(
   spaceOf: Map<string, Set<string>>,
   techniqueIds: string[],
   folds: number,
+  /** What to score per report: itself, and e.g. its renderings (scored, never trained on). */
+  views: (o: OutOfFold) => OutOfFold[] = (o) => [o],
 ): Map<OutOfFold, Map<string, number>> {
   const out = new Map<OutOfFold, Map<string, number>>();
   for (let k = 0; k < folds; k++) {
     const { stacker, features, offsets } = fitStacker(oof, spaceOf, techniqueIds, k);
-    for (const o of oof.filter((x) => x.fold === k)) {
+    for (const o of oof.filter((x) => x.fold === k).flatMap(views)) {
       const space = spaceOf.get(o.dataset) as Set<string>;
       const probabilities = new Map<string, number>();
       for (const id of o.candidates.keys())
@@ -339,8 +392,8 @@ export function chooseDecision(
   techniqueIds: string[],
   folds: number,
   annotatedSpaceOf?: Map<string, Set<string>>,
+  stacked = heldOutStacked(oof, spaceOf, techniqueIds, folds),
 ): Decision {
-  const stacked = heldOutStacked(oof, spaceOf, techniqueIds, folds);
   const hasHead = oof.some((o) => [...o.candidates.values()].some((c) => c.inHead));
   const results = (hasHead ? HEAD_WEIGHTS : [0]).map((headWeight) => {
     const scored = heldOutScores(stacked, spaceOf, headWeight, annotatedSpaceOf);
