@@ -23,6 +23,10 @@ export async function readAttackCorpus(file: string): Promise<AttackCorpus> {
   const techniques = new Map<string, { id: string; name: string; description: string; active: boolean }>();
   const uses: { source: string; target: string; text: string }[] = [];
   const revokedBy: [string, string][] = [];
+  // Detection analytics (ATT&CK 18+): strategy → technique, strategy → analytics, analytic texts.
+  const detects: { source: string; target: string }[] = [];
+  const strategies = new Map<string, { name: string; analytics: string[] }>();
+  const analytics = new Map<string, string>();
   let version = "";
   parser.onValue = ({ value }) => {
     const o = value as unknown as StixObject;
@@ -43,7 +47,17 @@ export async function readAttackCorpus(file: string): Promise<AttackCorpus> {
         uses.push({ source: o.source_ref, target: o.target_ref, text: stripCitations(o.description) });
       }
       if (o.relationship_type === "revoked-by") revokedBy.push([o.source_ref, o.target_ref]);
+      if (o.relationship_type === "detects" && o.source_ref.startsWith("x-mitre-detection-strategy--"))
+        detects.push({ source: o.source_ref, target: o.target_ref });
     }
+    if (o.type === "x-mitre-detection-strategy") {
+      const refs = (value as { x_mitre_analytic_refs?: unknown }).x_mitre_analytic_refs;
+      strategies.set(o.id, {
+        name: o.name ?? "",
+        analytics: Array.isArray(refs) ? refs.filter((r): r is string => typeof r === "string") : [],
+      });
+    }
+    if (o.type === "x-mitre-analytic" && o.description) analytics.set(o.id, stripCitations(o.description));
   };
   let input: NodeJS.ReadableStream = fs.createReadStream(file);
   if (file.endsWith(".gz")) input = input.pipe(createGunzip());
@@ -64,6 +78,13 @@ export async function readAttackCorpus(file: string): Promise<AttackCorpus> {
     procedures: uses.flatMap((u) => {
       const t = techniques.get(u.target);
       return t?.active ? [{ techniqueId: t.id, text: u.text }] : [];
+    }),
+    detections: detects.flatMap((d) => {
+      const t = techniques.get(d.target);
+      const strategy = strategies.get(d.source);
+      if (!t?.active || !strategy) return [];
+      const texts = [strategy.name, ...strategy.analytics.map((a) => analytics.get(a) ?? "")].filter(Boolean);
+      return texts.map((text) => ({ techniqueId: t.id, text }));
     }),
   };
 }

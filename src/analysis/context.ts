@@ -28,10 +28,6 @@ export const CONTEXT_WEIGHTS: Record<Context, number> = {
   furniture: 0,
   fragment: 0,
 };
-// EXPERIMENT (remove): weights from the environment.
-declare const process: { env: Record<string, string | undefined> } | undefined;
-const experiment = typeof process === "undefined" ? undefined : process.env.TTPSCOPE_CONTEXT;
-if (experiment) Object.assign(CONTEXT_WEIGHTS, JSON.parse(experiment));
 /** Sentences shorter than this (that are not table rows) are fragments: never evidence on their own. */
 export const MIN_WORDS = 4;
 
@@ -57,22 +53,22 @@ interface Clause {
 // Negation and absence. "not only/just", "no doubt", "never before seen" assert; "without" negates
 // only its own phrase (a clause of its own, see BOUNDARY).
 const NEGATION =
-  /\b(?:not(?! only\b| just\b| limited\b| least\b| uncommon\b| unusual\b| unlike\b| surprising\b| previously (?:known|seen|documented|reported)\b)|(?:is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo)n[’']t|cannot|no(?! doubt\b| matter\b| longer than\b)|never(?![- ]before)|neither|nor|none|nothing|nobody|nowhere|without|absen(?:t|ce)|lack(?:s|ed|ing)?|fail(?:s|ed)? to|unable to|unsuccessful(?:ly)?|ruled? out|ruling out|excluded?|free of|zero (?:evidence|indications?|signs?)|unobserved|devoid of|no[- ]one)\b/;
+  /\b(?:not(?! only\b| just\b| until\b| limited\b| least\b| uncommon\b| unusual\b| unlike\b| surprising\b| previously (?:known|seen|documented|reported)\b)|(?:is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo)n[’']t|cannot|no(?! doubt\b| matter\b| longer than\b| fewer\b| less than\b| more than\b| sooner\b)|never(?![- ]before)|neither|nor|none|nothing|nobody|nowhere|without|absen(?:t|ce)|lack(?:s|ed|ing)?|fail(?:s|ed)? to|unable to|unsuccessful(?:ly)?|ruled? out|ruling out|excluded?|free of|zero (?:evidence|indications?|signs?)|unobserved|devoid of|no[- ]one|instead of|rather than)\b/;
 // Advice and mitigation: obligation, recommendation, defenders as the subject.
 const ADVISORY =
   /\b(?:should|ought to|recommend\w*|advis(?:e|ed|es|able|ory)|urge[sd]?|encourag\w+|best practices?|mitigat\w+|remediat\w+|(?:protect|defend|guard|safeguard)(?:s|ed|ing)? against|make sure|(?<!to )ensure|it is (?:important|advisable|recommended|critical|essential|crucial|wise|prudent|vital)|(?:defenders|administrators|admins|organi[sz]ations|companies|enterprises|users|security teams|network owners)(?: \w+)? (?:can|could|should|may|might|must|need to|are advised|want to)|you should|consider (?:\w+ing)\b)\b/;
 // Hypotheticals: conditionals, possibility, a generic attacker's capability.
 const HYPOTHETICAL =
-  /\b(?:were to|would (?:allow|enable|let|permit|give|provide|have|make it possible)|(?:could|may|might) (?:allow|enable|let|permit|potentially|theoretically|be (?:used|abused|leveraged|exploited|misused))|can (?:allow|permit|be (?:used|abused|leveraged|exploited|misused))|might|potentially|in theory|theoretical(?:ly)?|hypothetical(?:ly)?|in principle|it (?:is|would be|might be) possible|in the event (?:of|that)|(?:an? (?:attacker|adversary|threat actor|intruder|hacker|malicious actor|criminal)|attackers|adversaries|intruders|hackers|malicious actors|someone|anyone) (?:\w+ )?(?:can|could|may|might|would))\b/;
+  /\b(?:were to|would (?:allow|enable|let|permit|give|provide|have|make it possible)|(?:could|may|might) (?:allow|enable|let|permit|potentially|theoretically|be (?:used|abused|leveraged|exploited|misused))|can (?:allow|permit|be (?:used|abused|leveraged|exploited|misused))|might|potentially|in theory|theoretical(?:ly)?|hypothetical(?:ly)?|in principle|it (?:is|would be|might be) possible|in the event (?:of|that)|(?:could|might|may) be [\w-]+(?:ed|en)|(?:an? (?:attacker|adversary|threat actor|intruder|hacker|malicious actor|criminal)|attackers|adversaries|intruders|hackers|malicious actors|someone|anyone)(?: \S+){0,6}? (?:can|could|may|might|would))\b/;
 // Someone else's behaviour, earlier campaigns, definitions and general discussion.
 const MENTION_ONLY =
-  /\b(?:unlike|in contrast (?:to|with)|previous(?:ly)? (?:reported|described|documented|observed|seen|attributed|published|discussed|used)|(?:earlier|past|prior|older|previous) (?:campaigns?|reports?|versions?|attacks?|operations?|activity|variants?|samples?|intrusions?|research|analys[ie]s|incidents?|waves?)|in the past(?! \d| few| several| two| three| week| month| year| day| hour)|historically|(?:is|are|was|were|has been|have been) (?:well[- ])?known (?:for|to)|notorious|(?:has|have|had) been (?:\w+ )?(?:reported|discussed|documented|described|covered|written about|attributed|publici[sz]ed)|other (?:groups|actors|threat actors|researchers|vendors|families|campaigns|operators|gangs)|(?:researchers|vendors|reports?|articles?|blogs?|blog posts?|papers?|analysts|journalists|media) (?:have |had )?(?:described|reported|documented|discussed|published|detailed|covered|attributed)|(?:first|originally) (?:reported|described|documented|disclosed) (?:by|in)|is (?:a |an )?(?:common |popular |well-known |widely used )?(?:technique|tactic|method|approach) (?:in which|where|that|for|used)|refers to)\b/;
+  /\b(?:unlike|in contrast (?:to|with)|previous(?:ly)? (?:reported|described|documented|observed|seen|attributed|published|discussed|used)|(?:earlier|past|prior|older|previous) (?:campaigns?|reports?|versions?|builds?|iterations?|generations?|editions?|releases?|attacks?|operations?|activity|variants?|samples?|intrusions?|research|analys[ie]s|incidents?|waves?)|in the past(?! \d| few| several| two| three| week| month| year| day| hour)|historically|(?:is|are|was|were|has been|have been) (?:well[- ])?known (?:for|to)|notorious|(?:has|have|had) been (?:\w+ )?(?:reported|discussed|documented|described|covered|written about|attributed|publici[sz]ed)|other (?:groups|actors|threat actors|researchers|vendors|families|campaigns|operators|gangs)|(?:researchers|vendors|reports?|articles?|blogs?|blog posts?|papers?|analysts|journalists|media) (?:have |had )?(?:described|reported|documented|discussed|published|detailed|covered|attributed)|(?:first|originally) (?:reported|described|documented|disclosed) (?:by|in)|(?:is|are) (?:a |an )?(?:[\w-]+ ){0,2}(?:technique|tactic|method|approach|trick)s?\b|refers to|elsewhere|(?:documented|described|covered|discussed|reported) (?:at length|in detail|widely|extensively|before|previously)|(?:playbooks?|reports?|articles?|blogs?|posts?|papers?|advisor(?:y|ies)|guides?|manuals?|documentation|leaks?|write-?ups?|presentations?|talks?|threads?|tweets?|researchers|vendors|analysts|journalists|media|competitors?)\b(?: \S+){0,6}? (?:describes?|described|details|detailed|explains?|explained|mentions?|mentioned|documents|documented|claims?|claimed|notes|noted|lists|listed|covers|covered|reported|reports|discussed|discusses|published|attributed)\b)\b/;
 
 const CONTRAST =
   /^(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while)$/;
 /** Words that open a fronted phrase ended by the first comma ("Although …, ", "Unlike …, "). */
 const FRONTED =
-  /^(?:although|though|while|whereas|unlike|despite|if|unless|without|besides|apart|aside|beyond|whether|even|in contrast|rather than|instead of)$/;
+  /^(?:although|though|while|whereas|unlike|despite|if|unless|without|besides|apart|aside|beyond|whether|even|in contrast|rather than|instead of|not content|not satisfied|were|should|to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure))\b/;
 /** Phrases that start a negated phrase of their own inside a clause: "… without writing to disk". */
 const NEGATED_PHRASE = /^(?:without|rather than|instead of|not)$/;
 const MODAL = /\b(?:could|would|might|may)\b/;
@@ -85,7 +81,7 @@ const IOC_TOKEN =
   /^(?:[a-f0-9]{16,}|(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?:\/\d+)?|[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|biz|ru|cn|io|xyz|top|online|site|club|de|uk|fr|jp|kr|in|br|tk|cc|me|co|us|eu|nl|pw|su|ir|kp|onion|exe|dll|bat|ps1|vbs|js|zip|rar|7z|lnk|doc|docx|xls|xlsx|pdf|hta|iso|msi|sys|tmp|dat|bin|jar|apk|elf|so|sh|py)|[a-z]:\\S*|\/\S+\/\S*|cve-\d{4}-\d+)$/i;
 /** Short lines that are site or page furniture, whatever they name. */
 const FURNITURE =
-  /^(?:page \d+(?: of \d+)?|\d+ of \d+|[-–—]?\s*\d{1,4}\s*[-–—]?|(?:share|tweet|email|print|follow)(?: this| us| on \w+)?\b.*|.*\b(?:cookies?|cookie settings|privacy (?:policy|notice|settings)|terms of (?:use|service)|all rights reserved|subscribe|newsletter|sign up|log ?in|read more|related (?:posts|articles|reading|content)|you may also like|recommended for you|leave a (?:comment|reply)|posted (?:in|by|on)|back to top|skip to (?:main )?content|table of contents|copyright|©)\b.*)$/i;
+  /^(?:page \d+(?: of \d+)?|\d+ of \d+|[-–—]?\s*\d{1,4}\s*[-–—]?|(?:share|tweet|email|print|follow)(?: this| us| on \w+)?\b.*|.*\b(?:cookies?|cookie settings|privacy (?:policy|notice|settings)|terms of (?:use|service)|all rights reserved|subscribe|newsletter|sign up|log ?in|read more|related (?:posts|articles|reading|content)|you may also like|recommended for you|leave a (?:comment|reply)|posted (?:in|by|on)|back to top|skip to (?:main )?content|table of contents|copyright|©|download (?:the|our|a|this)|webinar|register|podcast|learn more|join us|contact us|request a demo|free trial|previous (?:article|post)|next (?:article|post))\b.*)$/i;
 
 const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’._-]*/gu;
 
@@ -147,21 +143,38 @@ function isIndicatorLine(s: string): boolean {
   return tokens.length > 0 && iocs > 0 && prose <= 2 && iocs >= prose;
 }
 
+/** A table row that lists indicators (an address, hash or domain in a cell) and no ATT&CK id. */
+function isIndicatorRow(s: string): boolean {
+  if (/\bT\d{4}\b/.test(s)) return false;
+  return s.split(/\s*(?:\||\t)\s*/).some((cell) => IOC_TOKEN.test(cell.trim()));
+}
+
+/** A bibliography entry: "[3] Vendor. (2021). Title. Retrieved March 3, 2023." */
+const CITATION_LINE =
+  /^\s*\[\d{1,3}\]\s|\bretrieved (?:on )?(?:\w+ \d|\d)|\baccessed (?:on )?(?:\w+ \d|\d)|^[^.]{2,80}\. \(\d{4}[a-z]?(?:, \w+ \d{1,2})?\)\./i;
+
+const isCitation = (line: string) => CITATION_LINE.test(line);
+
+/** The whole line a span lies on. */
+function lineOf(text: string, span: Span): string {
+  const from = text.lastIndexOf("\n", span.start - 1) + 1;
+  const to = text.indexOf("\n", span.end);
+  return text.slice(from, to < 0 ? text.length : Math.min(to, from + 2000));
+}
+
 /** The clauses of one sentence (offsets into `lower`), each with its own context. */
 function clausesOf(lower: string): Clause[] {
   const out: Clause[] = [];
   const cut = (start: number, end: number, inherited: Context | null) => {
     const piece = lower.slice(start, end);
     if (!/[\p{L}\p{N}]/u.test(piece)) return;
-    out.push({ start, end, context: classify(piece) ?? inherited ?? "asserts" });
+    out.push({ start, end, context: classify(piece.trim()) ?? inherited ?? "asserts" });
   };
-  // Boundaries: punctuation, contrast words, relative "which", and the comma after a fronted phrase.
-  const boundary =
-    /\s*(?:[;:()[\]—–]|\s-\s|,\s*(?:which|who|whose|and then|then|so|making|allowing|letting|enabling)\b|\s+so that\b|,?\s+(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while|without|rather than|instead of)\b)/g;
   let start = 0;
+  // The context a colon's lead or a relative clause's antecedent hands on; only a contrast word ends it.
   let lead: Context | null = null;
-  let fronted = FRONTED.test(firstWord(lower)) || /^(?:in contrast|rather than|instead of)\b/.test(lower);
-  for (let m = boundary.exec(lower); m; m = boundary.exec(lower)) {
+  let fronted = FRONTED.test(lower);
+  for (let m = BOUNDARY.exec(lower); m; m = BOUNDARY.exec(lower)) {
     const word = m[0].replace(/[\s,]+/g, " ").trim();
     if (fronted) {
       const comma = lower.indexOf(",", start);
@@ -171,20 +184,41 @@ function clausesOf(lower: string): Clause[] {
       }
       fronted = false;
     }
-    if (word === ":" && (LISTING.test(lower.slice(start, m.index)) || /^\s*t\d{4}/.test(lower.slice(m.index + 1)))) {
-      // A lead ending in a colon hands its context to what follows ("not observed: T1486").
-      cut(start, m.index, null);
-      const last = out[out.length - 1];
-      lead = last && last.context !== "asserts" ? last.context : null;
-      start = m.index + m[0].length;
-      continue;
+    if (word === "and") {
+      // "did not encrypt files and deleted the backups": a verb's negation ends at the next verb,
+      // unlike "no evidence that they … and …", whose negation covers the whole complement.
+      const before = lower.slice(start, m.index);
+      if (!NEGATION.test(before) || EVIDENTIAL.test(before)) continue;
     }
+    const previous = lower.slice(start, m.index);
     cut(start, m.index, lead);
-    if (!CONTRAST.test(word) && !NEGATED_PHRASE.test(word)) lead = null;
+    const last = out[out.length - 1];
+    if (word === ":") {
+      // A lead ending in a colon hands its context to a list after it ("not observed: T1486, …"),
+      // not to a clause with a subject of its own ("did not stop there: they dumped …").
+      const listFollows = !/^\s*(?:they|he|she|it|we|i|you|the|this|these|those|an?|its|their|our|his|her)\b/.test(
+        lower.slice(m.index + 1),
+      );
+      lead = last && last.context !== "asserts" && (listFollows || LISTING.test(previous)) ? last.context : null;
+    } else if (/^(?:which|who|whose)$/.test(word)) {
+      // A relative clause without cues of its own says what its antecedent's clause says, and one
+      // closed by a comma ("X, which can …, was found") leaves the main clause to its own cues.
+      const antecedent = last && last.context !== "asserts" ? last.context : null;
+      const from = m.index + m[0].length;
+      const comma = lower.indexOf(",", from);
+      const next = lower.slice(from).search(/[;:()[\]—–]/);
+      if (comma >= 0 && (next < 0 || comma < from + next)) {
+        cut(from, comma, antecedent);
+        start = comma + 1;
+        BOUNDARY.lastIndex = start;
+        lead = null;
+        continue;
+      }
+      lead = antecedent;
+    } else if (CONTRAST.test(word) || word === "and") lead = null;
     // A contrast word opens an asserting clause unless it carries its own cue; a negated phrase is negated.
     start =
       NEGATED_PHRASE.test(word) || /^(?:although|though|while|whereas)$/.test(word) ? m.index : m.index + m[0].length;
-    if (CONTRAST.test(word)) lead = null;
   }
   if (fronted) {
     const comma = lower.indexOf(",", start);
@@ -194,25 +228,44 @@ function clausesOf(lower: string): Clause[] {
     }
   }
   cut(start, lower.length, lead);
-  // A fronted "if …," makes a main clause with a modal hypothetical ("If … , they could …").
-  if (/^if\b/.test(lower) && out.length > 1 && MODAL.test(lower.slice(out[1]?.start ?? 0))) {
+  // A fronted condition makes a main clause with a modal hypothetical ("If …, they could …").
+  if (CONDITION.test(lower) && out.length > 1 && MODAL.test(lower.slice(out[1]?.start ?? 0))) {
     for (const c of out) c.context = c.context === "asserts" ? "hypothetical" : c.context;
   }
+  // A clause of one or two words ("Discovery — not observed: …") asserts nothing by itself.
+  const short = (c: Clause) => c.context === "asserts" && countWords(lower.slice(c.start, c.end)) < 3;
+  if (out.length > 1 && out.every((c) => c.context !== "asserts" || short(c)))
+    for (const c of out) if (short(c)) c.context = "fragment";
   return out;
 }
+
+// Boundaries: punctuation, contrast words, relative "which", "and" before a verb, and the comma after a fronted phrase.
+const BOUNDARY =
+  /\s*(?:[;:()[\]—–]|\s-\s|,\s*(?:which|who|whose|and then|then|so|making|allowing|letting|enabling)\b|\s+so that\b|\s+and(?=\s+[\w-]+ed\b)|,?\s+(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while|without|rather than|instead of)\b)/g;
+/** Negations about evidence, whose scope is the whole complement. */
+const EVIDENTIAL = /\b(?:evidence|signs?|indications?|traces?|suggest\w*|indicat\w*|point\w* to|confirm\w*)\b/;
+/** A sentence opening with a condition: "If …", "Were they to …", "Should the …", "Suppose …". */
+const CONDITION =
+  /^(?:if|unless|suppose|supposing|assuming|imagine|in case|were (?:\S+ ){1,4}to|should (?:the|an?|they|someone|anyone)\b)/;
 
 /** A lead that introduces a list ("the following techniques were not observed: …"). */
 const LISTING =
   /\b(?:following|these|below|list|techniques?|tactics?|tools?|behaviou?rs?|capabilities|activit(?:y|ies)|indicators?|artifacts?|methods?|procedures?|ttps?|includ\w+|such as|any of)\b/;
 
-const firstWord = (s: string) => /^[\p{L}]+/u.exec(s)?.[0] ?? "";
+/** A clause about others in general: "Many stealers …", "While crews such as X routinely …". */
+const GENERIC =
+  /^(?:(?:many|most|numerous|countless|various|several|some) (?!of\b)|(?:while|whereas|although|though|unlike)\b.*\b(?:routinely|typically|commonly|usually|often|frequently|generally|tend to)\b)/;
+/** A fronted purpose that gives advice: "To reduce the risk of …, …". */
+const PURPOSE =
+  /^to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure)\b/;
 
 /** The context a clause's cues give it, or null when it has none. */
 function classify(clause: string): Context | null {
   if (NEGATION.test(clause)) return "negated";
+  if (PURPOSE.test(clause) || IMPERATIVE.test(clause)) return "advisory";
   if (ADVISORY.test(clause)) return "advisory";
   if (HYPOTHETICAL.test(clause)) return "hypothetical";
-  if (MENTION_ONLY.test(clause)) return "mention_only";
+  if (MENTION_ONLY.test(clause) || GENERIC.test(clause)) return "mention_only";
   return null;
 }
 
@@ -245,7 +298,10 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
       wholeLine &&
       (BULLET.test(s) || tableRow || /^T\d{4}/.test(s) || (words <= 12 && !followsBlank(text, span.start)));
     const push = (j: Judged) => out.push({ ...j, tableRow, words });
-    if (wholeLine && !tableRow && (isIndicatorLine(s) || (words <= 12 && FURNITURE.test(s)))) {
+    const furniture = tableRow
+      ? isIndicatorRow(s)
+      : (wholeLine && (isIndicatorLine(s) || (words <= 12 && FURNITURE.test(s)))) || isCitation(lineOf(text, span));
+    if (furniture) {
       push(judged("furniture", 1));
       continue;
     }
@@ -283,8 +339,15 @@ const ABSENCE_HEADING = /\b(?:not (?:observed|seen|used|found|detected)|absent|u
 export function sentenceContext(lower: string, offset = 0): Judged {
   const imperative = IMPERATIVE.test(lower);
   if (imperative) return judged("advisory");
-  const cued = NEGATION.test(lower) || ADVISORY.test(lower) || HYPOTHETICAL.test(lower) || MENTION_ONLY.test(lower);
-  if (!cued && !/^if\b/.test(lower)) return ASSERTS;
+  const cued =
+    NEGATION.test(lower) ||
+    ADVISORY.test(lower) ||
+    HYPOTHETICAL.test(lower) ||
+    MENTION_ONLY.test(lower) ||
+    GENERIC.test(lower) ||
+    FRONTED.test(lower) ||
+    CONDITION.test(lower);
+  if (!cued) return ASSERTS;
   const clauses = clausesOf(lower);
   let worst: Context = "mention_only";
   for (const c of clauses)

@@ -19,6 +19,11 @@ export interface AttackCorpus {
   revoked: Record<string, string>;
   /** Procedure examples: technique id and the description of the use. */
   procedures: { techniqueId: string; text: string }[];
+  /**
+   * Detection strategies' names and their analytics' texts (ATT&CK 18+), by technique: they name
+   * the tools and commands a technique leaves behind (vssadmin, rclone, wevtutil …).
+   */
+  detections?: { techniqueId: string; text: string }[];
 }
 
 // ATT&CK's markdown links "[Name](https://attack.mitre.org/...)" read as their name.
@@ -28,13 +33,24 @@ export function plainText(markdown: string): string {
   return markdown.replace(LINK, "$1").replace(/<\/?code>/g, "");
 }
 
+/** Analytics read as detection advice, not as reports: they teach vocabulary at a lower weight. */
+const DETECTION_WEIGHT = 0.5;
+
 export function attackExamples(
   corpus: AttackCorpus,
-  weights: { procedure?: number; description?: number } = {},
+  weights: { procedure?: number; description?: number; detection?: number } = {},
 ): TrainingExample[] {
   const out: TrainingExample[] = [];
   for (const p of corpus.procedures) {
     out.push({ text: plainText(p.text), labels: [p.techniqueId], weight: weights.procedure ?? 1 });
+  }
+  for (const d of corpus.detections ?? []) {
+    const text = plainText(d.text);
+    for (const span of segmentSentences(text)) {
+      const sentence = text.slice(span.start, span.end);
+      if (sentence.length < 25) continue;
+      out.push({ text: sentence, labels: [d.techniqueId], weight: weights.detection ?? DETECTION_WEIGHT });
+    }
   }
   for (const t of corpus.techniques) {
     const text = plainText(t.description);
