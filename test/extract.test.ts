@@ -68,7 +68,8 @@ describe("extractDocument", () => {
     expect((await extractDocument(undeclared, "text/html")).text).toBe("\u201chi\u201d");
   });
 
-  it("extracts the text of a real PDF, pages joined by a blank line", async () => {
+  it("extracts the text of a real PDF, paragraphs and pages apart by a blank line", async () => {
+    // Each line is short and ends a sentence (or is a title): each is a paragraph of its own.
     const doc = await extractDocument(await documentFixture("report.pdf"), "application/pdf");
     expect(doc).toEqual({
       kind: "pdf",
@@ -77,10 +78,9 @@ describe("extractDocument", () => {
         "Operation Sample: Threat Report",
         "The actor sent spearphishing attachments (T1566.001) to staff.",
         "A PowerShell loader ran encoded commands.",
-        "",
         "Command and control went to hxxps://evil[.]com/a over HTTPS.",
         "Indicators: 198.51.100[.]7 and update[.]example[.]net",
-      ].join("\n"),
+      ].join("\n\n"),
     });
   });
 
