@@ -14,18 +14,23 @@ describe("extractDocument", () => {
     expect(doc.title).toBe("Operation Sample \u2013 Threat Report | Example Labs");
     expect(doc.text.split("\n")).toEqual([
       "Operation Sample: a phishing campaign",
+      "",
       "By the Example Labs team",
+      "",
       "The actor sent spearphishing attachments (T1566.001) to finance staff.",
       "Each lure was a macro-enabled document.",
+      "",
       "Execution & persistence",
+      "",
       "PowerShell ran -EncodedCommand payloads",
       'A scheduled task named "Updater" kept the loader alive',
-      "Indicator",
-      "Type",
-      "hxxps://evil[.]com/a",
-      "URL",
+      "",
+      "Indicator | Type",
+      "hxxps://evil[.]com/a | URL",
+      "",
       "cmd.exe /c whoami",
       "net user /domain",
+      "",
       "\u00a9 notes <b>escaped</b> \u2014 caf\u00e9 \u201cquoted\u201d",
     ]);
     for (const dropped of [
@@ -47,7 +52,11 @@ describe("extractDocument", () => {
   it("takes the first h1 as the title when there is no <title>, with an explicit engine", async () => {
     const html = new TextEncoder().encode("<h1>Sandworm &amp; friends</h1><p>one<br>two</p><h1>Second</h1>");
     const doc = await extractDocument(html, "application/xhtml+xml", undefined, { htmlEngine: workersHtmlEngine });
-    expect(doc).toEqual({ kind: "html", title: "Sandworm & friends", text: "Sandworm & friends\none\ntwo\nSecond" });
+    expect(doc).toEqual({
+      kind: "html",
+      title: "Sandworm & friends",
+      text: "Sandworm & friends\n\none\ntwo\n\nSecond",
+    });
   });
 
   it("decodes HTML in the charset its <meta> names, and undeclared non-UTF-8 HTML as windows-1252", async () => {
