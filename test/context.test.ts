@@ -80,7 +80,7 @@ describe("sentence context", () => {
       "Page 4 of 9",
       "Share this article",
       "",
-      "A mitigation heading hands advice to its section:",
+      "The operators then moved to the file server:",
     ].join("\n");
     expect(contextsOf(text).map((c) => c.context)).toEqual([
       "heading",
@@ -95,7 +95,7 @@ describe("sentence context", () => {
   });
 
   it("keeps a table row as a row, and a short line as a fragment", () => {
-    const text = "T1003.001 | LSASS Memory | procdump\nthe malware\n";
+    const text = "T1003.001 | LSASS Memory | procdump\nthe malware ran.\n";
     const spans = segmentSentences(text);
     const got = sentenceContexts(text, spans);
     expect(got[0]).toMatchObject({ tableRow: true, context: "asserts" });

@@ -12,18 +12,58 @@
  * fronted "although …," or "unlike …,"); each clause gets a context; the sentence asserts through
  * its asserting clauses only, and when none asserts, its weight drops to that of its context.
  */
+import {
+  ABSENCE_HEADING,
+  ADVICE_HEADING,
+  ADVISORY,
+  BOUNDARY,
+  CONDITION,
+  CONTRAST,
+  EVIDENTIAL,
+  FRONTED,
+  GENERIC,
+  hasCueWord,
+  HYPOTHETICAL,
+  IMPERATIVE,
+  LISTING,
+  MENTION_ONLY,
+  MODAL,
+  NEGATED_PHRASE,
+  NEGATION,
+  PURPOSE,
+} from "./context-cues";
+import {
+  BULLET,
+  countWords,
+  followsBlank,
+  FURNITURE,
+  isCitation,
+  isHeading,
+  isIndicatorLine,
+  isIndicatorRow,
+  isLineEnd,
+  isLineStart,
+  isTableRow,
+  lineOf,
+  precedesBlank,
+} from "./context-lines";
 import type { Span } from "./text";
 
 export type Context =
   "asserts" | "negated" | "advisory" | "hypothetical" | "mention_only" | "heading" | "furniture" | "fragment";
 
-/** Multiplies a sentence's technique probabilities (explicit ids in headings and furniture keep theirs). */
+/**
+ * Multiplies a sentence's technique probabilities (explicit ids in headings and furniture keep
+ * theirs). Chosen by cross-validation and the tuning half of the context probes: annotators of
+ * the labelled reports often label advice and background ("X is known for …"), so those weigh half
+ * rather than nothing; one sentence at half weight stays under the decision threshold.
+ */
 export const CONTEXT_WEIGHTS: Record<Context, number> = {
   asserts: 1,
-  negated: 0.05,
-  advisory: 0.1,
-  hypothetical: 0.2,
-  mention_only: 0.35,
+  negated: 0.1,
+  hypothetical: 0.4,
+  advisory: 0.5,
+  mention_only: 0.6,
   heading: 0,
   furniture: 0,
   fragment: 0,
@@ -48,118 +88,6 @@ interface Clause {
   start: number;
   end: number;
   context: Context;
-}
-
-// Negation and absence. "not only/just", "no doubt", "never before seen" assert; "without" negates
-// only its own phrase (a clause of its own, see BOUNDARY).
-const NEGATION =
-  /\b(?:not(?! only\b| just\b| until\b| limited\b| least\b| uncommon\b| unusual\b| unlike\b| surprising\b| previously (?:known|seen|documented|reported)\b)|(?:is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo)n[’']t|cannot|no(?! doubt\b| matter\b| longer than\b| fewer\b| less than\b| more than\b| sooner\b)|never(?![- ]before)|neither|nor|none|nothing|nobody|nowhere|without|absen(?:t|ce)|lack(?:s|ed|ing)?|fail(?:s|ed)? to|unable to|unsuccessful(?:ly)?|ruled? out|ruling out|excluded?|free of|zero (?:evidence|indications?|signs?)|unobserved|devoid of|no[- ]one|instead of|rather than)\b/;
-// Advice and mitigation: obligation, recommendation, defenders as the subject.
-const ADVISORY =
-  /\b(?:should|ought to|recommend\w*|advis(?:e|ed|es|able|ory)|urge[sd]?|encourag\w+|best practices?|mitigat\w+|remediat\w+|(?:protect|defend|guard|safeguard)(?:s|ed|ing)? against|make sure|(?<!to )ensure|it is (?:important|advisable|recommended|critical|essential|crucial|wise|prudent|vital)|(?:defenders|administrators|admins|organi[sz]ations|companies|enterprises|users|security teams|network owners)(?: \w+)? (?:can|could|should|may|might|must|need to|are advised|want to)|you should|consider (?:\w+ing)\b)\b/;
-// Hypotheticals: conditionals, possibility, a generic attacker's capability.
-const HYPOTHETICAL =
-  /\b(?:were to|would (?:allow|enable|let|permit|give|provide|have|make it possible)|(?:could|may|might) (?:allow|enable|let|permit|potentially|theoretically|be (?:used|abused|leveraged|exploited|misused))|can (?:allow|permit|be (?:used|abused|leveraged|exploited|misused))|might|potentially|in theory|theoretical(?:ly)?|hypothetical(?:ly)?|in principle|it (?:is|would be|might be) possible|in the event (?:of|that)|(?:could|might|may) be [\w-]+(?:ed|en)|(?:an? (?:attacker|adversary|threat actor|intruder|hacker|malicious actor|criminal)|attackers|adversaries|intruders|hackers|malicious actors|someone|anyone)(?: \S+){0,6}? (?:can|could|may|might|would))\b/;
-// Someone else's behaviour, earlier campaigns, definitions and general discussion.
-const MENTION_ONLY =
-  /\b(?:unlike|in contrast (?:to|with)|previous(?:ly)? (?:reported|described|documented|observed|seen|attributed|published|discussed|used)|(?:earlier|past|prior|older|previous) (?:campaigns?|reports?|versions?|builds?|iterations?|generations?|editions?|releases?|attacks?|operations?|activity|variants?|samples?|intrusions?|research|analys[ie]s|incidents?|waves?)|in the past(?! \d| few| several| two| three| week| month| year| day| hour)|historically|(?:is|are|was|were|has been|have been) (?:well[- ])?known (?:for|to)|notorious|(?:has|have|had) been (?:\w+ )?(?:reported|discussed|documented|described|covered|written about|attributed|publici[sz]ed)|other (?:groups|actors|threat actors|researchers|vendors|families|campaigns|operators|gangs)|(?:researchers|vendors|reports?|articles?|blogs?|blog posts?|papers?|analysts|journalists|media) (?:have |had )?(?:described|reported|documented|discussed|published|detailed|covered|attributed)|(?:first|originally) (?:reported|described|documented|disclosed) (?:by|in)|(?:is|are) (?:a |an )?(?:[\w-]+ ){0,2}(?:technique|tactic|method|approach|trick)s?\b|refers to|elsewhere|(?:documented|described|covered|discussed|reported) (?:at length|in detail|widely|extensively|before|previously)|(?:playbooks?|reports?|articles?|blogs?|posts?|papers?|advisor(?:y|ies)|guides?|manuals?|documentation|leaks?|write-?ups?|presentations?|talks?|threads?|tweets?|researchers|vendors|analysts|journalists|media|competitors?)\b(?: \S+){0,6}? (?:describes?|described|details|detailed|explains?|explained|mentions?|mentioned|documents|documented|claims?|claimed|notes|noted|lists|listed|covers|covered|reported|reports|discussed|discusses|published|attributed)\b)\b/;
-
-const CONTRAST =
-  /^(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while)$/;
-/** Words that open a fronted phrase ended by the first comma ("Although …, ", "Unlike …, "). */
-const FRONTED =
-  /^(?:although|though|while|whereas|unlike|despite|if|unless|without|besides|apart|aside|beyond|whether|even|in contrast|rather than|instead of|not content|not satisfied|were|should|to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure))\b/;
-/** Phrases that start a negated phrase of their own inside a clause: "… without writing to disk". */
-const NEGATED_PHRASE = /^(?:without|rather than|instead of|not)$/;
-const MODAL = /\b(?:could|would|might|may)\b/;
-/** Imperatives that open advice ("Disable …", "Monitor for …"); the next word rules out nouns ("Update mechanism is …"). */
-const IMPERATIVE =
-  /^(?:[-*•·▪◦–]\s*|\d{1,2}[.)]\s+)?(?:disable|enable|block|restrict|limit|monitor|apply|patch|update|upgrade|implement|configure|enforce|audit|review|remove|require|deploy|segment|segregate|avoid|keep|turn off|prevent|use|consider|ensure|educate|train|maintain|isolate|reset|rotate|change|install|validate|verify|watch for|look for|hunt for|search for|check for|alert on|investigate|filter|allowlist|whitelist|blocklist|denylist|employ|adopt|establish|prioriti[sz]e|inventory|harden|protect|secure|scan|back up|backup|lock down|enroll|revoke|uninstall|quarantine)\s+(?!of\b|is\b|was\b|are\b|were\b|has\b|had\b|will\b|would\b|can\b|could\b|mechanism|process|function|module)/i;
-
-const URL = /(?:\bhttps?:\/\/|\bwww\.)\S+/gi;
-const IOC_TOKEN =
-  /^(?:[a-f0-9]{16,}|(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?:\/\d+)?|[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|info|biz|ru|cn|io|xyz|top|online|site|club|de|uk|fr|jp|kr|in|br|tk|cc|me|co|us|eu|nl|pw|su|ir|kp|onion|exe|dll|bat|ps1|vbs|js|zip|rar|7z|lnk|doc|docx|xls|xlsx|pdf|hta|iso|msi|sys|tmp|dat|bin|jar|apk|elf|so|sh|py)|[a-z]:\\S*|\/\S+\/\S*|cve-\d{4}-\d+)$/i;
-/** Short lines that are site or page furniture, whatever they name. */
-const FURNITURE =
-  /^(?:page \d+(?: of \d+)?|\d+ of \d+|[-–—]?\s*\d{1,4}\s*[-–—]?|(?:share|tweet|email|print|follow)(?: this| us| on \w+)?\b.*|.*\b(?:cookies?|cookie settings|privacy (?:policy|notice|settings)|terms of (?:use|service)|all rights reserved|subscribe|newsletter|sign up|log ?in|read more|related (?:posts|articles|reading|content)|you may also like|recommended for you|leave a (?:comment|reply)|posted (?:in|by|on)|back to top|skip to (?:main )?content|table of contents|copyright|©|download (?:the|our|a|this)|webinar|register|podcast|learn more|join us|contact us|request a demo|free trial|previous (?:article|post)|next (?:article|post))\b.*)$/i;
-
-const WORD = /[\p{L}\p{N}][\p{L}\p{N}'’._-]*/gu;
-
-function countWords(s: string): number {
-  let n = 0;
-  WORD.lastIndex = 0;
-  while (WORD.exec(s)) n++;
-  return n;
-}
-
-const isLineStart = (text: string, at: number) => {
-  for (let i = at - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 10) return true;
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-};
-const isLineEnd = (text: string, at: number) => {
-  for (let i = at; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) return true;
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-};
-
-/** A blank line (or the text's start) right before `at`. */
-const followsBlank = (text: string, at: number) => {
-  let lines = 0;
-  for (let i = at - 1; i >= 0; i--) {
-    const c = text.charCodeAt(i);
-    if (c === 10 && ++lines === 2) return true;
-    if (c !== 10 && c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-};
-
-const BULLET = /^(?:[-*•·▪◦–+]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)/i;
-const isTableRow = (s: string) => /\S\s*(?:\||\t)\s*\S/.test(s);
-
-/** Whether a whole-line sentence reads as a heading: short, no closing punctuation, or marked up as one. */
-function isHeading(s: string, words: number): boolean {
-  if (/^#{1,6}\s/.test(s) || /^\*\*[^*]+\*\*:?$/.test(s)) return true;
-  if (words > 10 || BULLET.test(s)) return false;
-  return !/[.!?;,:"”)]$/.test(s);
-}
-
-/** Lines made of links, hashes, addresses and file names, with next to no words of prose. */
-function isIndicatorLine(s: string): boolean {
-  const withoutUrls = s.replace(URL, " ");
-  const urls = s.length - withoutUrls.length;
-  const tokens = withoutUrls.split(/[\s|,;]+/).filter((t) => /[\p{L}\p{N}]/u.test(t));
-  let iocs = 0;
-  for (const t of tokens) if (IOC_TOKEN.test(t.replace(/^[[("'`]+|[\])"'`.:]+$/g, ""))) iocs++;
-  const prose = tokens.length - iocs;
-  if (s.startsWith("![")) return true;
-  if (urls > 0 && prose <= 3) return true;
-  return tokens.length > 0 && iocs > 0 && prose <= 2 && iocs >= prose;
-}
-
-/** A table row that lists indicators (an address, hash or domain in a cell) and no ATT&CK id. */
-function isIndicatorRow(s: string): boolean {
-  if (/\bT\d{4}\b/.test(s)) return false;
-  return s.split(/\s*(?:\||\t)\s*/).some((cell) => IOC_TOKEN.test(cell.trim()));
-}
-
-/** A bibliography entry: "[3] Vendor. (2021). Title. Retrieved March 3, 2023." */
-const CITATION_LINE =
-  /^\s*\[\d{1,3}\]\s|\bretrieved (?:on )?(?:\w+ \d|\d)|\baccessed (?:on )?(?:\w+ \d|\d)|^[^.]{2,80}\. \(\d{4}[a-z]?(?:, \w+ \d{1,2})?\)\./i;
-
-const isCitation = (line: string) => CITATION_LINE.test(line);
-
-/** The whole line a span lies on. */
-function lineOf(text: string, span: Span): string {
-  const from = text.lastIndexOf("\n", span.start - 1) + 1;
-  const to = text.indexOf("\n", span.end);
-  return text.slice(from, to < 0 ? text.length : Math.min(to, from + 2000));
 }
 
 /** The clauses of one sentence (offsets into `lower`), each with its own context. */
@@ -239,26 +167,6 @@ function clausesOf(lower: string): Clause[] {
   return out;
 }
 
-// Boundaries: punctuation, contrast words, relative "which", "and" before a verb, and the comma after a fronted phrase.
-const BOUNDARY =
-  /\s*(?:[;:()[\]—–]|\s-\s|,\s*(?:which|who|whose|and then|then|so|making|allowing|letting|enabling)\b|\s+so that\b|\s+and(?=\s+[\w-]+ed\b)|,?\s+(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while|without|rather than|instead of)\b)/g;
-/** Negations about evidence, whose scope is the whole complement. */
-const EVIDENTIAL = /\b(?:evidence|signs?|indications?|traces?|suggest\w*|indicat\w*|point\w* to|confirm\w*)\b/;
-/** A sentence opening with a condition: "If …", "Were they to …", "Should the …", "Suppose …". */
-const CONDITION =
-  /^(?:if|unless|suppose|supposing|assuming|imagine|in case|were (?:\S+ ){1,4}to|should (?:the|an?|they|someone|anyone)\b)/;
-
-/** A lead that introduces a list ("the following techniques were not observed: …"). */
-const LISTING =
-  /\b(?:following|these|below|list|techniques?|tactics?|tools?|behaviou?rs?|capabilities|activit(?:y|ies)|indicators?|artifacts?|methods?|procedures?|ttps?|includ\w+|such as|any of)\b/;
-
-/** A clause about others in general: "Many stealers …", "While crews such as X routinely …". */
-const GENERIC =
-  /^(?:(?:many|most|numerous|countless|various|several|some) (?!of\b)|(?:while|whereas|although|though|unlike)\b.*\b(?:routinely|typically|commonly|usually|often|frequently|generally|tend to)\b)/;
-/** A fronted purpose that gives advice: "To reduce the risk of …, …". */
-const PURPOSE =
-  /^to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure)\b/;
-
 /** The context a clause's cues give it, or null when it has none. */
 function classify(clause: string): Context | null {
   if (NEGATION.test(clause)) return "negated";
@@ -288,6 +196,20 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
   const out: SentenceContext[] = [];
   let carry: Context | null = null;
   let section: Context | null = null;
+  // Text laid out in blocks (what the HTML and PDF extractors give) sets a heading apart with blank
+  // lines; there, a short line inside a block is a list item or a table row, not a heading.
+  const blocks = /\n[ \t\r]*\n/.test(text);
+  // Whether a span's line is a bibliography entry, worked out once per line.
+  let lineStart = -1;
+  let lineIsCitation = false;
+  const citation = (span: Span) => {
+    const from = text.lastIndexOf("\n", span.start - 1) + 1;
+    if (from !== lineStart) {
+      lineStart = from;
+      lineIsCitation = isCitation(lineOf(text, span));
+    }
+    return lineIsCitation;
+  };
   for (const span of spans) {
     const s = text.slice(span.start, span.end);
     const words = countWords(s);
@@ -300,7 +222,7 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     const push = (j: Judged) => out.push({ ...j, tableRow, words });
     const furniture = tableRow
       ? isIndicatorRow(s)
-      : (wholeLine && (isIndicatorLine(s) || (words <= 12 && FURNITURE.test(s)))) || isCitation(lineOf(text, span));
+      : (wholeLine && (isIndicatorLine(s) || (words <= 12 && FURNITURE.test(s)))) || citation(span);
     if (furniture) {
       push(judged("furniture", 1));
       continue;
@@ -312,7 +234,12 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
       continue;
     }
     carry = null;
-    if (wholeLine && !tableRow && isHeading(s, words)) {
+    if (
+      wholeLine &&
+      !tableRow &&
+      isHeading(s, words) &&
+      (!blocks || (followsBlank(text, span.start) && precedesBlank(text, span.end)))
+    ) {
       section = ADVICE_HEADING.test(s) ? "advisory" : ABSENCE_HEADING.test(s) ? "negated" : null;
       carry = section;
       push(judged("heading", 1));
@@ -331,14 +258,10 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
   return out;
 }
 
-const ADVICE_HEADING =
-  /\b(?:mitigat|recommend|remediat|prevent|protect|harden|best practice|defen[cs]e|guidance|what (?:you|to) (?:can )?do|how to)/i;
-const ABSENCE_HEADING = /\b(?:not (?:observed|seen|used|found|detected)|absent|unobserved)\b/i;
-
 /** A sentence's context from its clauses (lower-cased text; `offset` places the scope in the document). */
 export function sentenceContext(lower: string, offset = 0): Judged {
-  const imperative = IMPERATIVE.test(lower);
-  if (imperative) return judged("advisory");
+  if (IMPERATIVE.test(lower)) return judged("advisory");
+  if (!hasCueWord(lower) && !FRONTED.test(lower) && !CONDITION.test(lower)) return ASSERTS;
   const cued =
     NEGATION.test(lower) ||
     ADVISORY.test(lower) ||

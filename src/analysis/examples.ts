@@ -34,7 +34,7 @@ export function plainText(markdown: string): string {
 }
 
 /** Analytics read as detection advice, not as reports: they teach vocabulary at a lower weight. */
-const DETECTION_WEIGHT = 0.5;
+const DETECTION_WEIGHT = 0.25;
 
 export function attackExamples(
   corpus: AttackCorpus,
