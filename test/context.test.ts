@@ -132,6 +132,29 @@ describe("the engine in context (shipped model)", () => {
     );
   });
 
+  it("never shows a fragment as evidence: every evidence text is a whole unit of four words or more, an id or a row", () => {
+    // A PDF's wrapped lines gone wrong: sentence tails on lines of their own.
+    const text = [
+      "The operators used a PowerShell script to download the second stage and",
+      "run",
+      "it.",
+      "Credentials were dumped from LSASS memory with ProcDump and reused on other",
+      "hosts.",
+      "attacks.",
+      "T1486",
+      "T1021.002 | SMB/Windows Admin Shares | observed",
+    ].join("\n");
+    const r = analyzeText(text, model);
+    expect(r.techniques.length).toBeGreaterThan(0);
+    for (const t of r.techniques)
+      for (const e of t.evidence) {
+        expect(text.slice(e.start, e.end)).toBe(e.text);
+        const words = e.text.split(/\s+/).filter(Boolean).length;
+        if (words < 4) expect(/^T\d{4}/.test(e.text) || e.text.includes("|")).toBe(true);
+      }
+    expect(has(r, "T1486")).toBe(true);
+  });
+
   it("still reads an id in a heading or a table row", () => {
     const r = analyzeText("## T1490 Inhibit System Recovery\n\nT1486 | Data Encrypted for Impact | observed", model);
     expect(has(r, "T1490")).toBe(true);

@@ -12,14 +12,20 @@ export const IOC_TOKEN =
 export const FURNITURE =
   /^(?:page \d+(?: of \d+)?|\d+ of \d+|[-–—]?\s*\d{1,4}\s*[-–—]?|(?:share|tweet|email|print|follow)(?: this| us| on \w+)?\b.*|.*\b(?:cookies?|cookie settings|privacy (?:policy|notice|settings)|terms of (?:use|service)|all rights reserved|subscribe|newsletter|sign up|log ?in|read more|related (?:posts|articles|reading|content)|you may also like|recommended for you|leave a (?:comment|reply)|posted (?:in|by|on)|back to top|skip to (?:main )?content|table of contents|copyright|©|download (?:the|our|a|this)|webinar|register|podcast|learn more|join us|contact us|request a demo|free trial|previous (?:article|post)|next (?:article|post))\b.*)$/i;
 
+/**
+ * Words as a reader counts them: runs between white space holding a letter or digit. A path, a
+ * command line's switch or a base64 blob is one word, so a lone "C:\Windows\cmd.exe" is a fragment.
+ */
 export function countWords(s: string): number {
   let n = 0;
-  let inWord = false;
+  let counted = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const word: boolean = isWordChar(c) || (inWord && (c === 39 || c === 0x2019 || c === 46 || c === 95 || c === 45));
-    if (word && !inWord) n++;
-    inWord = word;
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 160) counted = false;
+    else if (!counted && isWordChar(c)) {
+      n++;
+      counted = true;
+    }
   }
   return n;
 }
