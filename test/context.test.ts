@@ -94,6 +94,24 @@ describe("sentence context", () => {
     expect(section.map((c) => c.context)).toEqual(["heading", "advisory"]);
   });
 
+  it.each([
+    ["a numbered list under a denying lead", "Ruled out during triage:\n1. Golden Ticket\n2. DCShadow", "negated"],
+    ["a table whose cell denies", "| T1070.004 File Deletion | no |", "negated"],
+    ["a search answered by a short denial", "We searched every host for T1543.003 but found none.", "negated"],
+    ["a fronted purpose before an instruction", "To limit credential theft, turn on LSA protection.", "advisory"],
+  ])("reads %s as not asserting", (_, text, expected) => {
+    const got = contextsOf(text).filter((c) => c.context !== "fragment");
+    expect(got.every((c) => c.context === expected)).toBe(true);
+  });
+
+  it("reads a bibliography entry and a 'Related posts:' line as furniture, whatever their length", () => {
+    const text = [
+      "[7] Example Labs. (2022). How intruders abuse scheduled tasks for persistence. Retrieved May 2, 2023.",
+      "Related posts: Ten ways attackers hide in plain sight | Chasing a loader through memory",
+    ].join("\n");
+    expect(new Set(contextsOf(text).map((c) => c.context))).toEqual(new Set(["furniture"]));
+  });
+
   it("keeps a table row as a row, and a short line as a fragment", () => {
     const text = "T1003.001 | LSASS Memory | procdump\nthe malware ran.\n";
     const spans = segmentSentences(text);
@@ -153,6 +171,12 @@ describe("the engine in context (shipped model)", () => {
         if (words < 4) expect(/^T\d{4}/.test(e.text) || e.text.includes("|")).toBe(true);
       }
     expect(has(r, "T1486")).toBe(true);
+  });
+
+  it("does not assert an id a short line denies, nor a technique only its prior supports", () => {
+    const r = analyzeText("No T1558.003 (Kerberoasting)\n| T1059.001 PowerShell | not seen |", model);
+    expect(has(r, "T1558.003")).toBe(false);
+    expect(has(r, "T1059.001")).toBe(false);
   });
 
   it("still reads an id in a heading or a table row", () => {

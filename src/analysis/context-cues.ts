@@ -31,7 +31,7 @@ export const IMPERATIVE =
 
 // Boundaries: punctuation, contrast words, relative "which", "and" before a verb, and the comma after a fronted phrase.
 export const BOUNDARY =
-  /\s*(?:[;:()[\]—–]|\s-\s|,\s*(?:which|who|whose|and then|then|so|making|allowing|letting|enabling)\b|\s+so that\b|\s+and(?=\s+[\w-]+ed\b)|,?\s+(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while|without|rather than|instead of)\b)/g;
+  /\s*(?:[;:()[\]—–]|\s-\s|,\s*(?:which|who|whose|and then|then|so|making|allowing|letting|enabling)\b|\s+so that\b|\s+and(?=\s+[\w-]+ed\b)|,?\s+(?:rather than|instead of|but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while|without)\b)/g;
 /** Negations about evidence, whose scope is the whole complement. */
 export const EVIDENTIAL = /\b(?:evidence|signs?|indications?|traces?|suggest\w*|indicat\w*|point\w* to|confirm\w*)\b/;
 /** A sentence opening with a condition: "If …", "Were they to …", "Should the …", "Suppose …". */
@@ -95,3 +95,7 @@ export function hasCueWord(lower: string): boolean {
   }
   return false;
 }
+
+/** Verbs of looking for something, which a short denial after them answers ("… but found none"). */
+export const SEARCH =
+  /\b(?:(?:look|search|hunt|check|scan|scann|test|sweep|swept)(?:ed|ing|s)?(?: \S+){0,3}? for|check(?:ed|ing)? (?:whether|if)|review(?:ed|ing)?|assess(?:ed|ing)?|investigat\w+|examin\w+|quer(?:ied|ying)|inspect\w+|audit(?:ed|ing)|analy[sz](?:ed|ing))\b/;

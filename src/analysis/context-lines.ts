@@ -12,6 +12,10 @@ export const IOC_TOKEN =
 export const FURNITURE =
   /^(?:page \d+(?: of \d+)?|\d+ of \d+|[-–—]?\s*\d{1,4}\s*[-–—]?|(?:share|tweet|email|print|follow)(?: this| us| on \w+)?\b.*|.*\b(?:cookies?|cookie settings|privacy (?:policy|notice|settings)|terms of (?:use|service)|all rights reserved|subscribe|newsletter|sign up|log ?in|read more|related (?:posts|articles|reading|content)|you may also like|recommended for you|leave a (?:comment|reply)|posted (?:in|by|on)|back to top|skip to (?:main )?content|table of contents|copyright|©|download (?:the|our|a|this)|webinar|register|podcast|learn more|join us|contact us|request a demo|free trial|previous (?:article|post)|next (?:article|post))\b.*)$/i;
 
+/** A line led by a site's label for links elsewhere ("Related posts: …", "Tags: …"), however long. */
+export const FURNITURE_LABEL =
+  /^(?:related(?: posts| articles| reading| content| stories)?|read (?:more|next|also)|see also|more from [\w ]+|share(?: this)?(?: post| article)?|tags?|categories|filed under|you may also like|recommended(?: reading| for you)?|previous(?: post| article)?|next(?: post| article)?|further reading|references|sources)\s*:/i;
+
 /**
  * Words as a reader counts them: runs between white space holding a letter or digit. A path, a
  * command line's switch or a base64 blob is one word, so a lone "C:\Windows\cmd.exe" is a fragment.

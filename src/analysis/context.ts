@@ -31,12 +31,14 @@ import {
   NEGATED_PHRASE,
   NEGATION,
   PURPOSE,
+  SEARCH,
 } from "./context-cues";
 import {
   BULLET,
   countWords,
   followsBlank,
   FURNITURE,
+  FURNITURE_LABEL,
   isCitation,
   isHeading,
   isIndicatorLine,
@@ -156,6 +158,19 @@ function clausesOf(lower: string): Clause[] {
     }
   }
   cut(start, lower.length, lead);
+  // "We looked for X and Y but found neither": a short denial after a search denies what was searched for.
+  const last = out[out.length - 1];
+  if (
+    last &&
+    out.length > 1 &&
+    last.context === "negated" &&
+    countWords(lower.slice(last.start, last.end)) <= 5 &&
+    SEARCH.test(lower.slice(0, last.start))
+  )
+    for (const c of out) c.context = c.context === "asserts" ? "negated" : c.context;
+  // A fronted purpose makes the instruction after it advice ("To reduce …, roll out …").
+  if (PURPOSE.test(lower) && out.length > 1)
+    for (const c of out) c.context = c.context === "asserts" ? "advisory" : c.context;
   // A fronted condition makes a main clause with a modal hypothetical ("If …, they could …").
   if (CONDITION.test(lower) && out.length > 1 && MODAL.test(lower.slice(out[1]?.start ?? 0))) {
     for (const c of out) c.context = c.context === "asserts" ? "hypothetical" : c.context;
@@ -216,13 +231,16 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     const wholeLine = isLineStart(text, span.start) && isLineEnd(text, span.end);
     const tableRow = wholeLine && isTableRow(s);
     // A line of a list: bulleted, a table row, led by an id, or a short line right under the previous one.
+    // (A numbered item is split after its number, "1." "Data Destruction": its line tells.)
+    const line = wholeLine ? s : lineOf(text, span);
     const item =
-      wholeLine &&
-      (BULLET.test(s) || tableRow || /^T\d{4}/.test(s) || (words <= 12 && !followsBlank(text, span.start)));
+      BULLET.test(line) ||
+      (wholeLine && (tableRow || /^T\d{4}/.test(s) || (words <= 12 && !followsBlank(text, span.start))));
     const push = (j: Judged) => out.push({ ...j, tableRow, words });
     const furniture = tableRow
-      ? isIndicatorRow(s)
-      : (wholeLine && (isIndicatorLine(s) || (words <= 12 && FURNITURE.test(s)))) || citation(span);
+      ? isIndicatorRow(s) || FURNITURE_LABEL.test(s)
+      : (wholeLine && (isIndicatorLine(s) || (words <= 12 && FURNITURE.test(s)) || FURNITURE_LABEL.test(s))) ||
+        citation(span);
     if (furniture) {
       push(judged("furniture", 1));
       continue;
@@ -230,7 +248,8 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     if (carry && item) {
       // Under a lead such as "Not observed:", each line of the list keeps the lead's context, ids included.
       const own = sentenceContext(s.toLowerCase(), span.start);
-      push(own.context === "asserts" && !own.scope ? judged(carry) : own);
+      if (words < MIN_WORDS && !tableRow) push(judged("fragment", CONTEXT_WEIGHTS[carry]));
+      else push(own.context === "asserts" && !own.scope ? judged(carry) : own);
       continue;
     }
     carry = null;
@@ -242,11 +261,11 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     ) {
       section = ADVICE_HEADING.test(s) ? "advisory" : ABSENCE_HEADING.test(s) ? "negated" : null;
       carry = section;
-      push(judged("heading", 1));
+      push(judged("heading", idWeightOf(s)));
       continue;
     }
     if (words < MIN_WORDS && !tableRow) {
-      push(judged("fragment", 1));
+      push(judged("fragment", idWeightOf(s)));
       continue;
     }
     const own = sentenceContext(s.toLowerCase(), span.start);
@@ -256,6 +275,12 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     else if (!section) carry = null;
   }
   return out;
+}
+
+/** What an id in a heading or a fragment weighs: all of it, unless the line denies or advises ("No T1003"). */
+function idWeightOf(s: string): number {
+  const own = sentenceContext(s.toLowerCase());
+  return own.context === "asserts" ? 1 : own.idWeight;
 }
 
 /** A sentence's context from its clauses (lower-cased text; `offset` places the scope in the document). */
