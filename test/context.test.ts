@@ -36,6 +36,14 @@ describe("sentence context", () => {
     ["mention_only", "Other groups have been documented abusing the same driver."],
     ["mention_only", "Historically, this crew relied on macro-laden invoices."],
     ["mention_only", "Unlike earlier waves, nothing was encrypted this time."],
+    ["negated", "The dropper is incapable of spreading over removable drives."],
+    ["advisory", "Blocking outbound RDP at the firewall would stop this kind of brute forcing."],
+    [
+      "hypothetical",
+      "Had the operators obtained domain admin, they could have pushed ransomware through group policy.",
+    ],
+    ["mention_only", "Ransomware gangs commonly wipe backups before encryption."],
+    ["mention_only", "In 2021, a different group was reported to abuse the same print spooler flaw."],
   ] as const)("reads %s in: %s", (expected, sentence) => {
     const got = contextOf(sentence);
     // "Unlike …, nothing was …" is a mention of the past and a denial: either keeps it from asserting.
@@ -49,6 +57,7 @@ describe("sentence context", () => {
     "The script disables Windows Defender to prevent detection of the payload.",
     "The dropper copies itself into the Startup folder to ensure it runs at logon.",
     "Use of PowerShell was widespread during the intrusion.",
+    "The operators typically ran their tooling from C:\\ProgramData.",
   ])("reads an asserting sentence as asserting: %s", (sentence) => {
     expect(contextOf(sentence)).toBe("asserts");
   });

@@ -6,22 +6,22 @@
 // Negation and absence. "not only/just", "no doubt", "never before seen" assert; "without" negates
 // only its own phrase (a clause of its own, see BOUNDARY).
 export const NEGATION =
-  /\b(?:not(?! only\b| just\b| until\b| limited\b| least\b| uncommon\b| unusual\b| unlike\b| surprising\b| previously (?:known|seen|documented|reported)\b)|(?:is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo)n[’']t|cannot|no(?! doubt\b| matter\b| longer than\b| fewer\b| less than\b| more than\b| sooner\b)|never(?![- ]before)|neither|nor|none|nothing|nobody|nowhere|without|absen(?:t|ce)|lack(?:s|ed|ing)?|fail(?:s|ed)? to|unable to|unsuccessful(?:ly)?|ruled? out|ruling out|excluded?|free of|zero (?:evidence|indications?|signs?)|unobserved|devoid of|no[- ]one|instead of|rather than)\b/;
+  /\b(?:not(?! only\b| just\b| until\b| limited\b| least\b| uncommon\b| unusual\b| unlike\b| surprising\b| previously (?:known|seen|documented|reported)\b)|(?:is|was|were|are|do|does|did|has|have|had|could|would|should|ca|wo)n[’']t|cannot|no(?! doubt\b| matter\b| longer than\b| fewer\b| less than\b| more than\b| sooner\b)|never(?![- ]before)|neither|nor|none|nothing|nobody|nowhere|without|absen(?:t|ce)|lack(?:s|ed|ing)?|fail(?:s|ed)? to|unable to|unsuccessful(?:ly)?|ruled? out|ruling out|excluded?|free of|zero (?:evidence|indications?|signs?)|unobserved|devoid of|no[- ]one|incapable of|unaware of|instead of|rather than)\b/;
 // Advice and mitigation: obligation, recommendation, defenders as the subject.
 export const ADVISORY =
-  /\b(?:should|ought to|recommend\w*|advis(?:e|ed|es|able|ory)|urge[sd]?|encourag\w+|best practices?|mitigat\w+|remediat\w+|(?:protect|defend|guard|safeguard)(?:s|ed|ing)? against|make sure|(?<!to )ensure|it is (?:important|advisable|recommended|critical|essential|crucial|wise|prudent|vital)|(?:defenders|administrators|admins|organi[sz]ations|companies|enterprises|users|security teams|network owners)(?: \w+)? (?:can|could|should|may|might|must|need to|are advised|want to)|you should|consider (?:\w+ing)\b)\b/;
+  /\b(?:should|ought to|recommend\w*|advis(?:e|ed|es|able|ory)|urge[sd]?|encourag\w+|best practices?|mitigat\w+|remediat\w+|(?:protect|defend|guard|safeguard)(?:s|ed|ing)? against|make sure|(?<!to )ensure|it is (?:important|advisable|recommended|critical|essential|crucial|wise|prudent|vital)|(?:defenders|administrators|admins|organi[sz]ations|companies|enterprises|users|security teams|network owners)(?: \w+)? (?:can|could|should|may|might|must|need to|are advised|want to)|you should|consider (?:\w+ing)\b|would (?:have )?(?:stop|stopped|prevent|prevented|block|blocked|reduce|mitigate|defeat|thwart|limit|disrupt)|(?:will|would|can|could|may) help (?:to )?(?:stop|prevent|block|reduce|mitigate|detect|defend))\b/;
 // Hypotheticals: conditionals, possibility, a generic attacker's capability.
 export const HYPOTHETICAL =
   /\b(?:were to|would (?:allow|enable|let|permit|give|provide|have|make it possible)|(?:could|may|might) (?:allow|enable|let|permit|potentially|theoretically|be (?:used|abused|leveraged|exploited|misused))|can (?:allow|permit|be (?:used|abused|leveraged|exploited|misused))|might|potentially|in theory|theoretical(?:ly)?|hypothetical(?:ly)?|in principle|it (?:is|would be|might be) possible|in the event (?:of|that)|(?:could|might|may) be [\w-]+(?:ed|en)|(?:an? (?:attacker|adversary|threat actor|intruder|hacker|malicious actor|criminal)|attackers|adversaries|intruders|hackers|malicious actors|someone|anyone)(?: \S+){0,6}? (?:can|could|may|might|would))\b/;
 // Someone else's behaviour, earlier campaigns, definitions and general discussion.
 export const MENTION_ONLY =
-  /\b(?:unlike|in contrast (?:to|with)|previous(?:ly)? (?:reported|described|documented|observed|seen|attributed|published|discussed|used)|(?:earlier|past|prior|older|previous) (?:campaigns?|reports?|versions?|builds?|iterations?|generations?|editions?|releases?|attacks?|operations?|activity|variants?|samples?|intrusions?|research|analys[ie]s|incidents?|waves?)|in the past(?! \d| few| several| two| three| week| month| year| day| hour)|historically|(?:is|are|was|were|has been|have been) (?:well[- ])?known (?:for|to)|notorious|(?:has|have|had) been (?:\w+ )?(?:reported|discussed|documented|described|covered|written about|attributed|publici[sz]ed)|other (?:groups|actors|threat actors|researchers|vendors|families|campaigns|operators|gangs)|(?:researchers|vendors|reports?|articles?|blogs?|blog posts?|papers?|analysts|journalists|media) (?:have |had )?(?:described|reported|documented|discussed|published|detailed|covered|attributed)|(?:first|originally) (?:reported|described|documented|disclosed) (?:by|in)|(?:is|are) (?:a |an )?(?:[\w-]+ ){0,2}(?:technique|tactic|method|approach|trick)s?\b|refers to|elsewhere|(?:documented|described|covered|discussed|reported) (?:at length|in detail|widely|extensively|before|previously)|(?:playbooks?|reports?|articles?|blogs?|posts?|papers?|advisor(?:y|ies)|guides?|manuals?|documentation|leaks?|write-?ups?|presentations?|talks?|threads?|tweets?|researchers|vendors|analysts|journalists|media|competitors?)\b(?: \S+){0,6}? (?:describes?|described|details|detailed|explains?|explained|mentions?|mentioned|documents|documented|claims?|claimed|notes|noted|lists|listed|covers|covered|reported|reports|discussed|discusses|published|attributed)\b)\b/;
+  /\b(?:unlike|in contrast (?:to|with)|previous(?:ly)? (?:reported|described|documented|observed|seen|attributed|published|discussed|used)|(?:earlier|past|prior|older|previous) (?:campaigns?|reports?|versions?|builds?|iterations?|generations?|editions?|releases?|attacks?|operations?|activity|variants?|samples?|intrusions?|research|analys[ie]s|incidents?|waves?)|in the past(?! \d| few| several| two| three| week| month| year| day| hour)|historically|(?:is|are|was|were|has been|have been) (?:well[- ])?known (?:for|to)|notorious|(?:has|have|had) been (?:\w+ )?(?:reported|discussed|documented|described|covered|written about|attributed|publici[sz]ed)|other (?:groups|actors|threat actors|researchers|vendors|families|campaigns|operators|gangs)|(?:researchers|vendors|reports?|articles?|blogs?|blog posts?|papers?|analysts|journalists|media) (?:have |had )?(?:described|reported|documented|discussed|published|detailed|covered|attributed)|(?:first|originally) (?:reported|described|documented|disclosed) (?:by|in)|(?:is|are) (?:a |an )?(?:[\w-]+ ){0,2}(?:technique|tactic|method|approach|trick)s?\b|refers to|elsewhere|(?:documented|described|covered|discussed|reported) (?:at length|in detail|widely|extensively|before|previously)|(?:playbooks?|reports?|articles?|blogs?|posts?|papers?|advisor(?:y|ies)|guides?|manuals?|documentation|leaks?|write-?ups?|presentations?|talks?|threads?|tweets?|researchers|vendors|analysts|journalists|media|competitors?)\b(?: \S+){0,6}? (?:describes?|described|details|detailed|explains?|explained|mentions?|mentioned|documents|documented|claims?|claimed|notes|noted|lists|listed|covers|covered|reported|reports|discussed|discusses|published|attributed)\b|(?:a different|another|a separate|an unrelated|a rival) (?:group|actor|threat actor|gang|crew|campaign|operator|family)|(?:was|were|is|are|has been|have been) (?:reported|said|believed|rumou?red|thought|alleged) to|as (?:many|several|other|some|numerous) \w+(?: \w+)? (?:have |had )?(?:noted|reported|observed|described|documented|pointed out))\b/;
 
 export const CONTRAST =
   /^(?:but|however|instead|whereas|although|though|yet|nevertheless|nonetheless|conversely|except|while)$/;
 /** Words that open a fronted phrase ended by the first comma ("Although …, ", "Unlike …, "). */
 export const FRONTED =
-  /^(?:although|though|while|whereas|unlike|despite|if|unless|without|besides|apart|aside|beyond|whether|even|in contrast|rather than|instead of|not content|not satisfied|were|should|to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure))\b/;
+  /^(?:although|though|while|whereas|unlike|despite|if|unless|had|without|besides|apart|aside|beyond|whether|even|in contrast|rather than|instead of|not content|not satisfied|were|should|to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure))\b/;
 /** Phrases that start a negated phrase of their own inside a clause: "… without writing to disk". */
 export const NEGATED_PHRASE = /^(?:without|rather than|instead of|not)$/;
 export const MODAL = /\b(?:could|would|might|may)\b/;
@@ -36,7 +36,7 @@ export const BOUNDARY =
 export const EVIDENTIAL = /\b(?:evidence|signs?|indications?|traces?|suggest\w*|indicat\w*|point\w* to|confirm\w*)\b/;
 /** A sentence opening with a condition: "If …", "Were they to …", "Should the …", "Suppose …". */
 export const CONDITION =
-  /^(?:if|unless|suppose|supposing|assuming|imagine|in case|were (?:\S+ ){1,4}to|should (?:the|an?|they|someone|anyone)\b)/;
+  /^(?:if|unless|suppose|supposing|assuming|imagine|in case|had|were (?:\S+ ){1,4}to|should (?:the|an?|they|someone|anyone)\b)/;
 
 /** A lead that introduces a list ("the following techniques were not observed: …"). */
 export const LISTING =
@@ -45,6 +45,11 @@ export const LISTING =
 /** A clause about others in general: "Many stealers …", "While crews such as X routinely …". */
 export const GENERIC =
   /^(?:(?:many|most|numerous|countless|various|several|some) (?!of\b)|(?:while|whereas|although|though|unlike)\b.*\b(?:routinely|typically|commonly|usually|often|frequently|generally|tend to)\b)/;
+/** What a kind of actor usually does ("ransomware gangs commonly wipe backups"), when no definite subject is named. */
+export const HABIT = /\b(?:commonly|routinely|typically|usually|frequently|generally|often|tend to)\b/;
+export const DEFINITE =
+  /\b(?:(?:the|this|these|that|those|our|its|their)\s+(?:\w+\s+)?(?:actors?|attackers?|operators?|group|intruders?|adversary|malware|samples?|backdoor|loader|implant|ransomware|campaign|crew|gang|tool|script|payload|dropper|binary|threat actors?)|they|we|it|he|she)\b/;
+
 /** A fronted purpose that gives advice: "To reduce the risk of …, …". */
 export const PURPOSE =
   /^to (?:reduce|prevent|mitigate|limit|minimi[sz]e|protect|defend|guard|lower|stop|block|detect|counter|avoid|harden|secure)\b/;
@@ -72,7 +77,9 @@ export const CUE_WORDS = new Set(
     "method methods approach approaches trick tricks refers elsewhere documented described covered discussed " +
     "reported playbook playbooks guide guides manual manuals documentation leak leaks writeup write-up " +
     "write-ups presentation presentations talk talks thread threads tweet tweets competitor competitors many " +
-    "most numerous countless various several some while whereas although though be"
+    "most numerous countless various several some while whereas although though be incapable unaware had will " +
+    "help different another separate unrelated rival said believed rumored rumoured thought alleged commonly " +
+    "routinely typically usually frequently generally often tend"
   ).split(" "),
 );
 export const CUE_STEMS = ["recommend", "advis", "encourag", "mitigat", "remediat", "theoretic", "hypothetic"];

@@ -19,9 +19,11 @@ import {
   BOUNDARY,
   CONDITION,
   CONTRAST,
+  DEFINITE,
   EVIDENTIAL,
   FRONTED,
   GENERIC,
+  HABIT,
   hasCueWord,
   HYPOTHETICAL,
   IMPERATIVE,
@@ -189,7 +191,8 @@ function classify(clause: string): Context | null {
   if (PURPOSE.test(clause) || IMPERATIVE.test(clause)) return "advisory";
   if (ADVISORY.test(clause)) return "advisory";
   if (HYPOTHETICAL.test(clause)) return "hypothetical";
-  if (MENTION_ONLY.test(clause) || GENERIC.test(clause)) return "mention_only";
+  if (MENTION_ONLY.test(clause) || GENERIC.test(clause) || (HABIT.test(clause) && !DEFINITE.test(clause)))
+    return "mention_only";
   return null;
 }
 
@@ -294,6 +297,7 @@ export function sentenceContext(lower: string, offset = 0): Judged {
     HYPOTHETICAL.test(lower) ||
     MENTION_ONLY.test(lower) ||
     GENERIC.test(lower) ||
+    HABIT.test(lower) ||
     FRONTED.test(lower) ||
     CONDITION.test(lower);
   if (!cued) return ASSERTS;
