@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { DEFAULT_BUNDLE, ROOT } from "../lib/cli";
 import { wranglerEnv, wranglerLive } from "../lib/wrangler";
 
@@ -98,4 +99,30 @@ export async function startDev(
   );
   const base = `http://127.0.0.1:${port}`;
   return { base, pid: dev.pid, ready: () => waitForHealth(base), stop: () => dev.kill("SIGTERM") };
+}
+
+/**
+ * A copy of wrangler.toml for this run: paths made absolute, and the per-key [[ratelimits]] raised
+ * out of reach, so the bench measures the server, not the limits (one key sends thousands of
+ * requests a minute). .dev.vars (local secrets) goes along: wrangler reads it beside the config.
+ */
+export function unlimitedConfig(dir: string): string {
+  const toml = parseToml(fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) as {
+    main: string;
+    d1_databases?: { migrations_dir?: string }[];
+    ratelimits?: { simple?: { limit: number } }[];
+  };
+  toml.main = path.join(ROOT, toml.main);
+  for (const db of toml.d1_databases ?? []) {
+    if (db.migrations_dir) db.migrations_dir = path.join(ROOT, db.migrations_dir);
+  }
+  for (const limit of toml.ratelimits ?? []) {
+    if (limit.simple) limit.simple.limit = 1_000_000;
+  }
+  const configDir = fs.mkdtempSync(path.join(dir, "config-"));
+  const devVars = path.join(ROOT, ".dev.vars");
+  if (fs.existsSync(devVars)) fs.copyFileSync(devVars, path.join(configDir, ".dev.vars"));
+  const file = path.join(configDir, "wrangler.toml");
+  fs.writeFileSync(file, stringifyToml(toml));
+  return file;
 }

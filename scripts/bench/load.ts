@@ -10,11 +10,10 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
-import { flag, parseArgs, ROOT } from "../lib/cli";
+import { flag, parseArgs } from "../lib/cli";
 import { workerdMemoryMb } from "../lib/rss";
 import { documents, reportTexts } from "./corpus";
-import { attackLoad, runScript, startDev, type DevServer } from "./harness";
+import { attackLoad, runScript, startDev, unlimitedConfig, type DevServer } from "./harness";
 import { median, percentile, type Row } from "./table";
 
 const CLIENTS = 50;
@@ -126,39 +125,13 @@ function timedGet(url: string): Promise<number> {
   });
 }
 
-/**
- * A copy of wrangler.toml for this run: paths made absolute, and the per-key [[ratelimits]] raised
- * out of reach, so the bench measures the server, not the limits (one key sends thousands of
- * requests a minute). .dev.vars (local secrets) goes along: wrangler reads it beside the config.
- */
-function benchConfig(dir: string): string {
-  const toml = parseToml(fs.readFileSync(path.join(ROOT, "wrangler.toml"), "utf8")) as {
-    main: string;
-    d1_databases?: { migrations_dir?: string }[];
-    ratelimits?: { simple?: { limit: number } }[];
-  };
-  toml.main = path.join(ROOT, toml.main);
-  for (const db of toml.d1_databases ?? []) {
-    if (db.migrations_dir) db.migrations_dir = path.join(ROOT, db.migrations_dir);
-  }
-  for (const limit of toml.ratelimits ?? []) {
-    if (limit.simple) limit.simple.limit = 1_000_000;
-  }
-  const configDir = fs.mkdtempSync(path.join(dir, "config-"));
-  const devVars = path.join(ROOT, ".dev.vars");
-  if (fs.existsSync(devVars)) fs.copyFileSync(devVars, path.join(configDir, ".dev.vars"));
-  const file = path.join(configDir, "wrangler.toml");
-  fs.writeFileSync(file, stringifyToml(toml));
-  return file;
-}
-
 export async function benchLoad(): Promise<Row[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ttpscope-load-"));
   const log = path.join(dir, "wrangler.log");
   let dev: DevServer | undefined;
   try {
     // Started first: wrangler boots while the data loads.
-    dev = await startDev(dir, ["--config", benchConfig(dir)], { verbose: Boolean(process.env.BENCH_VERBOSE), log });
+    dev = await startDev(dir, ["--config", unlimitedConfig(dir)], { verbose: Boolean(process.env.BENCH_VERBOSE), log });
     attackLoad(dir);
     runScript("model-load.ts", ["--persist-to", dir]);
     const key = runScript("key-create.ts", ["--tenant", "bench", "--persist-to", dir]);
