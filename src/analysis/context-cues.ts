@@ -65,38 +65,81 @@ export const ABSENCE_HEADING = /\b(?:not (?:observed|seen|used|found|detected)|a
  */
 export const CUE_WORDS = new Set(
   (
-    "not cannot no never neither nor none nothing nobody nowhere without absent absence lack lacks lacked lacking " +
-    "fail fails failed unable unsuccessful unsuccessfully rule ruled ruling exclude excluded free zero unobserved " +
-    "devoid instead rather no-one should ought urge urges urged best against make ensure important advisable " +
-    "critical essential crucial wise prudent vital defenders administrators admins organisations organizations " +
-    "companies enterprises users security network consider you were would could may might can potentially " +
-    "theory principle possible event attacker attackers adversary adversaries intruder intruders hacker hackers " +
-    "malicious criminal someone anyone unlike contrast previous previously earlier past prior older " +
-    "historically known notorious been other researchers vendors report reports article articles blog blogs " +
-    "post posts paper papers analysts journalists media first originally technique techniques tactic tactics " +
-    "method methods approach approaches trick tricks refers elsewhere documented described covered discussed " +
-    "reported playbook playbooks guide guides manual manuals documentation leak leaks writeup write-up " +
-    "write-ups presentation presentations talk talks thread threads tweet tweets competitor competitors many " +
-    "most numerous countless various several some while whereas although though be incapable unaware had will " +
-    "help different another separate unrelated rival said believed rumored rumoured thought alleged commonly " +
-    "routinely typically usually frequently generally often tend"
+    "not cannot no never neither nor none nothing nobody nowhere without absent absence lack lacks " +
+    "lacked lacking fail fails failed unable unsuccessful unsuccessfully rule ruled ruling exclude " +
+    "excluded free zero unobserved devoid instead rather no-one incapable unaware should ought must need " +
+    "want urge urges urged best against sure ensure important advisable critical essential crucial wise " +
+    "prudent vital consider would could may might can potentially theory principle possible event unlike " +
+    "contrast previous previously earlier past prior older historically known notorious other technique " +
+    "techniques tactic tactics method methods approach approaches trick tricks refers elsewhere " +
+    "documented described covered discussed discusses reported disclosed written attributed publicised " +
+    "publicized detailed details explains explained mentions mentioned claims claimed notes noted lists " +
+    "listed covers published while whereas although though help different another separate unrelated " +
+    "rival said believed rumored rumoured thought alleged commonly routinely typically usually " +
+    "frequently generally often tend " +
+    "describe describes explain explains mention claim documents reports"
   ).split(" "),
 );
 export const CUE_STEMS = ["recommend", "advis", "encourag", "mitigat", "remediat", "theoretic", "hypothetic"];
 
-export function hasCueWord(lower: string): boolean {
+/** Hash of a lower-cased word as `hasCueWord` folds it, char by char. */
+const foldHash = (h: number, c: number) => (Math.imul(h, 31) + c) | 0;
+const hashOf = (word: string) => {
+  let h = 7;
+  for (let i = 0; i < word.length; i++) h = foldHash(h, word.charCodeAt(i));
+  return h;
+};
+const CUE_HASHES = new Set([...CUE_WORDS].map(hashOf));
+const MAX_STEM = Math.max(...CUE_STEMS.map((s) => s.length));
+const STEM_LENGTHS = [...new Set(CUE_STEMS.map((s) => s.length))];
+/** Hash of the current word's first n letters, by n (up to the longest stem). */
+const prefixes = new Int32Array(MAX_STEM + 1);
+
+/** Whether the word text[start, end) begins with a cue stem ("recommend…", "mitigat…"). */
+function stemOf(text: string, start: number, end: number): boolean {
+  for (const n of STEM_LENGTHS) {
+    if (end - start < n || !(STEM_HASHES[n] as Set<number>).has(prefixes[n] as number)) continue;
+    if (CUE_STEMS.includes(text.slice(start, start + n).toLowerCase())) return true;
+  }
+  return false;
+}
+/** Stem hashes by stem length. */
+const STEM_HASHES: Set<number>[] = Array.from(
+  { length: MAX_STEM + 1 },
+  (_, n) => new Set(CUE_STEMS.filter((s) => s.length === n).map(hashOf)),
+);
+
+/**
+ * Whether `text` (any case) holds a cue word: one pass over its characters, hashing each word as it
+ * goes, so no word is copied unless its hash matches (then it is checked for real).
+ */
+export function hasCueWord(text: string): boolean {
   let start = -1;
-  for (let i = 0; i <= lower.length; i++) {
-    const c = i < lower.length ? lower.charCodeAt(i) : 32;
-    const letter = (c >= 97 && c <= 122) || c === 39 || c === 0x2019 || (c === 45 && start >= 0);
-    if (letter) {
-      if (start < 0) start = i;
+  let h = 7;
+  for (let i = 0; i <= text.length; i++) {
+    let c = i < text.length ? text.charCodeAt(i) : 32;
+    if (c >= 65 && c <= 90) c |= 32;
+    if ((c >= 97 && c <= 122) || c === 39 || c === 0x2019 || (c === 45 && start >= 0)) {
+      if (start < 0) {
+        start = i;
+        h = 7;
+      }
+      h = foldHash(h, c === 0x2019 ? 39 : c);
+      const length = i - start + 1;
+      if (length <= MAX_STEM) prefixes[length] = h;
       continue;
     }
     if (start >= 0) {
-      const word = lower.slice(start, i);
-      if (CUE_WORDS.has(word) || word.endsWith("n't") || word.endsWith("n’t")) return true;
-      if (word.length >= 5) for (const stem of CUE_STEMS) if (word.startsWith(stem)) return true;
+      if (stemOf(text, start, i)) return true;
+      if (CUE_HASHES.has(h) && CUE_WORDS.has(text.slice(start, i).toLowerCase().replace(/’/g, "'"))) return true;
+      // "didn't", "wasn’t": a verb's negation.
+      const apostrophe = text.charCodeAt(i - 2);
+      const negatedVerb =
+        i - start > 3 &&
+        (text.charCodeAt(i - 1) | 32) === 116 &&
+        (apostrophe === 39 || apostrophe === 0x2019) &&
+        (text.charCodeAt(i - 3) | 32) === 110;
+      if (negatedVerb) return true;
       start = -1;
     }
   }

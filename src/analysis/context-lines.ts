@@ -74,7 +74,7 @@ export const precedesBlank = (text: string, at: number) => {
 };
 
 export const BULLET = /^(?:[-*•·▪◦–+]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)/i;
-export const isTableRow = (s: string) => /\S\s*(?:\||\t)\s*\S/.test(s);
+export const isTableRow = (s: string) => (s.includes("|") || s.includes("\t")) && /\S\s*(?:\||\t)\s*\S/.test(s);
 
 /** Whether a whole-line sentence reads as a heading: short, no closing punctuation, or marked up as one. */
 export function isHeading(s: string, words: number): boolean {
@@ -131,7 +131,9 @@ export function isIndicatorRow(s: string): boolean {
 export const CITATION_LINE =
   /^\s*\[\d{1,3}\]\s|\bretrieved (?:on )?(?:\w+ \d|\d)|\baccessed (?:on )?(?:\w+ \d|\d)|^[^.]{2,80}\. \(\d{4}[a-z]?(?:, \w+ \d{1,2})?\)\./i;
 
-export const isCitation = (line: string) => CITATION_LINE.test(line);
+// The expression only where one of its anchors can be: most lines have none.
+export const isCitation = (line: string) =>
+  (line.includes("(") || line.includes("[") || /etrieved|ccessed/i.test(line)) && CITATION_LINE.test(line);
 
 /** The whole line a span lies on. */
 export function lineOf(text: string, span: Span): string {

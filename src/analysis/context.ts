@@ -236,9 +236,9 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     const tableRow = wholeLine && isTableRow(s);
     // A line of a list: bulleted, a table row, led by an id, or a short line right under the previous one.
     // (A numbered item is split after its number, "1." "Data Destruction": its line tells.)
-    const line = wholeLine ? s : lineOf(text, span);
+    const lineStart = wholeLine ? span.start : text.lastIndexOf("\n", span.start - 1) + 1;
     const item =
-      BULLET.test(line) ||
+      BULLET.test(wholeLine ? s : text.slice(lineStart, lineStart + 8)) ||
       (wholeLine && (tableRow || /^T\d{4}/.test(s) || (words <= 12 && !followsBlank(text, span.start))));
     const push = (j: Judged) => out.push({ ...j, tableRow, words });
     const furniture = tableRow
@@ -251,7 +251,7 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
     }
     if (carry && item) {
       // Under a lead such as "Not observed:", each line of the list keeps the lead's context, ids included.
-      const own = sentenceContext(s.toLowerCase(), span.start);
+      const own = sentenceContext(s, span.start);
       if (words < MIN_WORDS && !tableRow) push(judged("fragment", CONTEXT_WEIGHTS[carry]));
       else push(own.context === "asserts" && !own.scope ? judged(carry) : own);
       continue;
@@ -272,7 +272,7 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
       push(judged("fragment", idWeightOf(s)));
       continue;
     }
-    const own = sentenceContext(s.toLowerCase(), span.start);
+    const own = sentenceContext(s, span.start);
     push(section && own.context === "asserts" ? judged(section) : own);
     // A lead ending in a colon carries its context to the lines under it.
     if (/:\s*$/.test(s) && own.context !== "asserts" && !own.scope) carry = own.context;
@@ -283,14 +283,19 @@ export function sentenceContexts(text: string, spans: Span[]): SentenceContext[]
 
 /** What an id in a heading or a fragment weighs: all of it, unless the line denies or advises ("No T1003"). */
 function idWeightOf(s: string): number {
-  const own = sentenceContext(s.toLowerCase());
+  const own = sentenceContext(s);
   return own.context === "asserts" ? 1 : own.idWeight;
 }
 
 /** A sentence's context from its clauses (lower-cased text; `offset` places the scope in the document). */
-export function sentenceContext(lower: string, offset = 0): Judged {
-  if (IMPERATIVE.test(lower)) return judged("advisory");
-  if (!hasCueWord(lower) && !FRONTED.test(lower) && !CONDITION.test(lower)) return ASSERTS;
+export function sentenceContext(sentence: string, offset = 0): Judged {
+  if (IMPERATIVE.test(sentence)) return judged("advisory");
+  // Most sentences hold no cue at all: settled without lower-casing them (the openings are anchored).
+  if (!hasCueWord(sentence)) {
+    const opening = sentence.slice(0, 48).toLowerCase();
+    if (!FRONTED.test(opening) && !CONDITION.test(opening) && !GENERIC.test(opening)) return ASSERTS;
+  }
+  const lower = sentence.toLowerCase();
   const cued =
     NEGATION.test(lower) ||
     ADVISORY.test(lower) ||
