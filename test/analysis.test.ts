@@ -328,7 +328,7 @@ describe("the synchronous route and a text analysed before", () => {
 });
 
 describe("report listing", () => {
-  it("filters by technique (a parent finds its sub-techniques), date and source", async () => {
+  it("filters by technique (a parent finds its sub-techniques), date, kind and source URL", async () => {
     // At least one text report exists: this one.
     const listed = await startAndFinish({ text: `${REPORT_TEXT} Listing.` });
     type Page = { items: { id: string; sourceType: string }[]; nextCursor: string | null };
@@ -337,9 +337,16 @@ describe("report listing", () => {
     const none = await json<Page>(await api("/api/v1/reports?technique=T1611", key));
     expect(none.items).toEqual([]);
     expect((await json<Page>(await api("/api/v1/reports?since=2999-01-01", key))).items).toEqual([]);
-    const texts = await json<Page>(await api("/api/v1/reports?source=text", key));
+    const texts = await json<Page>(await api("/api/v1/reports?kind=text", key));
     expect(texts.items.map((r) => r.id)).toContain(listed.reportId);
     expect(texts.items.every((r) => r.sourceType === "text")).toBe(true);
+    expect((await json<Page>(await api("/api/v1/reports?kind=url", key))).items.map((r) => r.id)).not.toContain(
+      listed.reportId,
+    );
+    // "text" is a kind, not part of a URL: a text report has none.
+    expect((await json<Page>(await api("/api/v1/reports?sourceUrl=text", key))).items).toEqual([]);
+    const badKind = await api("/api/v1/reports?kind=docx", key);
+    expect(badKind.status).toBe(400);
     const first = await json<Page>(await api("/api/v1/reports?limit=1", key));
     expect(first.nextCursor).toBeTruthy();
     const next = await json<Page>(await api(`/api/v1/reports?limit=1&cursor=${first.nextCursor}`, key));

@@ -105,6 +105,23 @@ describe("the recompute policy", () => {
     expect(after.computedAt).not.toBe(before.computedAt);
   });
 
+  it("refuses a health report with a field it does not know, naming it, and records nothing", async () => {
+    const detection = await env.DB.prepare("SELECT id FROM detections WHERE account_id = ? ORDER BY name LIMIT 1")
+      .bind(account)
+      .first<{ id: string }>();
+    const res = await api(`/api/v1/accounts/${account}/detections/${detection?.id}/health`, a.key, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ status: "broken", lastValidated: "2026-01-01T00:00:00Z" }),
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("lastValidated");
+    const stored = await env.DB.prepare("SELECT status FROM detection_health WHERE detection_id = ?")
+      .bind(detection?.id)
+      .first<{ status: string }>();
+    expect(stored?.status).not.toBe("broken");
+  });
+
   it("reads write nothing: after an ATT&CK switch they answer the stored coverage as stale until the cron recomputes", async () => {
     const db = createDb(env.DB);
     const before = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));

@@ -192,8 +192,9 @@ export const Mapping = z
 
 export type MappingT = z.infer<typeof Mapping>;
 
+// Strict: a misspelt field ("lastValidated") is refused by name rather than dropped unseen.
 export const HealthInput = z
-  .object({
+  .strictObject({
     status: z.enum(HEALTH_STATUSES).describe("healthy, degraded, broken or unknown"),
     lastValidatedAt: z.string().datetime().optional().describe("when your pipeline last validated the detection"),
     lastTriggeredAt: z.string().datetime().optional().describe("when it last fired"),

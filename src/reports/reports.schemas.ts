@@ -14,7 +14,8 @@ export const TechniqueFilterField = z
 export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
 export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
 export const SinceField = z.string().regex(ISO_DATE, ISO_DATE_HINT).describe("reports created at or after this date");
-export const SourceFilterField = z.string().max(200).describe("url, text, html or pdf, or part of the source URL");
+export const KindFilterField = z.enum(SOURCE_TYPES).describe("how the document came: url, text, html or pdf");
+export const SourceUrlFilterField = z.string().max(200).describe("part of the source URL (case-insensitive)");
 export const ALL_VERSIONS = "also list earlier versions of re-evaluated reports";
 
 export const EvidenceSpan = z

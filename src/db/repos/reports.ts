@@ -7,7 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
 import { runBatch, type Db } from "../client";
 import { jsonValues, rowsPerStatement } from "../rows";
-import { matches, reportDocuments, reports, SOURCE_TYPES, workflows, type Match, type Report } from "../schema";
+import { matches, reportDocuments, reports, workflows, type Match, type Report } from "../schema";
 
 export type NewReport = typeof reports.$inferInsert;
 export type NewMatch = Omit<typeof matches.$inferInsert, "reportId" | "tenantId">;
@@ -100,8 +100,10 @@ export interface ReportFilter {
   technique?: string;
   /** ISO date or date-time: reports created at or after. */
   since?: string;
-  /** A source type (url, text, html, pdf) or part of the source URL. */
-  source?: string;
+  /** How the document came (url, text, html, pdf). */
+  kind?: Report["sourceType"];
+  /** Part of the source URL. */
+  sourceUrl?: string;
   /** Also earlier versions of re-evaluated reports (default: latest versions only). */
   allVersions?: boolean;
   limit: number;
@@ -117,13 +119,8 @@ export async function listReports(db: Db, tenantId: string, f: ReportFilter): Pr
   }
   if (f.since) where.push(gte(r.createdAt, f.since));
   if (!f.allVersions) where.push(eq(r.latest, true));
-  if (f.source) {
-    where.push(
-      (SOURCE_TYPES as readonly string[]).includes(f.source)
-        ? eq(r.sourceType, f.source as Report["sourceType"])
-        : like(r.sourceUrl, `%${f.source.replace(/[%_]/g, "")}%`),
-    );
-  }
+  if (f.kind) where.push(eq(r.sourceType, f.kind));
+  if (f.sourceUrl) where.push(like(r.sourceUrl, `%${f.sourceUrl.replace(/[%_\\]/g, "")}%`));
   if (f.after)
     where.push(
       or(lt(r.createdAt, f.after.createdAt), and(eq(r.createdAt, f.after.createdAt), lt(r.id, f.after.id))) as SQL,

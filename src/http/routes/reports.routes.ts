@@ -14,7 +14,8 @@ import {
   ReportIdField,
   ReportSummary,
   SinceField,
-  SourceFilterField,
+  KindFilterField,
+  SourceUrlFilterField,
   TechniqueFilterField,
 } from "../../reports/reports.schemas";
 import { listReportPage, readReport, readReportVersions } from "../../reports/reports.service";
@@ -26,13 +27,14 @@ const listRoute = createRoute({
   method: "get",
   path: "/",
   tags: ["Reports"],
-  summary: "Reports, newest first, filtered by technique, date or source",
+  summary: "Reports, newest first, filtered by technique, date, kind or source URL",
   security: bearer,
   request: {
     query: z.object({
       technique: TechniqueFilterField.optional(),
       since: SinceField.optional(),
-      source: SourceFilterField.optional(),
+      kind: KindFilterField.optional(),
+      sourceUrl: SourceUrlFilterField.optional(),
       allVersions: boolQuery(ALL_VERSIONS),
       limit: LimitField,
       cursor: CursorField.optional(),
@@ -103,7 +105,8 @@ export const reportRoutes = router()
     const { items, last, hasMore } = await listReportPage(c.var.db, c.var.caller.tenantId, {
       technique: q.technique,
       since: q.since,
-      source: q.source,
+      kind: q.kind,
+      sourceUrl: q.sourceUrl,
       allVersions: q.allVersions,
       limit: q.limit,
       after: after && { createdAt: after.c, id: after.i },

@@ -17,7 +17,8 @@ import {
   ReportIdField,
   ReportSummary,
   SinceField,
-  SourceFilterField,
+  KindFilterField,
+  SourceUrlFilterField,
   TechniqueFilterField,
   TechniqueFinding,
 } from "../../reports/reports.schemas";
@@ -135,17 +136,19 @@ const listReports = defineTool({
   title: "List reports",
   group: "analysis",
   description:
-    "The tenant's reports, newest first, optionally only those with a technique, since a date, or from a source.",
+    "The tenant's reports, newest first, optionally only those with a technique, since a date, of a kind (url, text, html, pdf) or whose source URL contains a string.",
   input: {
     technique: TechniqueFilterField.optional(),
     since: SinceField.optional(),
-    source: SourceFilterField.optional(),
+    kind: KindFilterField.optional(),
+    source_url: SourceUrlFilterField.optional(),
     limit: LimitField,
   },
   output: { items: z.array(ReportSummary), hasMore: z.boolean() },
   effect: { readOnly: true },
   async run(args, { db, caller }) {
-    const { items, hasMore } = await listReportPage(db, caller.tenantId, args);
+    const { source_url: sourceUrl, ...rest } = args;
+    const { items, hasMore } = await listReportPage(db, caller.tenantId, { ...rest, sourceUrl });
     return { items, hasMore };
   },
 });
