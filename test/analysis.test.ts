@@ -312,6 +312,7 @@ describe("the synchronous route and a text analysed before", () => {
     const text = `${REPORT_TEXT} The synchronous route saw this once.`;
     const first = await json<AnalysisOutputT>(await postJson("/api/v1/analyze", key, { text }));
     expect(first.duplicate).toBe(false);
+    expect(Object.keys(first).sort()).toEqual(["attackVersion", "duplicate", "reportId", "techniques"]);
     // A new report is answered with what it stored: the same techniques, match ids for feedback included.
     const asStored = await json<ReportT>(await api(`/api/v1/reports/${first.reportId}`, key));
     const key3 = (t: { id: string; matchId?: string; confidence: number }) => [t.id, t.matchId, t.confidence];

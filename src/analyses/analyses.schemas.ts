@@ -47,7 +47,6 @@ export const AnalysisOutput = z
   .object({
     reportId: z.string(),
     duplicate: z.boolean().describe("true when the same text was already analysed under this ATT&CK version"),
-    file: z.string().nullable().describe("the source: URL, title or null"),
     attackVersion: z.string(),
     techniques: z.array(TechniqueFinding).describe("the stored report's techniques, with their match ids"),
   })

@@ -71,7 +71,6 @@ export async function analyzeNow(
     return {
       reportId,
       duplicate: false,
-      file: stored.file,
       attackVersion: stored.attackVersion,
       techniques: stored.techniques,
     };
@@ -80,7 +79,6 @@ export async function analyzeNow(
   return {
     reportId,
     duplicate: duplicate === true,
-    file: report.sourceUrl ?? report.title ?? null,
     attackVersion: report.attackVersion,
     techniques: report.techniques,
   };

@@ -58,7 +58,7 @@ export interface StageOutcome {
   /** The report existed already: nothing new was stored. */
   duplicate?: boolean;
   /** A new report: what it holds, so a caller that answers with it need not read it back. */
-  stored?: StoredReport & { attackVersion: string; file: string | null };
+  stored?: StoredReport & { attackVersion: string };
 }
 
 export interface Stage {
@@ -156,7 +156,7 @@ const persistStage: Stage = {
       state: {},
       summary: { reportId: stored.id, matches: stored.techniques.length },
       reportId: stored.id,
-      stored: { ...stored, attackVersion: doc.attackVersion, file: doc.sourceUrl ?? doc.title },
+      stored: { ...stored, attackVersion: doc.attackVersion },
     };
   },
 };
