@@ -136,6 +136,10 @@ describe("progress as Server-Sent Events", () => {
     // The stream ends with the final status once the workflow is driven to its end.
     const [body] = await Promise.all([res.text(), driveWorkflow(id)]);
     expect(body).toMatch(/event: progress/);
+    // Each progress event says something the one before did not.
+    const progress = [...body.matchAll(/event: progress\ndata: (.*)\n/g)].map((m) => m[1]);
+    expect(progress.length).toBeGreaterThan(0);
+    progress.forEach((data, i) => expect(data, `event ${i}`).not.toBe(progress[i - 1]));
     const done = /event: done\ndata: (.*)\n/.exec(body);
     expect(JSON.parse(done?.[1] ?? "{}")).toMatchObject({ workflowId: id, status: "completed" });
   });

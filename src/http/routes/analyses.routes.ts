@@ -73,7 +73,8 @@ const eventsRoute = createRoute({
   method: "get",
   path: "/analyses/{workflowId}/events",
   tags: ["Analysis"],
-  summary: "Server-Sent Events: `progress` on every change, then `done` with the final status",
+  summary:
+    "Server-Sent Events: `progress` whenever status, progress, step or error changes, then `done` with the final status",
   security: bearer,
   request: { params: WorkflowParams },
   responses: {
@@ -135,17 +136,18 @@ export const analysisRoutes = router()
     const { db, caller } = c.var;
     await requireAnalysis(db, caller.tenantId, id); // 404 before the stream opens
     return streamSSE(c, async (stream) => {
+      // A revision can change what the event does not say (attempts, timings): only news is sent.
+      let last = "";
       const final = await watchWorkflow(c.env, id, Date.now() + SSE_DEADLINE_MS, async (state) => {
-        await stream.writeSSE({
-          event: "progress",
-          id: String(state.revision),
-          data: JSON.stringify({
-            status: state.status,
-            progress: state.progress,
-            step: state.steps[state.stepIndex] ?? null,
-            error: state.error ?? null,
-          }),
+        const data = JSON.stringify({
+          status: state.status,
+          progress: state.progress,
+          step: state.steps[state.stepIndex] ?? null,
+          error: state.error ?? null,
         });
+        if (data === last) return;
+        last = data;
+        await stream.writeSSE({ event: "progress", id: String(state.revision), data });
       });
       if (final && TERMINAL.has(final.status)) {
         await stream.writeSSE({
