@@ -40,7 +40,7 @@ const key = await withLocalDb(async (d1) => {
     outcome: "success",
   });
   console.error(
-    `${created ? "created tenant" : "tenant"} ${tenant.name}; new ${apiKey.role} key ${apiKey.prefix}… (id ${apiKey.id})`,
+    `${created ? "created tenant" : "tenant"} ${tenant.name} (id ${tenant.id}); new ${apiKey.role} key ${apiKey.prefix}… (id ${apiKey.id})`,
   );
   return key;
 }, persistTo);

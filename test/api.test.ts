@@ -96,7 +96,7 @@ describe("authentication", () => {
 
 describe("roles: member, tenant admin, operator", () => {
   const postKey = (key: string, body: unknown) => postJson("/api/v1/keys", key, body);
-  type Keys = { keys: { id: string; role: string }[] };
+  type Keys = { keys: { id: string; role: string; tenantId: string }[] };
 
   it("a member sees and revokes only its own key, and creates none", async () => {
     const admin = await newTenantKey("roles-keys", "admin");
@@ -105,6 +105,8 @@ describe("roles: member, tenant admin, operator", () => {
     expect((await postKey(member.key, {})).status).toBe(403);
     const seen = await json<Keys>(await api("/api/v1/keys", member.key));
     expect(seen.keys.map((k) => k.id)).toEqual([member.keyId]);
+    // The tenant id a key acts for (the one the signed-webhook endpoint names) is shown with it.
+    expect(seen.keys[0]?.tenantId).toBe(member.tenantId);
     expect((await api(`/api/v1/keys/${other.keyId}`, member.key, { method: "DELETE" })).status).toBe(404);
     expect((await api("/api/v1/attack/versions", other.key)).status).toBe(200);
     expect((await api(`/api/v1/keys/${member.keyId}`, member.key, { method: "DELETE" })).status).toBe(200);

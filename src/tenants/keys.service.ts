@@ -13,6 +13,7 @@ import type { KeyInfoT, KeyInput } from "./tenants.schemas";
 
 export const toKeyInfo = (k: ApiKey): KeyInfoT => ({
   id: k.id,
+  tenantId: k.tenantId,
   name: k.name,
   prefix: k.prefix,
   role: k.role,

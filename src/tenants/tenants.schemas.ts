@@ -9,6 +9,7 @@ export const KeyIdField = z.string().uuid().describe("the API key's id (from lis
 export const KeyInfo = z
   .object({
     id: z.string(),
+    tenantId: z.string().describe("the tenant the key acts for (the id the signed-webhook endpoint names)"),
     name: z.string(),
     prefix: z.string().describe("first characters of the key, to tell keys apart"),
     role: z.enum(KEY_ROLES),
