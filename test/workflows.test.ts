@@ -225,6 +225,29 @@ describe("MCP analysis tools through the SDK client", () => {
     await client.close();
   });
 
+  it("pages list_reports with cursors: every report once, in the order REST gives, then no cursor", async () => {
+    for (const n of [1, 2, 3]) await driveWorkflow(await start({ text: `${TEXT} MCP paging ${n}.` }));
+    const client = await connectMcp(a.key);
+    type Page = { items: { id: string }[]; hasMore: boolean; nextCursor: string | null };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const r = await callTool(client, "list_reports", { limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = r.structuredContent as Page;
+      seen.push(...page.items.map((x) => x.id));
+      expect(page.hasMore).toBe(page.nextCursor !== null);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const rest = await json<{ items: { id: string }[] }>(await api("/api/v1/reports?limit=100", a.key));
+    expect(seen).toEqual(rest.items.map((x) => x.id));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    const bad = await callTool(client, "list_reports", { cursor: "not-a-cursor" });
+    expect(bad.isError).toBe(true);
+    await client.close();
+  });
+
   it("reports a failed analysis as an isError result with the reason", async () => {
     const client = await connectMcp(a.key);
     const { result: r } = await callAnalyzeDocument(client, { url: "https://intel.example.com/gone.txt" });

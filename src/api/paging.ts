@@ -33,3 +33,15 @@ export function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>
   }
   throw badRequest("invalid cursor: pass the nextCursor of a previous page unchanged");
 }
+
+/** The keyset cursor of a list ordered by (createdAt, id), newest first: REST and MCP hand out the same. */
+const CreatedCursor = z.object({ c: z.string(), i: z.string() });
+
+export function afterCreated(cursor: string | undefined): { createdAt: string; id: string } | undefined {
+  const after = decodeCursor(cursor, CreatedCursor);
+  return after && { createdAt: after.c, id: after.i };
+}
+
+export function nextCreatedCursor(hasMore: boolean, last: { createdAt: string; id: string } | null): string | null {
+  return hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null;
+}

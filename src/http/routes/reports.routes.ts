@@ -2,7 +2,7 @@
  * @module /api/v1/reports: the tenant's analysed reports.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
+import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../api/paging";
 import { submitFeedback } from "../../reports/feedback.service";
 import {
   ALL_VERSIONS,
@@ -96,12 +96,9 @@ const versionsRoute = createRoute({
   },
 });
 
-const ReportCursor = z.object({ c: z.string(), i: z.string() });
-
 export const reportRoutes = router()
   .openapi(listRoute, async (c) => {
     const q = c.req.valid("query");
-    const after = decodeCursor(q.cursor, ReportCursor);
     const { items, last, hasMore } = await listReportPage(c.var.db, c.var.caller.tenantId, {
       technique: q.technique,
       since: q.since,
@@ -109,9 +106,9 @@ export const reportRoutes = router()
       sourceUrl: q.sourceUrl,
       allVersions: q.allVersions,
       limit: q.limit,
-      after: after && { createdAt: after.c, id: after.i },
+      after: afterCreated(q.cursor),
     });
-    return c.json({ items, nextCursor: hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null }, 200);
+    return c.json({ items, nextCursor: nextCreatedCursor(hasMore, last) }, 200);
   })
   .openapi(getRoute, async (c) =>
     c.json(await readReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),

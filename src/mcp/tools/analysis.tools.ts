@@ -6,7 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { ForceField, TextField, TitleField, UrlField, WorkflowIdField } from "../../analyses/analyses.schemas";
 import { cancelAnalysis, readAnalysis, startAnalysis } from "../../analyses/analyses.service";
-import { LimitField } from "../../api/paging";
+import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../api/paging";
 import { badRequest } from "../../errors";
 import { submitFeedback } from "../../reports/feedback.service";
 import {
@@ -143,13 +143,19 @@ const listReports = defineTool({
     kind: KindFilterField.optional(),
     source_url: SourceUrlFilterField.optional(),
     limit: LimitField,
+    cursor: CursorField.optional(),
   },
-  output: { items: z.array(ReportSummary), hasMore: z.boolean() },
+  output: {
+    items: z.array(ReportSummary),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last"),
+  },
   effect: { readOnly: true },
   async run(args, { db, caller }) {
-    const { source_url: sourceUrl, ...rest } = args;
-    const { items, hasMore } = await listReportPage(db, caller.tenantId, { ...rest, sourceUrl });
-    return { items, hasMore };
+    const { source_url: sourceUrl, cursor, ...rest } = args;
+    const after = afterCreated(cursor);
+    const { items, hasMore, last } = await listReportPage(db, caller.tenantId, { ...rest, sourceUrl, after });
+    return { items, hasMore, nextCursor: nextCreatedCursor(hasMore, last) };
   },
 });
 
