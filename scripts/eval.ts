@@ -12,7 +12,7 @@
  */
 import type { HeadOptions } from "../src/analysis/head";
 import type { LexiconOptions } from "../src/analysis/lexicon";
-import { expectedF1Count } from "../src/analysis/decision";
+import { expectedF1Count } from "./lib/decision";
 import { STACKER_FEATURES } from "../src/analysis/stacker";
 import type { TrainOptions } from "../src/analysis/train";
 import {
@@ -138,7 +138,7 @@ for (const d of datasets) {
       `${d.name}: doc-F1 ${asAnnotated.docF1.toFixed(3)} against the ids as annotated (a revoked id's successor predicted does not count)`,
     );
   }
-  // The per-report decision that maximises expected F1 instead of one threshold (src/analysis/decision.ts).
+  // The per-report decision that maximises expected F1 instead of one threshold (scripts/lib/decision.ts).
   const byExpectedF1 = list.map((x) => {
     const ranked = [...x.stacked].sort((p, q) => q[1] - p[1]);
     const k = expectedF1Count(ranked.map(([, c]) => c));

@@ -83,6 +83,19 @@ describe("deprecated APIs and detection health", () => {
   });
 });
 
+/** PUT a health report for the account's first detection (by name). */
+async function putHealth(account: string, body: unknown): Promise<{ res: Response; detection: { id: string } | null }> {
+  const detection = await env.DB.prepare("SELECT id FROM detections WHERE account_id = ? ORDER BY name LIMIT 1")
+    .bind(account)
+    .first<{ id: string }>();
+  const res = await api(`/api/v1/accounts/${account}/detections/${detection?.id}/health`, a.key, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { res, detection };
+}
+
 describe("the recompute policy", () => {
   let account: string;
   beforeAll(async () => {
@@ -91,14 +104,7 @@ describe("the recompute policy", () => {
 
   it("a health report recomputes the account in the request", async () => {
     const before = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
-    const detection = await env.DB.prepare("SELECT id FROM detections WHERE account_id = ? ORDER BY name LIMIT 1")
-      .bind(account)
-      .first<{ id: string }>();
-    const res = await api(`/api/v1/accounts/${account}/detections/${detection?.id}/health`, a.key, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ status: "healthy" }),
-    });
+    const { res } = await putHealth(account, { status: "healthy" });
     expect(res.status).toBe(200);
     const after = await json<Coverage>(await api(`/api/v1/accounts/${account}/coverage`, a.key));
     expect(after).toMatchObject({ stale: false, covered: before.covered });
@@ -106,14 +112,7 @@ describe("the recompute policy", () => {
   });
 
   it("refuses a health report with a field it does not know, naming it, and records nothing", async () => {
-    const detection = await env.DB.prepare("SELECT id FROM detections WHERE account_id = ? ORDER BY name LIMIT 1")
-      .bind(account)
-      .first<{ id: string }>();
-    const res = await api(`/api/v1/accounts/${account}/detections/${detection?.id}/health`, a.key, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ status: "broken", lastValidated: "2026-01-01T00:00:00Z" }),
-    });
+    const { res, detection } = await putHealth(account, { status: "broken", lastValidated: "2026-01-01T00:00:00Z" });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain("lastValidated");
     const stored = await env.DB.prepare("SELECT status FROM detection_health WHERE detection_id = ?")

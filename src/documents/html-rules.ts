@@ -258,3 +258,17 @@ export function mostlyUrls(text: string): boolean {
   const lines = text.split("\n").filter((line) => /\S/.test(line));
   return lines.length > 0 && lines.filter(isUrlOnlyLine).length * 2 > lines.length;
 }
+
+/** Elements that end lines: on a line of their own, or a paragraph (blank lines around). */
+export const LINE_TAGS = new Set("li dt dd tr summary legend caption figcaption option".split(" "));
+export const PARA_TAGS = new Set(
+  (
+    "address article blockquote body center details div dl fieldset figure form header hgroup main ol p pre " +
+    "section table td th ul h1 h2 h3 h4 h5 h6"
+  ).split(" "),
+);
+export const HEADING_LEVEL: Readonly<Record<string, number>> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+/** Blocks whose links are weighed when they end. */
+export const DENSITY_TAGS = new Set(["div", "section", "p", "ul", "ol", "dl", "header", "center", "details"]);
+/** Inside a data table's cell these make it a layout table: its cells are then blocks. */
+export const LAYOUT_TRIGGERS = new Set(["table", "ul", "ol", "dl", "pre", "blockquote"]);

@@ -15,6 +15,11 @@
  */
 import { decodeEntities } from "./entities";
 import {
+  DENSITY_TAGS,
+  HEADING_LEVEL,
+  LAYOUT_TRIGGERS,
+  LINE_TAGS,
+  PARA_TAGS,
   hiddenElement,
   isAttackLink,
   isCitationLine,
@@ -35,20 +40,6 @@ import type { HtmlElementLike, HtmlHandlers, HtmlTextLike } from "./html-engine"
 import type { ExtractionBudget } from "./limits";
 
 type Break = "para" | "line";
-
-/** Elements that end lines: on a line of their own, or a paragraph (blank lines around). */
-const LINE_TAGS = new Set("li dt dd tr summary legend caption figcaption option".split(" "));
-const PARA_TAGS = new Set(
-  (
-    "address article blockquote body center details div dl fieldset figure form header hgroup main ol p pre " +
-    "section table td th ul h1 h2 h3 h4 h5 h6"
-  ).split(" "),
-);
-const HEADING_LEVEL: Readonly<Record<string, number>> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
-/** Blocks whose links are weighed when they end. */
-const DENSITY_TAGS = new Set(["div", "section", "p", "ul", "ol", "dl", "header", "center", "details"]);
-/** Inside a data table's cell these make it a layout table: its cells are then blocks. */
-const LAYOUT_TRIGGERS = new Set(["table", "ul", "ol", "dl", "pre", "blockquote"]);
 
 /** Most text a block may hold and still be weighed (and taken back): link lists are short. */
 const MAX_BUFFER = 64 * 1024;
