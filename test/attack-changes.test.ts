@@ -19,6 +19,7 @@ import {
   SHIPPED_BUNDLE,
   streamOf,
   type ErrorBody,
+  dataOf,
 } from "./helpers";
 
 const db = createDb(env.DB);
@@ -228,7 +229,7 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
   it("get_attack_changes returns the same object, and failures as isError", async () => {
     const result = await callTool(client, "get_attack_changes", { from: "18.1", to: "18.2" });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toEqual(await recordChanges(db, "18.1", "18.2"));
+    expect(dataOf(result)).toEqual(await recordChanges(db, "18.1", "18.2"));
     const tool = (await client.listTools()).tools.find((t) => t.name === "get_attack_changes");
     expect(tool?.annotations?.readOnlyHint).toBe(true);
     expect(tool?.outputSchema).toBeDefined();
@@ -289,9 +290,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)(
       expect(await res.json()).toEqual(stored);
       const client = await connectMcp(key);
       try {
-        expect((await callTool(client, "get_attack_changes", { from: "16.1", to: "17.1" })).structuredContent).toEqual(
-          stored,
-        );
+        expect(dataOf(await callTool(client, "get_attack_changes", { from: "16.1", to: "17.1" }))).toEqual(stored);
       } finally {
         await client.close();
       }

@@ -225,12 +225,12 @@ async function judge(res: Response): Promise<Outcome> {
   const b = body as {
     error?: { code?: unknown; message?: unknown };
     workflowId?: string;
-    result?: { isError?: boolean; structuredContent?: { workflowId?: string } };
+    result?: { isError?: boolean; content?: { text?: string }[] };
   };
   if (res.status >= 400 && res.status < 500) {
     return { how: `${res.status} ${JSON.stringify(b.error)}`, ok: b.error !== undefined, logs: [] };
   }
-  const workflowId = b.workflowId ?? b.result?.structuredContent?.workflowId;
+  const workflowId = b.workflowId ?? mcpWorkflowId(b.result?.content?.[0]?.text);
   if (b.result?.isError === true) return { how: `isError ${text.slice(0, 160)}`, ok: true, logs: [] };
   // A rule import answers per file: every file refused in `errors`, nothing imported, is a refusal.
   const imp = body as { imported?: number; updated?: number; errors?: unknown[] };
@@ -291,3 +291,13 @@ describe("a JSON body says what is wrong with it", () => {
     expect(res.status).toBe(202);
   });
 });
+
+/** The workflow id in a tool's JSON text answer, if it is one. */
+function mcpWorkflowId(text: string | undefined): string | undefined {
+  try {
+    const out = JSON.parse(text ?? "") as { workflowId?: unknown };
+    return typeof out.workflowId === "string" ? out.workflowId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -13,6 +13,7 @@ import {
   postJson,
   type ErrorBody,
   type ImportOut,
+  dataOf,
 } from "./helpers";
 import { ACTIVE_TECHNIQUES_18_1, RULES, sigma, type Coverage, type Gaps } from "./coverage-fixtures";
 import * as fixtures from "./coverage-fixtures";
@@ -276,17 +277,25 @@ describe("MCP coverage tools", () => {
       environment: "staging",
       criticality: "medium",
     });
-    const id = (created.structuredContent as { id: string }).id;
+    const id = (dataOf(created) as { id: string }).id;
     const imported = await callTool(client, "import_detections", {
       account_id: id,
       format: "sigma",
       files: RULES.slice(0, 2),
     });
-    expect(imported.structuredContent).toMatchObject({ imported: 2 });
+    expect(dataOf(imported)).toMatchObject({ imported: 2 });
     const coverage = await callTool(client, "get_coverage", { account_id: id });
-    expect(coverage.structuredContent).toMatchObject({ covered: 2, stale: false });
-    const layer = await callTool(client, "export_navigator_layer", { account_id: id });
-    expect(validateLayer((layer.structuredContent as { layer: unknown }).layer)).toEqual({ ok: true });
+    expect(dataOf(coverage)).toMatchObject({ covered: 2, stale: false });
+    const brief = dataOf(await callTool(client, "export_navigator_layer", { account_id: id }));
+    expect(brief).toEqual({
+      name: expect.any(String),
+      techniques: 2,
+      download: `/api/v1/accounts/${id}/coverage/layer`,
+    });
+    const layer = await callTool(client, "export_navigator_layer", { account_id: id, include_layer: true });
+    const { layer: built } = dataOf(layer) as { layer: unknown };
+    expect(validateLayer(built)).toEqual({ ok: true });
+    expect(built).toEqual(await json(await api(`/api/v1/accounts/${id}/coverage/layer`, a.key)));
     const foreign = await callTool(client, "get_coverage", { account_id: crypto.randomUUID() });
     expect(foreign.isError).toBe(true);
   });
@@ -297,19 +306,19 @@ describe("MCP coverage tools", () => {
     const rest = await json<Gaps & { nextCursor: string | null }>(
       await api(`/api/v1/accounts/${account}/gaps?limit=3`, a.key),
     );
-    expect(gaps.structuredContent).toMatchObject({ items: rest.items, hasMore: true, stale: false });
+    expect(dataOf(gaps)).toMatchObject({ items: rest.items, hasMore: true, stale: false });
 
     const byGroup = await callTool(client, "report_gap_analysis", { account_id: account, group: "APT29" });
-    expect(byGroup.structuredContent).toMatchObject({ subject: { id: "G0016", name: "APT29" } });
+    expect(dataOf(byGroup)).toMatchObject({ subject: { id: "G0016", name: "APT29" } });
     const restGroup = await json<{ covered: number; uncovered: number }>(
       await api(`/api/v1/attack/groups/G0016/gaps?account=${account}`, a.key),
     );
-    expect(byGroup.structuredContent).toMatchObject({ covered: restGroup.covered, uncovered: restGroup.uncovered });
+    expect(dataOf(byGroup)).toMatchObject({ covered: restGroup.covered, uncovered: restGroup.uncovered });
     const neither = await callTool(client, "report_gap_analysis", { account_id: account });
     expect(neither).toMatchObject({ isError: true, content: [{ text: "give exactly one of report_id or group" }] });
 
     const health = await callTool(client, "get_detection_health", { account_id: account });
-    expect(health.structuredContent).toEqual(await json(await api(`/api/v1/accounts/${account}/health`, a.key)));
+    expect(dataOf(health)).toEqual(await json(await api(`/api/v1/accounts/${account}/health`, a.key)));
 
     const nlp = await json<{ items: { id: string; techniqueId: string }[] }>(
       await api(`/api/v1/accounts/${account}/mappings?method=nlp`, a.key),
@@ -321,7 +330,7 @@ describe("MCP coverage tools", () => {
       validation: "validated",
       rationale: "seen in the lab",
     });
-    expect(reviewed.structuredContent).toMatchObject({
+    expect(dataOf(reviewed)).toMatchObject({
       id: lsass?.id,
       validation: "validated",
       rationale: "seen in the lab",

@@ -155,16 +155,19 @@ export const publicDnsHandler = http.get("https://cloudflare-dns.com/dns-query",
 });
 
 /** The MCP SDK's own client, connected to the Worker's /mcp with a tenant's key. The caller closes it. */
-export async function connectMcp(key: string): Promise<Client> {
+export async function connectMcp(key: string, results: "text" | "structured" = "text"): Promise<Client> {
   const client = new Client(
     { name: "ttpscope-test", version: "1.0.0" },
     { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
   );
   await client.connect(
-    new StreamableHTTPClientTransport(new URL("http://ttpscope.test/mcp"), {
-      fetch: (input, init) => SELF.fetch(input, init),
-      requestInit: { headers: { authorization: `Bearer ${key}` } },
-    }),
+    new StreamableHTTPClientTransport(
+      new URL(`http://ttpscope.test/mcp${results === "text" ? "" : "?results=structured"}`),
+      {
+        fetch: (input, init) => SELF.fetch(input, init),
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      },
+    ),
   );
   return client;
 }
@@ -296,4 +299,12 @@ export function signedHeaders(
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
     "webhook-signature": new Webhook(secret).sign(id, at, body),
   };
+}
+
+/** What a tool answered: its structuredContent, or the JSON of its text block (the default, `results=text`). */
+export function dataOf(result: CallToolResult): unknown {
+  if (result.structuredContent !== undefined) return result.structuredContent;
+  const first = result.content[0];
+  if (first?.type !== "text") throw new Error("the tool answered no text block");
+  return JSON.parse(first.text) as unknown;
 }

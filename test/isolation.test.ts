@@ -8,17 +8,7 @@
 import { env } from "cloudflare:test";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  BODIES,
-  camelOf,
-  EXTRA_ROUTES,
-  isIdName,
-  RULE,
-  SEEDERS,
-  TOOL_ARGS,
-  TOOL_ID_ALIASES,
-  type Seeded,
-} from "./battery/registry";
+import { BODIES, EXTRA_ROUTES, isIdName, RULE, SEEDERS, toolCall, type Seeded } from "./battery/registry";
 import {
   api,
   connectMcp,
@@ -210,24 +200,9 @@ describe("isolation battery", () => {
     const missing: string[] = [];
     const calls: { tool: string; args: Record<string, unknown> }[] = [];
     for (const tool of tools) {
-      const props = Object.keys(tool.inputSchema.properties ?? {});
-      const idArgs = props
-        .map((p) => ({ arg: p, kind: p === "id" ? TOOL_ID_ALIASES[tool.name] : camelOf(p) }))
-        .filter(({ arg, kind }) => arg === "id" || isIdName(arg) || (kind !== undefined && isIdName(kind)));
-      const unknown = idArgs.filter(({ kind }) => kind === undefined || !SEEDERS[kind]);
-      if (unknown.length > 0) {
-        missing.push(`${tool.name}: no seeder for ${unknown.map((u) => u.arg).join(", ")}`);
-        continue;
-      }
-      if (!idArgs.some(({ kind }) => kind !== undefined && SEEDERS[kind]?.owned)) continue;
-      const args: Record<string, unknown> = { ...TOOL_ARGS[tool.name] };
-      for (const { arg, kind } of idArgs) args[arg] = SEEDERS[kind ?? ""]?.value(seeded);
-      const lacking = (tool.inputSchema.required ?? []).filter((r) => !(r in args));
-      if (lacking.length > 0) {
-        missing.push(`${tool.name}: no value in TOOL_ARGS for ${lacking.join(", ")}`);
-        continue;
-      }
-      calls.push({ tool: tool.name, args });
+      const call = toolCall(tool, seeded);
+      if ("missing" in call) missing.push(call.missing);
+      else if (call.owned) calls.push({ tool: tool.name, args: call.args });
     }
     expect(
       missing,

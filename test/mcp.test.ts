@@ -10,7 +10,7 @@ import { defineTool, type ToolCallEvent } from "../src/mcp/define-tool";
 import { createMcpServer } from "../src/mcp/server";
 import type { Caller } from "../src/tenants/caller";
 import { createDb } from "../src/db/client";
-import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
+import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE, dataOf } from "./helpers";
 
 const ALL_TOOL_NAMES = [
   "analyze_document",
@@ -98,23 +98,21 @@ describe("MCP endpoint through the SDK's own client", () => {
   it("search_techniques ranks T1566.001 first for 'spearphishing attachment'", async () => {
     const result = await callTool(client, "search_techniques", { query: "spearphishing attachment", limit: 3 });
     expect(result.isError).toBeFalsy();
-    const items = (result.structuredContent as { items: TechniqueHitT[] }).items;
+    const items = (dataOf(result) as { items: TechniqueHitT[] }).items;
     expect(items[0]?.id).toBe("T1566.001");
-    // Clients that only read text get the same JSON.
-    expect(JSON.parse((result.content[0] as { text: string }).text)).toEqual(result.structuredContent);
   });
 
   it("get_technique returns the technique and says what revoked a revoked one", async () => {
-    const t = (await callTool(client, "get_technique", { id: "T1059.001" })).structuredContent as TechniqueT;
+    const t = dataOf(await callTool(client, "get_technique", { id: "T1059.001" })) as TechniqueT;
     expect(t).toMatchObject({ id: "T1059.001", name: "PowerShell", parent: { id: "T1059" } });
-    const revoked = (await callTool(client, "get_technique", { id: "T1574.002" })).structuredContent as TechniqueT;
+    const revoked = dataOf(await callTool(client, "get_technique", { id: "T1574.002" })) as TechniqueT;
     expect(revoked.revokedBy?.id).toBe("T1574.001");
   });
 
   it("list_tactics and get_group answer", async () => {
-    const tactics = (await callTool(client, "list_tactics", {})).structuredContent as { tactics: unknown[] };
+    const tactics = dataOf(await callTool(client, "list_tactics", {})) as { tactics: unknown[] };
     expect(tactics.tactics).toHaveLength(14);
-    const group = (await callTool(client, "get_group", { id: "APT29" })).structuredContent as GroupT;
+    const group = dataOf(await callTool(client, "get_group", { id: "APT29" })) as GroupT;
     expect(group.id).toBe("G0016");
   });
 
@@ -188,6 +186,7 @@ describe("defineTool: no tool can skip error mapping, audit, role or hooks", () 
         db,
         caller,
         requestId: "req-define-tool",
+        results: "text",
         onToolCall: [
           (e) => void events.push(e),
           () => {
@@ -226,13 +225,13 @@ describe("defineTool: no tool can skip error mapping, audit, role or hooks", () 
   it("maps errors, audits what changes something, and tells the hooks, whatever a hook does", async () => {
     const c = await connect(callerOf(member.tenantId, "member"));
     const loud = await callTool(c, "shout", { word: "hello" });
-    expect(loud.structuredContent).toEqual({ loud: "HELLO" });
+    expect(dataOf(loud)).toEqual({ loud: "HELLO" });
     const refused = await callTool(c, "shout", { word: "no" });
     expect(refused).toMatchObject({ isError: true, content: [{ type: "text", text: "no is not a word to shout" }] });
     const broken = await callTool(c, "shout", { word: "boom" });
     expect(broken.isError).toBe(true);
     expect((broken.content[0] as { text: string }).text).not.toContain("secret internals");
-    expect((await callTool(c, "whisper", { word: "HUSH" })).structuredContent).toEqual({ quiet: "hush" });
+    expect(dataOf(await callTool(c, "whisper", { word: "HUSH" }))).toEqual({ quiet: "hush" });
     await c.close();
 
     expect(await auditRows(member.tenantId)).toEqual([
@@ -257,10 +256,11 @@ describe("defineTool: no tool can skip error mapping, audit, role or hooks", () 
     expect(adminTools.map((t) => t.name)).toEqual(["shout", "whisper", "secret"]);
     expect(adminTools.map((t) => [t.name, t.annotations?.readOnlyHint, t.annotations?.idempotentHint])).toEqual([
       ["shout", false, true],
-      ["whisper", true, true],
-      ["secret", true, true],
+      // Read-only: the destructive and idempotent hints are not sent (they mean nothing there).
+      ["whisper", true, undefined],
+      ["secret", true, undefined],
     ]);
-    expect(asAdmin.getInstructions()).toMatch(/Deployment operations \(operator keys\): secret \(secret\)/);
+    expect(asAdmin.getInstructions()).toMatch(/Deployment operations \(operator keys\)\. .*Tools: secret \(secret\)\./);
     await asMember.close();
     await asAdmin.close();
   });

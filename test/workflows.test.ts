@@ -18,6 +18,7 @@ import {
   postJson,
   publicDnsHandler,
   runScheduled,
+  dataOf,
 } from "./helpers";
 import { useHandlers } from "./setup/msw";
 
@@ -182,21 +183,28 @@ describe("MCP analysis tools through the SDK client", () => {
     const client = await connectMcp(a.key);
     const { result, progress } = await callAnalyzeDocument(client, { text: `${TEXT} Over MCP.` });
     expect(result.isError).toBeFalsy();
-    const out = result.structuredContent as { status: string; reportId: string; techniques: { id: string }[] };
+    type Rows = { columns: string[]; techniques: (string | number)[][] };
+    const out = dataOf(result) as Rows & { status: string; reportId: string };
     expect(out.status).toBe("completed");
-    expect(out.techniques.map((t) => t.id)).toEqual(expect.arrayContaining(["T1059.001", "T1053.005"]));
+    expect(out.columns[0]).toBe("id");
+    expect(out.techniques.map((t) => t[0])).toEqual(expect.arrayContaining(["T1059.001", "T1053.005"]));
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(100);
-    const report = await callTool(client, "get_report", { report_id: out.reportId });
-    const view = report.structuredContent as { id: string; techniques: { matchId: string }[] };
+    const view = dataOf(await callTool(client, "get_report", { report_id: out.reportId })) as Rows & { id: string };
     expect(view.id).toBe(out.reportId);
+    expect(view.techniques).toEqual(out.techniques);
+    const evidence = dataOf(
+      await callTool(client, "get_report_evidence", { report_id: out.reportId, technique: "T1059.001" }),
+    ) as { items: { technique: string; matchId: string; text: string }[] };
+    expect(evidence.items.length).toBeGreaterThan(0);
+    expect(evidence.items.every((e) => e.technique === "T1059.001" && TEXT.includes(e.text))).toBe(true);
     const feedback = await callTool(client, "submit_match_feedback", {
       report_id: out.reportId,
-      match_id: view.techniques[0]?.matchId,
+      match_id: evidence.items[0]?.matchId,
       verdict: "reject",
       correct_technique: "T1059.003",
     });
-    expect(feedback.structuredContent).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
+    expect(dataOf(feedback)).toMatchObject({ verdict: "reject", correctTechnique: "T1059.003" });
     const wrong = await callTool(client, "submit_match_feedback", {
       report_id: out.reportId,
       match_id: crypto.randomUUID(),
@@ -221,7 +229,7 @@ describe("MCP analysis tools through the SDK client", () => {
       expect((r.content[0] as { text: string }).text).toMatch(/no (report|analysis)/);
     }
     const listed = await callTool(client, "list_reports", {});
-    expect((listed.structuredContent as { items: { id: string }[] }).items.map((r) => r.id)).not.toContain(reportId);
+    expect((dataOf(listed) as { items: { id: string }[] }).items.map((r) => r.id)).not.toContain(reportId);
     await client.close();
   });
 
@@ -233,7 +241,7 @@ describe("MCP analysis tools through the SDK client", () => {
     let cursor: string | undefined;
     for (let pages = 0; pages < 100; pages++) {
       const r = await callTool(client, "list_reports", { limit: 2, ...(cursor ? { cursor } : {}) });
-      const page = r.structuredContent as Page;
+      const page = dataOf(r) as Page;
       seen.push(...page.items.map((x) => x.id));
       expect(page.hasMore).toBe(page.nextCursor !== null);
       if (!page.nextCursor) break;

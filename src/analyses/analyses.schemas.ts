@@ -11,14 +11,16 @@ export const TitleField = z.string().max(500).describe("a title for the stored r
 export const ForceField = z
   .boolean()
   .describe("analyse again even if this text was analysed before under the same ATT&CK version");
+export const ContentField = z.string().describe("the document, base64-encoded (HTML, PDF, text)");
+export const ContentTypeField = z.string().max(200).describe("media type of `content`, e.g. application/pdf");
 export const WorkflowIdField = z.string().uuid().describe("the workflowId an analysis (or refresh) start returned");
 
 export const SubmissionJson = z
   .object({
     url: UrlField.optional(),
     text: TextField.optional(),
-    content: z.string().optional().describe("the document, base64-encoded (HTML, PDF, text)"),
-    contentType: z.string().max(200).optional().describe("media type of `content`, e.g. application/pdf"),
+    content: ContentField.optional(),
+    contentType: ContentTypeField.optional(),
     title: TitleField.optional(),
     force: ForceField.optional(),
   })

@@ -6,11 +6,18 @@ import type { Db } from "../db/client";
 import type { Caller } from "../tenants/caller";
 import type { ToolCallEvent } from "./define-tool";
 
+/**
+ * How results are sent: `text`, JSON in the text block that every client gives its model (the
+ * default); `structured`, output schemas and `structuredContent` for clients that read it (`/mcp?results=structured`).
+ */
+export type ResultFormat = "text" | "structured";
+
 export interface ToolContext {
   env: Env;
   db: Db;
   caller: Caller;
   requestId: string;
+  results: ResultFormat;
   /** Told about every tool call once it has ended (after its audit row). */
   onToolCall?: ((event: ToolCallEvent) => void | Promise<void>)[];
 }

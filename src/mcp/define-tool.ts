@@ -12,15 +12,15 @@
  */
 import type { McpServer, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import { z } from "zod";
 import { recordAudit } from "../audit/audit.service";
 import { AppError, describeError } from "../errors";
 import { hasRole, type Role } from "../tenants/caller";
-import type { ToolContext } from "./context";
+import type { ResultFormat, ToolContext } from "./context";
 
 type Shape = Record<string, z.ZodType>;
 type Args<I extends Shape> = { [K in keyof I]: z.output<I[K]> };
-type Output<O extends Shape> = { [K in keyof O]: z.output<O[K]> };
+type Output<O extends Shape> = z.output<z.ZodObject<O>>;
 export type ToolExtra = Parameters<ToolCallback<Shape>>[1];
 
 /** What a tool does to stored data, from which its hints and its audit follow. */
@@ -87,8 +87,9 @@ export interface ToolCallEvent {
 
 export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O>): Tool {
   const { effect } = spec;
+  // The destructive and idempotent hints mean nothing for a read-only tool (MCP spec): not sent.
   const annotations = effect.readOnly
-    ? { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: effect.openWorld ?? false }
+    ? { readOnlyHint: true, openWorldHint: effect.openWorld ?? false }
     : {
         readOnlyHint: false,
         destructiveHint: effect.destructive,
@@ -110,7 +111,7 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
         let result: CallToolResult;
         try {
           out = await spec.run(args, ctx, extra);
-          result = ok(out);
+          result = ok(spec.name, out, ctx.results);
         } catch (e) {
           result = failure(e, ctx, spec.name);
         }
@@ -142,27 +143,72 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
         }
         return result;
       };
-      server.registerTool(
+      server.registerTool<z.ZodObject, z.ZodObject>(
         spec.name,
         {
           title: spec.title,
           description: spec.description,
-          inputSchema: spec.input,
-          outputSchema: spec.output,
+          inputSchema: portable(spec.input, "input"),
+          // Text results carry no schema: a client would then require structuredContent.
+          ...(ctx.results === "structured" ? { outputSchema: portable(spec.output, "output") } : {}),
           annotations,
         },
-        callback as unknown as ToolCallback<I>,
+        callback as unknown as ToolCallback<z.ZodObject>,
       );
     },
   };
 }
 
-/** Structured content plus its JSON text, for clients that only read text. */
-function ok(structured: object): CallToolResult {
+/**
+ * The result, sent once: as JSON text (what every client hands its model), or, for clients that
+ * asked for structured results, as `structuredContent` with a one-line summary beside it.
+ */
+function ok(tool: string, out: object, results: ResultFormat): CallToolResult {
+  if (results === "text") return { content: [{ type: "text", text: JSON.stringify(out) }] };
   return {
-    content: [{ type: "text", text: JSON.stringify(structured) }],
-    structuredContent: structured as Record<string, unknown>,
+    content: [{ type: "text", text: summaryOf(tool, out) }],
+    structuredContent: out as Record<string, unknown>,
   };
+}
+
+/** "get_report: 120 techniques, nextCursor …; the result is in structuredContent". */
+export function summaryOf(tool: string, out: object): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(out)) {
+    if (Array.isArray(value)) parts.push(`${value.length} ${key}`);
+    else if (key === "nextCursor" && typeof value === "string") parts.push("more on the next page (nextCursor)");
+  }
+  return `${tool}: ${parts.length > 0 ? `${parts.join(", ")}; ` : ""}the result is in structuredContent`;
+}
+
+/**
+ * A zod object whose JSON Schema is portable: zod writes a nullable primitive as
+ * `type: ["string", "null"]`, which some MCP clients refuse; `anyOf` says the same everywhere.
+ * zod asks a schema for its own JSON Schema first, so the rewritten one is what tools/list shows.
+ */
+export function portable(shape: Shape, io: "input" | "output"): z.ZodObject {
+  const schema = z.object(shape);
+  const json = withoutTypeArrays(z.toJSONSchema(schema, { target: "draft-7", io }));
+  schema._zod.toJSONSchema = () => json;
+  return schema;
+}
+
+/**
+ * A JSON Schema as tools/list sends it: every `type: [a, b]` as `anyOf: [{type: a}, {type: b}]`;
+ * without `$schema` and without the 190-character pattern zod adds beside `format: "uuid"`, which
+ * every tool would otherwise repeat (an agent pays for tools/list on every connection).
+ */
+export function withoutTypeArrays<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n: unknown) => withoutTypeArrays(n)) as T;
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  const uuid = (node as { format?: unknown }).format === "uuid";
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$schema" || (uuid && key === "pattern")) continue;
+    if (key === "type" && Array.isArray(value)) out.anyOf = value.map((type: unknown) => ({ type }));
+    else out[key] = withoutTypeArrays(value);
+  }
+  return out as T;
 }
 
 /** Expected failures (AppError) carry the same user-safe message REST would send; anything else is logged. */

@@ -10,7 +10,8 @@ import { errorBody } from "../api/errors";
 import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../api/body-limits";
 import type { AuthedEnv } from "../api/context";
 import { checkRateLimit } from "../api/rate-limit";
-import { AppError } from "../errors";
+import { AppError, badRequest } from "../errors";
+import type { ResultFormat } from "./context";
 import { ALL_TOOLS, createMcpServer } from "./server";
 
 const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", id: null, error: { code, message } });
@@ -35,6 +36,12 @@ const startsAnalysis = (messages: MessageLike[]) =>
     (m) => m.method === "tools/call" && typeof m.params?.name === "string" && ANALYSIS_TOOLS.has(m.params.name),
   );
 
+/** `?results=structured` asks for output schemas and structuredContent; anything else is refused, not guessed. */
+function resultFormat(value: string | undefined): ResultFormat {
+  if (value === undefined || value === "text" || value === "structured") return value ?? "text";
+  throw badRequest(`results must be text or structured, not '${value.slice(0, 40)}'`);
+}
+
 export const createMcpEndpoint = () =>
   new Hono<AuthedEnv>()
     .use("*", requireApiKey)
@@ -55,7 +62,13 @@ export const createMcpEndpoint = () =>
       const messages = messagesOf(parsed);
       if (startsAnalysis(messages)) await checkRateLimit(c.env, "analysis", c.var.caller.keyId);
       const streaming = wantsProgress(messages);
-      const server = createMcpServer({ env: c.env, db: c.var.db, caller: c.var.caller, requestId: c.get("requestId") });
+      const server = createMcpServer({
+        env: c.env,
+        db: c.var.db,
+        caller: c.var.caller,
+        requestId: c.get("requestId"),
+        results: resultFormat(c.req.query("results")),
+      });
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
         enableJsonResponse: !streaming,

@@ -42,7 +42,7 @@ export const SEEDERS: Record<string, Seeder> = {
   refreshId: { owned: false, value: () => crypto.randomUUID() },
   groupId: { owned: false, value: () => "G0016" },
   // A caller-chosen label of an import run, not an object the server keeps an id for.
-  scanId: { owned: false, value: () => "battery-scan" },
+  scanId: { owned: false, value: () => "5ca7b5ca-0000-4000-8000-000000000001" },
   // Query parameters and tool arguments that hold ids under a shorter name.
   account: { owned: true, value: (s) => s.accountId },
   group: { owned: false, value: () => "G0016" },
@@ -83,6 +83,66 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   review_mapping: { validation: "disputed" },
   get_detection_health: {},
 };
+
+/**
+ * Arguments of tools that take no ids but need more than their defaults: what the size budgets
+ * (mcp-budgets.test.ts) call them with. A tool with a required argument found nowhere here fails them.
+ */
+export const PLAIN_TOOL_ARGS: Record<string, Record<string, unknown>> = {
+  search_techniques: { query: "credential dumping" },
+  analyze_document: { text: "The actor ran encoded PowerShell commands.", wait_seconds: 0 },
+  get_attack_changes: { from: "18.1", to: "18.1" },
+  // A getter: each call registers a new account (identifiers are unique per tenant).
+  get create_account() {
+    return {
+      name: "budget account",
+      provider: "aws",
+      identifier: String(Math.floor(Math.random() * 1e12)).padStart(12, "0"),
+      environment: "prod",
+      criticality: "high",
+    };
+  },
+};
+
+/**
+ * Optional id arguments a tool's default call gives (the size budgets call with required ids only):
+ * for tools that need one of several ids, or whose main use needs an optional one.
+ */
+export const DEFAULT_IDS: Record<string, string[]> = {
+  report_gap_analysis: ["report_id"],
+  export_navigator_layer: ["account_id"],
+};
+
+interface ListedTool {
+  name: string;
+  inputSchema: { properties?: Record<string, unknown>; required?: string[] };
+}
+
+/**
+ * A tool's arguments with the seeded ids filled in (all of them, or with `defaultsOnly` the required
+ * ones and DEFAULT_IDS), or what the registry lacks to call it. `owned` says whether any id
+ * argument is tenant data (the isolation battery calls only those).
+ */
+export function toolCall(
+  tool: ListedTool,
+  seeded: Seeded,
+  options: { defaultsOnly?: boolean } = {},
+): { args: Record<string, unknown>; owned: boolean } | { missing: string } {
+  const props = Object.keys(tool.inputSchema.properties ?? {});
+  const idArgs = props
+    .map((p) => ({ arg: p, kind: p === "id" ? TOOL_ID_ALIASES[tool.name] : camelOf(p) }))
+    .filter(({ arg, kind }) => arg === "id" || isIdName(arg) || (kind !== undefined && isIdName(kind)));
+  const unknown = idArgs.filter(({ kind }) => kind === undefined || !SEEDERS[kind]);
+  if (unknown.length > 0) return { missing: `${tool.name}: no seeder for ${unknown.map((u) => u.arg).join(", ")}` };
+  const args: Record<string, unknown> = { ...PLAIN_TOOL_ARGS[tool.name], ...TOOL_ARGS[tool.name] };
+  const required = new Set([...(tool.inputSchema.required ?? []), ...(DEFAULT_IDS[tool.name] ?? [])]);
+  for (const { arg, kind } of idArgs) {
+    if (!options.defaultsOnly || required.has(arg)) args[arg] = SEEDERS[kind ?? ""]?.value(seeded);
+  }
+  const lacking = (tool.inputSchema.required ?? []).filter((r) => !(r in args));
+  if (lacking.length > 0) return { missing: `${tool.name}: no value in TOOL_ARGS for ${lacking.join(", ")}` };
+  return { args, owned: idArgs.some(({ kind }) => kind !== undefined && SEEDERS[kind]?.owned) };
+}
 
 /** Routes served outside the OpenAPI document, in its shape: `METHOD /path` with `{param}`s. */
 export const EXTRA_ROUTES: string[] = [];

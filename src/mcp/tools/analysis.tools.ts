@@ -4,29 +4,47 @@
  * others read, cancel or give feedback.
  */
 import { z } from "@hono/zod-openapi";
-import { ForceField, TextField, TitleField, UrlField, WorkflowIdField } from "../../analyses/analyses.schemas";
+import {
+  ContentField,
+  ContentTypeField,
+  ForceField,
+  TextField,
+  TitleField,
+  UrlField,
+  WorkflowIdField,
+} from "../../analyses/analyses.schemas";
+import { submissionFromJson } from "../../analyses/submission";
 import { cancelAnalysis, readAnalysis, startAnalysis } from "../../analyses/analyses.service";
 import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../api/paging";
-import { badRequest } from "../../errors";
+import { normalizeTechniqueId } from "../../attack/catalog.service";
+import { badRequest, notFound } from "../../errors";
 import { submitFeedback } from "../../reports/feedback.service";
 import {
   Feedback,
   FeedbackInput,
   MatchIdField,
-  Report,
   ReportIdField,
   ReportSummary,
   SinceField,
   KindFilterField,
   SourceUrlFilterField,
   TechniqueFilterField,
-  TechniqueFinding,
 } from "../../reports/reports.schemas";
 import { listReportPage, readReport } from "../../reports/reports.service";
 import { watchWorkflow } from "../../workflows/launch";
 import { TERMINAL } from "../../workflows/types";
 import { toWorkflowStatus, WorkflowStatus } from "../../workflows/workflow.schemas";
 import { defineTool, type Tool } from "../define-tool";
+import {
+  DEFAULT_EVIDENCE_SPANS,
+  DEFAULT_TECHNIQUE_ROWS,
+  EvidencePage,
+  evidencePage,
+  ReportDigest,
+  reportDigest,
+  TECHNIQUE_COLUMNS,
+  TechniqueRowsField,
+} from "../report-views";
 
 const DEFAULT_WAIT_S = 60;
 
@@ -36,13 +54,14 @@ const analyzeDocument = defineTool({
   group: "analysis",
   startsAnalysis: true,
   description:
-    "Maps a threat-intelligence document (a URL to fetch, or its text) to the MITRE ATT&CK techniques and " +
-    "sub-techniques it describes, each with a confidence and the exact supporting text, and stores it as a " +
-    "report. Waits for the result (up to wait_seconds; progress notifications if you pass a progressToken), " +
-    "otherwise returns the workflow id to follow with get_analysis_status.",
+    "Maps a threat-intelligence document (a URL, its text, or a base64 PDF/HTML file) to the ATT&CK techniques " +
+    "it describes and stores it as a report. Waits up to wait_seconds (progress notifications with a " +
+    "progressToken); otherwise follow the workflow id with get_analysis_status.",
   input: {
     url: UrlField.optional(),
     text: TextField.optional(),
+    content: ContentField.optional(),
+    content_type: ContentTypeField.optional().describe("media type of content: application/pdf, text/html …"),
     title: TitleField.optional(),
     force: ForceField.optional(),
     wait_seconds: z
@@ -59,7 +78,9 @@ const analyzeDocument = defineTool({
     progress: z.number(),
     reportId: z.string().nullable(),
     attackVersion: z.string().nullable(),
-    techniques: z.array(TechniqueFinding),
+    columns: ReportDigest.shape.columns,
+    techniques: ReportDigest.shape.techniques,
+    nextCursor: ReportDigest.shape.nextCursor.describe("more techniques: get_report with this cursor"),
   },
   effect: {
     readOnly: false,
@@ -69,15 +90,13 @@ const analyzeDocument = defineTool({
     auditTarget: (args, out) => out?.workflowId ?? args.url ?? null,
   },
   async run(args, { env, db, caller }, extra) {
-    if ((args.url === undefined) === (args.text === undefined)) throw badRequest("give exactly one of url or text");
-    const submission = args.url !== undefined ? { url: args.url } : { text: args.text ?? "" };
-    const started = await startAnalysis(
-      env,
-      db,
-      caller.tenantId,
-      { ...submission, title: args.title, force: args.force },
-      "mcp",
-    );
+    const { url, text, content, content_type: contentType, title, force } = args;
+    if ([url, text, content].filter((x) => x !== undefined).length !== 1)
+      throw badRequest("give exactly one of url, text or content (base64 with its content_type)");
+    if (content !== undefined && contentType === undefined)
+      throw badRequest("content needs its content_type, e.g. application/pdf or text/html");
+    const submission = submissionFromJson({ url, text, content, contentType, title, force });
+    const started = await startAnalysis(env, db, caller.tenantId, submission, "mcp");
     const token = extra._meta?.progressToken;
     const deadline = Date.now() + (args.wait_seconds ?? DEFAULT_WAIT_S) * 1000;
     const final = await watchWorkflow(env, started.workflowId, deadline, async (state) => {
@@ -104,17 +123,23 @@ const analyzeDocument = defineTool({
         progress: final?.progress ?? 0,
         reportId: null,
         attackVersion: null,
+        columns: [...TECHNIQUE_COLUMNS],
         techniques: [],
+        nextCursor: null,
       };
     }
-    const report = await readReport(db, caller.tenantId, final.reportId);
+    const digest = reportDigest(await readReport(db, caller.tenantId, final.reportId), {
+      limit: DEFAULT_TECHNIQUE_ROWS,
+    });
     return {
       workflowId: started.workflowId,
       status,
       progress: 1,
-      reportId: report.id,
-      attackVersion: report.attackVersion,
-      techniques: report.techniques,
+      reportId: digest.id,
+      attackVersion: digest.attackVersion,
+      columns: digest.columns,
+      techniques: digest.techniques,
+      nextCursor: digest.nextCursor,
     };
   },
 });
@@ -124,11 +149,43 @@ const getReport = defineTool({
   title: "Get a report",
   group: "analysis",
   description:
-    "A stored report: its techniques with confidence and evidence, and the same techniques grouped by tactic.",
-  input: { report_id: ReportIdField },
-  output: Report.shape,
+    "A stored report, concise: one row per technique (id, name, tactics, confidence, evidence count), most " +
+    "confident first. The supporting text is in get_report_evidence.",
+  input: { report_id: ReportIdField, limit: TechniqueRowsField, cursor: CursorField.optional() },
+  output: ReportDigest.shape,
   effect: { readOnly: true },
-  run: (args, { db, caller }) => readReport(db, caller.tenantId, args.report_id),
+  run: async (args, { db, caller }) => reportDigest(await readReport(db, caller.tenantId, args.report_id), args),
+});
+
+const getReportEvidence = defineTool({
+  name: "get_report_evidence",
+  title: "Get a report's evidence",
+  group: "analysis",
+  description:
+    "The exact text supporting a report's techniques (or one technique's), one span per item with its matchId " +
+    "for feedback, paged.",
+  input: {
+    report_id: ReportIdField,
+    technique: TechniqueFilterField.optional().describe("only this technique's evidence, e.g. T1059.001"),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(DEFAULT_EVIDENCE_SPANS)
+      .describe(`spans per page (default ${DEFAULT_EVIDENCE_SPANS})`),
+    cursor: CursorField.optional(),
+  },
+  output: EvidencePage.shape,
+  effect: { readOnly: true },
+  async run(args, { db, caller }) {
+    const report = await readReport(db, caller.tenantId, args.report_id);
+    const technique = args.technique === undefined ? undefined : normalizeTechniqueId(args.technique);
+    if (technique === null) throw badRequest(`'${args.technique}' is not an ATT&CK technique id, e.g. T1059.001`);
+    if (technique !== undefined && !report.techniques.some((t) => t.id === technique))
+      throw notFound(`report ${report.id} has no technique ${technique}; get_report lists the ones it has`);
+    return evidencePage(report, { ...args, technique });
+  },
 });
 
 const listReports = defineTool({
@@ -211,6 +268,7 @@ const submitMatchFeedback = defineTool({
 export const analysisTools: Tool[] = [
   analyzeDocument,
   getReport,
+  getReportEvidence,
   listReports,
   getAnalysisStatus,
   cancelAnalysisTool,

@@ -27,6 +27,7 @@ import { listGaps, readCoverage, readHealth } from "../../coverage/coverage.serv
 import { importAndRecompute, reviewMapping } from "../../coverage/detections.service";
 import { readAccountLayer, readReportGapLayer, readReportLayer } from "../../coverage/layers";
 import { readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
+import type { NavigatorLayer } from "../../coverage/navigator";
 import { badRequest } from "../../errors";
 import { ReportIdField } from "../../reports/reports.schemas";
 import { defineTool, type Tool } from "../define-tool";
@@ -128,20 +129,36 @@ const exportNavigatorLayer = defineTool({
   title: "Export an ATT&CK Navigator layer",
   group: "coverage",
   description:
-    "A Navigator layer (format 4.5): an account's coverage, a report's techniques, or a report against an account.",
+    "A Navigator layer (format 4.5) of an account's coverage, a report's techniques, or a report against an " +
+    "account: by default what it holds and the REST path to download it; the layer itself with include_layer.",
   input: {
     account_id: AccountIdField.optional(),
     report_id: ReportIdField.optional().describe("a report; with account_id, the report against the account"),
+    include_layer: z.boolean().default(false).describe("also return the layer JSON (often tens of KB)"),
   },
-  output: { layer: z.record(z.string(), z.unknown()) },
+  output: {
+    name: z.string(),
+    techniques: z.number().int().describe("technique entries in the layer"),
+    download: z.string().describe("REST path serving the same layer (GET, with your API key)"),
+    layer: z.record(z.string(), z.unknown()).optional(),
+  },
   effect: { readOnly: true },
   async run(args, { db, caller }) {
     const { tenantId } = caller;
-    if (args.report_id && args.account_id)
-      return { layer: await readReportGapLayer(db, tenantId, args.report_id, args.account_id) };
-    if (args.report_id) return { layer: await readReportLayer(db, tenantId, args.report_id) };
-    if (args.account_id) return { layer: await readAccountLayer(db, tenantId, args.account_id) };
-    throw badRequest("give account_id, report_id, or both");
+    const { report_id: reportId, account_id: accountId } = args;
+    let layer: NavigatorLayer;
+    let download: string;
+    if (reportId) {
+      layer = accountId
+        ? await readReportGapLayer(db, tenantId, reportId, accountId)
+        : await readReportLayer(db, tenantId, reportId);
+      download = `/api/v1/reports/${reportId}/layer${accountId ? `?account=${accountId}` : ""}`;
+    } else if (accountId) {
+      layer = await readAccountLayer(db, tenantId, accountId);
+      download = `/api/v1/accounts/${accountId}/coverage/layer`;
+    } else throw badRequest("give account_id, report_id, or both");
+    const techniques = new Set((layer.techniques ?? []).map((t) => t.techniqueID)).size;
+    return { name: layer.name, techniques, download, ...(args.include_layer ? { layer } : {}) };
   },
 });
 

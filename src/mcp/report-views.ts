@@ -1,0 +1,115 @@
+/**
+ * @module A report as an agent reads it: concise by default (one row per technique: id, name,
+ * tactics, confidence, how much evidence), the evidence itself on request and paged. Built from
+ * the full report REST serves, so both always agree.
+ */
+import { z } from "@hono/zod-openapi";
+import { decodeCursor, encodeCursor } from "../api/paging";
+import { FEEDBACK_VERDICTS, MATCH_METHODS } from "../db/schema";
+import { ReportChanges, ReportSummary, type ReportT } from "../reports/reports.schemas";
+
+export const TECHNIQUE_COLUMNS = ["id", "name", "tactics", "confidence", "evidence"] as const;
+/** Rows per page of a report's techniques: every report we have seen fits in one. */
+export const DEFAULT_TECHNIQUE_ROWS = 150;
+export const DEFAULT_EVIDENCE_SPANS = 20;
+/** A longer span is cut for the answer; start and end still locate all of it. */
+const SPAN_CHARS = 800;
+
+export const TechniqueRowsField = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .default(DEFAULT_TECHNIQUE_ROWS)
+  .describe(`techniques per page, 1–500 (default ${DEFAULT_TECHNIQUE_ROWS})`);
+
+export const ReportDigest = ReportSummary.extend({
+  changes: ReportChanges.nullable().describe("what changed since the previous version"),
+  columns: z.array(z.enum(TECHNIQUE_COLUMNS)).describe("the fields of each row of `techniques`, in order"),
+  techniques: z
+    .array(z.array(z.union([z.string(), z.number()])))
+    .describe("one row per technique, most confident first; tactics comma-separated; evidence is a span count"),
+  nextCursor: z.string().nullable().describe("more techniques: pass as `cursor`; null when all are shown"),
+});
+export type ReportDigestT = z.infer<typeof ReportDigest>;
+
+export const EvidenceItem = z.object({
+  technique: z.string(),
+  matchId: z.string().describe("for submit_match_feedback"),
+  confidence: z.number(),
+  method: z.enum(MATCH_METHODS),
+  feedback: z.enum(FEEDBACK_VERDICTS).optional(),
+  note: z.string().optional(),
+  text: z.string().describe(`the supporting text; cut at ${SPAN_CHARS} characters (ending …)`),
+  start: z.number().int().describe("offset of the text in the extracted document"),
+  end: z.number().int(),
+});
+
+export const EvidencePage = z.object({
+  reportId: z.string(),
+  items: z.array(EvidenceItem),
+  total: z.number().int().describe("evidence spans in all (of the technique, when one was asked for)"),
+  nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last"),
+});
+export type EvidencePageT = z.infer<typeof EvidencePage>;
+
+/** Positions in a list that does not change once stored (a report version's techniques). */
+const OffsetCursor = z.object({ o: z.number().int().min(0) });
+const offsetOf = (cursor: string | undefined) => decodeCursor(cursor, OffsetCursor)?.o ?? 0;
+const nextOffset = (end: number, total: number) => (end < total ? encodeCursor({ o: end }) : null);
+
+export function reportDigest(report: ReportT, page: { limit: number; cursor?: string }): ReportDigestT {
+  const tacticsOf = new Map<string, string[]>();
+  for (const tactic of report.tactics)
+    for (const t of tactic.techniques) tacticsOf.set(t.id, [...(tacticsOf.get(t.id) ?? []), tactic.shortname]);
+  const from = offsetOf(page.cursor);
+  const end = Math.min(from + page.limit, report.techniques.length);
+  const {
+    techniques: all,
+    tactics: _grouped,
+    contentHash: _h,
+    rootReportId: _r,
+    previousReportId: _p,
+    ...head
+  } = report;
+  return {
+    ...head,
+    columns: [...TECHNIQUE_COLUMNS],
+    techniques: all
+      .slice(from, end)
+      .map((t) => [t.id, t.name, (tacticsOf.get(t.id) ?? []).join(","), round(t.confidence), t.evidence.length]),
+    nextCursor: nextOffset(end, all.length),
+  };
+}
+
+/** The evidence of a report (or of one of its techniques), one span per item, in report order. */
+export function evidencePage(
+  report: ReportT,
+  query: { technique?: string; limit: number; cursor?: string },
+): EvidencePageT {
+  const spans = report.techniques
+    .filter((t) => query.technique === undefined || t.id === query.technique)
+    .flatMap((t) =>
+      t.evidence.map((span) => ({
+        technique: t.id,
+        matchId: t.matchId ?? "",
+        confidence: round(t.confidence),
+        method: t.method,
+        ...(t.feedback ? { feedback: t.feedback } : {}),
+        ...(t.note ? { note: t.note } : {}),
+        text: span.text.length > SPAN_CHARS ? `${span.text.slice(0, SPAN_CHARS - 1)}…` : span.text,
+        start: span.start,
+        end: span.end,
+      })),
+    );
+  const from = offsetOf(query.cursor);
+  const end = Math.min(from + query.limit, spans.length);
+  return {
+    reportId: report.id,
+    items: spans.slice(from, end),
+    total: spans.length,
+    nextCursor: nextOffset(end, spans.length),
+  };
+}
+
+const round = (p: number) => Math.round(p * 100) / 100;
