@@ -275,8 +275,12 @@ describe("ATT&CK REST", () => {
   it("finds a group by id and by alias, with its techniques", async () => {
     const byId = await json<GroupT>(await api("/api/v1/attack/groups/G0016", key));
     expect(byId.name).toBe("APT29");
-    expect(byId.techniques).toHaveLength(66);
-    expect(byId.techniques.every((t) => t.procedure.length > 0)).toBe(true);
+    expect(byId.techniqueCount).toBe(66);
+    expect(byId.techniques).toHaveLength(25);
+    expect(byId.techniques.every((t) => t.procedure === undefined)).toBe(true);
+    const detailed = await json<GroupT>(await api("/api/v1/attack/groups/G0016?detail=true&limit=100", key));
+    expect(detailed.techniques).toHaveLength(66);
+    expect(detailed.techniques.every((t) => (t.procedure ?? "").length > 0)).toBe(true);
     const byAlias = await json<GroupT>(await api("/api/v1/attack/groups/cozy%20bear", key));
     expect(byAlias.id).toBe("G0016");
   });

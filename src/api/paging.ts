@@ -45,3 +45,26 @@ export function afterCreated(cursor: string | undefined): { createdAt: string; i
 export function nextCreatedCursor(hasMore: boolean, last: { createdAt: string; id: string } | null): string | null {
   return hasMore && last ? encodeCursor({ c: last.createdAt, i: last.id }) : null;
 }
+
+/**
+ * The offset cursor of a list in the ATT&CK catalogue. A version's rows never change, so an offset
+ * is stable; the cursor pins the version so that pages never mix versions.
+ */
+const CatalogCursor = z.object({ v: z.string(), o: z.number().int().min(0) });
+
+export function catalogPosition(cursor: string | undefined): { version?: string; offset: number } {
+  const at = decodeCursor(cursor, CatalogCursor);
+  return { version: at?.v, offset: at?.o ?? 0 };
+}
+
+export function catalogCursor(version: string, nextOffset: number | null): string | null {
+  return nextOffset === null ? null : encodeCursor({ v: version, o: nextOffset });
+}
+
+/** A catalogue answer with its next offset turned into the cursor callers hand back. */
+export function withCatalogCursor<T extends { attackVersion: string; nextOffset: number | null }>(
+  page: T,
+): Omit<T, "nextOffset"> & { nextCursor: string | null } {
+  const { nextOffset, ...rest } = page;
+  return { ...rest, nextCursor: catalogCursor(page.attackVersion, nextOffset) };
+}

@@ -22,6 +22,25 @@ export const GroupRefField = z
   .max(100)
   .openapi({ example: "G0016" })
   .describe("group id, name or alias: G0016, APT29, Cozy Bear");
+export const SoftwareRefField = z
+  .string()
+  .min(1)
+  .max(100)
+  .openapi({ example: "S0002" })
+  .describe("software id, name or alias: S0002, Mimikatz");
+export const MitigationRefField = z
+  .string()
+  .min(1)
+  .max(100)
+  .openapi({ example: "M1036" })
+  .describe("mitigation id or name: M1036, Account Use Policies");
+export const CampaignRefField = z
+  .string()
+  .min(1)
+  .max(100)
+  .openapi({ example: "C0024" })
+  .describe("campaign id, name or alias: C0024, SolarWinds Compromise");
+export const DETAIL = "also give the full description and each technique's procedure text";
 export const SearchTextField = z
   .string()
   .max(200)
@@ -91,6 +110,15 @@ export const Analytic = z.object({
   ),
 });
 
+export const ProcedureExample = z
+  .object({
+    sourceId: z.string().openapi({ example: "G0016" }),
+    sourceName: z.string(),
+    sourceType: z.string().describe("group, software or campaign"),
+    description: z.string().describe("how the source uses the technique"),
+  })
+  .openapi("ProcedureExample");
+
 export const Technique = z
   .object({
     id: z.string().openapi({ example: "T1566.001" }),
@@ -121,29 +149,103 @@ export const Technique = z
       z.object({ id: z.string(), name: z.string(), url: z.string().nullable(), analytics: z.array(Analytic) }),
     ),
     procedureCount: z.number().int().describe("procedure examples (groups, software, campaigns using it)"),
-    procedureExamples: z.array(
-      z.object({ sourceId: z.string(), sourceName: z.string(), sourceType: z.string(), description: z.string() }),
-    ),
+    procedureExamples: z.array(ProcedureExample).describe("the first few; list_procedure_examples pages them all"),
+    proceduresCursor: z.string().nullable().describe("cursor of list_procedure_examples for the rest, if any"),
   })
   .openapi("Technique");
+
+/** A technique a group, software or campaign uses; the procedure on request (`detail`). */
+export const UsedTechnique = z.object({ id: z.string(), name: z.string(), procedure: z.string().optional() });
+
+/** A page of related techniques: how many there are, this page, and the cursor of the next. */
+const techniquesPage = <T extends z.ZodType>(item: T) => ({
+  techniqueCount: z.number().int(),
+  techniques: z.array(item),
+  nextCursor: z.string().nullable().describe("cursor for the next page of techniques"),
+});
+
+const ProcedureSample = z
+  .array(z.object({ techniqueId: z.string(), procedure: z.string() }))
+  .nullable()
+  .describe("a few procedures, shortened (first page without detail)");
+
+const objectColumns = {
+  stixId: z.string(),
+  attackVersion: z.string(),
+  name: z.string(),
+  description: z.string().describe("first paragraph, shortened, unless detail"),
+  url: z.string().nullable(),
+  revoked: z.boolean(),
+  deprecated: z.boolean(),
+};
+
+export const SoftwareRef = z.object({ id: z.string(), name: z.string(), type: z.string() });
+const softwareList = {
+  softwareCount: z.number().int(),
+  software: z.array(SoftwareRef).describe("the first 15 unless detail"),
+};
 
 export const Group = z
   .object({
     id: z.string().openapi({ example: "G0016" }),
-    stixId: z.string(),
-    attackVersion: z.string(),
-    name: z.string(),
+    ...objectColumns,
     aliases: z.array(z.string()),
-    description: z.string(),
-    url: z.string().nullable(),
-    revoked: z.boolean(),
-    deprecated: z.boolean(),
-    techniques: z.array(
-      z.object({ id: z.string(), name: z.string(), tactics: z.array(z.string()), procedure: z.string() }),
-    ),
-    software: z.array(z.object({ id: z.string(), name: z.string(), type: z.string() })),
+    ...techniquesPage(UsedTechnique),
+    procedureSample: ProcedureSample,
+    ...softwareList,
   })
   .openapi("Group");
+
+export const Software = z
+  .object({
+    id: z.string().openapi({ example: "S0002" }),
+    ...objectColumns,
+    type: z.enum(["malware", "tool"]),
+    aliases: z.array(z.string()),
+    platforms: z.array(z.string()),
+    ...techniquesPage(UsedTechnique),
+    procedureSample: ProcedureSample,
+  })
+  .openapi("Software");
+
+export const Campaign = z
+  .object({
+    id: z.string().openapi({ example: "C0024" }),
+    ...objectColumns,
+    aliases: z.array(z.string()),
+    firstSeen: z.string().nullable(),
+    lastSeen: z.string().nullable(),
+    attributedTo: z.array(z.object({ id: z.string(), name: z.string() })).describe("groups"),
+    ...softwareList,
+    ...techniquesPage(UsedTechnique),
+    procedureSample: ProcedureSample,
+  })
+  .openapi("Campaign");
+
+export const Mitigation = z
+  .object({
+    id: z.string().openapi({ example: "M1036" }),
+    ...objectColumns,
+    ...techniquesPage(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        guidance: z.string().optional().describe("how this mitigation applies to the technique"),
+      }),
+    ),
+  })
+  .openapi("Mitigation");
+
+export const ProcedurePage = z
+  .object({
+    attackVersion: z.string(),
+    techniqueId: z.string(),
+    total: z.number().int(),
+    items: z.array(ProcedureExample),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi("ProcedurePage");
 
 export const AttackVersionInfo = z
   .object({
@@ -163,6 +265,11 @@ export type TechniqueT = z.infer<typeof Technique>;
 export type TechniqueHitT = z.infer<typeof TechniqueHit>;
 export type TacticT = z.infer<typeof Tactic>;
 export type GroupT = z.infer<typeof Group>;
+export type SoftwareT = z.infer<typeof Software>;
+export type SoftwareRefT = z.infer<typeof SoftwareRef>;
+export type CampaignT = z.infer<typeof Campaign>;
+export type MitigationT = z.infer<typeof Mitigation>;
+export type ProcedureExampleT = z.infer<typeof ProcedureExample>;
 
 const ChangedId = z.string().openapi({ example: "T1574.001" });
 

@@ -1,14 +1,15 @@
 /**
  * @module The ATT&CK catalog as REST and MCP serve it: id validation, version resolution and the
- * assembly of a technique or group with everything related to it.
+ * assembly of a technique with everything related to it (groups and the rest: lookups.service.ts).
  */
 import * as repo from "../db/repos/attack";
+import { countProcedures, listProcedures } from "../db/repos/attack-lookups";
 import { searchTechniques, type TechniqueQuery } from "../db/repos/attack-search";
 import type { Db } from "../db/client";
 import { AppError, badRequest, notFound } from "../errors";
 import { takePage } from "../lib/collections";
 import { normalizeTechniqueId } from "./ids";
-import type { GroupT, TacticT, TechniqueHitT, TechniqueT } from "./attack.schemas";
+import type { TacticT, TechniqueHitT, TechniqueT } from "./attack.schemas";
 
 export { normalizeTechniqueId };
 
@@ -42,7 +43,12 @@ export async function resolveVersion(db: Db, requested?: string): Promise<string
   return active.version;
 }
 
-export async function readTechnique(db: Db, version: string, rawId: string): Promise<TechniqueT> {
+/** A technique with everything related to it; the adapters add the cursor of the procedures not shown. */
+export async function readTechnique(
+  db: Db,
+  version: string,
+  rawId: string,
+): Promise<Omit<TechniqueT, "proceduresCursor">> {
   const id = parseTechniqueId(rawId);
   const t = await repo.getTechnique(db, version, id);
   if (!t) throw notFound(`technique ${id} does not exist in ATT&CK ${version}`);
@@ -53,8 +59,8 @@ export async function readTechnique(db: Db, version: string, rawId: string): Pro
       repo.tacticsOfTechniques(db, version, [t.stixId]),
       repo.mitigationsOfTechnique(db, version, t.stixId),
       repo.detectionStrategiesOfTechnique(db, version, t.stixId),
-      repo.countProcedures(db, version, t.stixId),
-      repo.sampleProcedures(db, version, t.stixId, PROCEDURE_SAMPLE),
+      countProcedures(db, version, t.stixId),
+      listProcedures(db, version, t.stixId, { limit: PROCEDURE_SAMPLE, offset: 0 }),
       t.revokedBy ? repo.getTechnique(db, version, t.revokedBy) : null,
     ]);
   return {
@@ -112,37 +118,4 @@ export async function listTacticsOf(db: Db, version: string): Promise<TacticT[]>
       url: t.url,
       techniqueCount: t.techniqueCount,
     }));
-}
-
-export async function readGroup(db: Db, version: string, idOrName: string): Promise<GroupT> {
-  const key = idOrName.trim();
-  if (key.length === 0 || key.length > 100)
-    throw badRequest("a group is named by its ATT&CK id (G0016), name or alias");
-  const g = await repo.findGroup(db, version, key);
-  if (!g) throw notFound(`no ATT&CK ${version} group has the id, name or alias '${key}'`);
-  const [techniques, software] = await Promise.all([
-    repo.techniquesOfGroup(db, version, g.stixId),
-    repo.softwareOfGroup(db, version, g.stixId),
-  ]);
-  const tactics = await repo.tacticsOfTechniques(
-    db,
-    version,
-    techniques.map((t) => t.stixId),
-  );
-  return {
-    id: g.attackId,
-    stixId: g.stixId,
-    attackVersion: version,
-    name: g.name,
-    aliases: g.aliases,
-    description: g.description,
-    url: g.url,
-    revoked: g.revoked,
-    deprecated: g.deprecated,
-    techniques: techniques.map(({ stixId, ...t }) => ({
-      ...t,
-      tactics: (tactics.get(stixId) ?? []).map((x) => x.shortname),
-    })),
-    software,
-  };
 }

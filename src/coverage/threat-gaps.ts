@@ -3,7 +3,8 @@
  * against an account's detections — which detections cover each technique, and for each one not
  * covered, its risk and the NIST 800-53 controls mapped to it.
  */
-import { readGroup, resolveVersion } from "../attack/catalog.service";
+import { resolveVersion } from "../attack/catalog.service";
+import { readGroupTechniqueIds } from "../attack/lookups.service";
 import type { Db } from "../db/client";
 import { listMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
@@ -109,12 +110,12 @@ export async function readGroupGaps(
 ): Promise<ThreatGaps & { group: { id: string; name: string } }> {
   const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
-  const detail = await readGroup(db, version, group);
+  const { group: found, techniqueIds } = await readGroupTechniqueIds(db, version, group);
   const gaps = await gapsFor(
     db,
     account,
     version,
-    detail.techniques.map((t) => ({ id: t.id, confidence: 1 })),
+    techniqueIds.map((id) => ({ id, confidence: 1 })),
   );
-  return { ...gaps, group: { id: detail.id, name: detail.name } };
+  return { ...gaps, group: found };
 }

@@ -41,6 +41,9 @@ export const SEEDERS: Record<string, Seeder> = {
   // An ATT&CK refresh belongs to the deployment (operator keys), not to a tenant.
   refreshId: { owned: false, value: () => crypto.randomUUID() },
   groupId: { owned: false, value: () => "G0016" },
+  softwareId: { owned: false, value: () => "S0002" },
+  campaignId: { owned: false, value: () => "C0024" },
+  mitigationId: { owned: false, value: () => "M1036" },
   // A caller-chosen label of an import run, not an object the server keeps an id for.
   scanId: { owned: false, value: () => "5ca7b5ca-0000-4000-8000-000000000001" },
   // Query parameters and tool arguments that hold ids under a shorter name.
@@ -52,6 +55,9 @@ export const SEEDERS: Record<string, Seeder> = {
 export const TOOL_ID_ALIASES: Record<string, string> = {
   get_technique: "techniqueId",
   get_group: "groupId",
+  get_software: "softwareId",
+  get_campaign: "campaignId",
+  get_mitigation: "mitigationId",
 };
 
 /** A parameter is an id when its name says so. */

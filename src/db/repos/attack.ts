@@ -2,24 +2,21 @@
  * @module Read queries over the ATT&CK cache. ATT&CK data is shared by all tenants: nothing here
  * takes a tenant. Every query is scoped to one ATT&CK version.
  */
-import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { chunks, groupBy } from "../../lib/collections";
 import { IDS_PER_IN_LIST } from "../rows";
 import {
   attackAnalytics,
   attackDetectionStrategies,
-  attackGroups,
   attackMitigations,
   attackProcedures,
   attackRelationships,
-  attackSoftware,
   attackStrategyAnalytics,
   attackTactics,
   attackTechniques,
   attackTechniqueTactics,
   attackVersions,
-  type AttackGroup,
   type AttackTactic,
   type AttackTechnique,
   type AttackVersion,
@@ -214,69 +211,6 @@ export async function detectionStrategiesOfTechnique(db: Db, version: string, te
     ...s,
     analytics: analytics.filter((x) => x.strategyStixId === stixId).map(({ strategyStixId: _, ...x }) => x),
   }));
-}
-
-export async function countProcedures(db: Db, version: string, techniqueStixId: string): Promise<number> {
-  const p = attackProcedures;
-  const row = await db
-    .select({ n: count() })
-    .from(p)
-    .where(and(eq(p.version, version), eq(p.techniqueRef, techniqueStixId)))
-    .get();
-  return row?.n ?? 0;
-}
-
-/** A few procedure examples of a technique, with the group, software or campaign behind each. */
-export async function sampleProcedures(db: Db, version: string, techniqueStixId: string, limit: number) {
-  return db.all<{ sourceId: string; sourceName: string; sourceType: string; description: string }>(sql`
-    SELECT s.attack_id AS sourceId, s.name AS sourceName, p.source_type AS sourceType, p.description AS description
-    FROM attack_procedures p
-    JOIN (SELECT version, stix_id, attack_id, name FROM attack_groups
-          UNION ALL SELECT version, stix_id, attack_id, name FROM attack_software
-          UNION ALL SELECT version, stix_id, attack_id, name FROM attack_campaigns) s
-      ON s.version = p.version AND s.stix_id = p.source_ref
-    WHERE p.version = ${version} AND p.technique_ref = ${techniqueStixId}
-    ORDER BY s.attack_id LIMIT ${limit}`);
-}
-
-/** A group by ATT&CK id (G0016) or by name or alias, case-insensitively (APT29, Cozy Bear). */
-export async function findGroup(db: Db, version: string, idOrName: string): Promise<AttackGroup | null> {
-  const g = attackGroups;
-  const byId = /^G\d{4}$/i.test(idOrName);
-  const where = byId
-    ? eq(g.attackId, idOrName.toUpperCase())
-    : sql`(lower(${g.name}) = lower(${idOrName}) OR EXISTS (SELECT 1 FROM json_each(${g.aliases}) WHERE lower(value) = lower(${idOrName})))`;
-  const rows = await db
-    .select()
-    .from(g)
-    .where(and(eq(g.version, version), where))
-    .orderBy(asc(g.revoked), asc(g.attackId))
-    .limit(1);
-  return rows[0] ?? null;
-}
-
-export async function techniquesOfGroup(db: Db, version: string, groupStixId: string) {
-  const p = attackProcedures;
-  const t = attackTechniques;
-  return db
-    .select({ stixId: t.stixId, id: t.attackId, name: t.name, procedure: p.description })
-    .from(p)
-    .innerJoin(t, and(eq(t.version, p.version), eq(t.stixId, p.techniqueRef)))
-    .where(and(eq(p.version, version), eq(p.sourceRef, groupStixId), eq(t.revoked, false), eq(t.deprecated, false)))
-    .orderBy(asc(t.attackId));
-}
-
-export async function softwareOfGroup(db: Db, version: string, groupStixId: string) {
-  const s = attackSoftware;
-  const r = attackRelationships;
-  return db
-    .select({ id: s.attackId, name: s.name, type: s.softwareType })
-    .from(r)
-    .innerJoin(s, and(eq(s.version, r.version), eq(s.stixId, r.targetRef)))
-    .where(
-      and(eq(r.version, version), eq(r.sourceRef, groupStixId), eq(r.relationshipType, "uses"), eq(r.revoked, false)),
-    )
-    .orderBy(asc(s.attackId));
 }
 
 /** Techniques by ATT&CK id, deprecated and revoked ones too: their STIX ids and names. */

@@ -1,9 +1,9 @@
 /**
- * @module /api/v1/attack: the ATT&CK knowledge base (versions, techniques, tactics, groups, changes between versions).
+ * @module /api/v1/attack: the ATT&CK knowledge base (versions, techniques and their procedure examples,
+ * tactics, groups, software, campaigns, mitigations, changes between versions).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import {
-  readGroup,
   readTechnique,
   listVersions,
   listTacticsOf,
@@ -12,10 +12,26 @@ import {
 } from "../../attack/catalog.service";
 import { readChanges } from "../../attack/diff";
 import {
+  listProcedureExamples,
+  readCampaign,
+  readGroup,
+  readMitigation,
+  readSoftware,
+  type PageArgs,
+} from "../../attack/lookups.service";
+import {
   AttackChanges,
   AttackVersionInfo,
   AttackVersionField,
+  Campaign,
+  CampaignRefField,
+  DETAIL,
   Group,
+  Mitigation,
+  MitigationRefField,
+  ProcedurePage,
+  Software,
+  SoftwareRefField,
   Tactic,
   Technique,
   TechniqueHit,
@@ -26,7 +42,8 @@ import {
   TacticFilterField,
   TechniqueIdField,
 } from "../../attack/attack.schemas";
-import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
+import { catalogCursor, catalogPosition, CursorField, LimitField, withCatalogCursor } from "../../api/paging";
+import type { Db } from "../../db/client";
 import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
 
 const VersionQuery = z.object({ version: AttackVersionField.optional() });
@@ -96,17 +113,86 @@ const tacticsRoute = createRoute({
   responses: { 200: json(z.object({ attackVersion: z.string(), tactics: z.array(Tactic) }), "Tactics"), ...authErrors },
 });
 
-const groupRoute = createRoute({
+/** Paging and detail of a lookup's techniques. */
+const PageQuery = VersionQuery.extend({
+  limit: LimitField,
+  cursor: CursorField.optional(),
+  detail: boolQuery(DETAIL),
+});
+
+/** A lookup by id, name or alias: one route shape for groups, software, campaigns and mitigations. */
+function lookupRoute<P extends string, S extends z.ZodType>(
+  path: string,
+  param: P,
+  field: z.ZodString,
+  schema: S,
+  summary: string,
+  noun: string,
+) {
+  return createRoute({
+    method: "get",
+    path,
+    tags: ["ATT&CK"],
+    summary,
+    security: bearer,
+    request: { params: pathParams({ [param]: field } as Record<P, z.ZodString>), query: PageQuery },
+    responses: {
+      200: json(schema, `The ${noun} with a page of its techniques`),
+      ...authErrors,
+      400: errorContent("The name or alias is ambiguous: the message lists the candidates' ids"),
+      404: errorContent(`No such ${noun}; the message says where to look instead`),
+    },
+  });
+}
+
+const groupRoute = lookupRoute(
+  "/groups/{groupId}",
+  "groupId",
+  GroupRefField,
+  Group,
+  "A threat group (by id, name or alias) with the techniques (paged) and software it uses",
+  "group",
+);
+const softwareRoute = lookupRoute(
+  "/software/{softwareId}",
+  "softwareId",
+  SoftwareRefField,
+  Software,
+  "Malware or a tool (by id, name or alias) with the techniques it uses (paged)",
+  "software",
+);
+const campaignRoute = lookupRoute(
+  "/campaigns/{campaignId}",
+  "campaignId",
+  CampaignRefField,
+  Campaign,
+  "A campaign (by id, name or alias) with its groups, software and the techniques it used (paged)",
+  "campaign",
+);
+const mitigationRoute = lookupRoute(
+  "/mitigations/{mitigationId}",
+  "mitigationId",
+  MitigationRefField,
+  Mitigation,
+  "A mitigation (by id or name) with the techniques it mitigates (paged)",
+  "mitigation",
+);
+
+const proceduresRoute = createRoute({
   method: "get",
-  path: "/groups/{groupId}",
+  path: "/techniques/{techniqueId}/procedures",
   tags: ["ATT&CK"],
-  summary: "A threat group (by id, name or alias) with the techniques and software it uses",
+  summary: "A technique's procedure examples: how groups, software and campaigns use it, a page at a time",
   security: bearer,
   request: {
-    params: pathParams({ groupId: GroupRefField }),
-    query: VersionQuery,
+    params: pathParams({ techniqueId: TechniqueIdField }),
+    query: VersionQuery.extend({ limit: LimitField, cursor: CursorField.optional() }),
   },
-  responses: { 200: json(Group, "The group"), ...authErrors, 404: errorContent("No such group") },
+  responses: {
+    200: json(ProcedurePage, "A page of procedure examples, ordered by the source's id"),
+    ...authErrors,
+    404: errorContent("No such technique in that version, or the version is not loaded"),
+  },
 });
 
 const changesRoute = createRoute({
@@ -129,7 +215,15 @@ const changesRoute = createRoute({
   },
 });
 
-const SearchCursor = z.object({ v: z.string(), o: z.number().int().min(0) });
+/** The version and page a catalogue list reads: a cursor pins the version it was made for. */
+async function pageOf(
+  db: Db,
+  query: { version?: string; limit: number; cursor?: string; detail?: boolean },
+): Promise<{ version: string; page: PageArgs }> {
+  const position = catalogPosition(query.cursor);
+  const version = await resolveVersion(db, query.version ?? position.version);
+  return { version, page: { limit: query.limit, offset: position.offset, detail: query.detail } };
+}
 
 export const attackRoutes = router()
   .openapi(versionsRoute, async (c) => {
@@ -138,10 +232,9 @@ export const attackRoutes = router()
   })
   .openapi(searchRoute, async (c) => {
     const { q, tactic, platform, includeRevoked, limit, cursor, version: requested } = c.req.valid("query");
-    const position = decodeCursor(cursor, SearchCursor);
-    // A cursor pins the version it was made for, so pages never mix versions.
-    const version = await resolveVersion(c.var.db, requested ?? position?.v);
-    const offset = position?.o ?? 0;
+    const position = catalogPosition(cursor);
+    const version = await resolveVersion(c.var.db, requested ?? position.version);
+    const offset = position.offset;
     const { items, hasMore } = await searchTechniquePage(c.var.db, {
       version,
       q,
@@ -151,20 +244,44 @@ export const attackRoutes = router()
       limit,
       offset,
     });
-    const nextCursor = hasMore ? encodeCursor({ v: version, o: offset + limit }) : null;
+    const nextCursor = catalogCursor(version, hasMore ? offset + limit : null);
     return c.json({ attackVersion: version, items, nextCursor }, 200);
   })
   .openapi(techniqueRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json(await readTechnique(c.var.db, version, c.req.valid("param").techniqueId), 200);
+    const t = await readTechnique(c.var.db, version, c.req.valid("param").techniqueId);
+    const shown = t.procedureExamples.length;
+    return c.json({ ...t, proceduresCursor: catalogCursor(version, t.procedureCount > shown ? shown : null) }, 200);
   })
   .openapi(tacticsRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
     return c.json({ attackVersion: version, tactics: await listTacticsOf(c.var.db, version) }, 200);
   })
+  .openapi(proceduresRoute, async (c) => {
+    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    return c.json(
+      withCatalogCursor(await listProcedureExamples(c.var.db, version, c.req.valid("param").techniqueId, page)),
+      200,
+    );
+  })
   .openapi(groupRoute, async (c) => {
-    const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    return c.json(await readGroup(c.var.db, version, c.req.valid("param").groupId), 200);
+    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    return c.json(withCatalogCursor(await readGroup(c.var.db, version, c.req.valid("param").groupId, page)), 200);
+  })
+  .openapi(softwareRoute, async (c) => {
+    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    return c.json(withCatalogCursor(await readSoftware(c.var.db, version, c.req.valid("param").softwareId, page)), 200);
+  })
+  .openapi(campaignRoute, async (c) => {
+    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    return c.json(withCatalogCursor(await readCampaign(c.var.db, version, c.req.valid("param").campaignId, page)), 200);
+  })
+  .openapi(mitigationRoute, async (c) => {
+    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    return c.json(
+      withCatalogCursor(await readMitigation(c.var.db, version, c.req.valid("param").mitigationId, page)),
+      200,
+    );
   })
   .openapi(changesRoute, async (c) => {
     const { from, to } = c.req.valid("query");
