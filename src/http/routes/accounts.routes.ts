@@ -1,6 +1,6 @@
 /**
- * @module /api/v1/accounts: accounts, detection imports, coverage, gaps, overlaps, history, health,
- * mapping review and the coverage Navigator layer.
+ * @module /api/v1/accounts: accounts, detections (list, imports, health), coverage, gaps, overlaps,
+ * history, mappings and their review, and the coverage Navigator layer. Lists page with cursors.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimitOf } from "../../api/body-limits";

@@ -1,6 +1,7 @@
 /**
- * @module MCP tools for detection coverage: accounts, rule imports, coverage, gaps, what a threat
- * means for an account, Navigator layers, detection health and mapping review.
+ * @module MCP tools for detection coverage: accounts, rule imports, detections and their mappings,
+ * coverage, gaps, what a threat means for an account, Navigator layers, detection health and
+ * mapping review. Every list is paged with the keyset cursors REST hands out.
  */
 import { z } from "@hono/zod-openapi";
 import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
