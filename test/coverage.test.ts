@@ -257,8 +257,11 @@ describe("tenant isolation", () => {
       expect((await api(`/api/v1/accounts/${account}${path}`, b.key)).status, path).toBe(404);
     }
     expect((await importRules(account, RULES.slice(0, 1), {}, b.key)).status).toBe(404);
-    const theirs = await json<{ accounts: { id: string }[] }>(await api("/api/v1/accounts", b.key));
-    expect(theirs.accounts.map((x) => x.id)).not.toContain(account);
+    for (const path of ["/detections", "/mappings?limit=1"]) {
+      expect((await api(`/api/v1/accounts/${account}${path}`, b.key)).status, path).toBe(404);
+    }
+    const theirs = await json<{ items: { id: string }[] }>(await api("/api/v1/accounts?limit=100", b.key));
+    expect(theirs.items.map((x) => x.id)).not.toContain(account);
   });
 });
 

@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { createAccount as insertAccount, listAccounts, listProviders, providerExists } from "../db/repos/accounts";
 import type { Account as AccountRow } from "../db/schema";
 import { AppError, badRequest } from "../errors";
+import { takePage } from "../lib/collections";
 import type { AccountInput, AccountT } from "./coverage.schemas";
 import { recomputeCoverage } from "./recompute";
 
@@ -43,6 +44,12 @@ export async function createAccount(db: Db, tenantId: string, input: z.infer<typ
   return toAccount(row);
 }
 
-export async function listTenantAccounts(db: Db, tenantId: string): Promise<AccountT[]> {
-  return (await listAccounts(db, tenantId)).map(toAccount);
+/** A page of the tenant's accounts, newest first; `last` is where the next page starts. */
+export async function listAccountPage(
+  db: Db,
+  tenantId: string,
+  q: { limit: number; after?: { createdAt: string; id: string } },
+): Promise<{ items: AccountT[]; hasMore: boolean; last: AccountRow | null }> {
+  const { page, last, hasMore } = takePage(await listAccounts(db, tenantId, q), q.limit);
+  return { items: page.map(toAccount), hasMore, last: last ?? null };
 }

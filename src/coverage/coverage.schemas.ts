@@ -4,6 +4,7 @@
 import { z } from "@hono/zod-openapi";
 import {
   CRITICALITIES,
+  DETECTION_STATUSES,
   ENVIRONMENTS,
   GAP_STATUSES,
   HEALTH_STATUSES,
@@ -18,6 +19,30 @@ export const DetectionIdField = z.string().uuid().describe("the detection id");
 export const GapStatusField = z
   .enum(GAP_STATUSES)
   .describe("only gaps in this status (default: open and acknowledged)");
+
+export const ValidationFilterField = z.enum(VALIDATIONS).describe("only mappings with this review state");
+export const MethodFilterField = z.enum(MAPPING_METHODS).describe("only mappings made this way");
+/** Kinds of detection content (seeded in detection_types). */
+export const DETECTION_FORMATS = ["sigma", "splunk", "elastic", "cloud_config", "manual"] as const;
+export const DetectionFilters = {
+  technique: z
+    .string()
+    .max(20)
+    .describe("only detections mapped to this ATT&CK technique (not disputed); a parent also finds its sub-techniques"),
+  format: z.enum(DETECTION_FORMATS).describe("only rules of this format: sigma, splunk, elastic …"),
+  health: z.enum(HEALTH_STATUSES).describe("only detections in this health status"),
+};
+
+/**
+ * What keyset cursors hold (api/paging encodes them): the sort key of a page's last item. Gaps go
+ * riskiest first, then by technique id; mappings by technique, then id; detections by name, then
+ * id (the cursor holds the id, the query reads the name).
+ */
+export const GapKey = z.object({ r: z.number(), t: z.string() });
+export const MappingKey = z.object({ t: z.string(), i: z.string() });
+export const DetectionKey = z.object({ i: z.string() });
+/** Threat techniques: not covered first, riskiest first, then by id. */
+export const ThreatKey = z.object({ c: z.number().int(), r: z.number(), t: z.string() });
 
 export const AccountInput = z
   .object({
@@ -169,6 +194,32 @@ export const ThreatGaps = z
   })
   .openapi("ThreatGaps");
 
+/** A threat's technique as a page lists it; the `detail` fields only on request. */
+export const ThreatTechniqueBrief = z.object({
+  id: z.string(),
+  name: z.string(),
+  tactics: z.array(z.string()),
+  confidence: z.number().describe("how strongly the threat shows it (1 for a group's known use)"),
+  covered: z.boolean(),
+  detectionCount: z.number().int(),
+  riskScore: z.number().nullable().describe("for a technique not covered"),
+  detections: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
+  controls: z.array(Control).optional(),
+  note: z.string().optional(),
+});
+
+/** A threat against an account, concise: counts overall and per tactic, and a page of its techniques. */
+export const ThreatGapsPage = z.object({
+  account: z.object({ id: z.string(), name: z.string(), criticality: z.string() }),
+  attackVersion: z.string(),
+  covered: z.number().int(),
+  uncovered: z.number().int(),
+  tactics: z.array(z.object({ tactic: z.string(), covered: z.number().int(), uncovered: z.number().int() })),
+  items: z.array(ThreatTechniqueBrief),
+  hasMore: z.boolean(),
+  nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last"),
+});
+
 export const MappingReview = z
   .object({
     validation: z
@@ -191,6 +242,20 @@ export const Mapping = z
   .openapi("Mapping");
 
 export type MappingT = z.infer<typeof Mapping>;
+
+/** An account's detection, compact: what a list shows. */
+export const DetectionSummary = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    format: z.string(),
+    status: z.enum(DETECTION_STATUSES),
+    health: z.enum(HEALTH_STATUSES),
+    techniques: z.array(z.string()).describe("technique ids it is mapped to (disputed mappings left out)"),
+  })
+  .openapi("DetectionSummary");
+
+export type DetectionSummaryT = z.infer<typeof DetectionSummary>;
 
 // Strict: a misspelt field ("lastValidated") is refused by name rather than dropped unseen.
 export const HealthInput = z

@@ -4,6 +4,7 @@
  * Reads only: what is stored, when it was computed, and whether a recompute is pending
  * (recompute.ts says when that happens).
  */
+import type { z } from "@hono/zod-openapi";
 import { getActiveVersion } from "../db/repos/attack";
 import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
@@ -20,7 +21,7 @@ import { HEALTH_STATUSES, type Account, type GAP_STATUSES } from "../db/schema";
 import { notFound } from "../errors";
 import { takePage } from "../lib/collections";
 import { attackContext } from "./attack-context";
-import type { CoverageT, GapT } from "./coverage.schemas";
+import type { CoverageT, GapKey, GapT } from "./coverage.schemas";
 import { controlsFor } from "./nist";
 
 /** The tenant's account, or 404. */
@@ -97,17 +98,18 @@ export async function readHealthSummary(db: Db, tenantId: string, accountId: str
   return Object.fromEntries(HEALTH_STATUSES.map((s) => [s, rows.find((r) => r.status === s)?.detections ?? 0]));
 }
 
-/** A page of the stored gaps, riskiest first. */
+/** A page of the stored gaps, riskiest first (ties by technique id), after the cursor's key. */
 export async function listGaps(
   db: Db,
   tenantId: string,
   accountId: string,
-  q: { status?: (typeof GAP_STATUSES)[number]; limit: number; after?: { risk: number; id: string } },
-): Promise<CoverageState & { items: GapT[]; hasMore: boolean }> {
+  q: { status?: (typeof GAP_STATUSES)[number]; limit: number; after?: z.infer<typeof GapKey> },
+): Promise<CoverageState & { items: GapT[]; hasMore: boolean; next: z.infer<typeof GapKey> | null }> {
   const account = await requireAccount(db, tenantId, accountId);
-  const [state, rows] = await Promise.all([stateOf(db, account), gapsPage(db, tenantId, accountId, q)]);
+  const after = q.after && { risk: q.after.r, id: q.after.t };
+  const [state, rows] = await Promise.all([stateOf(db, account), gapsPage(db, tenantId, accountId, { ...q, after })]);
   const context = account.coverageAttackVersion ? await attackContext(db, account.coverageAttackVersion) : null;
-  const { page, hasMore } = takePage(rows, q.limit);
+  const { page, last, hasMore } = takePage(rows, q.limit);
   const items = page.map((r) => {
     const t = context?.techniques.get(r.techniqueId);
     return {
@@ -120,7 +122,7 @@ export async function listGaps(
       controls: controlsFor(r.techniqueId),
     };
   });
-  return { ...state, items, hasMore };
+  return { ...state, items, hasMore, next: hasMore && last ? { r: last.riskScore, t: last.techniqueId } : null };
 }
 
 export async function readOverlaps(db: Db, tenantId: string, accountId: string) {

@@ -6,12 +6,14 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { resolveVersion } from "../attack/catalog.service";
+import { normalizeTechniqueId } from "../attack/ids";
 import type { Db } from "../db/client";
 import { detectionExists, listMappings, upsertHealth } from "../db/repos/coverage";
-import { setMappingValidation } from "../db/repos/detections";
+import { listDetections, mappedTechniques, setMappingValidation, type DetectionFilter } from "../db/repos/detections";
 import type { DetectionMapping } from "../db/schema";
-import { notFound } from "../errors";
-import type { HealthInput, HealthT, MappingT } from "./coverage.schemas";
+import { badRequest, notFound } from "../errors";
+import { takePage } from "../lib/collections";
+import type { DetectionKey, DetectionSummaryT, HealthInput, HealthT, MappingKey, MappingT } from "./coverage.schemas";
 import { requireAccount } from "./coverage.service";
 import { recomputeCoverage } from "./recompute";
 import { importDetections, readAnyRule, type ImportRequest, type ImportResult } from "./rule-import";
@@ -65,14 +67,50 @@ export async function reviewMapping(
   return toMapping(updated);
 }
 
+/** A page of the account's mappings by technique, then id, after the cursor's key. */
 export async function listAccountMappings(
   db: Db,
   tenantId: string,
   accountId: string,
-  q: { validation?: DetectionMapping["validation"]; method?: DetectionMapping["method"]; limit: number },
-): Promise<MappingT[]> {
+  q: {
+    validation?: DetectionMapping["validation"];
+    method?: DetectionMapping["method"];
+    limit: number;
+    after?: z.infer<typeof MappingKey>;
+  },
+): Promise<{ items: MappingT[]; hasMore: boolean; next: z.infer<typeof MappingKey> | null }> {
   await requireAccount(db, tenantId, accountId);
-  return (await listMappings(db, tenantId, accountId, q)).map(toMapping);
+  const after = q.after && { techniqueId: q.after.t, id: q.after.i };
+  const { page, last, hasMore } = takePage(await listMappings(db, tenantId, accountId, { ...q, after }), q.limit);
+  return {
+    items: page.map(toMapping),
+    hasMore,
+    next: hasMore && last ? { t: last.techniqueId, i: last.id } : null,
+  };
+}
+
+/** A page of the account's present detections by name, compact: format, status, health, mapped techniques. */
+export async function listAccountDetections(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  q: Omit<DetectionFilter, "after"> & { after?: z.infer<typeof DetectionKey> },
+): Promise<{ items: DetectionSummaryT[]; hasMore: boolean; next: z.infer<typeof DetectionKey> | null }> {
+  const technique = q.technique === undefined ? undefined : normalizeTechniqueId(q.technique);
+  if (technique === null) throw badRequest(`'${q.technique}' is not an ATT&CK technique id, e.g. T1059.001`);
+  await requireAccount(db, tenantId, accountId);
+  const rows = await listDetections(db, tenantId, accountId, { ...q, technique, after: q.after?.i });
+  const { page, last, hasMore } = takePage(rows, q.limit);
+  const techniques = await mappedTechniques(
+    db,
+    tenantId,
+    page.map((d) => d.id),
+  );
+  return {
+    items: page.map((d) => ({ ...d, techniques: techniques.get(d.id) ?? [] })),
+    hasMore,
+    next: hasMore && last ? { i: last.id } : null,
+  };
 }
 
 /** Records a detection's health (from the tenant's validation or alerting pipeline), then recomputes. */

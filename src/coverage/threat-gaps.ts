@@ -5,6 +5,7 @@
  */
 import { resolveVersion } from "../attack/catalog.service";
 import { readGroupTechniqueIds } from "../attack/lookups.service";
+import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
 import { listMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
@@ -14,6 +15,9 @@ import { coveringDetections } from "../db/repos/coverage";
 import { DEFAULT_MIN_CONFIDENCE, riskScore } from "./recompute";
 import { controlsFor } from "./nist";
 import { requireAccount } from "./coverage.service";
+import type { ThreatGapsPage, ThreatKey, ThreatTechniqueBrief } from "./coverage.schemas";
+
+type ThreatKeyT = z.infer<typeof ThreatKey>;
 
 export interface ThreatTechnique {
   id: string;
@@ -68,10 +72,7 @@ async function gapsFor(
       ...(r.note ? { note: r.note } : {}),
     });
   }
-  const techniques = [...byId.values()].sort(
-    (a, b) =>
-      Number(a.covered) - Number(b.covered) || (b.riskScore ?? 0) - (a.riskScore ?? 0) || a.id.localeCompare(b.id),
-  );
+  const techniques = [...byId.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   return {
     account: { id: account.id, name: account.name, criticality: account.criticality },
     attackVersion: version,
@@ -79,6 +80,61 @@ async function gapsFor(
     uncovered: techniques.filter((t) => !t.covered).length,
     techniques,
   };
+}
+
+/** Where a technique sorts: not covered first, riskiest first, then by id (a page's cursor holds it). */
+const keyOf = (t: ThreatTechnique): ThreatKeyT => ({ c: Number(t.covered), r: t.riskScore ?? 0, t: t.id });
+const compareKeys = (a: ThreatKeyT, b: ThreatKeyT) => a.c - b.c || b.r - a.r || a.t.localeCompare(b.t);
+
+/**
+ * The concise answer for an agent: counts overall and per tactic, and one page of the techniques
+ * (optionally only the covered or the uncovered ones) after `after`; covering detections, controls
+ * and notes only with `detail`.
+ */
+export function pageThreatGaps(
+  gaps: ThreatGaps,
+  q: { limit: number; after?: ThreatKeyT; covered?: boolean; detail: boolean },
+): Omit<z.infer<typeof ThreatGapsPage>, "nextCursor"> & { next: ThreatKeyT | null } {
+  const tactics = new Map<string, { tactic: string; covered: number; uncovered: number }>();
+  for (const t of gaps.techniques) {
+    for (const tactic of t.tactics) {
+      const row = tactics.get(tactic) ?? { tactic, covered: 0, uncovered: 0 };
+      row[t.covered ? "covered" : "uncovered"]++;
+      tactics.set(tactic, row);
+    }
+  }
+  const { after } = q;
+  const rest = gaps.techniques.filter(
+    (t) => (q.covered === undefined || t.covered === q.covered) && (!after || compareKeys(keyOf(t), after) > 0),
+  );
+  const page = rest.slice(0, q.limit);
+  const hasMore = rest.length > q.limit;
+  const last = page.at(-1);
+  return {
+    account: gaps.account,
+    attackVersion: gaps.attackVersion,
+    covered: gaps.covered,
+    uncovered: gaps.uncovered,
+    // Weakest first: the tactics with the most techniques not covered.
+    tactics: [...tactics.values()].sort((a, b) => b.uncovered - a.uncovered || a.tactic.localeCompare(b.tactic)),
+    items: page.map((t) => brief(t, q.detail)),
+    hasMore,
+    next: hasMore && last ? keyOf(last) : null,
+  };
+}
+
+function brief(t: ThreatTechnique, detail: boolean): z.infer<typeof ThreatTechniqueBrief> {
+  const out = {
+    id: t.id,
+    name: t.name,
+    tactics: t.tactics,
+    confidence: t.confidence,
+    covered: t.covered,
+    detectionCount: t.detections.length,
+    riskScore: t.riskScore,
+  };
+  if (!detail) return out;
+  return { ...out, detections: t.detections, controls: t.controls, ...(t.note ? { note: t.note } : {}) };
 }
 
 export async function readReportGaps(

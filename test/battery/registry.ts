@@ -88,6 +88,10 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   submit_match_feedback: { verdict: "reject" },
   review_mapping: { validation: "disputed" },
   get_detection_health: {},
+  // The fullest answers: filters that match A's seeded rule, and every detail.
+  list_detections: { technique: "T1059.001", enabled: true },
+  list_mappings: { method: "tag" },
+  report_gap_analysis: { detail: true },
 };
 
 /**

@@ -1,7 +1,7 @@
 /**
  * @module Accounts of a tenant (cloud accounts, subscriptions, projects, on-prem estates).
  */
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, cloudProviders, type Account } from "../schema";
 
@@ -40,8 +40,24 @@ export async function getAccount(db: Db, tenantId: string, id: string): Promise<
   );
 }
 
-export async function listAccounts(db: Db, tenantId: string): Promise<Account[]> {
-  return db.select().from(accounts).where(eq(accounts.tenantId, tenantId)).orderBy(asc(accounts.name));
+/** A page of a tenant's accounts, newest first (`limit + 1` rows: the extra one says there is more). */
+export async function listAccounts(
+  db: Db,
+  tenantId: string,
+  page: { limit: number; after?: { createdAt: string; id: string } },
+): Promise<Account[]> {
+  const a = accounts;
+  const where: SQL[] = [eq(a.tenantId, tenantId)];
+  if (page.after) {
+    const { createdAt, id } = page.after;
+    where.push(or(lt(a.createdAt, createdAt), and(eq(a.createdAt, createdAt), lt(a.id, id))) as SQL);
+  }
+  return db
+    .select()
+    .from(a)
+    .where(and(...where))
+    .orderBy(desc(a.createdAt), desc(a.id))
+    .limit(page.limit + 1);
 }
 
 /** A page of a tenant's accounts, or of every tenant's (a deployment operation, which the scope says), by id. */

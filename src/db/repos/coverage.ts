@@ -339,22 +339,29 @@ export async function unhealthyDetections(db: Db, tenantId: string, accountId: s
     ORDER BY h.status, d.name LIMIT 200`);
 }
 
+/** A page of an account's mappings by technique, then id (`limit + 1` rows: the extra one says there is more). */
 export async function listMappings(
   db: Db,
   tenantId: string,
   accountId: string,
-  q: { validation?: DetectionMapping["validation"]; method?: DetectionMapping["method"]; limit: number },
+  q: {
+    validation?: DetectionMapping["validation"];
+    method?: DetectionMapping["method"];
+    limit: number;
+    after?: { techniqueId: string; id: string };
+  },
 ): Promise<DetectionMapping[]> {
   const m = detectionMappings;
-  const where = [eq(m.tenantId, tenantId), eq(m.accountId, accountId)];
+  const where: SQL[] = [eq(m.tenantId, tenantId), eq(m.accountId, accountId)];
   if (q.validation) where.push(eq(m.validation, q.validation));
   if (q.method) where.push(eq(m.method, q.method));
+  if (q.after) where.push(sql`(${m.techniqueId}, ${m.id}) > (${q.after.techniqueId}, ${q.after.id})`);
   return db
     .select()
     .from(m)
     .where(and(...where))
     .orderBy(asc(m.techniqueId), asc(m.id))
-    .limit(q.limit);
+    .limit(q.limit + 1);
 }
 
 export async function detectionExists(

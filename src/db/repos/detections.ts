@@ -2,13 +2,14 @@
  * @module Detections of an account and their mappings to techniques. Tenant and account scope
  * every query; write helpers return statements so a whole import goes in one batch.
  */
-import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { chunks } from "../../lib/collections";
+import { chunks, groupBy } from "../../lib/collections";
 import type { Db } from "../client";
 import { markCoveragePending } from "./coverage";
 import { IDS_PER_IN_LIST, jsonValues, rowsPerStatement } from "../rows";
 import {
+  detectionHealth,
   detectionLogic,
   detectionMappings,
   detections,
@@ -17,6 +18,7 @@ import {
   scanSnapshots,
   type Detection,
   type DetectionMapping,
+  type HEALTH_STATUSES,
 } from "../schema";
 
 export type NewDetection = typeof detections.$inferInsert;
@@ -254,4 +256,67 @@ export function scanSnapshotStatement(
       ...(scan.complete ? { completedAt: scan.now } : {}),
     })
     .where(and(eq(s.tenantId, scan.tenantId), eq(s.id, scan.scanId)));
+}
+
+export interface DetectionFilter {
+  /** ATT&CK id a (not disputed) mapping names; a parent also finds detections of its sub-techniques. */
+  technique?: string;
+  format?: string;
+  health?: (typeof HEALTH_STATUSES)[number];
+  enabled?: boolean;
+  limit: number;
+  /** The id of the last detection of the previous page. */
+  after?: string;
+}
+
+/**
+ * A page of an account's present detections by name, then id (`limit + 1` rows). The next page
+ * starts after the named detection's (name, id), read in the query, so the cursor stays short
+ * whatever the names' length.
+ */
+export async function listDetections(db: Db, tenantId: string, accountId: string, f: DetectionFilter) {
+  const d = detections;
+  const h = detectionHealth;
+  const health = sql<(typeof HEALTH_STATUSES)[number]>`coalesce(${h.status}, 'unknown')`;
+  const where: SQL[] = [eq(d.tenantId, tenantId), eq(d.accountId, accountId), isNull(d.removedAt)];
+  if (f.format) where.push(eq(d.detectionType, f.format));
+  if (f.health) where.push(sql`${health} = ${f.health}`);
+  if (f.enabled !== undefined) where.push(f.enabled ? eq(d.status, "enabled") : ne(d.status, "enabled"));
+  if (f.technique) {
+    where.push(sql`EXISTS (SELECT 1 FROM ${detectionMappings} m WHERE m.detection_id = ${d.id}
+      AND m.validation <> 'disputed' AND (m.technique_id = ${f.technique} OR m.technique_id LIKE ${`${f.technique}.%`}))`);
+  }
+  if (f.after) {
+    where.push(sql`(${d.name}, ${d.id}) > (SELECT p.name, p.id FROM ${d} p
+      WHERE p.id = ${f.after} AND p.tenant_id = ${tenantId} AND p.account_id = ${accountId})`);
+  }
+  return db
+    .select({ id: d.id, name: d.name, format: d.detectionType, status: d.status, health })
+    .from(d)
+    .leftJoin(h, eq(h.detectionId, d.id))
+    .where(and(...where))
+    .orderBy(asc(d.name), asc(d.id))
+    .limit(f.limit + 1);
+}
+
+/** The techniques each detection is mapped to (disputed mappings left out), by detection id. */
+export async function mappedTechniques(
+  db: Db,
+  tenantId: string,
+  detectionIds: string[],
+): Promise<Map<string, string[]>> {
+  if (detectionIds.length === 0) return new Map();
+  const m = detectionMappings;
+  const rows = await db
+    .select({ detectionId: m.detectionId, techniqueId: m.techniqueId })
+    .from(m)
+    .where(
+      and(eq(m.tenantId, tenantId), ne(m.validation, "disputed"), sql`${m.detectionId} IN ${jsonValues(detectionIds)}`),
+    )
+    .orderBy(asc(m.techniqueId));
+  return groupBy(
+    rows,
+    (r) => r.detectionId,
+    (r) => r.techniqueId,
+  );
 }

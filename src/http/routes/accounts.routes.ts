@@ -1,19 +1,23 @@
 /**
- * @module /api/v1/accounts: accounts, detection imports, coverage, gaps, overlaps, history, health,
- * mapping review and the coverage Navigator layer.
+ * @module /api/v1/accounts: accounts, detections (list, imports, health), coverage, gaps, overlaps,
+ * history, mappings and their review, and the coverage Navigator layer. Lists page with cursors.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimitOf } from "../../api/body-limits";
-import { CursorField, decodeCursor, encodeCursor, LimitField } from "../../api/paging";
-import { createAccount, listTenantAccounts, toAccount } from "../../coverage/accounts.service";
+import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
+import { createAccount, listAccountPage, toAccount } from "../../coverage/accounts.service";
 import {
   Account,
   AccountIdField,
   AccountInput,
   Coverage,
+  DetectionFilters,
   DetectionIdField,
+  DetectionKey,
+  DetectionSummary,
   Freshness,
   Gap,
+  GapKey,
   GapStatusField,
   Health,
   HealthInput,
@@ -23,8 +27,11 @@ import {
   Layer,
   Mapping,
   MappingIdField,
+  MappingKey,
   MappingReview,
+  MethodFilterField,
   Overlaps,
+  ValidationFilterField,
 } from "../../coverage/coverage.schemas";
 import {
   listGaps,
@@ -37,12 +44,12 @@ import {
 import { readAccountDeprecations } from "../../coverage/deprecations.service";
 import {
   importAndRecompute,
+  listAccountDetections,
   listAccountMappings,
   recordHealth,
   reviewMapping,
 } from "../../coverage/detections.service";
 import { readAccountLayer } from "../../coverage/layers";
-import { MAPPING_METHODS, VALIDATIONS } from "../../db/schema";
 import { AppError } from "../../errors";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
@@ -75,13 +82,19 @@ const createRouteDef = createRoute({
   },
 });
 
+/** A page of a list: `nextCursor` goes back as `cursor` for the next one. */
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), hasMore: z.boolean(), nextCursor: z.string().nullable() });
+const Paging = { limit: LimitField, cursor: CursorField.optional() };
+
 const listRoute = createRoute({
   method: "get",
   path: "/",
   tags: ["Coverage"],
-  summary: "The tenant's accounts",
+  summary: "The tenant's accounts, newest first",
   security: bearer,
-  responses: { 200: json(z.object({ accounts: z.array(Account) }), "Accounts"), ...authErrors },
+  request: { query: z.object(Paging) },
+  responses: { 200: json(page(Account), "Accounts"), ...authErrors },
 });
 
 const importRoute = createRoute({
@@ -133,13 +146,18 @@ const healthPutRoute = createRoute({
   responses: { 200: json(Health, "Recorded"), ...authErrors, 404: errorContent("No such detection") },
 });
 
-const GapCursor = z.object({ r: z.number(), t: z.string() });
-
 export const accountRoutes = router()
   .openapi(createRouteDef, async (c) =>
     c.json(await createAccount(c.var.db, c.var.caller.tenantId, c.req.valid("json")), 201),
   )
-  .openapi(listRoute, async (c) => c.json({ accounts: await listTenantAccounts(c.var.db, c.var.caller.tenantId) }, 200))
+  .openapi(listRoute, async (c) => {
+    const q = c.req.valid("query");
+    const { items, hasMore, last } = await listAccountPage(c.var.db, c.var.caller.tenantId, {
+      limit: q.limit,
+      after: afterCreated(q.cursor),
+    });
+    return c.json({ items, hasMore, nextCursor: nextCreatedCursor(hasMore, last) }, 200);
+  })
   .openapi(get("/{accountId}", "An account", Account), async (c) =>
     c.json(toAccount(await requireAccount(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId)), 200),
   )
@@ -165,25 +183,17 @@ export const accountRoutes = router()
     getWithQuery(
       "/{accountId}/gaps",
       "Techniques the account does not detect, riskiest first, with NIST 800-53 controls",
-      z.object({ items: z.array(Gap), nextCursor: z.string().nullable(), ...Freshness }),
-      z.object({ status: GapStatusField.optional(), limit: LimitField, cursor: CursorField.optional() }),
+      page(Gap).extend(Freshness),
+      z.object({ status: GapStatusField.optional(), ...Paging }),
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const after = decodeCursor(q.cursor, GapCursor);
-      const { items, hasMore, ...freshness } = await listGaps(
-        c.var.db,
-        c.var.caller.tenantId,
-        c.req.valid("param").accountId,
-        {
-          status: q.status,
-          limit: q.limit,
-          after: after && { risk: after.r, id: after.t },
-        },
-      );
-      const last = items.at(-1);
-      const nextCursor = hasMore && last ? encodeCursor({ r: last.riskScore, t: last.techniqueId }) : null;
-      return c.json({ items, nextCursor, ...freshness }, 200);
+      const { next, ...gaps } = await listGaps(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId, {
+        status: q.status,
+        limit: q.limit,
+        after: decodeCursor(q.cursor, GapKey),
+      });
+      return c.json({ ...gaps, nextCursor: next && encodeCursor(next) }, 200);
     },
   )
   .openapi(
@@ -222,25 +232,47 @@ export const accountRoutes = router()
     getWithQuery(
       "/{accountId}/mappings",
       "Detection → technique mappings, e.g. the nlp ones waiting for review (validation=pending&method=nlp)",
-      z.object({ items: z.array(Mapping) }),
+      page(Mapping),
+      z.object({ validation: ValidationFilterField.optional(), method: MethodFilterField.optional(), ...Paging }),
+    ),
+    async (c) => {
+      const { cursor, ...q } = c.req.valid("query");
+      const { next, ...mappings } = await listAccountMappings(
+        c.var.db,
+        c.var.caller.tenantId,
+        c.req.valid("param").accountId,
+        { ...q, after: decodeCursor(cursor, MappingKey) },
+      );
+      return c.json({ ...mappings, nextCursor: next && encodeCursor(next) }, 200);
+    },
+  )
+  .openapi(
+    getWithQuery(
+      "/{accountId}/detections",
+      "The account's present detections by name: format, status, health and mapped techniques",
+      page(DetectionSummary),
       z.object({
-        validation: z.enum(VALIDATIONS).optional().describe("only mappings with this review state"),
-        method: z.enum(MAPPING_METHODS).optional().describe("only mappings made this way"),
-        limit: LimitField,
+        technique: DetectionFilters.technique.optional(),
+        format: DetectionFilters.format.optional(),
+        health: DetectionFilters.health.optional(),
+        enabled: z
+          .enum(["true", "false"])
+          .optional()
+          .transform((v) => (v === undefined ? undefined : v === "true"))
+          .describe("true: only enabled rules; false: only disabled or deprecated ones"),
+        ...Paging,
       }),
     ),
-    async (c) =>
-      c.json(
-        {
-          items: await listAccountMappings(
-            c.var.db,
-            c.var.caller.tenantId,
-            c.req.valid("param").accountId,
-            c.req.valid("query"),
-          ),
-        },
-        200,
-      ),
+    async (c) => {
+      const { cursor, ...q } = c.req.valid("query");
+      const { next, ...detections } = await listAccountDetections(
+        c.var.db,
+        c.var.caller.tenantId,
+        c.req.valid("param").accountId,
+        { ...q, after: decodeCursor(cursor, DetectionKey) },
+      );
+      return c.json({ ...detections, nextCursor: next && encodeCursor(next) }, 200);
+    },
   )
   .openapi(
     get(

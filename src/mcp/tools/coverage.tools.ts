@@ -1,36 +1,74 @@
 /**
- * @module MCP tools for detection coverage: accounts, rule imports, coverage, gaps, what a threat
- * means for an account, Navigator layers, detection health and mapping review.
+ * @module MCP tools for detection coverage: accounts, rule imports, detections and their mappings,
+ * coverage, gaps, what a threat means for an account, Navigator layers, detection health and
+ * mapping review. Every list is paged with the keyset cursors REST hands out.
  */
 import { z } from "@hono/zod-openapi";
-import { LimitField } from "../../api/paging";
+import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
 import { GroupRefField } from "../../attack/attack.schemas";
-import { createAccount } from "../../coverage/accounts.service";
+import { createAccount, listAccountPage } from "../../coverage/accounts.service";
 import {
   Account,
   AccountIdField,
   AccountInput,
   Coverage,
+  DetectionFilters,
+  DetectionKey,
+  DetectionSummary,
   Freshness,
   Gap,
+  GapKey,
   GapStatusField,
   HealthView,
   ImportInput,
   ImportOutput,
   Mapping,
   MappingIdField,
+  MappingKey,
   MappingReview,
   MAX_FILES_PER_IMPORT,
-  ThreatGaps,
+  MethodFilterField,
+  ThreatGapsPage,
+  ThreatKey,
+  ValidationFilterField,
 } from "../../coverage/coverage.schemas";
 import { listGaps, readCoverage, readHealth } from "../../coverage/coverage.service";
-import { importAndRecompute, reviewMapping } from "../../coverage/detections.service";
+import {
+  importAndRecompute,
+  listAccountDetections,
+  listAccountMappings,
+  reviewMapping,
+} from "../../coverage/detections.service";
 import { readAccountLayer, readReportGapLayer, readReportLayer } from "../../coverage/layers";
-import { readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
+import { pageThreatGaps, readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
 import type { NavigatorLayer } from "../../coverage/navigator";
 import { badRequest } from "../../errors";
 import { ReportIdField } from "../../reports/reports.schemas";
 import { defineTool, type Tool } from "../define-tool";
+
+/** What every paged list answers besides its items. */
+const PageInfo = {
+  hasMore: z.boolean(),
+  nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last"),
+};
+const Paging = { limit: LimitField, cursor: CursorField.optional() };
+
+const listAccounts = defineTool({
+  name: "list_accounts",
+  title: "List accounts",
+  group: "coverage",
+  description: "The tenant's accounts (cloud accounts, subscriptions, projects, estates), newest first.",
+  input: Paging,
+  output: { items: z.array(Account), ...PageInfo },
+  effect: { readOnly: true },
+  async run(args, { db, caller }) {
+    const { items, hasMore, last } = await listAccountPage(db, caller.tenantId, {
+      limit: args.limit,
+      after: afterCreated(args.cursor),
+    });
+    return { items, hasMore, nextCursor: nextCreatedCursor(hasMore, last) };
+  },
+});
 
 const createAccountTool = defineTool({
   name: "create_account",
@@ -90,11 +128,68 @@ const listGapsTool = defineTool({
   description:
     "Techniques the account does not detect, riskiest first (how many groups, software and campaigns use them × " +
     "account criticality), with NIST 800-53 controls.",
-  input: { account_id: AccountIdField, status: GapStatusField.optional(), limit: LimitField },
-  output: { items: z.array(Gap), hasMore: z.boolean(), ...Freshness },
+  input: { account_id: AccountIdField, status: GapStatusField.optional(), ...Paging },
+  output: { items: z.array(Gap), ...PageInfo, ...Freshness },
   effect: { readOnly: true },
-  run: (args, { db, caller }) =>
-    listGaps(db, caller.tenantId, args.account_id, { status: args.status, limit: args.limit }),
+  async run(args, { db, caller }) {
+    const { next, ...gaps } = await listGaps(db, caller.tenantId, args.account_id, {
+      status: args.status,
+      limit: args.limit,
+      after: decodeCursor(args.cursor, GapKey),
+    });
+    return { ...gaps, nextCursor: next && encodeCursor(next) };
+  },
+});
+
+const listDetections = defineTool({
+  name: "list_detections",
+  title: "List an account's detections",
+  group: "coverage",
+  description:
+    "An account's detection rules by name, each with its format, status, health and the technique ids it is mapped to.",
+  input: {
+    account_id: AccountIdField,
+    technique: DetectionFilters.technique.optional(),
+    format: DetectionFilters.format.optional(),
+    health: DetectionFilters.health.optional(),
+    enabled: z.boolean().optional().describe("true: only enabled rules; false: only disabled or deprecated ones"),
+    ...Paging,
+  },
+  output: { items: z.array(DetectionSummary), ...PageInfo },
+  effect: { readOnly: true },
+  async run(args, { db, caller }) {
+    const { account_id: accountId, cursor, ...q } = args;
+    const { next, ...page } = await listAccountDetections(db, caller.tenantId, accountId, {
+      ...q,
+      after: decodeCursor(cursor, DetectionKey),
+    });
+    return { ...page, nextCursor: next && encodeCursor(next) };
+  },
+});
+
+const listMappings = defineTool({
+  name: "list_mappings",
+  title: "List detection → technique mappings",
+  group: "coverage",
+  description:
+    "An account's detection → technique mappings by technique, e.g. the inferred ones waiting for review " +
+    "(validation pending, method nlp) to pass to review_mapping.",
+  input: {
+    account_id: AccountIdField,
+    validation: ValidationFilterField.optional(),
+    method: MethodFilterField.optional(),
+    ...Paging,
+  },
+  output: { items: z.array(Mapping), ...PageInfo },
+  effect: { readOnly: true },
+  async run(args, { db, caller }) {
+    const { account_id: accountId, cursor, ...q } = args;
+    const { next, ...page } = await listAccountMappings(db, caller.tenantId, accountId, {
+      ...q,
+      after: decodeCursor(cursor, MappingKey),
+    });
+    return { ...page, nextCursor: next && encodeCursor(next) };
+  },
 });
 
 const reportGapAnalysis = defineTool({
@@ -102,25 +197,35 @@ const reportGapAnalysis = defineTool({
   title: "What a threat means for an account",
   group: "coverage",
   description:
-    "The techniques of an analysed report, or of an ATT&CK group, against an account's detections: covering " +
-    "detections, or not covered with risk and controls.",
+    "An analysed report's or an ATT&CK group's techniques against an account: counts covered / not covered overall " +
+    "and per tactic, and a page of techniques (not covered first, riskiest first); `detail` adds detections and controls.",
   input: {
     account_id: AccountIdField,
     report_id: ReportIdField.optional(),
     group: GroupRefField.optional(),
+    covered: z.boolean().optional().describe("only covered (true) or only not covered (false) techniques"),
+    detail: z
+      .boolean()
+      .optional()
+      .describe("also each technique's covering detections, NIST 800-53 controls and notes (longer answer)"),
+    ...Paging,
   },
-  output: ThreatGaps.extend({ subject: z.object({ id: z.string(), name: z.string().nullable() }) }).shape,
+  output: ThreatGapsPage.extend({ subject: z.object({ id: z.string(), name: z.string().nullable() }) }).shape,
   effect: { readOnly: true },
   async run(args, { db, caller }) {
     if ((args.report_id === undefined) === (args.group === undefined)) {
       throw badRequest("give exactly one of report_id or group");
     }
+    const after = decodeCursor(args.cursor, ThreatKey);
+    const q = { limit: args.limit, after, covered: args.covered, detail: args.detail ?? false };
     if (args.report_id) {
       const { report, ...gaps } = await readReportGaps(db, caller.tenantId, args.report_id, args.account_id);
-      return { ...gaps, subject: { id: report.id, name: report.title } };
+      const { next, ...page } = pageThreatGaps(gaps, q);
+      return { ...page, nextCursor: next && encodeCursor(next), subject: { id: report.id, name: report.title } };
     }
     const { group, ...gaps } = await readGroupGaps(db, caller.tenantId, args.group ?? "", args.account_id);
-    return { ...gaps, subject: group };
+    const { next, ...page } = pageThreatGaps(gaps, q);
+    return { ...page, nextCursor: next && encodeCursor(next), subject: group };
   },
 });
 
@@ -191,10 +296,13 @@ const reviewMappingTool = defineTool({
 });
 
 export const coverageTools: Tool[] = [
+  listAccounts,
   createAccountTool,
   importDetections,
   getCoverage,
   listGapsTool,
+  listDetections,
+  listMappings,
   reportGapAnalysis,
   exportNavigatorLayer,
   getDetectionHealth,
