@@ -211,7 +211,7 @@ describe("MCP lookups", () => {
         limit: 40,
         ...(cursor ? { cursor } : {}),
       });
-      const page = dataOf(result) as unknown as ProcedurePage;
+      const page = dataOf(result) as ProcedurePage;
       items.push(...page.items);
       total = page.total;
       if (!page.nextCursor) break;
@@ -232,7 +232,7 @@ describe("MCP lookups", () => {
         detail: true,
         ...(cursor ? { cursor } : {}),
       });
-      const group = dataOf(result) as unknown as GroupT;
+      const group = dataOf(result) as GroupT;
       expect(group.techniques.every((t) => (t.procedure ?? "").length > 0)).toBe(true);
       ids.push(...group.techniques.map((t) => t.id));
       count = group.techniqueCount;
@@ -251,7 +251,7 @@ describe("MCP answers fit an agent's context", () => {
   // Kimsuky uses the most techniques (109) in ATT&CK 18.1, Lazarus Group the next most, APT29 the most software.
   it.each(["G0094", "G0032", "G0016"])("get_group's default answer for the big group %s is under 10 KB", async (id) => {
     const result = await callTool(client, "get_group", { id });
-    const group = dataOf(result) as unknown as GroupT;
+    const group = dataOf(result) as GroupT;
     expect(group.techniqueCount).toBeGreaterThan(60);
     expect(group.techniques).toHaveLength(25);
     expect(group.nextCursor).toBeTruthy();
@@ -260,8 +260,8 @@ describe("MCP answers fit an agent's context", () => {
   });
 
   it("get_group gives the full description and every software with detail", async () => {
-    const compact = dataOf(await callTool(client, "get_group", { id: "G0016" })) as unknown as GroupT;
-    const full = dataOf(await callTool(client, "get_group", { id: "G0016", detail: true })) as unknown as GroupT;
+    const compact = dataOf(await callTool(client, "get_group", { id: "G0016" })) as GroupT;
+    const full = dataOf(await callTool(client, "get_group", { id: "G0016", detail: true })) as GroupT;
     expect(compact.softwareCount).toBeGreaterThan(15);
     expect(compact.software).toHaveLength(15);
     expect(full.software).toHaveLength(compact.softwareCount);

@@ -54,7 +54,7 @@ const mcpPage =
   async (cursor: string | undefined): Promise<Page<T>> => {
     const result = await callTool(client, tool, cursor ? { ...args, cursor } : args);
     expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-    return dataOf(result) as unknown as Page<T>;
+    return dataOf(result) as Page<T>;
   };
 
 const unique = (ids: string[]) => new Set(ids).size === ids.length;
@@ -187,7 +187,7 @@ describe("an account's detections", () => {
     expect(await names("health=broken")).toEqual([target?.name]);
     expect(await names("health=unknown")).toHaveLength(6);
     const broken = await callTool(client, "list_detections", { account_id: detAccount, health: "broken" });
-    expect((dataOf(broken) as unknown as Page<D>).items.map((d) => d.id)).toEqual([target?.id]);
+    expect((dataOf(broken) as Page<D>).items.map((d) => d.id)).toEqual([target?.id]);
     const bad = await api(`/api/v1/accounts/${detAccount}/detections?technique=powershell`, key);
     expect(bad.status).toBe(400);
     expect((await json<ErrorBody>(bad)).error.message).toMatch(/not an ATT&CK technique id/);
@@ -243,7 +243,7 @@ describe("report_gap_analysis", () => {
   const analyse = async (args: Record<string, unknown>): Promise<{ result: CallToolResult; answer: Answer }> => {
     const result = await callTool(client, "report_gap_analysis", { account_id: account, group: "G0016", ...args });
     expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-    return { result, answer: dataOf(result) as unknown as Answer };
+    return { result, answer: dataOf(result) as Answer };
   };
 
   it("answers APT29 (G0016) under 25 KB by default: counts per tactic and a compact first page", async () => {
