@@ -118,6 +118,8 @@ export async function listGaps(
       status: r.status,
       firstIdentifiedAt: r.firstIdentifiedAt,
       controls: controlsFor(r.techniqueId),
+      ...(r.statusReason ? { reason: r.statusReason } : {}),
+      ...(r.statusExpiresAt ? { expiresAt: r.statusExpiresAt } : {}),
     };
   });
   return { ...state, items, hasMore };

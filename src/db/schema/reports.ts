@@ -10,7 +10,8 @@ import { workflows } from "./workflows";
 
 export const SOURCE_TYPES = ["url", "text", "html", "pdf"] as const;
 export const REPORT_STATUSES = ["pending", "complete", "failed"] as const;
-export const MATCH_METHODS = ["explicit_id", "name", "model", "feedback"] as const;
+/** `manual`: a technique an analyst added to a report, with the evidence span they chose. */
+export const MATCH_METHODS = ["explicit_id", "name", "model", "feedback", "manual"] as const;
 
 export const reports = sqliteTable(
   "reports",

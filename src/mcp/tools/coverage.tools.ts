@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { LimitField } from "../../api/paging";
-import { GroupRefField } from "../../attack/attack.schemas";
+import { GroupRefField, TechniqueIdField } from "../../attack/attack.schemas";
 import { createAccount } from "../../coverage/accounts.service";
 import {
   Account,
@@ -13,7 +13,9 @@ import {
   Coverage,
   Freshness,
   Gap,
+  GapStatusChange,
   GapStatusField,
+  GapStatusInput,
   HealthView,
   ImportInput,
   ImportOutput,
@@ -25,6 +27,7 @@ import {
 } from "../../coverage/coverage.schemas";
 import { listGaps, readCoverage, readHealth } from "../../coverage/coverage.service";
 import { importAndRecompute, reviewMapping } from "../../coverage/detections.service";
+import { setGapStatus } from "../../coverage/gap-status.service";
 import { readAccountLayer, readReportGapLayer, readReportLayer } from "../../coverage/layers";
 import { readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
 import { badRequest } from "../../errors";
@@ -94,6 +97,35 @@ const listGapsTool = defineTool({
   effect: { readOnly: true },
   run: (args, { db, caller }) =>
     listGaps(db, caller.tenantId, args.account_id, { status: args.status, limit: args.limit }),
+});
+
+const setGapStatusTool = defineTool({
+  name: "set_gap_status",
+  title: "Triage a coverage gap",
+  group: "coverage",
+  description:
+    "Marks an account's gap acknowledged, accepted_risk (reason required; optional expires_at reopens it), " +
+    "remediated, or open again; an invalid move names the allowed ones.",
+  input: {
+    account_id: AccountIdField,
+    technique_id: TechniqueIdField,
+    status: GapStatusInput.shape.status,
+    reason: GapStatusInput.shape.reason,
+    expires_at: GapStatusInput.shape.expiresAt,
+  },
+  output: GapStatusChange.shape,
+  effect: {
+    readOnly: false,
+    destructive: false,
+    idempotent: false,
+    auditTarget: (args) => `${args.account_id}/${args.technique_id}`,
+  },
+  run: (args, { db, caller }) =>
+    setGapStatus(db, caller, args.account_id, args.technique_id, {
+      status: args.status,
+      reason: args.reason,
+      expiresAt: args.expires_at,
+    }),
 });
 
 const reportGapAnalysis = defineTool({
@@ -178,6 +210,7 @@ export const coverageTools: Tool[] = [
   importDetections,
   getCoverage,
   listGapsTool,
+  setGapStatusTool,
   reportGapAnalysis,
   exportNavigatorLayer,
   getDetectionHealth,
