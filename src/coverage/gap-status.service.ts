@@ -27,7 +27,8 @@ const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})
 
 function parseExpiry(raw: string, now: Date): string {
   const ms = ISO.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (Number.isNaN(ms)) throw badRequest(`expiresAt '${raw}' is not an ISO date such as 2026-12-31 or 2026-12-31T12:00:00Z`);
+  if (Number.isNaN(ms))
+    throw badRequest(`expiresAt '${raw}' is not an ISO date such as 2026-12-31 or 2026-12-31T12:00:00Z`);
   if (ms <= now.getTime()) throw badRequest(`expiresAt ${raw} is not in the future`);
   return new Date(ms).toISOString();
 }
@@ -49,7 +50,9 @@ export async function setGapStatus(
   const expiresAt = input.expiresAt === undefined ? null : parseExpiry(input.expiresAt, now);
   const gap = await getGap(db, caller.tenantId, accountId, techniqueId);
   if (!gap)
-    throw notFound(`${techniqueId} is not a gap of account ${accountId} (covered, or not computed yet): list_gaps shows its gaps`);
+    throw notFound(
+      `${techniqueId} is not a gap of account ${accountId} (covered, or not computed yet): list_gaps shows its gaps`,
+    );
   const allowed = GAP_TRANSITIONS[gap.status];
   if (!allowed.includes(input.status)) {
     throw new AppError(
