@@ -27,6 +27,7 @@ DROP TABLE `matches`;--> statement-breakpoint
 ALTER TABLE `__new_matches` RENAME TO `matches`;--> statement-breakpoint
 CREATE INDEX `matches_report_idx` ON `matches` (`report_id`,`confidence`);--> statement-breakpoint
 CREATE INDEX `matches_technique_idx` ON `matches` (`tenant_id`,`technique_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `matches_manual_technique` ON `matches` (`report_id`,`technique_id`) WHERE method = 'manual';--> statement-breakpoint
 INSERT INTO `match_feedback` SELECT * FROM `__keep_match_feedback`;--> statement-breakpoint
 DROP TABLE `__keep_match_feedback`;--> statement-breakpoint
 -- 2) Gap status set by people: who, when, why, and when an accepted risk expires (the cron reopens it).
