@@ -7,6 +7,7 @@
  */
 import { refreshIfNewer } from "./attack/refresh.service";
 import { config } from "./config";
+import { reopenExpiredRisks } from "./coverage/gap-status.service";
 import { recomputeStale } from "./coverage/recompute";
 import { createDb } from "./db/client";
 import { pruneAuditBefore } from "./audit/audit.service";
@@ -33,6 +34,8 @@ export const CRON_JOBS: Record<string, Job[]> = {
       name: "coverage-recompute",
       run: async (env) => recomputeStale(createDb(env.DB), { limit: STALE_COVERAGE_PER_RUN }),
     },
+    // Every few minutes, so an accepted risk reopens close to the expiry its owner chose.
+    { name: "gap-expiry", run: async (env, now) => reopenExpiredRisks(createDb(env.DB), now) },
   ],
   [DAILY_CRON]: [
     { name: "attack-refresh", run: (env, now) => refreshIfNewer(env, createDb(env.DB), now) },

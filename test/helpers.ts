@@ -138,10 +138,13 @@ export async function relabelledBundle(options: { gzip: boolean }): Promise<Uint
   );
 }
 
-/** Runs the Worker's scheduled handler for a cron trigger (e.g. DAILY_CRON) and waits for its work. */
-export async function runScheduled(cron: string): Promise<void> {
+/**
+ * Runs the Worker's scheduled handler for a cron trigger (e.g. DAILY_CRON) and waits for its work;
+ * `at` (ms) is the trigger's time, later than now to stand for time passing without sleeping.
+ */
+export async function runScheduled(cron: string, at = Date.now()): Promise<void> {
   const ctx = createExecutionContext();
-  worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx);
+  worker.scheduled(createScheduledController({ cron, scheduledTime: at }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 

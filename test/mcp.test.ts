@@ -13,6 +13,7 @@ import { createDb } from "../src/db/client";
 import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE, dataOf } from "./helpers";
 
 const ALL_TOOL_NAMES = [
+  "add_technique",
   "analyze_document",
   "cancel_analysis",
   "create_account",
@@ -41,6 +42,7 @@ const ALL_TOOL_NAMES = [
   "report_gap_analysis",
   "review_mapping",
   "search_techniques",
+  "set_gap_status",
   "submit_match_feedback",
 ];
 
@@ -65,12 +67,14 @@ describe("MCP endpoint through the SDK's own client", () => {
     await admin.close();
     expect(tools.map((t) => t.name).sort()).toEqual([...ALL_TOOL_NAMES].sort());
     const mutating = new Set([
+      "add_technique",
       "analyze_document",
       "cancel_analysis",
       "create_account",
       "import_detections",
       "refresh_attack",
       "review_mapping",
+      "set_gap_status",
       "submit_match_feedback",
     ]);
     for (const tool of tools) {

@@ -103,6 +103,32 @@ describe("migrations", () => {
     expect(hit).toEqual({ attack_id: "T0003" });
   });
 
+  it("rebuilding matches for the manual method (0010) keeps their feedback, both ways", async () => {
+    const seed = [
+      "INSERT INTO tenants (id, name) VALUES ('m10', 'm10')",
+      "INSERT INTO attack_versions (version, status) VALUES ('0.10', 'loading')",
+      "INSERT INTO reports (id, tenant_id, source_type, content_hash, attack_version) VALUES ('r10', 'm10', 'text', 'h', '0.10')",
+      `INSERT INTO matches (id, report_id, tenant_id, technique_id, confidence, method, evidence_text, evidence_start, evidence_end)
+       VALUES ('m-model', 'r10', 'm10', 'T0001', 0.9, 'model', 'x', 0, 1)`,
+      "INSERT INTO match_feedback (id, tenant_id, report_id, match_id, verdict) VALUES ('f10', 'm10', 'r10', 'm-model', 'accept')",
+    ];
+    await env.DB.batch(seed.map((q) => env.DB.prepare(q)));
+    const manual = `INSERT INTO matches (id, report_id, tenant_id, technique_id, confidence, method, evidence_text, evidence_start, evidence_end)
+       VALUES ('m-manual', 'r10', 'm10', 'T0002', 1, 'manual', 'y', 0, 1)`;
+    await env.DB.prepare(manual).run();
+    const feedback = () => env.DB.prepare("SELECT id FROM match_feedback WHERE tenant_id = 'm10'").all();
+    expect(await rollbackLast()).toBe("0010_analyst_edits.sql");
+    expect((await feedback()).results).toEqual([{ id: "f10" }]);
+    // The manual match went with the method; the old check refuses it again.
+    expect(await env.DB.prepare("SELECT id FROM matches WHERE report_id = 'r10'").all()).toMatchObject({
+      results: [{ id: "m-model" }],
+    });
+    await expect(env.DB.prepare(manual).run()).rejects.toThrow();
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    expect((await feedback()).results).toEqual([{ id: "f10" }]);
+    await env.DB.prepare(manual).run();
+  });
+
   it("enforces the schema's rules", async () => {
     const bad = [
       "INSERT INTO tenants (id, name) VALUES ('t1', 'a'), ('t2', 'a')",

@@ -62,3 +62,27 @@ export function attackExamples(
   }
   return out;
 }
+
+/** Feedback outweighs a single labelled sentence: an analyst looked at exactly this case. */
+export const FEEDBACK_WEIGHT = 2;
+
+/** An analyst's labelled evidence (a verdict on a match, or a technique they added). */
+export interface AnalystExample {
+  text: string;
+  techniqueId: string;
+  verdict: "accept" | "reject";
+  correctTechniqueId: string | null;
+}
+
+/**
+ * The training example `npm run model:build` makes of analyst feedback: an accepted match (or an
+ * added technique) confirms its technique; a rejected one teaches the correct technique when
+ * given, otherwise that the sentence does not show the matched one.
+ */
+export function analystExample(f: AnalystExample): TrainingExample {
+  return {
+    text: f.text,
+    labels: f.verdict === "accept" ? [f.techniqueId] : f.correctTechniqueId ? [f.correctTechniqueId] : [],
+    weight: FEEDBACK_WEIGHT,
+  };
+}

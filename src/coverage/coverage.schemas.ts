@@ -150,13 +150,48 @@ export const Gap = z
     name: z.string(),
     tactics: z.array(z.string()),
     riskScore: z.number().describe("(groups + software + campaigns using it + 1) × account criticality (3/2/1)"),
-    status: z.string(),
+    status: z.enum(GAP_STATUSES),
     firstIdentifiedAt: z.string(),
     controls: z.array(Control).describe("NIST SP 800-53 rev5 controls mapped to the technique"),
+    reason: z.string().optional().describe("why the status was last set, when given"),
+    expiresAt: z.string().optional().describe("accepted_risk: when the gap reopens"),
   })
   .openapi("Gap");
 
 export type GapT = z.infer<typeof Gap>;
+
+export const GapStatusInput = z
+  .object({
+    status: z
+      .enum(GAP_STATUSES)
+      .describe(
+        "open, acknowledged, accepted_risk or remediated; allowed moves: open → any other; acknowledged → open, " +
+          "accepted_risk, remediated; accepted_risk → open, remediated, accepted_risk (renew); remediated → open",
+      ),
+    reason: z.string().trim().min(1).max(2000).optional().describe("why; required for accepted_risk"),
+    expiresAt: z
+      .string()
+      .max(40)
+      .optional()
+      .describe("accepted_risk only: ISO date or date-time (future) after which the gap reopens"),
+  })
+  .openapi("GapStatusInput");
+
+export const GapStatusChange = z
+  .object({
+    accountId: z.string(),
+    techniqueId: z.string(),
+    status: z.enum(GAP_STATUSES),
+    previousStatus: z.enum(GAP_STATUSES),
+    reason: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    changedBy: z.string().describe("the key prefix that set it"),
+    changedAt: z.string(),
+  })
+  .openapi("GapStatusChange");
+
+export type GapStatusInputT = z.infer<typeof GapStatusInput>;
+export type GapStatusChangeT = z.infer<typeof GapStatusChange>;
 
 export const Overlaps = z
   .object({

@@ -120,6 +120,8 @@ export async function listGaps(
       status: r.status,
       firstIdentifiedAt: r.firstIdentifiedAt,
       controls: controlsFor(r.techniqueId),
+      ...(r.statusReason ? { reason: r.statusReason } : {}),
+      ...(r.statusExpiresAt ? { expiresAt: r.statusExpiresAt } : {}),
     };
   });
   return { ...state, items, hasMore, next: hasMore && last ? { r: last.riskScore, t: last.techniqueId } : null };

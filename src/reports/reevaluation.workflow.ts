@@ -2,7 +2,8 @@
  * @module Re-evaluation of a stored report under a newer ATT&CK version: the retained text is
  * analysed again with the new version's model and stored as a new version of the report (the old
  * one stays, no longer latest). Matches on a technique the new version revoked move to its
- * successor with a note; matches on a deprecated one are kept and flagged.
+ * successor with a note; matches on a deprecated one are kept and flagged; techniques an analyst
+ * added (method manual) are kept.
  */
 import { analyzeText } from "../analysis/engine";
 import { recordChanges } from "../attack/diff";
@@ -78,6 +79,10 @@ const reevaluateStep: StepDefinition = {
         carried.push(
           carry(m, m.techniqueId, `deprecated in ATT&CK ${input.toVersion}: kept from the previous version for review`),
         );
+      } else if (m.method === "manual" && !found.has(m.techniqueId)) {
+        // An analyst's assertion outlives the model's answer: kept on every later version.
+        carried.push({ ...carry(m, m.techniqueId, ""), note: m.note });
+        found.add(m.techniqueId);
       }
     }
     const before = new Set(previous.map((m) => m.techniqueId));

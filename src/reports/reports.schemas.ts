@@ -116,3 +116,31 @@ export const Feedback = z
 
 export type FeedbackInputT = z.infer<typeof FeedbackInput>;
 export type FeedbackT = z.infer<typeof Feedback>;
+
+export const AddTechniqueInput = z
+  .object({
+    technique: z.string().max(20).describe("the ATT&CK technique id the report shows, e.g. T1059.003"),
+    evidence: z
+      .string()
+      .trim()
+      .min(3)
+      .max(2000)
+      .describe("the exact text of the report that shows it (whitespace may differ); its first occurrence is used"),
+    comment: z.string().trim().max(2000).optional().describe("why, for the record (shown as the match's note)"),
+  })
+  .openapi("AddTechniqueInput");
+
+export const AddedTechnique = z
+  .object({
+    reportId: z.string().describe("the report version it was added to: the latest one"),
+    matchId: z.string(),
+    id: z.string(),
+    name: z.string(),
+    method: z.enum(MATCH_METHODS),
+    evidence: EvidenceSpan,
+    note: z.string().nullable(),
+  })
+  .openapi("AddedTechnique");
+
+export type AddTechniqueInputT = z.infer<typeof AddTechniqueInput>;
+export type AddedTechniqueT = z.infer<typeof AddedTechnique>;

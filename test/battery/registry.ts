@@ -76,6 +76,8 @@ export const BODIES: Record<string, unknown> = {
   "PUT /api/v1/accounts/{accountId}/mappings/{mappingId}": { validation: "disputed", rationale: "battery" },
   "PATCH /api/v1/accounts/{accountId}/mappings/{mappingId}": { validation: "disputed", rationale: "battery" },
   "PUT /api/v1/accounts/{accountId}/detections/{detectionId}/health": { status: "broken", issues: ["battery"] },
+  "PUT /api/v1/accounts/{accountId}/gaps/{techniqueId}/status": { status: "accepted_risk", reason: "battery" },
+  "POST /api/v1/reports/{reportId}/techniques": { technique: "T1059.001", evidence: "PowerShell" },
   "POST /api/v1/reports/{reportId}/matches/{matchId}/feedback": { verdict: "reject", comment: "battery" },
   "POST /api/v1/analyses/{workflowId}/cancel": {},
   "DELETE /api/v1/keys/{keyId}": undefined,
@@ -87,6 +89,8 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
   import_detections: { format: "sigma", files: [{ path: "battery.yml", content: RULE }] },
   submit_match_feedback: { verdict: "reject" },
   review_mapping: { validation: "disputed" },
+  set_gap_status: { status: "accepted_risk", reason: "battery" },
+  add_technique: { evidence: "PowerShell" },
   get_detection_health: {},
   // The fullest answers: filters that match A's seeded rule, and every detail.
   list_detections: { technique: "T1059.001", enabled: true },

@@ -3,7 +3,7 @@
  * overlaps, a history row and the account's coverage state, in one batch) and every read the API
  * answers from. Tenant and account scope each query.
  */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, isNotNull, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks, groupBy } from "../../lib/collections";
 import { runBatch, type Db } from "../client";
@@ -75,9 +75,10 @@ export interface ComputedCoverage {
 }
 
 /**
- * Stores a recompute in one batch: scores, gaps (uncovered ones open or keeping their triage
- * status, covered ones remediated), overlaps, a history row, and the account's coverage state. A
- * pending mark set before `startedAt` is cleared; one set while the recompute ran stays.
+ * Stores a recompute in one batch: scores, gaps (a new one open, a known one keeping the status
+ * people gave it; a technique no longer a gap loses its row, so if it comes back it is open),
+ * overlaps, a history row, and the account's coverage state. A pending mark set before
+ * `startedAt` is cleared; one set while the recompute ran stays.
  */
 export async function storeCoverage(
   db: Db,
@@ -120,24 +121,17 @@ export async function storeCoverage(
         )
         .onConflictDoUpdate({
           target: [g.accountId, g.techniqueId],
-          set: {
-            riskScore: sql`excluded.risk_score`,
-            updatedAt: now,
-            status: sql`CASE WHEN ${g.status} = 'remediated' THEN 'open' ELSE ${g.status} END`,
-            resolvedAt: sql`CASE WHEN ${g.status} = 'remediated' THEN NULL ELSE ${g.resolvedAt} END`,
-          },
+          set: { riskScore: sql`excluded.risk_score`, updatedAt: now },
         }),
     );
   }
   statements.push(
     db
-      .update(g)
-      .set({ status: "remediated", resolvedAt: now, updatedAt: now })
+      .delete(g)
       .where(
         and(
           eq(g.accountId, accountId),
-          inArray(g.status, ["open", "acknowledged"]),
-          sql`${g.techniqueId} IN ${jsonValues(c.coveredIds)}`,
+          sql`${g.techniqueId} NOT IN ${jsonValues(c.gaps.map((gap) => gap.techniqueId))}`,
         ),
       ),
   );

@@ -180,3 +180,15 @@ export async function reportVersions(db: Db, tenantId: string, rootId: string): 
     .where(and(eq(reports.tenantId, tenantId), or(eq(reports.id, rootId), eq(reports.rootReportId, rootId))))
     .orderBy(asc(reports.versionNumber));
 }
+
+/** The latest version of the report whose first version is `rootId`. */
+export async function latestVersion(db: Db, tenantId: string, rootId: string): Promise<Report | null> {
+  const r = reports;
+  return (
+    (await db
+      .select()
+      .from(r)
+      .where(and(eq(r.tenantId, tenantId), or(eq(r.id, rootId), eq(r.rootReportId, rootId)), eq(r.latest, true)))
+      .get()) ?? null
+  );
+}

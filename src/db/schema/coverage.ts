@@ -234,10 +234,20 @@ export const coverageGaps = sqliteTable(
     firstIdentifiedAt: text("first_identified_at").notNull(),
     resolvedAt: text("resolved_at"),
     updatedAt: text("updated_at").notNull(),
+    /** The last status change by a person (or the cron reopening an expired accepted risk). */
+    statusChangedAt: text("status_changed_at"),
+    /** Key prefix of who changed it; `system` for the cron. */
+    statusChangedBy: text("status_changed_by"),
+    statusReason: text("status_reason"),
+    /** accepted_risk only: when the cron reopens the gap. */
+    statusExpiresAt: text("status_expires_at"),
   },
   (t) => [
     primaryKey({ name: "coverage_gaps_pk", columns: [t.accountId, t.techniqueId] }),
     index("coverage_gaps_rank").on(t.accountId, t.status, t.riskScore),
+    index("coverage_gaps_expiry")
+      .on(t.statusExpiresAt)
+      .where(sql`status_expires_at IS NOT NULL`),
     enumCheck("coverage_gaps_status", t.status, GAP_STATUSES),
   ],
 );

@@ -10,7 +10,8 @@ import { workflows } from "./workflows";
 
 export const SOURCE_TYPES = ["url", "text", "html", "pdf"] as const;
 export const REPORT_STATUSES = ["pending", "complete", "failed"] as const;
-export const MATCH_METHODS = ["explicit_id", "name", "model", "feedback"] as const;
+/** `manual`: a technique an analyst added to a report, with the evidence span they chose. */
+export const MATCH_METHODS = ["explicit_id", "name", "model", "feedback", "manual"] as const;
 
 export const reports = sqliteTable(
   "reports",
@@ -82,6 +83,10 @@ export const matches = sqliteTable(
   (t) => [
     index("matches_report_idx").on(t.reportId, t.confidence),
     index("matches_technique_idx").on(t.tenantId, t.techniqueId),
+    // An analyst adds a technique to a report once (two racing adds store one).
+    uniqueIndex("matches_manual_technique")
+      .on(t.reportId, t.techniqueId)
+      .where(sql`method = 'manual'`),
     enumCheck("matches_method", t.method, MATCH_METHODS),
     check("matches_confidence", sql`${t.confidence} BETWEEN 0 AND 1`),
     check("matches_offsets", sql`${t.evidenceStart} >= 0 AND ${t.evidenceEnd} >= ${t.evidenceStart}`),

@@ -18,7 +18,9 @@ import {
   Freshness,
   Gap,
   GapKey,
+  GapStatusChange,
   GapStatusField,
+  GapStatusInput,
   Health,
   HealthInput,
   HealthView,
@@ -49,7 +51,9 @@ import {
   recordHealth,
   reviewMapping,
 } from "../../coverage/detections.service";
+import { setGapStatus } from "../../coverage/gap-status.service";
 import { readAccountLayer } from "../../coverage/layers";
+import { TechniqueIdField } from "../../attack/attack.schemas";
 import { AppError } from "../../errors";
 import { authErrors, bearer, errorContent, json, pathParams, router } from "../openapi";
 
@@ -144,6 +148,24 @@ const healthPutRoute = createRoute({
     body: { required: true, content: { "application/json": { schema: HealthInput } } },
   },
   responses: { 200: json(Health, "Recorded"), ...authErrors, 404: errorContent("No such detection") },
+});
+
+const gapStatusRoute = createRoute({
+  method: "put",
+  path: "/{accountId}/gaps/{techniqueId}/status",
+  tags: ["Coverage"],
+  summary: "Triage a gap: acknowledged, accepted_risk (reason required, optional expiry), remediated, or open again",
+  security: bearer,
+  request: {
+    params: pathParams({ accountId: AccountIdField, techniqueId: TechniqueIdField }),
+    body: { required: true, content: { "application/json": { schema: GapStatusInput } } },
+  },
+  responses: {
+    200: json(GapStatusChange, "The gap's new status"),
+    ...authErrors,
+    404: errorContent("No such account, or the technique is not one of its gaps"),
+    409: errorContent("The gap's current status does not allow this one (the message names those it allows)"),
+  },
 });
 
 export const accountRoutes = router()
@@ -300,6 +322,10 @@ export const accountRoutes = router()
   .openapi(reviewRoute, async (c) => {
     const { accountId: id, mappingId } = c.req.valid("param");
     return c.json(await reviewMapping(c.var.db, c.var.caller.tenantId, id, mappingId, c.req.valid("json")), 200);
+  })
+  .openapi(gapStatusRoute, async (c) => {
+    const { accountId: id, techniqueId } = c.req.valid("param");
+    return c.json(await setGapStatus(c.var.db, c.var.caller, id, techniqueId, c.req.valid("json")), 200);
   })
   .openapi(healthPutRoute, async (c) => {
     const { accountId: id, detectionId } = c.req.valid("param");

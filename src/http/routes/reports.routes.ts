@@ -4,7 +4,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../api/paging";
 import { submitFeedback } from "../../reports/feedback.service";
+import { addTechnique } from "../../reports/manual-techniques.service";
 import {
+  AddedTechnique,
+  AddTechniqueInput,
   ALL_VERSIONS,
   Feedback,
   FeedbackInput,
@@ -74,6 +77,28 @@ const feedbackRoute = createRoute({
   },
 });
 
+const addTechniqueRoute = createRoute({
+  method: "post",
+  path: "/{reportId}/techniques",
+  tags: ["Reports"],
+  summary:
+    "Add a technique the analysis missed, with the report's text that shows it (method manual); the model learns from it at its next build",
+  security: bearer,
+  request: {
+    params: ReportParams,
+    body: { required: true, content: { "application/json": { schema: AddTechniqueInput } } },
+  },
+  responses: {
+    201: json(AddedTechnique, "Added to the report's latest version"),
+    ...authErrors,
+    400: errorContent(
+      "Not an active technique of the report's ATT&CK version, or the evidence is not in the report's text",
+    ),
+    404: errorContent("No such report for this tenant"),
+    409: errorContent("The report already has the technique: give feedback on that match instead"),
+  },
+});
+
 const versionsRoute = createRoute({
   method: "get",
   path: "/{reportId}/versions",
@@ -115,6 +140,9 @@ export const reportRoutes = router()
   )
   .openapi(versionsRoute, async (c) =>
     c.json(await readReportVersions(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
+  )
+  .openapi(addTechniqueRoute, async (c) =>
+    c.json(await addTechnique(c.var.db, c.var.caller, c.req.valid("param").reportId, c.req.valid("json")), 201),
   )
   .openapi(feedbackRoute, async (c) => {
     const { reportId: id, matchId } = c.req.valid("param");

@@ -19,7 +19,10 @@ import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../
 import { normalizeTechniqueId } from "../../attack/catalog.service";
 import { badRequest, notFound } from "../../errors";
 import { submitFeedback } from "../../reports/feedback.service";
+import { addTechnique } from "../../reports/manual-techniques.service";
 import {
+  AddedTechnique,
+  AddTechniqueInput,
   Feedback,
   FeedbackInput,
   MatchIdField,
@@ -265,6 +268,34 @@ const submitMatchFeedback = defineTool({
     }),
 });
 
+const addTechniqueTool = defineTool({
+  name: "add_technique",
+  title: "Add a technique a report missed",
+  group: "analysis",
+  description:
+    "Adds an ATT&CK technique to a report with the exact report text that shows it (method manual); the model " +
+    "learns from it at its next build. A technique the report already has is refused: give feedback on it instead.",
+  input: {
+    report_id: ReportIdField,
+    technique_id: AddTechniqueInput.shape.technique,
+    evidence: AddTechniqueInput.shape.evidence,
+    comment: AddTechniqueInput.shape.comment,
+  },
+  output: AddedTechnique.shape,
+  effect: {
+    readOnly: false,
+    destructive: false,
+    idempotent: false,
+    auditTarget: (args, out) => out?.matchId ?? args.report_id,
+  },
+  run: (args, { db, caller }) =>
+    addTechnique(db, caller, args.report_id, {
+      technique: args.technique_id,
+      evidence: args.evidence,
+      comment: args.comment,
+    }),
+});
+
 export const analysisTools: Tool[] = [
   analyzeDocument,
   getReport,
@@ -273,4 +304,5 @@ export const analysisTools: Tool[] = [
   getAnalysisStatus,
   cancelAnalysisTool,
   submitMatchFeedback,
+  addTechniqueTool,
 ];

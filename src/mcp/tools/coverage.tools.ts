@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
-import { GroupRefField } from "../../attack/attack.schemas";
+import { GroupRefField, TechniqueIdField } from "../../attack/attack.schemas";
 import { createAccount, listAccountPage } from "../../coverage/accounts.service";
 import {
   Account,
@@ -18,7 +18,9 @@ import {
   Freshness,
   Gap,
   GapKey,
+  GapStatusChange,
   GapStatusField,
+  GapStatusInput,
   HealthView,
   ImportInput,
   ImportOutput,
@@ -39,6 +41,7 @@ import {
   listAccountMappings,
   reviewMapping,
 } from "../../coverage/detections.service";
+import { setGapStatus } from "../../coverage/gap-status.service";
 import { readAccountLayer, readReportGapLayer, readReportLayer } from "../../coverage/layers";
 import { pageThreatGaps, readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
 import type { NavigatorLayer } from "../../coverage/navigator";
@@ -192,6 +195,35 @@ const listMappings = defineTool({
   },
 });
 
+const setGapStatusTool = defineTool({
+  name: "set_gap_status",
+  title: "Triage a coverage gap",
+  group: "coverage",
+  description:
+    "Marks an account's gap acknowledged, accepted_risk (reason required; optional expires_at reopens it), " +
+    "remediated, or open again; an invalid move names the allowed ones.",
+  input: {
+    account_id: AccountIdField,
+    technique_id: TechniqueIdField,
+    status: GapStatusInput.shape.status,
+    reason: GapStatusInput.shape.reason,
+    expires_at: GapStatusInput.shape.expiresAt,
+  },
+  output: GapStatusChange.shape,
+  effect: {
+    readOnly: false,
+    destructive: false,
+    idempotent: false,
+    auditTarget: (args) => `${args.account_id}/${args.technique_id}`,
+  },
+  run: (args, { db, caller }) =>
+    setGapStatus(db, caller, args.account_id, args.technique_id, {
+      status: args.status,
+      reason: args.reason,
+      expiresAt: args.expires_at,
+    }),
+});
+
 const reportGapAnalysis = defineTool({
   name: "report_gap_analysis",
   title: "What a threat means for an account",
@@ -303,6 +335,7 @@ export const coverageTools: Tool[] = [
   listGapsTool,
   listDetections,
   listMappings,
+  setGapStatusTool,
   reportGapAnalysis,
   exportNavigatorLayer,
   getDetectionHealth,
