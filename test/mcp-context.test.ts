@@ -37,6 +37,8 @@ const NOT_CALLED: Record<string, string> = {
 /** Tools whose default call here is refused, and why: the budget still holds for the refusal. */
 const REFUSED: Record<string, string> = {
   get_attack_changes: "one ATT&CK version is loaded here, and it is not compared with itself",
+  add_technique: "the seeded technique is already in the report (a 409 that says to give feedback instead)",
+  set_gap_status: "the seeded technique is covered, so it is no gap of the account",
 };
 const FORMATS = ["text", "structured"] as const;
 

@@ -62,7 +62,7 @@ describe("MCP endpoint through the SDK's own client", () => {
   });
 
   it("lists every tool to an operator key with described inputs, output schemas and honest hints", async () => {
-    const admin = await connectMcp(await keyOf("mcp-operator", "operator"));
+    const admin = await connectMcp(await keyOf("mcp-operator", "operator"), "structured");
     const { tools } = await admin.listTools();
     await admin.close();
     expect(tools.map((t) => t.name).sort()).toEqual([...ALL_TOOL_NAMES].sort());

@@ -150,6 +150,7 @@ describe("a read never writes", () => {
     it("answers and leaves what is stored as it was", async () => {
       const args: Record<string, Record<string, unknown>> = {
         get_report: { report_id: ids.report },
+        get_report_evidence: { report_id: ids.report },
         list_reports: {},
         get_analysis_status: { workflow_id: ids.analysis },
         search_techniques: { query: "powershell" },

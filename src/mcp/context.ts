@@ -5,12 +5,7 @@
 import type { Db } from "../db/client";
 import type { Caller } from "../tenants/caller";
 import type { ToolCallEvent } from "./define-tool";
-
-/**
- * How results are sent: `text`, JSON in the text block that every client gives its model (the
- * default); `structured`, output schemas and `structuredContent` for clients that read it (`/mcp?results=structured`).
- */
-export type ResultFormat = "text" | "structured";
+import type { ResultFormat } from "./listing";
 
 export interface ToolContext {
   env: Env;

@@ -16,7 +16,8 @@ import { z } from "zod";
 import { recordAudit } from "../audit/audit.service";
 import { AppError, describeError } from "../errors";
 import { hasRole, type Role } from "../tenants/caller";
-import type { ResultFormat, ToolContext } from "./context";
+import type { ToolContext } from "./context";
+import { jsonSchemaOf, type JsonSchema, type ListedTool, type ResultFormat } from "./listing";
 
 type Shape = Record<string, z.ZodType>;
 type Args<I extends Shape> = { [K in keyof I]: z.output<I[K]> };
@@ -71,6 +72,8 @@ export interface Tool {
   readOnly: boolean;
   startsAnalysis: boolean;
   register(server: McpServer, ctx: ToolContext): void;
+  /** The tool as tools/list shows it, in the result format of the connection. */
+  listing(results: ResultFormat): ListedTool;
 }
 
 /** What every tool call reports to the context's hooks. */
@@ -96,6 +99,8 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
         idempotentHint: effect.idempotent,
         openWorldHint: effect.openWorld ?? false,
       };
+  // Written once per isolate, on the first tools/list that shows the tool.
+  let schemas: { input: JsonSchema; output: JsonSchema } | undefined;
   return {
     name: spec.name,
     title: spec.title,
@@ -143,18 +148,30 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
         }
         return result;
       };
+      // The SDK validates with these; what tools/list shows is `listing` (listing.ts).
       server.registerTool<z.ZodObject, z.ZodObject>(
         spec.name,
         {
           title: spec.title,
           description: spec.description,
-          inputSchema: portable(spec.input, "input"),
+          inputSchema: z.object(spec.input),
           // Text results carry no schema: a client would then require structuredContent.
-          ...(ctx.results === "structured" ? { outputSchema: portable(spec.output, "output") } : {}),
+          ...(ctx.results === "structured" ? { outputSchema: z.object(spec.output) } : {}),
           annotations,
         },
         callback as unknown as ToolCallback<z.ZodObject>,
       );
+    },
+    listing(results) {
+      schemas ??= { input: jsonSchemaOf(spec.input, "input"), output: jsonSchemaOf(spec.output, "output") };
+      return {
+        name: spec.name,
+        title: spec.title,
+        description: spec.description,
+        inputSchema: schemas.input,
+        ...(results === "structured" ? { outputSchema: schemas.output } : {}),
+        annotations,
+      };
     },
   };
 }
@@ -179,36 +196,6 @@ export function summaryOf(tool: string, out: object): string {
     else if (key === "nextCursor" && typeof value === "string") parts.push("more on the next page (nextCursor)");
   }
   return `${tool}: ${parts.length > 0 ? `${parts.join(", ")}; ` : ""}the result is in structuredContent`;
-}
-
-/**
- * A zod object whose JSON Schema is portable: zod writes a nullable primitive as
- * `type: ["string", "null"]`, which some MCP clients refuse; `anyOf` says the same everywhere.
- * zod asks a schema for its own JSON Schema first, so the rewritten one is what tools/list shows.
- */
-export function portable(shape: Shape, io: "input" | "output"): z.ZodObject {
-  const schema = z.object(shape);
-  const json = withoutTypeArrays(z.toJSONSchema(schema, { target: "draft-7", io }));
-  schema._zod.toJSONSchema = () => json;
-  return schema;
-}
-
-/**
- * A JSON Schema as tools/list sends it: every `type: [a, b]` as `anyOf: [{type: a}, {type: b}]`;
- * without `$schema` and without the 190-character pattern zod adds beside `format: "uuid"`, which
- * every tool would otherwise repeat (an agent pays for tools/list on every connection).
- */
-export function withoutTypeArrays<T>(node: T): T {
-  if (Array.isArray(node)) return node.map((n: unknown) => withoutTypeArrays(n)) as T;
-  if (typeof node !== "object" || node === null) return node;
-  const out: Record<string, unknown> = {};
-  const uuid = (node as { format?: unknown }).format === "uuid";
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "$schema" || (uuid && key === "pattern")) continue;
-    if (key === "type" && Array.isArray(value)) out.anyOf = value.map((type: unknown) => ({ type }));
-    else out[key] = withoutTypeArrays(value);
-  }
-  return out as T;
 }
 
 /** Expected failures (AppError) carry the same user-safe message REST would send; anything else is logged. */

@@ -11,7 +11,7 @@ import { DOCUMENT_BODY_BYTES, documentBodyLimit } from "../api/body-limits";
 import type { AuthedEnv } from "../api/context";
 import { checkRateLimit } from "../api/rate-limit";
 import { AppError, badRequest } from "../errors";
-import type { ResultFormat } from "./context";
+import type { ResultFormat } from "./listing";
 import { ALL_TOOLS, createMcpServer } from "./server";
 
 const rpcError = (code: number, message: string) => ({ jsonrpc: "2.0", id: null, error: { code, message } });

@@ -10,6 +10,7 @@ import { SERVICE_NAME, SERVICE_VERSION } from "../version";
 import type { ToolContext } from "./context";
 import { registerTools, type Tool } from "./define-tool";
 import { buildInstructions } from "./instructions";
+import { serveToolList } from "./listing";
 import { adminTools } from "./tools/admin.tools";
 import { analysisTools } from "./tools/analysis.tools";
 import { attackTools } from "./tools/attack.tools";
@@ -26,5 +27,6 @@ export function createMcpServer(context: ToolContext, tools: readonly Tool[] = A
     { jsonSchemaValidator: new CfWorkerJsonSchemaValidator(), instructions: buildInstructions(visible) },
   );
   registerTools(server, context, visible);
+  if (visible.length > 0) serveToolList(server, visible, context.results);
   return server;
 }
