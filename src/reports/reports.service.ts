@@ -4,12 +4,27 @@
 import { normalizeTechniqueId } from "../attack/catalog.service";
 import { tacticsOfTechniques, techniquesByAttackId } from "../db/repos/attack";
 import { feedbackForReport } from "../db/repos/feedback";
-import { getReport, listMatches, listReports, reportVersions, type ReportFilter } from "../db/repos/reports";
+import { reportMatch, searchReportText } from "../db/repos/report-search";
+import {
+  deleteReports,
+  getReport,
+  listMatches,
+  listReports,
+  reportVersions,
+  type ReportFilter,
+} from "../db/repos/reports";
 import type { Db } from "../db/client";
 import type { AttackTactic, Report as ReportRow } from "../db/schema";
 import { badRequest, notFound } from "../errors";
 import { takePage } from "../lib/collections";
-import { ISO_DATE, ISO_DATE_HINT, type ReportSummaryT, type ReportT } from "./reports.schemas";
+import {
+  ISO_DATE,
+  ISO_DATE_HINT,
+  type DeletedReportT,
+  type ReportHitT,
+  type ReportSummaryT,
+  type ReportT,
+} from "./reports.schemas";
 
 interface Summary {
   techniques?: number;
@@ -121,4 +136,26 @@ export async function listReportPage(
   const rows = await listReports(db, tenantId, { ...query, technique });
   const { page, last, hasMore } = takePage(rows, query.limit);
   return { items: page.map(toReportSummary), last: last ?? null, hasMore };
+}
+
+/** Deletes the report `id` with every version of it and all that was kept from them. */
+export async function deleteReport(db: Db, tenantId: string, id: string): Promise<DeletedReportT> {
+  const report = await requireReport(db, tenantId, id);
+  const versions = await reportVersions(db, tenantId, report.rootReportId ?? report.id);
+  const ids = [...new Set([report.id, ...versions.map((v) => v.id)])];
+  await deleteReports(db, tenantId, ids);
+  return { id, deletedVersions: ids };
+}
+
+/** A page of the tenant's reports whose text has every word of `q`, newest first. */
+export async function searchReports(
+  db: Db,
+  tenantId: string,
+  query: { q: string; limit: number; after?: { createdAt: string; id: string } },
+): Promise<{ items: ReportHitT[]; last: ReportHitT | null; hasMore: boolean }> {
+  const match = reportMatch(tenantId, query.q);
+  if (!match) throw badRequest("the query has no word to search for: give letters or digits");
+  const rows = await searchReportText(db, tenantId, { match, limit: query.limit, after: query.after });
+  const { page, last, hasMore } = takePage(rows, query.limit);
+  return { items: page, last: last ?? null, hasMore };
 }
