@@ -99,6 +99,7 @@ function getRequest(path: string): string | undefined {
     "/api/v1/analyses/{workflowId}": ids.analysis ?? "",
     "/api/v1/analyses/{workflowId}/events": ids.analysis ?? "",
     "/api/v1/reports": "",
+    "/api/v1/reports/search": "?q=powershell",
     "/api/v1/reports/{reportId}": ids.report ?? "",
     "/api/v1/reports/{reportId}/versions": ids.report ?? "",
     "/api/v1/reports/{reportId}/gaps": `${ids.report}?account=${ids.account}`,
@@ -147,6 +148,7 @@ describe("a read never writes", () => {
       const args: Record<string, Record<string, unknown>> = {
         get_report: { report_id: ids.report },
         list_reports: {},
+        search_reports: { query: "powershell" },
         get_analysis_status: { workflow_id: ids.analysis },
         search_techniques: { query: "powershell" },
         get_technique: { id: "T1059.001" },
