@@ -98,6 +98,7 @@ function getRequest(path: string): string | undefined {
     "/api/v1/audit": "",
     "/api/v1/analyses/{workflowId}": ids.analysis ?? "",
     "/api/v1/analyses/{workflowId}/events": ids.analysis ?? "",
+    "/api/v1/analyses/{workflowId}/result": ids.analysis ?? "",
     "/api/v1/reports": "",
     "/api/v1/reports/search": "?q=powershell",
     "/api/v1/reports/{reportId}": ids.report ?? "",

@@ -1,8 +1,9 @@
 /**
  * What users store, end to end: deleting a report leaves nothing of it behind (search included),
- * reports are found by their text within the caller's tenant only, and hostile queries never 500.
+ * reports are found by their text within the caller's tenant only, hostile queries never 500, and
+ * an analysis with store: false answers without storing anything.
  */
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import { createDb } from "../src/db/client";
@@ -10,6 +11,7 @@ import { storeReport, SEARCH_CHUNK } from "../src/reports/report-store";
 import type { ReportHitT } from "../src/reports/reports.schemas";
 import {
   api,
+  callAnalyzeDocument,
   callTool,
   connectMcp,
   driveWorkflow,
@@ -46,10 +48,13 @@ const search = async (key: string, q: string, extra = ""): Promise<SearchPage> =
   return json<SearchPage>(res);
 };
 
-async function analyze(key: string, text: string, title: string): Promise<AnalysisOutputT> {
+/** Analyses and stores `text` (synchronous route): the answer, its report id checked. */
+async function analyze(key: string, text: string, title: string): Promise<AnalysisOutputT & { reportId: string }> {
   const res = await postJson("/api/v1/analyze", key, { text, title });
   expect(res.status, await res.clone().text()).toBe(200);
-  return json<AnalysisOutputT>(res);
+  const out = await json<AnalysisOutputT>(res);
+  expect(out.reportId).toEqual(expect.any(String));
+  return { ...out, reportId: out.reportId ?? "" };
 }
 
 /** Every table but the audit log whose rows mention `id` anywhere. */
@@ -251,5 +256,99 @@ describe("deleting a report", () => {
       .bind(a.tenantId, out.reportId)
       .all();
     expect(audit.results).toEqual([{ action: "mcp:delete_report", outcome: "success" }]);
+  });
+});
+
+describe("analysing without storing (store: false)", () => {
+  const text = (word: string) => `${BODY} The ${word} backdoor beaconed over HTTPS.`;
+  const stored = async () =>
+    env.DB.prepare(
+      `SELECT (SELECT count(*) FROM reports WHERE tenant_id = ?1) + (SELECT count(*) FROM matches WHERE tenant_id = ?1)
+        + (SELECT count(*) FROM report_documents WHERE tenant_id = ?1) + (SELECT count(*) FROM report_text WHERE tenant_id = ?1) AS n`,
+    )
+      .bind(a.tenantId)
+      .first<{ n: number }>();
+
+  it("synchronously: answers the techniques and evidence, stores no report, matches or text", async () => {
+    const before = await stored();
+    const res = await postJson("/api/v1/analyze", a.key, { text: text("numbatdoor"), store: false });
+    expect(res.status).toBe(200);
+    const out = await json<AnalysisOutputT>(res);
+    expect(out).toMatchObject({ reportId: null, duplicate: false, attackVersion: "18.1" });
+    expect(out.techniques.map((t) => t.id)).toContain("T1059.001");
+    expect(out.techniques.every((t) => t.evidence.length > 0 && t.matchId === undefined)).toBe(true);
+    // The raw-body form takes store as a query parameter.
+    const raw = await api("/api/v1/analyze?store=false", a.key, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: text("numbatdoor"),
+    });
+    expect((await json<AnalysisOutputT>(raw)).reportId).toBeNull();
+    expect(await stored()).toEqual(before);
+    expect(await tablesMentioning("numbatdoor")).toEqual([]);
+    expect((await search(a.key, "numbatdoor")).items).toEqual([]);
+  });
+
+  it("analyses again a text already stored, still storing nothing", async () => {
+    const first = await analyze(a.key, text("bilbyshell"), "stored once");
+    const again = await json<AnalysisOutputT>(
+      await postJson("/api/v1/analyze", a.key, { text: text("bilbyshell"), store: false }),
+    );
+    expect(again.reportId).toBeNull();
+    expect(again.techniques.map((t) => t.id)).toEqual(first.techniques.map((t) => t.id));
+  });
+
+  it("asynchronously: the workflow keeps the result (nothing in D1) until it expires", async () => {
+    const before = await stored();
+    const start = async () =>
+      (
+        await json<{ workflowId: string }>(
+          await postJson("/api/v1/analyses", a.key, { text: text("dingorat"), store: false }),
+        )
+      ).workflowId;
+    const id = await start();
+    expect((await api(`/api/v1/analyses/${id}/result`, a.key)).status).toBe(409);
+    await driveWorkflow(id);
+    const status = await json<{ status: string; reportId: string | null }>(await api(`/api/v1/analyses/${id}`, a.key));
+    expect(status).toMatchObject({ status: "completed", reportId: null });
+    const res = await api(`/api/v1/analyses/${id}/result`, a.key);
+    expect(res.status).toBe(200);
+    const out = await json<AnalysisOutputT>(res);
+    expect(out).toMatchObject({ reportId: null, attackVersion: "18.1" });
+    expect(out.techniques.map((t) => t.id)).toContain("T1059.001");
+    expect((await api(`/api/v1/analyses/${id}/result`, b.key)).status).toBe(404);
+    expect(await stored()).toEqual(before);
+    expect(await tablesMentioning("dingorat")).toEqual([]);
+    // Its expiry is the ended workflow's alarm: fired, the result is gone.
+    expect(await runDurableObjectAlarm(env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id)))).toBe(true);
+    const gone = await api(`/api/v1/analyses/${id}/result`, a.key);
+    expect(gone.status).toBe(404);
+    expect((await json<ErrorBody>(gone)).error.message).toMatch(/kept 24 h/);
+  });
+
+  it("a stored analysis's result is its report's techniques", async () => {
+    const { workflowId } = await json<{ workflowId: string }>(
+      await postJson("/api/v1/analyses", a.key, { text: text("quollkit") }),
+    );
+    await driveWorkflow(workflowId);
+    const out = await json<AnalysisOutputT>(await api(`/api/v1/analyses/${workflowId}/result`, a.key));
+    expect(out.reportId).toEqual(expect.any(String));
+    expect(out.techniques[0]?.matchId).toEqual(expect.any(String));
+  });
+
+  it("over MCP: analyze_document with store false answers the techniques and no report", async () => {
+    const before = await stored();
+    const client = await connectMcp(a.key);
+    try {
+      const { result } = await callAnalyzeDocument(client, { text: text("wallabyspy"), store: false });
+      expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      const out = result.structuredContent as { status: string; reportId: string | null; techniques: { id: string }[] };
+      expect(out).toMatchObject({ status: "completed", reportId: null });
+      expect(out.techniques.map((t) => t.id)).toContain("T1059.001");
+    } finally {
+      await client.close();
+    }
+    expect(await stored()).toEqual(before);
+    expect(await tablesMentioning("wallabyspy")).toEqual([]);
   });
 });

@@ -4,8 +4,15 @@
  * others read, cancel or give feedback.
  */
 import { z } from "@hono/zod-openapi";
-import { ForceField, TextField, TitleField, UrlField, WorkflowIdField } from "../../analyses/analyses.schemas";
-import { cancelAnalysis, readAnalysis, startAnalysis } from "../../analyses/analyses.service";
+import {
+  ForceField,
+  StoreField,
+  TextField,
+  TitleField,
+  UrlField,
+  WorkflowIdField,
+} from "../../analyses/analyses.schemas";
+import { cancelAnalysis, readAnalysis, readAnalysisResult, startAnalysis } from "../../analyses/analyses.service";
 import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../api/paging";
 import { badRequest } from "../../errors";
 import { submitFeedback } from "../../reports/feedback.service";
@@ -45,6 +52,7 @@ const analyzeDocument = defineTool({
     text: TextField.optional(),
     title: TitleField.optional(),
     force: ForceField.optional(),
+    store: StoreField.optional(),
     wait_seconds: z
       .number()
       .int()
@@ -75,7 +83,7 @@ const analyzeDocument = defineTool({
       env,
       db,
       caller.tenantId,
-      { ...submission, title: args.title, force: args.force },
+      { ...submission, title: args.title, force: args.force, store: args.store },
       "mcp",
     );
     const token = extra._meta?.progressToken;
@@ -97,6 +105,11 @@ const analyzeDocument = defineTool({
       throw badRequest(`analysis ${started.workflowId} failed: ${final?.error ?? "unknown reason"}`);
     }
     if (status === "cancelled") throw badRequest(`analysis ${started.workflowId} was cancelled`);
+    if (status === "completed" && args.store === false) {
+      // Nothing was stored: the answer is the result the workflow keeps.
+      const { attackVersion, techniques } = await readAnalysisResult(env, db, caller.tenantId, started.workflowId);
+      return { workflowId: started.workflowId, status, progress: 1, reportId: null, attackVersion, techniques };
+    }
     if (status !== "completed" || !final?.reportId) {
       return {
         workflowId: started.workflowId,
