@@ -7,7 +7,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import { createDb } from "../src/db/client";
-import { storeReport, SEARCH_CHUNK } from "../src/reports/report-store";
+import { searchChunks, storeReport, SEARCH_CHUNK } from "../src/reports/report-store";
 import type { ReportHitT } from "../src/reports/reports.schemas";
 import {
   api,
@@ -72,6 +72,18 @@ async function tablesMentioning(id: string): Promise<string[]> {
 }
 
 describe("searching reports by their text", () => {
+  it("cuts the text into chunks at whitespace, never inside a word, losing nothing", () => {
+    const text = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" \n");
+    const parts = searchChunks(text, 50);
+    expect(parts.join("")).toBe(text);
+    expect(parts.every((p) => p.length <= 50)).toBe(true);
+    const words = new Set(text.split(/\s+/));
+    for (const p of parts) for (const w of p.split(/\s+/).filter(Boolean)) expect(words.has(w), w).toBe(true);
+    // A run with no whitespace is cut where it must be.
+    expect(searchChunks("x".repeat(120), 50).map((p) => p.length)).toEqual([50, 50, 20]);
+    expect(searchChunks("")).toEqual([]);
+  });
+
   it("finds a report by a word only in its body, with a snippet, and only for its tenant", async () => {
     const out = await analyze(a.key, BODY, "Lifecycle report one");
     const page = await search(a.key, "quokkaloader");
