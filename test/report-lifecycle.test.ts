@@ -209,6 +209,7 @@ describe("deleting a report", () => {
       expect.arrayContaining(["reports", "matches", "match_feedback", "report_documents", "workflows"]),
     );
 
+    expect(await env.WORKFLOWS.get(env.WORKFLOWS.idFromName(started.workflowId)).state()).not.toBeNull();
     // Another tenant cannot delete it; an unknown id is a 404 too.
     expect((await api(`/api/v1/reports/${id}`, b.key, { method: "DELETE" })).status).toBe(404);
     expect((await api(`/api/v1/reports/${crypto.randomUUID()}`, a.key, { method: "DELETE" })).status).toBe(404);
@@ -229,6 +230,8 @@ describe("deleting a report", () => {
     expect(fts?.n).toBe(0);
     expect((await api(`/api/v1/reports/${v2.id}`, a.key)).status).toBe(404);
     expect((await api(`/api/v1/analyses/${started.workflowId}`, a.key)).status).toBe(404);
+    // The workflow's Durable Object forgot it too (its state named the title).
+    expect(await env.WORKFLOWS.get(env.WORKFLOWS.idFromName(started.workflowId)).state()).toBeNull();
     expect((await api(`/api/v1/reports/${id}`, a.key, { method: "DELETE" })).status).toBe(404);
 
     const audit = await json<{ items: { action: string; target: string | null; outcome: string }[] }>(

@@ -11,12 +11,14 @@ import {
   listMatches,
   listReports,
   reportVersions,
+  reportWorkflowIds,
   type ReportFilter,
 } from "../db/repos/reports";
 import type { Db } from "../db/client";
 import type { AttackTactic, Report as ReportRow } from "../db/schema";
 import { badRequest, notFound } from "../errors";
 import { takePage } from "../lib/collections";
+import { workflowStub } from "../workflows/launch";
 import {
   ISO_DATE,
   ISO_DATE_HINT,
@@ -138,12 +140,20 @@ export async function listReportPage(
   return { items: page.map(toReportSummary), last: last ?? null, hasMore };
 }
 
-/** Deletes the report `id` with every version of it and all that was kept from them. */
-export async function deleteReport(db: Db, tenantId: string, id: string): Promise<DeletedReportT> {
+/**
+ * Deletes the report `id` with every version of it and all that was kept from them, then has the
+ * workflows that made them forget their state too (it names the document's title and URL).
+ */
+export async function deleteReport(env: Env, db: Db, tenantId: string, id: string): Promise<DeletedReportT> {
   const report = await requireReport(db, tenantId, id);
   const versions = await reportVersions(db, tenantId, report.rootReportId ?? report.id);
   const ids = [...new Set([report.id, ...versions.map((v) => v.id)])];
+  const workflowIds = await reportWorkflowIds(db, tenantId, ids);
   await deleteReports(db, tenantId, ids);
+  // After the batch, best effort: the D1 rows are gone whatever a Durable Object answers.
+  const forgotten = await Promise.allSettled(workflowIds.map((w) => workflowStub(env, w).forget()));
+  for (const f of forgotten)
+    if (f.status === "rejected") console.error(JSON.stringify({ reportDeleted: id, forgetFailed: String(f.reason) }));
   return { id, deletedVersions: ids };
 }
 

@@ -131,6 +131,12 @@ export class WorkflowObject extends DurableObject<Env> {
     return this.blobs.getText(name);
   }
 
+  /** Forgets the workflow altogether (state, blobs, alarm): what it produced was deleted. */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     const state = await this.state();
     if (!state) return;

@@ -201,6 +201,21 @@ export async function reportVersions(db: Db, tenantId: string, rootId: string): 
     .orderBy(asc(reports.versionNumber));
 }
 
+/** The analysis and re-evaluation workflows that produced, found or re-evaluated reports `ids`. */
+function workflowsOf(tenantId: string, ids: string[]): SQL {
+  const list = jsonValues(ids);
+  return sql`(SELECT w.id FROM ${workflows} w WHERE w.tenant_id = ${tenantId} AND (w.report_id IN ${list}
+    OR w.id IN (SELECT r.workflow_id FROM ${reports} r WHERE r.tenant_id = ${tenantId} AND r.id IN ${list})
+    OR (w.type = 'reeval' AND json_extract(w.input, '$.reportId') IN ${list})))`;
+}
+
+/** Ids of the workflows `deleteReports` deletes with reports `ids`. */
+export async function reportWorkflowIds(db: Db, tenantId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.all<{ id: string }>(sql`SELECT id FROM ${workflowsOf(tenantId, ids)}`);
+  return rows.map((r) => r.id);
+}
+
 /**
  * Deletes reports `ids` of the tenant (every version of one report) and everything kept from them:
  * feedback, matches, retained text, the search index (by trigger), and the link from the analysis
@@ -209,10 +224,7 @@ export async function reportVersions(db: Db, tenantId: string, rootId: string): 
 export async function deleteReports(db: Db, tenantId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const list = jsonValues(ids);
-  // The analysis and re-evaluation workflows that produced, found or re-evaluated these reports.
-  const theirWorkflows = sql`(SELECT w.id FROM ${workflows} w WHERE w.tenant_id = ${tenantId} AND (w.report_id IN ${list}
-    OR w.id IN (SELECT r.workflow_id FROM ${reports} r WHERE r.tenant_id = ${tenantId} AND r.id IN ${list})
-    OR (w.type = 'reeval' AND json_extract(w.input, '$.reportId') IN ${list})))`;
+  const theirWorkflows = workflowsOf(tenantId, ids);
   await runBatch(db, [
     db.delete(matchFeedback).where(and(eq(matchFeedback.tenantId, tenantId), inArray(matchFeedback.reportId, list))),
     db.delete(matches).where(and(eq(matches.tenantId, tenantId), inArray(matches.reportId, list))),

@@ -163,7 +163,7 @@ export const reportRoutes = router()
     c.json(await readReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
   )
   .openapi(deleteRoute, async (c) =>
-    c.json(await deleteReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
+    c.json(await deleteReport(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
   )
   .openapi(versionsRoute, async (c) =>
     c.json(await readReportVersions(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),

@@ -40,7 +40,7 @@ const deleteReportTool = defineTool({
   input: { report_id: ReportIdField },
   output: DeletedReport.shape,
   effect: { readOnly: false, destructive: true, idempotent: true, auditTarget: (args) => args.report_id },
-  run: (args, { db, caller }) => deleteReport(db, caller.tenantId, args.report_id),
+  run: (args, { env, db, caller }) => deleteReport(env, db, caller.tenantId, args.report_id),
 });
 
 export const reportTools: Tool[] = [searchReportsTool, deleteReportTool];
