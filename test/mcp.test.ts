@@ -17,6 +17,7 @@ const ALL_TOOL_NAMES = [
   "analyze_document",
   "cancel_analysis",
   "create_account",
+  "delete_report",
   "export_navigator_layer",
   "get_analysis_status",
   "get_attack_changes",
@@ -41,6 +42,7 @@ const ALL_TOOL_NAMES = [
   "refresh_attack",
   "report_gap_analysis",
   "review_mapping",
+  "search_reports",
   "search_techniques",
   "set_gap_status",
   "submit_match_feedback",
@@ -71,6 +73,7 @@ describe("MCP endpoint through the SDK's own client", () => {
       "analyze_document",
       "cancel_analysis",
       "create_account",
+      "delete_report",
       "import_detections",
       "refresh_attack",
       "review_mapping",
@@ -88,6 +91,7 @@ describe("MCP endpoint through the SDK's own client", () => {
       ).toBe(true);
     }
     expect(tools.find((t) => t.name === "cancel_analysis")?.annotations?.destructiveHint).toBe(true);
+    expect(tools.find((t) => t.name === "delete_report")?.annotations?.destructiveHint).toBe(true);
   });
 
   it("does not show a member or tenant admin key the tools it may not use, and names every tool it may in the instructions", async () => {

@@ -159,7 +159,7 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     );
     expect(out.attackVersion).toBe("16.1");
     expect(out.techniques.map((t) => t.id)).toContain("T1574.002");
-    reportId = out.reportId;
+    reportId = out.reportId ?? "";
     const account = await postJson("/api/v1/accounts", member, {
       name: "refresh",
       provider: "aws",

@@ -13,6 +13,12 @@ export const ForceField = z
   .describe("analyse again even if this text was analysed before under the same ATT&CK version");
 export const ContentField = z.string().describe("the document, base64-encoded (HTML, PDF, text)");
 export const ContentTypeField = z.string().max(200).describe("media type of `content`, e.g. application/pdf");
+
+export const StoreField = z
+  .boolean()
+  .describe(
+    "false: analyse only, storing no report, matches or text (reportId is null; an asynchronous result is kept 24 h)",
+  );
 export const WorkflowIdField = z.string().uuid().describe("the workflowId an analysis (or refresh) start returned");
 
 export const SubmissionJson = z
@@ -23,6 +29,7 @@ export const SubmissionJson = z
     contentType: ContentTypeField.optional(),
     title: TitleField.optional(),
     force: ForceField.optional(),
+    store: StoreField.optional(),
   })
   .refine((b) => [b.url, b.text, b.content].filter((x) => x !== undefined).length === 1, {
     message: "give exactly one of url, text or content",
@@ -33,7 +40,7 @@ export const SubmissionJson = z
 export type SubmissionJsonT = z.infer<typeof SubmissionJson>;
 
 /**
- * A raw-body upload's title and force, as query parameters: the same fields and limits as the JSON
+ * A raw-body upload's title, force and store, as query parameters: the same fields and limits as the JSON
  * body's (a query string holds only text, so force is the text "true" or "false").
  */
 export const SubmissionQuery = z.object({
@@ -43,14 +50,19 @@ export const SubmissionQuery = z.object({
     .transform((v) => v === "true")
     .optional()
     .describe(`${ForceField.description ?? ""} (true or false)`),
+  store: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .describe(`${StoreField.description ?? ""} (true or false)`),
 });
 
 export const AnalysisOutput = z
   .object({
-    reportId: z.string(),
+    reportId: z.string().nullable().describe("the stored report; null when analysed with store: false"),
     duplicate: z.boolean().describe("true when the same text was already analysed under this ATT&CK version"),
     attackVersion: z.string(),
-    techniques: z.array(TechniqueFinding).describe("the stored report's techniques, with their match ids"),
+    techniques: z.array(TechniqueFinding).describe("the techniques found, with their match ids when stored"),
   })
   .openapi("AnalysisOutput");
 

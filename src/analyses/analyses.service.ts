@@ -5,13 +5,20 @@
 import type { Db } from "../db/client";
 import type { ExtractOptions } from "../documents/extract";
 import { EXTRACT_LIMITS } from "../documents/limits";
-import { AppError } from "../errors";
+import { AppError, notFound } from "../errors";
 import { readReport } from "../reports/reports.service";
-import { cancelWorkflow, launchWorkflow, readWorkflow, requireWorkflow, type WorkflowView } from "../workflows/launch";
+import {
+  cancelWorkflow,
+  launchWorkflow,
+  readWorkflow,
+  requireWorkflow,
+  workflowStub,
+  type WorkflowView,
+} from "../workflows/launch";
 import type { WorkflowState } from "../workflows/types";
 import type { AnalysisOutputT } from "./analyses.schemas";
-import { initialBlobs } from "./analysis.workflow";
-import { runPipeline } from "./pipeline";
+import { initialBlobs, RESULT_BLOB, RESULT_KEPT_MS } from "./analysis.workflow";
+import { runPipeline, type UnstoredAnalysis } from "./pipeline";
 import { prepareSubmission, type DocumentSubmission } from "./submission";
 
 /** The synchronous route's limit: larger documents go through a workflow. */
@@ -40,6 +47,7 @@ export async function startAnalysis(
     url: input.url ?? null,
     title: input.title ?? null,
     force: input.force ?? false,
+    store: input.store ?? true,
     via,
     bytes: document?.bytes.length ?? null,
   };
@@ -62,10 +70,12 @@ export async function analyzeNow(
 ): Promise<AnalysisOutputT> {
   const { input, document } = prepareSubmission(submission, via);
   if (document && document.bytes.length > MAX_SYNC_BYTES) throw tooLargeForSync(document.bytes.length);
-  const { reportId, duplicate, stored } = await runPipeline(
+  const run = await runPipeline(
     { env, db, tenantId, input, maxBytes: MAX_SYNC_BYTES, extract: SYNC_EXTRACT },
     document ? { raw: document } : {},
   );
+  if (run.unstored) return { reportId: null, duplicate: false, ...run.unstored };
+  const { reportId, duplicate, stored } = run;
   // A new report is answered from what was just stored; an existing one is read back.
   if (stored) {
     return {
@@ -75,13 +85,29 @@ export async function analyzeNow(
       techniques: stored.techniques,
     };
   }
+  return answerFromReport(db, tenantId, reportId, duplicate === true);
+}
+
+async function answerFromReport(db: Db, tenantId: string, reportId: string, duplicate: boolean) {
   const report = await readReport(db, tenantId, reportId);
-  return {
-    reportId,
-    duplicate: duplicate === true,
-    attackVersion: report.attackVersion,
-    techniques: report.techniques,
-  };
+  return { reportId, duplicate, attackVersion: report.attackVersion, techniques: report.techniques };
+}
+
+/**
+ * The result of a completed analysis: its report's techniques, or, for one that stored nothing,
+ * the result its workflow keeps for 24 hours (a 404 after that).
+ */
+export async function readAnalysisResult(env: Env, db: Db, tenantId: string, id: string): Promise<AnalysisOutputT> {
+  const workflow = await requireAnalysis(db, tenantId, id);
+  if (workflow.status !== "completed") {
+    throw new AppError(409, "not_completed", `analysis ${id} is ${workflow.status}: it has no result`);
+  }
+  if (workflow.reportId) return answerFromReport(db, tenantId, workflow.reportId, false);
+  const kept = await workflowStub(env, id).keptText(RESULT_BLOB);
+  if (kept === null) {
+    throw notFound(`analysis ${id} stored nothing and its result is gone (kept ${RESULT_KEPT_MS / 3600_000} h)`);
+  }
+  return { reportId: null, duplicate: false, ...(JSON.parse(kept) as UnstoredAnalysis) };
 }
 
 const tooLargeForSync = (bytes: number) =>

@@ -2,6 +2,7 @@
  * @module The analysis pipeline as a workflow: one step per stage (pipeline.ts), run by the
  * workflow engine one alarm at a time. Between steps the pipeline's state lives in the workflow's
  * blob store: the raw document, the extracted text and the analysis each under their own names.
+ * An analysis that stores nothing (`store: false`) keeps its result as a blob for 24 hours.
  */
 import type { AnalysisResult } from "../analysis/engine";
 import { createDb } from "../db/client";
@@ -101,6 +102,11 @@ function asStep(stage: Stage): StepDefinition {
       };
       const outcome = await stage.run(ctx, loaded);
       await save(blobs, loaded, outcome.state, stage.needs);
+      if (outcome.unstored) {
+        // Stored nowhere but here, until the caller reads it or it expires (analysisWorkflow.keeps).
+        await blobs.putJson(RESULT_BLOB, outcome.unstored);
+        return { result: outcome.summary, completeWith: {} };
+      }
       return { result: outcome.summary, ...(outcome.reportId ? { completeWith: { reportId: outcome.reportId } } : {}) };
     },
   };
@@ -111,6 +117,12 @@ function tenantOf(state: Readonly<WorkflowState>): string {
   return state.tenantId;
 }
 
+/** The blob holding the result of an analysis that stored nothing (`store: false`). */
+export const RESULT_BLOB = "result";
+/** How long that result is kept after the analysis completes. */
+export const RESULT_KEPT_MS = 24 * 3600_000;
+
 export const analysisWorkflow: WorkflowDefinition = {
   steps: (state) => stagesFor(state.input as AnalysisInput).map(asStep),
+  keeps: { blobs: [RESULT_BLOB], forMs: RESULT_KEPT_MS },
 };

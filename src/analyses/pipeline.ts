@@ -1,7 +1,8 @@
 /**
  * @module The one pipeline that analyses a document: fetch (URLs only) → extract → analyze →
  * persist. Each stage takes the state the previous stages left and returns the next; a stage may
- * end the run with a report (the text was analysed before under this ATT&CK version). Two runners
+ * end the run with a report (the text was analysed before under this ATT&CK version). With `store:
+ * false` the last stage stores nothing and ends the run with the analysis itself. Two runners
  * share it: the analysis workflow (a stage per Durable Object alarm, the state kept in blobs) and
  * the synchronous route (every stage at once, in memory).
  */
@@ -59,6 +60,14 @@ export interface StageOutcome {
   duplicate?: boolean;
   /** A new report: what it holds, so a caller that answers with it need not read it back. */
   stored?: StoredReport & { attackVersion: string };
+  /** Ends the run with this analysis, stored nowhere (`store: false`). */
+  unstored?: UnstoredAnalysis;
+}
+
+/** What an analysis with `store: false` answers with. */
+export interface UnstoredAnalysis {
+  attackVersion: string;
+  techniques: AnalysisResult["techniques"];
 }
 
 export interface Stage {
@@ -110,8 +119,10 @@ const extractStage: Stage = {
       sourceUrl: raw.finalUrl ?? input.url ?? null,
     };
     const summary = { kind: doc.kind, chars: doc.text.length };
-    // Before any analysis: a text already analysed under this version is answered by its report.
-    const existing = input.force ? null : await findReportByHash(db, tenantId, doc.contentHash, doc.attackVersion);
+    // Before any analysis: a text already analysed under this version is answered by its report
+    // (not when storing nothing: that answer would have no report).
+    const reuse = !input.force && input.store !== false;
+    const existing = reuse ? await findReportByHash(db, tenantId, doc.contentHash, doc.attackVersion) : null;
     if (existing)
       return { state: {}, summary: { ...summary, duplicateOf: existing.id }, reportId: existing.id, duplicate: true };
     return { state: { doc }, summary: { ...summary, title: doc.title, attackVersion: doc.attackVersion } };
@@ -139,6 +150,10 @@ const persistStage: Stage = {
   needs: ["doc", "analysis"],
   async run({ db, tenantId, input, workflowId }, { doc, analysis }) {
     if (!doc || !analysis) throw lost("analysis");
+    if (input.store === false) {
+      const unstored = { attackVersion: doc.attackVersion, techniques: analysis.result.techniques };
+      return { state: {}, summary: { stored: false, techniques: unstored.techniques.length }, unstored };
+    }
     const stored = await storeReport(db, {
       tenantId,
       workflowId,
@@ -167,14 +182,21 @@ export function stagesFor(input: AnalysisInput): Stage[] {
   return input.source === "url" ? [fetchStage, ...rest] : rest;
 }
 
-/** Runs every stage in memory: the synchronous route. Ends with the stored (or existing) report. */
+/**
+ * Runs every stage in memory: the synchronous route. Ends with the stored (or existing) report, or
+ * with the analysis alone when nothing is stored.
+ */
 export async function runPipeline(
   ctx: StageContext,
   initial: AnalysisState,
-): Promise<Pick<StageOutcome, "duplicate" | "stored"> & { reportId: string }> {
+): Promise<
+  | (Pick<StageOutcome, "duplicate" | "stored"> & { reportId: string; unstored?: undefined })
+  | { reportId: null; unstored: UnstoredAnalysis }
+> {
   let state = initial;
   for (const stage of stagesFor(ctx.input)) {
     const outcome = await stage.run(ctx, state);
+    if (outcome.unstored) return { reportId: null, unstored: outcome.unstored };
     if (outcome.reportId) return { reportId: outcome.reportId, duplicate: outcome.duplicate, stored: outcome.stored };
     state = outcome.state;
   }

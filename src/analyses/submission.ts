@@ -12,10 +12,9 @@ import type { SubmissionJsonT } from "./analyses.schemas";
 export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
 
 /** A document as a caller hands it in, before any workflow exists. */
+type Options = { title?: string; force?: boolean; store?: boolean };
 export type DocumentSubmission =
-  | { url: string; title?: string; force?: boolean }
-  | { text: string; title?: string; force?: boolean }
-  | { bytes: Uint8Array; contentType: string; title?: string; force?: boolean };
+  ({ url: string } & Options) | ({ text: string } & Options) | ({ bytes: Uint8Array; contentType: string } & Options);
 
 /** What an analysis keeps of its submission: where the document comes from. The document itself is a blob. */
 export type AnalysisInput = {
@@ -26,6 +25,8 @@ export type AnalysisInput = {
   title?: string;
   /** Analyse again even when the same text was analysed under the same ATT&CK version. */
   force?: boolean;
+  /** false: analyse only; no report, matches or text are stored. */
+  store?: boolean;
   /** Where the request came from: rest, mcp, webhook. */
   via: string;
 };
@@ -51,7 +52,7 @@ export function prepareSubmission(
   s: DocumentSubmission,
   via: string,
 ): { input: AnalysisInput; document?: RawDocument } {
-  const base = { title: s.title, force: s.force, via };
+  const base = { title: s.title, force: s.force, ...(s.store === false ? { store: false } : {}), via };
   if ("url" in s) {
     checkUrl(s.url);
     return { input: { ...base, source: "url", url: s.url } };
@@ -82,7 +83,7 @@ export function prepareSubmission(
 
 /** The submission in a validated JSON body (base64 content decoded). */
 export function submissionFromJson(body: SubmissionJsonT): DocumentSubmission {
-  const common = { title: body.title, force: body.force };
+  const common = { title: body.title, force: body.force, store: body.store };
   if (body.url !== undefined) return { url: body.url, ...common };
   if (body.text !== undefined) return { text: body.text, ...common };
   let bytes: Uint8Array;

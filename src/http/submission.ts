@@ -10,13 +10,13 @@ import type { z } from "@hono/zod-openapi";
 
 type RawOptions = z.output<typeof SubmissionQuery>;
 
-/** A raw (non-JSON) body: the document itself, typed by the request's Content-Type; title and force validated by the route. */
+/** A raw (non-JSON) body: the document itself, typed by the request's Content-Type; title, force and store validated by the route. */
 export async function fromRawBody(req: HonoRequest, options: RawOptions): Promise<DocumentSubmission> {
   const contentType = req.header("content-type");
   if (!contentType)
     throw new AppError(415, "unsupported_media_type", "send JSON, or the document with its Content-Type");
   const bytes = new Uint8Array(await req.arrayBuffer());
-  return { bytes, contentType, title: options.title, force: options.force ?? false };
+  return { bytes, contentType, title: options.title, force: options.force ?? false, store: options.store };
 }
 
 export const isJson = (req: HonoRequest) => /^application\/json\b/i.test(req.header("content-type") ?? "");

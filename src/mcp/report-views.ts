@@ -75,12 +75,21 @@ export function reportDigest(report: ReportT, page: { limit: number; cursor?: st
   return {
     ...head,
     columns: [...TECHNIQUE_COLUMNS],
-    techniques: all
-      .slice(from, end)
-      .map((t) => [t.id, t.name, (tacticsOf.get(t.id) ?? []).join(","), round(t.confidence), t.evidence.length]),
+    techniques: all.slice(from, end).map((t) => techniqueRow(t, tacticsOf.get(t.id) ?? [])),
     nextCursor: nextOffset(end, all.length),
   };
 }
+
+/** A technique as one row of TECHNIQUE_COLUMNS. */
+export function techniqueRow(
+  t: { id: string; name: string; confidence: number; evidence: unknown[] },
+  tactics: string[],
+): (string | number)[] {
+  return [t.id, t.name, tactics.join(","), round(t.confidence), t.evidence.length];
+}
+
+/** `text` cut to `max` characters, ending … when cut. */
+export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** The evidence of a report (or of one of its techniques), one span per item, in report order. */
 export function evidencePage(
@@ -97,7 +106,7 @@ export function evidencePage(
         method: t.method,
         ...(t.feedback ? { feedback: t.feedback } : {}),
         ...(t.note ? { note: t.note } : {}),
-        text: span.text.length > SPAN_CHARS ? `${span.text.slice(0, SPAN_CHARS - 1)}…` : span.text,
+        text: clip(span.text, SPAN_CHARS),
         start: span.start,
         end: span.end,
       })),

@@ -15,9 +15,16 @@ import { adminTools } from "./tools/admin.tools";
 import { analysisTools } from "./tools/analysis.tools";
 import { attackTools } from "./tools/attack.tools";
 import { coverageTools } from "./tools/coverage.tools";
+import { reportTools } from "./tools/reports.tools";
 
 /** Every tool, in the order tools/list shows them. */
-export const ALL_TOOLS: readonly Tool[] = [...analysisTools, ...attackTools, ...coverageTools, ...adminTools];
+export const ALL_TOOLS: readonly Tool[] = [
+  ...analysisTools,
+  ...reportTools,
+  ...attackTools,
+  ...coverageTools,
+  ...adminTools,
+];
 
 export function createMcpServer(context: ToolContext, tools: readonly Tool[] = ALL_TOOLS): McpServer {
   const visible = tools.filter((t) => hasRole(context.caller, t.role));

@@ -1,6 +1,7 @@
 /**
  * @module From an analysed document to a stored report: report row, one match per asserted
- * technique (its strongest evidence in columns, all evidence as JSON), and the retained text.
+ * technique (its strongest evidence in columns, all evidence as JSON), the retained text, and the
+ * same text in chunks for search.
  */
 import type { AnalysisResult } from "../analysis/engine";
 import type { Db } from "../db/client";
@@ -11,6 +12,28 @@ import { countBy } from "../lib/collections";
 
 /** Raw (gzipped) bytes per retained-text chunk: about 1.4 MB of base64 per D1 row. */
 const DOCUMENT_CHUNK = 1_000_000;
+
+/**
+ * Characters per search-text chunk: at most 200 KB of UTF-8 per D1 row, well under its 2 MB, and
+ * a hit's snippet comes from the chunk it is in.
+ */
+export const SEARCH_CHUNK = 50_000;
+
+/** The text in chunks of at most `size` characters, cut at whitespace so no word is split. */
+export function searchChunks(text: string, size = SEARCH_CHUNK): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(start + size, text.length);
+    if (end < text.length) {
+      const space = text.slice(start, end).search(/\s\S*$/);
+      if (space > 0) end = start + space + 1;
+    }
+    out.push(text.slice(start, end));
+    start = end;
+  }
+  return out;
+}
 
 export interface AnalysedDocument {
   tenantId: string;
@@ -91,6 +114,7 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<Stored
     },
     matches: [...matches, ...(doc.version?.carried ?? [])],
     documentChunks: doc.version?.documentChunks ?? base64Chunks(await gzip(doc.text), DOCUMENT_CHUNK),
+    textChunks: searchChunks(doc.text),
     workflowId: doc.workflowId,
     supersedes: doc.version?.previous.id,
   });

@@ -17,6 +17,11 @@ export const SinceField = z.string().regex(ISO_DATE, ISO_DATE_HINT).describe("re
 export const KindFilterField = z.enum(SOURCE_TYPES).describe("how the document came: url, text, html or pdf");
 export const SourceUrlFilterField = z.string().max(200).describe("part of the source URL (case-insensitive)");
 export const ALL_VERSIONS = "also list earlier versions of re-evaluated reports";
+export const SearchQueryField = z
+  .string()
+  .min(1)
+  .max(500)
+  .describe("words to find in the reports' text (all of them; the last may be a prefix)");
 
 export const EvidenceSpan = z
   .object({
@@ -144,3 +149,25 @@ export const AddedTechnique = z
 
 export type AddTechniqueInputT = z.infer<typeof AddTechniqueInput>;
 export type AddedTechniqueT = z.infer<typeof AddedTechnique>;
+
+export const ReportHit = z
+  .object({
+    id: z.string(),
+    title: z.string().nullable(),
+    sourceType: z.enum(SOURCE_TYPES),
+    sourceUrl: z.string().nullable(),
+    createdAt: z.string(),
+    snippet: z.string().describe("the text around the best hit, matched words in **"),
+  })
+  .openapi("ReportHit");
+
+export type ReportHitT = z.infer<typeof ReportHit>;
+
+export const DeletedReport = z
+  .object({
+    id: z.string(),
+    deletedVersions: z.array(z.string()).describe("ids of every version deleted with it"),
+  })
+  .openapi("DeletedReport");
+
+export type DeletedReportT = z.infer<typeof DeletedReport>;

@@ -4,12 +4,29 @@
 import { normalizeTechniqueId } from "../attack/catalog.service";
 import { tacticsOfTechniques, techniquesByAttackId } from "../db/repos/attack";
 import { feedbackForReport } from "../db/repos/feedback";
-import { getReport, listMatches, listReports, reportVersions, type ReportFilter } from "../db/repos/reports";
+import { reportMatch, searchReportText } from "../db/repos/report-search";
+import {
+  deleteReports,
+  getReport,
+  listMatches,
+  listReports,
+  reportVersions,
+  reportWorkflowIds,
+  type ReportFilter,
+} from "../db/repos/reports";
 import type { Db } from "../db/client";
 import type { AttackTactic, Report as ReportRow } from "../db/schema";
 import { badRequest, notFound } from "../errors";
 import { takePage } from "../lib/collections";
-import { ISO_DATE, ISO_DATE_HINT, type ReportSummaryT, type ReportT } from "./reports.schemas";
+import { workflowStub } from "../workflows/launch";
+import {
+  ISO_DATE,
+  ISO_DATE_HINT,
+  type DeletedReportT,
+  type ReportHitT,
+  type ReportSummaryT,
+  type ReportT,
+} from "./reports.schemas";
 
 interface Summary {
   techniques?: number;
@@ -93,6 +110,17 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
   };
 }
 
+/** The tactic shortnames of techniques `ids` under ATT&CK `version`, by technique id. */
+export async function tacticShortnames(db: Db, version: string, ids: string[]): Promise<Map<string, string[]>> {
+  const known = await techniquesByAttackId(db, version, [...new Set(ids)]);
+  const byStix = await tacticsOfTechniques(
+    db,
+    version,
+    known.map((t) => t.stixId),
+  );
+  return new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
+}
+
 /** Every version of the report `id` belongs to, oldest first, with what changed in each. */
 export async function readReportVersions(db: Db, tenantId: string, id: string) {
   const report = await requireReport(db, tenantId, id);
@@ -121,4 +149,34 @@ export async function listReportPage(
   const rows = await listReports(db, tenantId, { ...query, technique });
   const { page, last, hasMore } = takePage(rows, query.limit);
   return { items: page.map(toReportSummary), last: last ?? null, hasMore };
+}
+
+/**
+ * Deletes the report `id` with every version of it and all that was kept from them, then has the
+ * workflows that made them forget their state too (it names the document's title and URL).
+ */
+export async function deleteReport(env: Env, db: Db, tenantId: string, id: string): Promise<DeletedReportT> {
+  const report = await requireReport(db, tenantId, id);
+  const versions = await reportVersions(db, tenantId, report.rootReportId ?? report.id);
+  const ids = [...new Set([report.id, ...versions.map((v) => v.id)])];
+  const workflowIds = await reportWorkflowIds(db, tenantId, ids);
+  await deleteReports(db, tenantId, ids);
+  // After the batch, best effort: the D1 rows are gone whatever a Durable Object answers.
+  const forgotten = await Promise.allSettled(workflowIds.map((w) => workflowStub(env, w).forget()));
+  for (const f of forgotten)
+    if (f.status === "rejected") console.error(JSON.stringify({ reportDeleted: id, forgetFailed: String(f.reason) }));
+  return { id, deletedVersions: ids };
+}
+
+/** A page of the tenant's reports whose text has every word of `q`, newest first. */
+export async function searchReports(
+  db: Db,
+  tenantId: string,
+  query: { q: string; limit: number; after?: { createdAt: string; id: string } },
+): Promise<{ items: ReportHitT[]; last: ReportHitT | null; hasMore: boolean }> {
+  const match = reportMatch(tenantId, query.q);
+  if (!match) throw badRequest("the query has no word to search for: give letters or digits");
+  const rows = await searchReportText(db, tenantId, { match, limit: query.limit, after: query.after });
+  const { page, last, hasMore } = takePage(rows, query.limit);
+  return { items: page, last: last ?? null, hasMore };
 }

@@ -55,12 +55,19 @@ export class BlobStore {
     return text === null ? null : (JSON.parse(text) as T);
   }
 
-  /** Deletes every blob, whatever step wrote it. list() reads values too: small pages bound memory. */
-  async clear(): Promise<void> {
+  /**
+   * Deletes every blob, whatever step wrote it, but those named in `keep`. list() reads values
+   * too: small pages bound memory.
+   */
+  async clear(keep: readonly string[] = []): Promise<void> {
+    const kept = (key: string) => keep.some((name) => key.startsWith(`blob:${name}:`));
+    let startAfter: string | undefined;
     for (;;) {
-      const keys = [...(await this.storage.list({ prefix: "blob:", limit: 16 })).keys()];
+      const keys = [...(await this.storage.list({ prefix: "blob:", limit: 16, startAfter })).keys()];
       if (keys.length === 0) return;
-      await this.storage.delete(keys);
+      startAfter = keys.at(-1);
+      const doomed = keys.filter((k) => !kept(k));
+      if (doomed.length > 0) await this.storage.delete(doomed);
     }
   }
 

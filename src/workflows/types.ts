@@ -77,4 +77,9 @@ export interface StepDefinition {
 export interface WorkflowDefinition {
   steps(state: WorkflowState): StepDefinition[];
   cleanup?(ctx: StepContext): Promise<void>;
+  /**
+   * Blobs a completed workflow keeps for its caller to read (`WorkflowObject.keptText`), deleted
+   * `forMs` after completion; every other blob is deleted when the workflow ends.
+   */
+  keeps?: { blobs: string[]; forMs: number };
 }

@@ -124,9 +124,24 @@ export class WorkflowObject extends DurableObject<Env> {
     return state;
   }
 
+  /** A blob the workflow kept after completing (its definition's `keeps`), as text; null once expired. */
+  async keptText(name: string): Promise<string | null> {
+    const state = await this.state();
+    if (state?.status !== "completed" || !WORKFLOWS[state.type].keeps?.blobs.includes(name)) return null;
+    return this.blobs.getText(name);
+  }
+
+  /** Forgets the workflow altogether (state, blobs, alarm): what it produced was deleted. */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     const state = await this.state();
-    if (!state || TERMINAL.has(state.status)) return;
+    if (!state) return;
+    // An ended workflow's alarm is the expiry of what it kept.
+    if (TERMINAL.has(state.status)) return this.blobs.clear();
     const step = stepsOf(state)[state.stepIndex];
     if (!step) return this.finish(state, { status: "failed", error: `no step ${state.stepIndex} in ${state.type}` });
 
@@ -216,7 +231,9 @@ export class WorkflowObject extends DurableObject<Env> {
       currentStep: null,
       completedAt: now,
     });
-    await this.blobs.clear();
+    const keeps = end.status === "completed" ? WORKFLOWS[state.type].keeps : undefined;
+    await this.blobs.clear(keeps?.blobs);
+    if (keeps) await this.ctx.storage.setAlarm(Date.now() + keeps.forMs);
   }
 
   /** Undoes what an unfinished workflow left (e.g. a half-done ATT&CK refresh); never throws. */

@@ -79,6 +79,8 @@ export const BODIES: Record<string, unknown> = {
   "PUT /api/v1/accounts/{accountId}/gaps/{techniqueId}/status": { status: "accepted_risk", reason: "battery" },
   "POST /api/v1/reports/{reportId}/techniques": { technique: "T1059.001", evidence: "PowerShell" },
   "POST /api/v1/reports/{reportId}/matches/{matchId}/feedback": { verdict: "reject", comment: "battery" },
+  // Takes only its id: B's keys must get a 404 and A's report must survive.
+  "DELETE /api/v1/reports/{reportId}": undefined,
   "POST /api/v1/analyses/{workflowId}/cancel": {},
   "DELETE /api/v1/keys/{keyId}": undefined,
   "POST /api/v1/webhooks/documents/{tenantId}": { text: "The actor ran PowerShell." },

@@ -1,13 +1,24 @@
 /**
  * @module Reports and their matches, always scoped to a tenant. A report, its matches, its
- * retained text and its workflow's completion are written in one D1 batch.
+ * retained text, its search index and its workflow's completion are written in one D1 batch;
+ * deleting a report removes all of it in one batch too.
  */
-import { and, asc, desc, eq, gte, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, like, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
 import { runBatch, type Db } from "../client";
 import { jsonValues, rowsPerStatement } from "../rows";
-import { matches, reportDocuments, reports, workflows, type Match, type Report } from "../schema";
+import {
+  matches,
+  matchFeedback,
+  reportDocuments,
+  reports,
+  reportText,
+  taskResults,
+  workflows,
+  type Match,
+  type Report,
+} from "../schema";
 
 export type NewReport = typeof reports.$inferInsert;
 export type NewMatch = Omit<typeof matches.$inferInsert, "reportId" | "tenantId">;
@@ -42,6 +53,8 @@ export interface PersistReport {
   matches: NewMatch[];
   /** Base64 chunks of the gzipped extracted text. */
   documentChunks: string[];
+  /** The extracted text in plain chunks, for search (a new version takes over the previous one's). */
+  textChunks: string[];
   /** Marks this workflow completed with the report, in the same batch. */
   workflowId?: string;
   /** The report this one is a new version of: no longer the latest, in the same batch. */
@@ -57,7 +70,14 @@ export async function persistReport(db: Db, p: PersistReport): Promise<void> {
   p.documentChunks.forEach((data, seq) =>
     statements.push(db.insert(reportDocuments).values({ reportId: id, tenantId, seq, data })),
   );
+  p.textChunks.forEach((body, seq) =>
+    statements.push(db.insert(reportText).values({ reportId: id, tenantId, seq, body })),
+  );
   if (p.supersedes) {
+    // Search sees the latest version only: the previous version's text leaves the index.
+    statements.push(
+      db.delete(reportText).where(and(eq(reportText.tenantId, tenantId), eq(reportText.reportId, p.supersedes))),
+    );
     statements.push(
       db
         .update(reports)
@@ -191,4 +211,41 @@ export async function latestVersion(db: Db, tenantId: string, rootId: string): P
       .where(and(eq(r.tenantId, tenantId), or(eq(r.id, rootId), eq(r.rootReportId, rootId)), eq(r.latest, true)))
       .get()) ?? null
   );
+}
+
+/** The analysis and re-evaluation workflows that produced, found or re-evaluated reports `ids`. */
+function workflowsOf(tenantId: string, ids: string[]): SQL {
+  const list = jsonValues(ids);
+  return sql`(SELECT w.id FROM ${workflows} w WHERE w.tenant_id = ${tenantId} AND (w.report_id IN ${list}
+    OR w.id IN (SELECT r.workflow_id FROM ${reports} r WHERE r.tenant_id = ${tenantId} AND r.id IN ${list})
+    OR (w.type = 'reeval' AND json_extract(w.input, '$.reportId') IN ${list})))`;
+}
+
+/** Ids of the workflows `deleteReports` deletes with reports `ids`. */
+export async function reportWorkflowIds(db: Db, tenantId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.all<{ id: string }>(sql`SELECT id FROM ${workflowsOf(tenantId, ids)}`);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Deletes reports `ids` of the tenant (every version of one report) and everything kept from them:
+ * feedback, matches, retained text, the search index (by trigger), and the link from the analysis
+ * workflows that produced them (those workflows' rows and steps go too: they name the document).
+ */
+export async function deleteReports(db: Db, tenantId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const list = jsonValues(ids);
+  const theirWorkflows = workflowsOf(tenantId, ids);
+  await runBatch(db, [
+    db.delete(matchFeedback).where(and(eq(matchFeedback.tenantId, tenantId), inArray(matchFeedback.reportId, list))),
+    db.delete(matches).where(and(eq(matches.tenantId, tenantId), inArray(matches.reportId, list))),
+    db
+      .delete(reportDocuments)
+      .where(and(eq(reportDocuments.tenantId, tenantId), inArray(reportDocuments.reportId, list))),
+    db.delete(reportText).where(and(eq(reportText.tenantId, tenantId), inArray(reportText.reportId, list))),
+    db.delete(taskResults).where(inArray(taskResults.workflowId, theirWorkflows)),
+    db.delete(workflows).where(and(eq(workflows.tenantId, tenantId), inArray(workflows.id, theirWorkflows))),
+    db.delete(reports).where(and(eq(reports.tenantId, tenantId), inArray(reports.id, list))),
+  ]);
 }

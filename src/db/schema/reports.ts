@@ -149,3 +149,25 @@ export const matchFeedback = sqliteTable(
 );
 
 export type MatchFeedback = typeof matchFeedback.$inferSelect;
+
+/**
+ * The extracted text of a report's latest version in plain chunks, for full-text search: the
+ * external content of the FTS5 table `report_text_fts` (migrations/0009_report_search.sql, kept in
+ * step by triggers). A new version takes the text over; deleting a report deletes it.
+ */
+export const reportText = sqliteTable(
+  "report_text",
+  {
+    /** The FTS5 rowid. */
+    id: integer("id").primaryKey(),
+    reportId: text("report_id")
+      .notNull()
+      .references(() => reports.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    body: text("body").notNull(),
+  },
+  (t) => [uniqueIndex("report_text_report_seq").on(t.reportId, t.seq)],
+);

@@ -8,6 +8,7 @@ import {
   analyzeNow,
   cancelAnalysis,
   readAnalysis,
+  readAnalysisResult,
   requireAnalysis,
   startAnalysis,
 } from "../../analyses/analyses.service";
@@ -31,7 +32,7 @@ const documentBody = {
     "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
   },
   description:
-    "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title and force as query parameters)",
+    "JSON ({url} | {text} | {content, contentType}), or the document itself with its Content-Type (title, force and store as query parameters)",
 };
 
 const documentErrors = {
@@ -69,6 +70,22 @@ const statusRoute = createRoute({
   },
 });
 
+const resultRoute = createRoute({
+  method: "get",
+  path: "/analyses/{workflowId}/result",
+  tags: ["Analysis"],
+  summary:
+    "The techniques a completed analysis found: its report's, or, with store false, the result kept for 24 hours",
+  security: bearer,
+  request: { params: WorkflowParams },
+  responses: {
+    200: json(AnalysisOutput, "The techniques (reportId null when nothing was stored)"),
+    ...authErrors,
+    404: errorContent("No such analysis for this tenant, or its unstored result has expired"),
+    409: errorContent("The analysis has not completed"),
+  },
+});
+
 const eventsRoute = createRoute({
   method: "get",
   path: "/analyses/{workflowId}/events",
@@ -102,7 +119,7 @@ const analyzeRoute = createRoute({
   method: "post",
   path: "/analyze",
   tags: ["Analysis"],
-  summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report)",
+  summary: "Analyse a document of up to 1 MB and answer with the techniques (stored as a report unless store is false)",
   security: bearer,
   middleware: [
     analysisRateLimit,
@@ -131,6 +148,9 @@ export const analysisRoutes = router()
       200,
     );
   })
+  .openapi(resultRoute, async (c) =>
+    c.json(await readAnalysisResult(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").workflowId), 200),
+  )
   .openapi(eventsRoute, async (c) => {
     const { workflowId: id } = c.req.valid("param");
     const { db, caller } = c.var;

@@ -9,19 +9,28 @@ import {
   AddedTechnique,
   AddTechniqueInput,
   ALL_VERSIONS,
+  DeletedReport,
   Feedback,
   FeedbackInput,
   MatchIdField,
   Report,
   ReportChanges,
+  ReportHit,
   ReportIdField,
   ReportSummary,
+  SearchQueryField,
   SinceField,
   KindFilterField,
   SourceUrlFilterField,
   TechniqueFilterField,
 } from "../../reports/reports.schemas";
-import { listReportPage, readReport, readReportVersions } from "../../reports/reports.service";
+import {
+  deleteReport,
+  listReportPage,
+  readReport,
+  readReportVersions,
+  searchReports,
+} from "../../reports/reports.service";
 import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
 
 const ReportParams = pathParams({ reportId: ReportIdField });
@@ -46,6 +55,37 @@ const listRoute = createRoute({
   responses: {
     200: json(z.object({ items: z.array(ReportSummary), nextCursor: z.string().nullable() }), "Reports"),
     ...authErrors,
+  },
+});
+
+const searchRoute = createRoute({
+  method: "get",
+  path: "/search",
+  tags: ["Reports"],
+  summary: "Reports whose text has every word of q (latest versions), newest first, each with a snippet of the hit",
+  security: bearer,
+  request: { query: z.object({ q: SearchQueryField, limit: LimitField, cursor: CursorField.optional() }) },
+  responses: {
+    200: json(
+      z.object({ items: z.array(ReportHit), hasMore: z.boolean(), nextCursor: z.string().nullable() }),
+      "Matching reports",
+    ),
+    ...authErrors,
+  },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/{reportId}",
+  tags: ["Reports"],
+  summary:
+    "Delete a report: every version, its matches, feedback, retained text, search index and the analyses that made it",
+  security: bearer,
+  request: { params: ReportParams },
+  responses: {
+    200: json(DeletedReport, "Deleted"),
+    ...authErrors,
+    404: errorContent("No such report for this tenant"),
   },
 });
 
@@ -135,8 +175,20 @@ export const reportRoutes = router()
     });
     return c.json({ items, nextCursor: nextCreatedCursor(hasMore, last) }, 200);
   })
+  // Before /{reportId}, which would take "search" for an id.
+  .openapi(searchRoute, async (c) => {
+    const { q, limit, cursor } = c.req.valid("query");
+    const page = await searchReports(c.var.db, c.var.caller.tenantId, { q, limit, after: afterCreated(cursor) });
+    return c.json(
+      { items: page.items, hasMore: page.hasMore, nextCursor: nextCreatedCursor(page.hasMore, page.last) },
+      200,
+    );
+  })
   .openapi(getRoute, async (c) =>
     c.json(await readReport(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
+  )
+  .openapi(deleteRoute, async (c) =>
+    c.json(await deleteReport(c.env, c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),
   )
   .openapi(versionsRoute, async (c) =>
     c.json(await readReportVersions(c.var.db, c.var.caller.tenantId, c.req.valid("param").reportId), 200),

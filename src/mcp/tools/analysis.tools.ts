@@ -8,13 +8,14 @@ import {
   ContentField,
   ContentTypeField,
   ForceField,
+  StoreField,
   TextField,
   TitleField,
   UrlField,
   WorkflowIdField,
 } from "../../analyses/analyses.schemas";
 import { submissionFromJson } from "../../analyses/submission";
-import { cancelAnalysis, readAnalysis, startAnalysis } from "../../analyses/analyses.service";
+import { cancelAnalysis, readAnalysis, readAnalysisResult, startAnalysis } from "../../analyses/analyses.service";
 import { afterCreated, CursorField, LimitField, nextCreatedCursor } from "../../api/paging";
 import { normalizeTechniqueId } from "../../attack/catalog.service";
 import { badRequest, notFound } from "../../errors";
@@ -33,12 +34,13 @@ import {
   SourceUrlFilterField,
   TechniqueFilterField,
 } from "../../reports/reports.schemas";
-import { listReportPage, readReport } from "../../reports/reports.service";
+import { listReportPage, readReport, tacticShortnames } from "../../reports/reports.service";
 import { watchWorkflow } from "../../workflows/launch";
 import { TERMINAL } from "../../workflows/types";
 import { toWorkflowStatus, WorkflowStatus } from "../../workflows/workflow.schemas";
 import { defineTool, type Tool } from "../define-tool";
 import {
+  clip,
   DEFAULT_EVIDENCE_SPANS,
   DEFAULT_TECHNIQUE_ROWS,
   EvidencePage,
@@ -46,6 +48,7 @@ import {
   ReportDigest,
   reportDigest,
   TECHNIQUE_COLUMNS,
+  techniqueRow,
   TechniqueRowsField,
 } from "../report-views";
 
@@ -67,6 +70,7 @@ const analyzeDocument = defineTool({
     content_type: ContentTypeField.optional().describe("media type of content: application/pdf, text/html …"),
     title: TitleField.optional(),
     force: ForceField.optional(),
+    store: StoreField.optional(),
     wait_seconds: z
       .number()
       .int()
@@ -84,6 +88,10 @@ const analyzeDocument = defineTool({
     columns: ReportDigest.shape.columns,
     techniques: ReportDigest.shape.techniques,
     nextCursor: ReportDigest.shape.nextCursor.describe("more techniques: get_report with this cursor"),
+    evidence: z
+      .array(z.object({ technique: z.string(), text: z.string() }))
+      .optional()
+      .describe("with store: false only (nothing is kept to read later): each technique's first supporting text"),
   },
   effect: {
     readOnly: false,
@@ -98,7 +106,7 @@ const analyzeDocument = defineTool({
       throw badRequest("give exactly one of url, text or content (base64 with its content_type)");
     if (content !== undefined && contentType === undefined)
       throw badRequest("content needs its content_type, e.g. application/pdf or text/html");
-    const submission = submissionFromJson({ url, text, content, contentType, title, force });
+    const submission = submissionFromJson({ url, text, content, contentType, title, force, store: args.store });
     const started = await startAnalysis(env, db, caller.tenantId, submission, "mcp");
     const token = extra._meta?.progressToken;
     const deadline = Date.now() + (args.wait_seconds ?? DEFAULT_WAIT_S) * 1000;
@@ -119,6 +127,26 @@ const analyzeDocument = defineTool({
       throw badRequest(`analysis ${started.workflowId} failed: ${final?.error ?? "unknown reason"}`);
     }
     if (status === "cancelled") throw badRequest(`analysis ${started.workflowId} was cancelled`);
+    if (status === "completed" && args.store === false) {
+      // Nothing was stored: the answer is the result the workflow keeps.
+      const { attackVersion, techniques } = await readAnalysisResult(env, db, caller.tenantId, started.workflowId);
+      const tactics = await tacticShortnames(
+        db,
+        attackVersion,
+        techniques.map((t) => t.id),
+      );
+      return {
+        workflowId: started.workflowId,
+        status,
+        progress: 1,
+        reportId: null,
+        attackVersion,
+        columns: [...TECHNIQUE_COLUMNS],
+        techniques: techniques.map((t) => techniqueRow(t, tactics.get(t.id) ?? [])),
+        nextCursor: null,
+        evidence: techniques.map((t) => ({ technique: t.id, text: clip(t.evidence[0]?.text ?? "", 300) })),
+      };
+    }
     if (status !== "completed" || !final?.reportId) {
       return {
         workflowId: started.workflowId,
