@@ -252,7 +252,7 @@ describe("deleting a report", () => {
     const client = await connectMcp(a.key);
     try {
       const found = await callTool(client, "search_reports", { query: "echidnaworm" });
-      expect((dataOf(found) as unknown as SearchPage).items.map((h) => h.id)).toEqual([out.reportId]);
+      expect((dataOf(found) as SearchPage).items.map((h) => h.id)).toEqual([out.reportId]);
       const other = await connectMcp(b.key);
       const refused = await callTool(other, "delete_report", { report_id: out.reportId });
       await other.close();
@@ -261,7 +261,7 @@ describe("deleting a report", () => {
       expect(deleted.isError).toBeFalsy();
       expect(dataOf(deleted)).toEqual({ id: out.reportId, deletedVersions: [out.reportId] });
       const after = await callTool(client, "search_reports", { query: "echidnaworm" });
-      expect((dataOf(after) as unknown as SearchPage).items).toEqual([]);
+      expect((dataOf(after) as SearchPage).items).toEqual([]);
       const empty = await callTool(client, "search_reports", { query: "??" });
       expect(empty.isError).toBe(true);
     } finally {
