@@ -125,10 +125,10 @@ describe("REST lookups by id, name and alias", () => {
   it.each([
     ["software/DNSMessenger", 400, "ambiguous", /names 2 software in ATT&CK 18.1: S0145 .*, S0146 .*; ask again by id/],
     ["software/nosuchtool", 404, "not_found", /no ATT&CK 18.1 software .* 'nosuchtool'.*search_techniques/],
-    ["software/APT29", 404, "not_found", /'APT29' is the group G0016 \(APT29\).*get_group/],
+    ["software/APT29", 404, "not_found", /'APT29' is the group G0016 \(APT29\).*get_attack_object/],
     ["software/G0016", 404, "not_found", /'G0016' is the group G0016.*\/api\/v1\/attack\/groups\/G0016/],
-    ["campaigns/Mimikatz", 404, "not_found", /the software S0002 .*get_software/],
-    ["mitigations/C9999", 404, "not_found", /'C9999' is a campaign id.*get_campaign/],
+    ["campaigns/Mimikatz", 404, "not_found", /the software S0002 .*get_attack_object/],
+    ["mitigations/C9999", 404, "not_found", /'C9999' is a campaign id.*get_attack_object/],
     ["groups/G9999", 404, "not_found", /no ATT&CK 18.1 group has the id, name or alias 'G9999'/],
     ["software/S0002?cursor=garbage", 400, "bad_request", /invalid cursor/],
     ["software/S0002?version=99.9", 404, "not_found", /ATT&CK 99.9 is not loaded/],
@@ -173,29 +173,32 @@ describe("a technique's procedure examples", () => {
 
 describe("MCP lookups", () => {
   it.each([
-    ["get_software", "S0002", "S0002"],
-    ["get_software", "MIMIKATZ", "S0002"],
-    ["get_software", "totbrick", "S0266"],
-    ["get_campaign", "C0024", "C0024"],
-    ["get_campaign", "SolarWinds Compromise", "C0024"],
-    ["get_campaign", "Operation Interception", "C0022"],
-    ["get_mitigation", "M1036", "M1036"],
-    ["get_mitigation", "account use policies", "M1036"],
-    ["get_group", "Cozy Bear", "G0016"],
-  ])("%s %s → %s", async (tool, id, expected) => {
-    const result = await callTool(client, tool, { id });
+    ["software", "S0002", "S0002"],
+    ["software", "MIMIKATZ", "S0002"],
+    ["software", "totbrick", "S0266"],
+    ["campaign", "C0024", "C0024"],
+    ["campaign", "SolarWinds Compromise", "C0024"],
+    ["campaign", "Operation Interception", "C0022"],
+    ["mitigation", "M1036", "M1036"],
+    ["mitigation", "account use policies", "M1036"],
+    ["group", "Cozy Bear", "G0016"],
+  ])("get_attack_object finds the %s %s → %s, by id, name or alias, with no kind given", async (kind, id, expected) => {
+    const result = await callTool(client, "get_attack_object", { id });
     expect(result.isError, textOf(result)).toBeFalsy();
-    expect((dataOf(result) as { id: string }).id).toBe(expected);
+    expect(dataOf(result)).toMatchObject({ kind, id: expected });
   });
 
   it.each([
-    ["get_software", "nosuchtool", /no ATT&CK 18.1 software .*search_techniques/],
-    ["get_software", "spicyomelette", /names 2 software.*S0284.*S0646.*ask again by id/],
-    ["get_campaign", "APT29", /is the group G0016.*get_group/],
-    ["get_mitigation", "M9999", /no ATT&CK 18.1 mitigation has the id, name or alias 'M9999'/],
-    ["list_procedure_examples", "T9999", /T9999 does not exist/],
-  ])("%s %s → isError saying what to do", async (tool, id, message) => {
-    const args = tool === "list_procedure_examples" ? { technique_id: id } : { id };
+    [
+      "get_attack_object",
+      { id: "nosuchtool" },
+      /no ATT&CK 18.1 group, software, campaign or mitigation .*search_techniques/,
+    ],
+    ["get_attack_object", { id: "spicyomelette" }, /names 2 software.*S0284.*S0646.*ask again by id/],
+    ["get_attack_object", { id: "APT29", kind: "campaign" }, /is the group G0016.*get_attack_object/],
+    ["get_attack_object", { id: "M9999" }, /no ATT&CK 18.1 mitigation has the id, name or alias 'M9999'/],
+    ["list_procedure_examples", { technique_id: "T9999" }, /T9999 does not exist/],
+  ])("%s %j → isError saying what to do", async (tool, args, message) => {
     const result = await callTool(client, tool, args);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(message);
@@ -222,12 +225,12 @@ describe("MCP lookups", () => {
     expect(new Set(items.map((i) => `${i.sourceId} ${i.description}`)).size).toBe(total);
   });
 
-  it("get_group pages a big group's techniques with detail, every one once", async () => {
+  it("get_attack_object pages a big group's techniques with detail, every one once", async () => {
     const ids: string[] = [];
     let cursor: string | undefined;
     let count = 0;
     for (let calls = 0; calls < 10; calls++) {
-      const result = await callTool(client, "get_group", {
+      const result = await callTool(client, "get_attack_object", {
         id: "Kimsuky",
         detail: true,
         ...(cursor ? { cursor } : {}),
@@ -249,19 +252,22 @@ describe("MCP answers fit an agent's context", () => {
   const size = (r: CallToolResult) => new TextEncoder().encode(JSON.stringify(r)).length;
 
   // Kimsuky uses the most techniques (109) in ATT&CK 18.1, Lazarus Group the next most, APT29 the most software.
-  it.each(["G0094", "G0032", "G0016"])("get_group's default answer for the big group %s is under 10 KB", async (id) => {
-    const result = await callTool(client, "get_group", { id });
-    const group = dataOf(result) as GroupT;
-    expect(group.techniqueCount).toBeGreaterThan(60);
-    expect(group.techniques).toHaveLength(25);
-    expect(group.nextCursor).toBeTruthy();
-    expect(group.procedureSample).toHaveLength(3);
-    expect(size(result)).toBeLessThan(10_000);
-  });
+  it.each(["G0094", "G0032", "G0016"])(
+    "get_attack_object's default answer for the big group %s is under 10 KB",
+    async (id) => {
+      const result = await callTool(client, "get_attack_object", { id });
+      const group = dataOf(result) as GroupT;
+      expect(group.techniqueCount).toBeGreaterThan(60);
+      expect(group.techniques).toHaveLength(25);
+      expect(group.nextCursor).toBeTruthy();
+      expect(group.procedureSample).toHaveLength(3);
+      expect(size(result)).toBeLessThan(10_000);
+    },
+  );
 
-  it("get_group gives the full description and every software with detail", async () => {
-    const compact = dataOf(await callTool(client, "get_group", { id: "G0016" })) as GroupT;
-    const full = dataOf(await callTool(client, "get_group", { id: "G0016", detail: true })) as GroupT;
+  it("get_attack_object gives a group's full description and every software with detail", async () => {
+    const compact = dataOf(await callTool(client, "get_attack_object", { id: "G0016" })) as GroupT;
+    const full = dataOf(await callTool(client, "get_attack_object", { id: "G0016", detail: true })) as GroupT;
     expect(compact.softwareCount).toBeGreaterThan(15);
     expect(compact.software).toHaveLength(15);
     expect(full.software).toHaveLength(compact.softwareCount);
@@ -271,9 +277,9 @@ describe("MCP answers fit an agent's context", () => {
   });
 
   it.each([
-    ["get_software", { id: "Cobalt Strike" }],
-    ["get_campaign", { id: "C0024" }],
-    ["get_mitigation", { id: "M1018" }],
+    ["get_attack_object", { id: "Cobalt Strike" }],
+    ["get_attack_object", { id: "C0024" }],
+    ["get_attack_object", { id: "M1018" }],
     ["list_procedure_examples", { technique_id: "T1059.001" }],
     ["get_technique", { id: "T1059.001" }],
   ])("%s's default answer stays under 25 KB", async (tool, args) => {

@@ -23,13 +23,10 @@ const ALL_TOOL_NAMES = [
   "get_attack_changes",
   "get_coverage",
   "get_detection_health",
-  "get_campaign",
-  "get_group",
-  "get_mitigation",
+  "get_attack_object",
   "get_refresh_status",
   "get_report",
   "get_report_evidence",
-  "get_software",
   "get_technique",
   "import_detections",
   "list_accounts",
@@ -125,10 +122,10 @@ describe("MCP endpoint through the SDK's own client", () => {
     expect(revoked.revokedBy?.id).toBe("T1574.001");
   });
 
-  it("list_tactics and get_group answer", async () => {
+  it("list_tactics and get_attack_object answer", async () => {
     const tactics = dataOf(await callTool(client, "list_tactics", {})) as { tactics: unknown[] };
     expect(tactics.tactics).toHaveLength(14);
-    const group = dataOf(await callTool(client, "get_group", { id: "APT29" })) as GroupT;
+    const group = dataOf(await callTool(client, "get_attack_object", { id: "APT29" })) as GroupT;
     expect(group.id).toBe("G0016");
   });
 

@@ -5,20 +5,16 @@
 import { z } from "@hono/zod-openapi";
 import { TechniqueFinding } from "../reports/reports.schemas";
 
-export const UrlField = z.string().max(2048).describe("http(s) URL of the report to fetch (HTML, PDF or text)");
+export const UrlField = z.string().max(2048).describe("http(s) URL of the report");
 export const TextField = z.string().describe("the report as plain text");
-export const TitleField = z.string().max(500).describe("a title for the stored report");
+export const TitleField = z.string().max(500).describe("title for the report");
 export const ForceField = z
   .boolean()
-  .describe("analyse again even if this text was analysed before under the same ATT&CK version");
-export const ContentField = z.string().describe("the document, base64-encoded (HTML, PDF, text)");
+  .describe("analyse again even if this text was analysed under this ATT&CK version");
+export const ContentField = z.string().describe("the document (PDF, HTML, text), base64");
 export const ContentTypeField = z.string().max(200).describe("media type of `content`, e.g. application/pdf");
 
-export const StoreField = z
-  .boolean()
-  .describe(
-    "false: analyse only, storing no report, matches or text (reportId is null; an asynchronous result is kept 24 h)",
-  );
+export const StoreField = z.boolean().describe("false: analyse without storing anything (reportId is null)");
 export const WorkflowIdField = z.string().uuid().describe("the workflowId an analysis (or refresh) start returned");
 
 export const SubmissionJson = z

@@ -9,15 +9,9 @@ import { fromBase64Url, toBase64Url } from "../lib/bytes";
 export const DEFAULT_PAGE_SIZE = 25;
 
 /** Page size: a number in MCP, a query string in REST (coerced); 25 when absent. */
-export const LimitField = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(100)
-  .default(DEFAULT_PAGE_SIZE)
-  .describe(`page size, 1–100 (default ${DEFAULT_PAGE_SIZE})`);
+export const LimitField = z.coerce.number().int().min(1).max(100).default(DEFAULT_PAGE_SIZE).describe("page size");
 
-export const CursorField = z.string().max(512).describe("`nextCursor` of the previous page, unchanged");
+export const CursorField = z.string().max(512).describe("nextCursor of the previous page");
 
 export function encodeCursor(value: Record<string, string | number>): string {
   return toBase64Url(new TextEncoder().encode(JSON.stringify(value)));

@@ -10,7 +10,7 @@ export const AttackVersionField = z
   .string()
   .regex(ATTACK_VERSION, "an ATT&CK version such as 18.1")
   .openapi({ example: "18.1" })
-  .describe("ATT&CK version to read; defaults to the active version");
+  .describe("ATT&CK version (default: the active one)");
 export const TechniqueIdField = z
   .string()
   .max(20)
@@ -40,15 +40,9 @@ export const CampaignRefField = z
   .max(100)
   .openapi({ example: "C0024" })
   .describe("campaign id, name or alias: C0024, SolarWinds Compromise");
-export const DETAIL = "also give the full description and each technique's procedure text";
-export const SearchTextField = z
-  .string()
-  .max(200)
-  .describe("words describing the behaviour, searched in id, name and description and ranked by relevance");
-export const TacticFilterField = z
-  .string()
-  .max(64)
-  .describe("tactic id, shortname or name: TA0001, initial-access, Initial Access");
+export const DETAIL = "add the full description and procedure texts";
+export const SearchTextField = z.string().max(200).describe("words describing the behaviour");
+export const TacticFilterField = z.string().max(64).describe("tactic id, shortname or name (TA0001, initial-access)");
 export const PlatformFilterField = z.string().max(64).describe("platform, e.g. Windows, Linux, macOS, IaaS");
 export const INCLUDE_REVOKED = "also list revoked and deprecated techniques";
 

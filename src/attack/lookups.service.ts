@@ -27,10 +27,15 @@ const SUMMARY_CHARS = 600;
 const SOFTWARE_SHOWN = 15;
 
 const KINDS: Record<ObjectKind, { id: RegExp; example: string; tool: string; path: string }> = {
-  group: { id: /^G\d{4}$/i, example: "G0016, APT29", tool: "get_group", path: "groups" },
-  software: { id: /^S\d{4}$/i, example: "S0002, Mimikatz", tool: "get_software", path: "software" },
-  campaign: { id: /^C\d{4}$/i, example: "C0024, SolarWinds Compromise", tool: "get_campaign", path: "campaigns" },
-  mitigation: { id: /^M\d{4}$/i, example: "M1036, Account Use Policies", tool: "get_mitigation", path: "mitigations" },
+  group: { id: /^G\d{4}$/i, example: "G0016, APT29", tool: "get_attack_object", path: "groups" },
+  software: { id: /^S\d{4}$/i, example: "S0002, Mimikatz", tool: "get_attack_object", path: "software" },
+  campaign: { id: /^C\d{4}$/i, example: "C0024, SolarWinds Compromise", tool: "get_attack_object", path: "campaigns" },
+  mitigation: {
+    id: /^M\d{4}$/i,
+    example: "M1036, Account Use Policies",
+    tool: "get_attack_object",
+    path: "mitigations",
+  },
 };
 
 const label = (c: Candidate) =>

@@ -13,7 +13,7 @@ import {
   VALIDATIONS,
 } from "../db/schema";
 
-export const AccountIdField = z.string().uuid().describe("the account id (from creating or listing accounts)");
+export const AccountIdField = z.string().uuid().describe("account id (list_accounts)");
 export const MappingIdField = z.string().uuid().describe("the detection → technique mapping id");
 export const DetectionIdField = z.string().uuid().describe("the detection id");
 export const GapStatusField = z
@@ -25,11 +25,8 @@ export const MethodFilterField = z.enum(MAPPING_METHODS).describe("only mappings
 /** Kinds of detection content (seeded in detection_types). */
 export const DETECTION_FORMATS = ["sigma", "splunk", "elastic", "cloud_config", "manual"] as const;
 export const DetectionFilters = {
-  technique: z
-    .string()
-    .max(20)
-    .describe("only detections mapped to this ATT&CK technique (not disputed); a parent also finds its sub-techniques"),
-  format: z.enum(DETECTION_FORMATS).describe("only rules of this format: sigma, splunk, elastic …"),
+  technique: z.string().max(20).describe("only rules mapped to this technique (a parent includes its sub-techniques)"),
+  format: z.enum(DETECTION_FORMATS).describe("only rules of this format"),
   health: z.enum(HEALTH_STATUSES).describe("only detections in this health status"),
 };
 
@@ -48,14 +45,9 @@ export const AccountInput = z
   .object({
     name: z.string().trim().min(1).max(200).describe("display name"),
     provider: z.string().max(40).describe("aws, azure, gcp, on_prem, saas or other"),
-    identifier: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .describe("the provider's id for the account (AWS account id, subscription id …)"),
-    environment: z.enum(ENVIRONMENTS).describe("prod, staging or dev"),
-    criticality: z.enum(CRITICALITIES).describe("high, medium or low: weighs the risk of its gaps (3, 2, 1)"),
+    identifier: z.string().trim().min(1).max(200).describe("the provider's id (AWS account id, subscription id …)"),
+    environment: z.enum(ENVIRONMENTS).describe("environment"),
+    criticality: z.enum(CRITICALITIES).describe("weighs its gaps' risk (3, 2, 1)"),
     regions: z.array(z.string().max(64)).max(100).optional().describe("the regions it runs in"),
   })
   .openapi("AccountInput");
@@ -89,10 +81,7 @@ export const ImportInput = z
       .max(MAX_FILES_PER_IMPORT)
       .describe(`at most ${MAX_FILES_PER_IMPORT} files per call`),
     scanId: z.string().uuid().optional().describe("continue a scan started by an earlier call"),
-    complete: z
-      .boolean()
-      .optional()
-      .describe("this call ends a scan that held every rule of the format: rules not seen are marked removed"),
+    complete: z.boolean().optional().describe("last call of a full scan: rules not seen are marked removed"),
   })
   .openapi("ImportInput");
 

@@ -164,9 +164,9 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
     },
     listing(results) {
       schemas ??= { input: jsonSchemaOf(spec.input, "input"), output: jsonSchemaOf(spec.output, "output") };
+      // No title: it repeats the name, and the instructions carry it (an agent pays per byte).
       return {
         name: spec.name,
-        title: spec.title,
         description: spec.description,
         inputSchema: schemas.input,
         ...(results === "structured" ? { outputSchema: schemas.output } : {}),

@@ -4,8 +4,8 @@
 import { z } from "@hono/zod-openapi";
 import { FEEDBACK_VERDICTS, MATCH_METHODS, SOURCE_TYPES } from "../db/schema";
 
-export const ReportIdField = z.string().uuid().describe("report id, from an analysis or a report list");
-export const MatchIdField = z.string().uuid().describe("the match (matchId in a report's techniques)");
+export const ReportIdField = z.string().uuid().describe("report id (list_reports)");
+export const MatchIdField = z.string().uuid().describe("matchId, from get_report_evidence");
 export const TechniqueFilterField = z
   .string()
   .max(20)
@@ -14,14 +14,10 @@ export const TechniqueFilterField = z
 export const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
 export const ISO_DATE_HINT = "an ISO date such as 2026-01-31 or 2026-01-31T12:00:00Z";
 export const SinceField = z.string().regex(ISO_DATE, ISO_DATE_HINT).describe("reports created at or after this date");
-export const KindFilterField = z.enum(SOURCE_TYPES).describe("how the document came: url, text, html or pdf");
+export const KindFilterField = z.enum(SOURCE_TYPES).describe("how the document came");
 export const SourceUrlFilterField = z.string().max(200).describe("part of the source URL (case-insensitive)");
 export const ALL_VERSIONS = "also list earlier versions of re-evaluated reports";
-export const SearchQueryField = z
-  .string()
-  .min(1)
-  .max(500)
-  .describe("words to find in the reports' text (all of them; the last may be a prefix)");
+export const SearchQueryField = z.string().min(1).max(500).describe("words the text holds (the last may be a prefix)");
 
 export const EvidenceSpan = z
   .object({
@@ -97,11 +93,7 @@ export type ReportSummaryT = z.infer<typeof ReportSummary>;
 export const FeedbackInput = z
   .object({
     verdict: z.enum(FEEDBACK_VERDICTS).describe("accept: the match is right; reject: it is wrong"),
-    correctTechnique: z
-      .string()
-      .max(20)
-      .optional()
-      .describe("with reject: the technique the evidence really shows, e.g. T1059.003"),
+    correctTechnique: z.string().max(20).optional().describe("with reject: the technique the evidence shows"),
     comment: z.string().max(2000).optional().describe("why, for the record"),
   })
   .openapi("FeedbackInput");
@@ -125,13 +117,8 @@ export type FeedbackT = z.infer<typeof Feedback>;
 export const AddTechniqueInput = z
   .object({
     technique: z.string().max(20).describe("the ATT&CK technique id the report shows, e.g. T1059.003"),
-    evidence: z
-      .string()
-      .trim()
-      .min(3)
-      .max(2000)
-      .describe("the exact text of the report that shows it (whitespace may differ); its first occurrence is used"),
-    comment: z.string().trim().max(2000).optional().describe("why, for the record (shown as the match's note)"),
+    evidence: z.string().trim().min(3).max(2000).describe("the exact report text showing it (whitespace may differ)"),
+    comment: z.string().trim().max(2000).optional().describe("why, for the record"),
   })
   .openapi("AddTechniqueInput");
 

@@ -54,10 +54,7 @@ export const SEEDERS: Record<string, Seeder> = {
 /** Tool arguments named plainly `id`: what they are, by tool. */
 export const TOOL_ID_ALIASES: Record<string, string> = {
   get_technique: "techniqueId",
-  get_group: "groupId",
-  get_software: "softwareId",
-  get_campaign: "campaignId",
-  get_mitigation: "mitigationId",
+  get_attack_object: "groupId",
 };
 
 /** A parameter is an id when its name says so. */
@@ -106,6 +103,7 @@ export const TOOL_ARGS: Record<string, Record<string, unknown>> = {
  */
 export const PLAIN_TOOL_ARGS: Record<string, Record<string, unknown>> = {
   search_techniques: { query: "credential dumping" },
+  search_reports: { query: "powershell" },
   analyze_document: { text: "The actor ran encoded PowerShell commands.", wait_seconds: 0 },
   get_attack_changes: { from: "18.1", to: "18.1" },
   // A getter: each call registers a new account (identifiers are unique per tenant).

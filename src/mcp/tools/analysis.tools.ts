@@ -60,14 +60,12 @@ const analyzeDocument = defineTool({
   group: "analysis",
   startsAnalysis: true,
   description:
-    "Maps a threat-intelligence document (a URL, its text, or a base64 PDF/HTML file) to the ATT&CK techniques " +
-    "it describes and stores it as a report. Waits up to wait_seconds (progress notifications with a " +
-    "progressToken); otherwise follow the workflow id with get_analysis_status.",
+    "Maps a threat report (url, text, or base64 PDF/HTML content) to ATT&CK techniques and stores it as a report; waits up to wait_seconds, else returns the workflow id for get_analysis_status.",
   input: {
     url: UrlField.optional(),
     text: TextField.optional(),
     content: ContentField.optional(),
-    content_type: ContentTypeField.optional().describe("media type of content: application/pdf, text/html …"),
+    content_type: ContentTypeField.optional(),
     title: TitleField.optional(),
     force: ForceField.optional(),
     store: StoreField.optional(),
@@ -77,7 +75,7 @@ const analyzeDocument = defineTool({
       .min(0)
       .max(300)
       .optional()
-      .describe(`how long to wait for the result, default ${DEFAULT_WAIT_S}; 0 returns at once`),
+      .describe(`seconds to wait for the result (default ${DEFAULT_WAIT_S}; 0: at once)`),
   },
   output: {
     workflowId: z.string(),
@@ -224,7 +222,7 @@ const listReports = defineTool({
   title: "List reports",
   group: "analysis",
   description:
-    "The tenant's reports, newest first, optionally only those with a technique, since a date, of a kind (url, text, html, pdf) or whose source URL contains a string.",
+    "The tenant's reports, newest first; filter by technique, date, kind (url, text, html, pdf) or source URL.",
   input: {
     technique: TechniqueFilterField.optional(),
     since: SinceField.optional(),
@@ -263,8 +261,7 @@ const cancelAnalysisTool = defineTool({
   name: "cancel_analysis",
   title: "Cancel an analysis",
   group: "analysis",
-  description:
-    "Stops an analysis at whatever step it is; it ends 'cancelled' and stores no report. No effect on one that has ended.",
+  description: "Stops an analysis; it ends cancelled and stores nothing. No effect on one that has ended.",
   input: { workflow_id: WorkflowIdField },
   output: WorkflowStatus.shape,
   effect: { readOnly: false, destructive: true, idempotent: true, auditTarget: (args) => args.workflow_id },
@@ -277,8 +274,7 @@ const submitMatchFeedback = defineTool({
   title: "Give feedback on a match",
   group: "analysis",
   description:
-    "Tell TTPscope whether a technique it found in a report is right (accept) or wrong (reject), optionally " +
-    "with the technique the evidence really shows. The model learns from feedback at its next build.",
+    "Marks a report's technique right (accept) or wrong (reject), optionally naming the technique the evidence shows; the model learns from it at its next build.",
   input: {
     report_id: ReportIdField,
     match_id: MatchIdField,
@@ -301,8 +297,7 @@ const addTechniqueTool = defineTool({
   title: "Add a technique a report missed",
   group: "analysis",
   description:
-    "Adds an ATT&CK technique to a report with the exact report text that shows it (method manual); the model " +
-    "learns from it at its next build. A technique the report already has is refused: give feedback on it instead.",
+    "Adds a technique a report missed, with the exact report text that shows it (method manual; the model learns from it). A technique the report has is refused: give feedback instead.",
   input: {
     report_id: ReportIdField,
     technique_id: AddTechniqueInput.shape.technique,

@@ -8,15 +8,11 @@ import {
   AttackChanges,
   AttackVersionField,
   Campaign,
-  CampaignRefField,
   DETAIL,
   Group,
   Mitigation,
-  MitigationRefField,
   ProcedurePage,
   Software,
-  SoftwareRefField,
-  GroupRefField,
   INCLUDE_REVOKED,
   PlatformFilterField,
   SearchTextField,
@@ -37,6 +33,7 @@ import {
   type PageArgs,
 } from "../../attack/lookups.service";
 import type { Db } from "../../db/client";
+import { AppError, notFound } from "../../errors";
 import { defineTool, type Tool } from "../define-tool";
 
 const searchTechniques = defineTool({
@@ -44,8 +41,7 @@ const searchTechniques = defineTool({
   title: "Search ATT&CK techniques",
   group: "attack",
   description:
-    "Full-text search over ATT&CK techniques and sub-techniques (id, name, description), ranked by relevance, " +
-    "optionally filtered by tactic and platform. Use it to find the technique id for a behaviour.",
+    "Full-text search of ATT&CK techniques, ranked, optionally by tactic and platform: finds the id for a behaviour.",
   input: {
     query: SearchTextField.optional(),
     tactic: TacticFilterField.optional(),
@@ -77,9 +73,7 @@ const getTechnique = defineTool({
   title: "Get an ATT&CK technique",
   group: "attack",
   description:
-    "One technique or sub-technique by id (T1059 or T1059.001) with tactics, parent and sub-techniques, platforms, " +
-    "mitigations, detection strategies and analytics, and the first procedure examples (list_procedure_examples " +
-    "pages the rest). A revoked id names its replacement.",
+    "A technique by id (T1059, T1059.001): tactics, parent, sub-techniques, platforms, mitigations, detection analytics and first procedure examples; a revoked id names its replacement.",
   input: { id: TechniqueIdField, version: AttackVersionField.optional() },
   output: Technique.shape,
   effect: { readOnly: true },
@@ -95,9 +89,7 @@ const listProcedures = defineTool({
   name: "list_procedure_examples",
   title: "List a technique's procedure examples",
   group: "attack",
-  description:
-    "How groups, software and campaigns use one technique (ATT&CK's procedure examples), a page at a time, " +
-    "ordered by the source's id; pass nextCursor (or get_technique's proceduresCursor) as cursor for the next page.",
+  description: "How groups, software and campaigns use a technique (ATT&CK procedure examples), paged.",
   input: {
     technique_id: TechniqueIdField,
     limit: LimitField,
@@ -144,70 +136,53 @@ async function pageOf(
   return { version, page: { limit: args.limit, offset: position.offset, detail: args.detail } };
 }
 
-const getGroup = defineTool({
-  name: "get_group",
-  title: "Get an ATT&CK group",
-  group: "attack",
-  description:
-    "A threat group by ATT&CK id (G0016), name or alias (APT29, Cozy Bear): its software, how many techniques it " +
-    "uses and a page of them (ids and names; detail adds each procedure text).",
-  input: { id: GroupRefField, ...pageInput(DETAIL) },
-  output: Group.shape,
-  effect: { readOnly: true },
-  async run(args, { db }) {
-    const { version, page } = await pageOf(db, args);
-    return withCatalogCursor(await readGroup(db, version, args.id, page));
-  },
-});
+const KINDS = ["group", "software", "campaign", "mitigation"] as const;
+type Kind = (typeof KINDS)[number];
+const READERS = { group: readGroup, software: readSoftware, campaign: readCampaign, mitigation: readMitigation };
+const KIND_OF_ID: Record<string, Kind> = { G: "group", S: "software", C: "campaign", M: "mitigation" };
 
-const getSoftware = defineTool({
-  name: "get_software",
-  title: "Get ATT&CK software",
-  group: "attack",
-  description:
-    "Malware or a tool by ATT&CK id (S0002), name or alias (Mimikatz): how many techniques it uses and a page " +
-    "of them (ids and names; detail adds each procedure text).",
-  input: { id: SoftwareRefField, ...pageInput(DETAIL) },
-  output: Software.shape,
-  effect: { readOnly: true },
-  async run(args, { db }) {
-    const { version, page } = await pageOf(db, args);
-    return withCatalogCursor(await readSoftware(db, version, args.id, page));
-  },
-});
+/** The kind an ATT&CK id names (G0016 → group), or undefined for a name or alias. */
+const kindOfId = (id: string): Kind | undefined =>
+  /^[GSCM]\d{4}$/i.test(id.trim()) ? KIND_OF_ID[id.trim()[0]?.toUpperCase() ?? ""] : undefined;
 
-const getCampaign = defineTool({
-  name: "get_campaign",
-  title: "Get an ATT&CK campaign",
-  group: "attack",
-  description:
-    "A campaign by ATT&CK id (C0024), name or alias (SolarWinds Compromise): its groups and software, how many " +
-    "techniques it used and a page of them (ids and names; detail adds each procedure text).",
-  input: { id: CampaignRefField, ...pageInput(DETAIL) },
-  output: Campaign.shape,
-  effect: { readOnly: true },
-  async run(args, { db }) {
-    const { version, page } = await pageOf(db, args);
-    return withCatalogCursor(await readCampaign(db, version, args.id, page));
-  },
-});
+/** Every field any kind answers with; `kind` says which it is. */
+const AttackObject = z
+  .object({ kind: z.enum(KINDS) })
+  .extend(Group.partial().shape)
+  .extend(Software.partial().shape)
+  .extend(Campaign.partial().shape)
+  .extend(Mitigation.partial().shape);
 
-const getMitigation = defineTool({
-  name: "get_mitigation",
-  title: "Get an ATT&CK mitigation",
+const getAttackObject = defineTool({
+  name: "get_attack_object",
+  title: "Get an ATT&CK group, software, campaign or mitigation",
   group: "attack",
   description:
-    "A mitigation by ATT&CK id (M1036) or name (Account Use Policies): how many techniques it mitigates and a page " +
-    "of them (ids and names; detail adds how it applies to each).",
+    "A group, software, campaign or mitigation by id, name or alias (G0016, Mimikatz, C0024, M1036) with a " +
+    "page of the techniques it uses or mitigates; detail adds procedure texts.",
   input: {
-    id: MitigationRefField,
-    ...pageInput("also give the full description and how the mitigation applies to each technique"),
+    id: z.string().max(100).describe("ATT&CK id, name or alias"),
+    kind: z.enum(KINDS).optional().describe("what the name names, when it could be several kinds"),
+    ...pageInput(DETAIL),
   },
-  output: Mitigation.shape,
+  output: AttackObject.shape,
   effect: { readOnly: true },
   async run(args, { db }) {
     const { version, page } = await pageOf(db, args);
-    return withCatalogCursor(await readMitigation(db, version, args.id, page));
+    const kind = args.kind ?? kindOfId(args.id);
+    if (kind) return { kind, ...withCatalogCursor(await READERS[kind](db, version, args.id, page)) };
+    // A name or alias: the first kind that has it (an ambiguous name within a kind is refused there).
+    for (const k of KINDS) {
+      try {
+        return { kind: k, ...withCatalogCursor(await READERS[k](db, version, args.id, page)) };
+      } catch (e) {
+        if (!(e instanceof AppError && e.status === 404)) throw e;
+      }
+    }
+    throw notFound(
+      `no ATT&CK ${version} group, software, campaign or mitigation is named '${args.id}'; ` +
+        "find techniques by behaviour with search_techniques",
+    );
   },
 });
 
@@ -216,9 +191,7 @@ const getAttackChanges = defineTool({
   title: "Changes between ATT&CK versions",
   group: "attack",
   description:
-    "What changed from one loaded ATT&CK version to another, by technique id: added, removed, revoked (with the " +
-    "replacement), deprecated, renamed, moved between tactics, and updated (new x_mitre_version). Use it to see " +
-    "which mappings or detections an upgrade affects.",
+    "What changed between two loaded ATT&CK versions, by technique id: added, removed, revoked, deprecated, renamed, moved between tactics, updated.",
   input: {
     from: AttackVersionField.describe("the ATT&CK version to compare from, e.g. 17.1"),
     to: AttackVersionField.describe("the ATT&CK version to compare to, e.g. 18.1"),
@@ -233,9 +206,6 @@ export const attackTools: Tool[] = [
   getTechnique,
   listProcedures,
   listTactics,
-  getGroup,
-  getSoftware,
-  getCampaign,
-  getMitigation,
+  getAttackObject,
   getAttackChanges,
 ];

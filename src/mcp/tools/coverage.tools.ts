@@ -78,8 +78,7 @@ const createAccountTool = defineTool({
   title: "Register an account",
   group: "coverage",
   description:
-    "Registers a cloud account, subscription, project or on-prem estate whose detections TTPscope tracks; its " +
-    "coverage starts empty until rules are imported.",
+    "Registers a cloud account, subscription, project or on-prem estate whose detection coverage TTPscope tracks.",
   input: AccountInput.shape,
   output: Account.shape,
   effect: { readOnly: false, destructive: false, idempotent: false, auditTarget: (args) => args.identifier },
@@ -116,8 +115,7 @@ const getCoverage = defineTool({
   title: "Get an account's coverage",
   group: "coverage",
   description:
-    "How much of ATT&CK the account's enabled detections cover, overall and per tactic, with its detection health; " +
-    "`stale` says a recompute is pending.",
+    "How much of ATT&CK the account's enabled detections cover, overall and per tactic, with detection health.",
   input: { account_id: AccountIdField },
   output: Coverage.shape,
   effect: { readOnly: true },
@@ -129,8 +127,7 @@ const listGapsTool = defineTool({
   title: "List coverage gaps",
   group: "coverage",
   description:
-    "Techniques the account does not detect, riskiest first (how many groups, software and campaigns use them × " +
-    "account criticality), with NIST 800-53 controls.",
+    "Techniques the account does not detect, riskiest first (ATT&CK use × criticality), with NIST 800-53 controls.",
   input: { account_id: AccountIdField, status: GapStatusField.optional(), ...Paging },
   output: { items: z.array(Gap), ...PageInfo, ...Freshness },
   effect: { readOnly: true },
@@ -155,7 +152,7 @@ const listDetections = defineTool({
     technique: DetectionFilters.technique.optional(),
     format: DetectionFilters.format.optional(),
     health: DetectionFilters.health.optional(),
-    enabled: z.boolean().optional().describe("true: only enabled rules; false: only disabled or deprecated ones"),
+    enabled: z.boolean().optional().describe("only enabled (true) or disabled (false) rules"),
     ...Paging,
   },
   output: { items: z.array(DetectionSummary), ...PageInfo },
@@ -175,8 +172,7 @@ const listMappings = defineTool({
   title: "List detection → technique mappings",
   group: "coverage",
   description:
-    "An account's detection → technique mappings by technique, e.g. the inferred ones waiting for review " +
-    "(validation pending, method nlp) to pass to review_mapping.",
+    "An account's detection → technique mappings by technique, e.g. inferred ones pending review for review_mapping.",
   input: {
     account_id: AccountIdField,
     validation: ValidationFilterField.optional(),
@@ -200,12 +196,11 @@ const setGapStatusTool = defineTool({
   title: "Triage a coverage gap",
   group: "coverage",
   description:
-    "Marks an account's gap acknowledged, accepted_risk (reason required; optional expires_at reopens it), " +
-    "remediated, or open again; an invalid move names the allowed ones.",
+    "Marks an account's gap acknowledged, accepted_risk (reason required; expires_at reopens it), remediated, or open again.",
   input: {
     account_id: AccountIdField,
     technique_id: TechniqueIdField,
-    status: GapStatusInput.shape.status,
+    status: GapStatusInput.shape.status.describe("the new status; a move not allowed is refused, naming those allowed"),
     reason: GapStatusInput.shape.reason,
     expires_at: GapStatusInput.shape.expiresAt,
   },
@@ -229,17 +224,13 @@ const reportGapAnalysis = defineTool({
   title: "What a threat means for an account",
   group: "coverage",
   description:
-    "An analysed report's or an ATT&CK group's techniques against an account: counts covered / not covered overall " +
-    "and per tactic, and a page of techniques (not covered first, riskiest first); `detail` adds detections and controls.",
+    "A report's or ATT&CK group's techniques against an account: covered and not covered, per tactic, and a page of techniques, riskiest uncovered first; detail adds detections and controls.",
   input: {
     account_id: AccountIdField,
     report_id: ReportIdField.optional(),
     group: GroupRefField.optional(),
     covered: z.boolean().optional().describe("only covered (true) or only not covered (false) techniques"),
-    detail: z
-      .boolean()
-      .optional()
-      .describe("also each technique's covering detections, NIST 800-53 controls and notes (longer answer)"),
+    detail: z.boolean().optional().describe("add covering detections, NIST 800-53 controls and notes"),
     ...Paging,
   },
   output: ThreatGapsPage.extend({ subject: z.object({ id: z.string(), name: z.string().nullable() }) }).shape,
@@ -266,8 +257,7 @@ const exportNavigatorLayer = defineTool({
   title: "Export an ATT&CK Navigator layer",
   group: "coverage",
   description:
-    "A Navigator layer (format 4.5) of an account's coverage, a report's techniques, or a report against an " +
-    "account: by default what it holds and the REST path to download it; the layer itself with include_layer.",
+    "A Navigator 4.5 layer of an account's coverage, a report, or a report against an account: what it holds and its REST path; include_layer returns the JSON.",
   input: {
     account_id: AccountIdField.optional(),
     report_id: ReportIdField.optional().describe("a report; with account_id, the report against the account"),
@@ -315,8 +305,7 @@ const reviewMappingTool = defineTool({
   title: "Validate or dispute a mapping",
   group: "coverage",
   description:
-    "Confirms (validated) or rejects (disputed) a detection → technique mapping; inferred (nlp) mappings count " +
-    "toward coverage only once validated. Recomputes the account's coverage.",
+    "Validates or disputes a detection → technique mapping (inferred ones count only once validated) and recomputes coverage.",
   input: { account_id: AccountIdField, mapping_id: MappingIdField, ...MappingReview.shape },
   output: Mapping.shape,
   effect: { readOnly: false, destructive: false, idempotent: true, auditTarget: (args) => args.mapping_id },

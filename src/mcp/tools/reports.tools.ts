@@ -36,7 +36,7 @@ const deleteReportTool = defineTool({
   title: "Delete a report",
   group: "analysis",
   description:
-    "Deletes a report for good: every version, its matches, feedback, retained text and search index, and the analyses that produced it.",
+    "Deletes a report for good: every version, its matches, feedback, text, search index and the analyses that made it.",
   input: { report_id: ReportIdField },
   output: DeletedReport.shape,
   effect: { readOnly: false, destructive: true, idempotent: true, auditTarget: (args) => args.report_id },
