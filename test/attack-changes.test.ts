@@ -232,7 +232,8 @@ describe("changes between loaded versions (shipped 18.1 and a relabelled copy)",
     expect(dataOf(result)).toEqual(await recordChanges(db, "18.1", "18.2"));
     const tool = (await client.listTools()).tools.find((t) => t.name === "get_attack_changes");
     expect(tool?.annotations?.readOnlyHint).toBe(true);
-    expect(tool?.outputSchema).toBeDefined();
+    // Text results (the default) list no output schema; structured ones do (mcp-context.test.ts).
+    expect(tool?.outputSchema).toBeUndefined();
     const inputs = tool?.inputSchema.properties as Record<string, { description?: string }>;
     expect(Object.keys(inputs).sort()).toEqual(["from", "to"]);
     expect(inputs.from?.description).toMatch(/compare from/);
