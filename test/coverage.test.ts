@@ -311,7 +311,11 @@ describe("MCP coverage tools", () => {
     const rest = await json<Gaps & { nextCursor: string | null }>(
       await api(`/api/v1/accounts/${account}/gaps?limit=3`, a.key),
     );
-    expect(dataOf(gaps)).toMatchObject({ items: rest.items, hasMore: true, stale: false });
+    // Concise: a gap's controls by id; detail gives REST's objects.
+    const brief = rest.items.map((g) => ({ ...g, controls: g.controls.map((c) => c.id) }));
+    expect(dataOf(gaps)).toMatchObject({ items: brief, hasMore: true, stale: false });
+    const detailed = await callTool(client, "list_gaps", { account_id: account, limit: 3, detail: true });
+    expect(dataOf(detailed)).toMatchObject({ items: rest.items });
 
     const byGroup = await callTool(client, "report_gap_analysis", { account_id: account, group: "APT29" });
     expect(dataOf(byGroup)).toMatchObject({ subject: { id: "G0016", name: "APT29" } });

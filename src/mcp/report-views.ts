@@ -21,7 +21,7 @@ export const TechniqueRowsField = z.coerce
   .min(1)
   .max(500)
   .default(DEFAULT_TECHNIQUE_ROWS)
-  .describe(`techniques per page, 1–500 (default ${DEFAULT_TECHNIQUE_ROWS})`);
+  .describe("techniques per page");
 
 export const ReportDigest = ReportSummary.extend({
   changes: ReportChanges.nullable().describe("what changed since the previous version"),

@@ -60,7 +60,7 @@ const analyzeDocument = defineTool({
   group: "analysis",
   startsAnalysis: true,
   description:
-    "Maps a threat report (url, text, or base64 PDF/HTML content) to ATT&CK techniques and stores it as a report; waits up to wait_seconds, else returns the workflow id for get_analysis_status.",
+    "Maps a threat report (url, text, or base64 PDF/HTML content) to ATT&CK techniques and stores it as a report; waits up to wait_seconds, else follow get_analysis_status.",
   input: {
     url: UrlField.optional(),
     text: TextField.optional(),
@@ -178,8 +178,7 @@ const getReport = defineTool({
   title: "Get a report",
   group: "analysis",
   description:
-    "A stored report, concise: one row per technique (id, name, tactics, confidence, evidence count), most " +
-    "confident first. The supporting text is in get_report_evidence.",
+    "A stored report, concise: one row per technique (id, name, tactics, confidence, evidence count), most confident first.",
   input: { report_id: ReportIdField, limit: TechniqueRowsField, cursor: CursorField.optional() },
   output: ReportDigest.shape,
   effect: { readOnly: true },
@@ -191,18 +190,11 @@ const getReportEvidence = defineTool({
   title: "Get a report's evidence",
   group: "analysis",
   description:
-    "The exact text supporting a report's techniques (or one technique's), one span per item with its matchId " +
-    "for feedback, paged.",
+    "The exact text supporting a report's techniques, or one technique's: one span per item with its matchId, paged.",
   input: {
     report_id: ReportIdField,
     technique: TechniqueFilterField.optional().describe("only this technique's evidence, e.g. T1059.001"),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(DEFAULT_EVIDENCE_SPANS)
-      .describe(`spans per page (default ${DEFAULT_EVIDENCE_SPANS})`),
+    limit: z.number().int().min(1).max(100).default(DEFAULT_EVIDENCE_SPANS).describe("spans per page"),
     cursor: CursorField.optional(),
   },
   output: EvidencePage.shape,
@@ -274,7 +266,7 @@ const submitMatchFeedback = defineTool({
   title: "Give feedback on a match",
   group: "analysis",
   description:
-    "Marks a report's technique right (accept) or wrong (reject), optionally naming the technique the evidence shows; the model learns from it at its next build.",
+    "Marks a report's technique right (accept) or wrong (reject), optionally naming the right one; the model learns from it.",
   input: {
     report_id: ReportIdField,
     match_id: MatchIdField,
@@ -297,7 +289,7 @@ const addTechniqueTool = defineTool({
   title: "Add a technique a report missed",
   group: "analysis",
   description:
-    "Adds a technique a report missed, with the exact report text that shows it (method manual; the model learns from it). A technique the report has is refused: give feedback instead.",
+    "Adds a technique a report missed, with the exact report text showing it (method manual; the model learns from it).",
   input: {
     report_id: ReportIdField,
     technique_id: AddTechniqueInput.shape.technique,

@@ -73,7 +73,7 @@ const getTechnique = defineTool({
   title: "Get an ATT&CK technique",
   group: "attack",
   description:
-    "A technique by id (T1059, T1059.001): tactics, parent, sub-techniques, platforms, mitigations, detection analytics and first procedure examples; a revoked id names its replacement.",
+    "A technique by id: tactics, parent, sub-techniques, platforms, mitigations, detection analytics, first procedure examples; a revoked id names its successor.",
   input: { id: TechniqueIdField, version: AttackVersionField.optional() },
   output: Technique.shape,
   effect: { readOnly: true },
@@ -158,8 +158,7 @@ const getAttackObject = defineTool({
   title: "Get an ATT&CK group, software, campaign or mitigation",
   group: "attack",
   description:
-    "A group, software, campaign or mitigation by id, name or alias (G0016, Mimikatz, C0024, M1036) with a " +
-    "page of the techniques it uses or mitigates; detail adds procedure texts.",
+    "A group, software, campaign or mitigation by id, name or alias (G0016, Mimikatz, C0024, M1036) with a page of its techniques.",
   input: {
     id: z.string().max(100).describe("ATT&CK id, name or alias"),
     kind: z.enum(KINDS).optional().describe("what the name names, when it could be several kinds"),

@@ -115,11 +115,18 @@ const getCoverage = defineTool({
   title: "Get an account's coverage",
   group: "coverage",
   description:
-    "How much of ATT&CK the account's enabled detections cover, overall and per tactic, with detection health.",
+    "Imports Sigma, Splunk or Elastic rules (≤ 500 files a call) into an account, maps them to ATT&CK and recomputes coverage; bad files are reported per file.",
   input: { account_id: AccountIdField },
   output: Coverage.shape,
   effect: { readOnly: true },
   run: (args, { db, caller }) => readCoverage(db, caller.tenantId, args.account_id),
+});
+
+/** A gap as list_gaps shows it: its NIST controls as ids unless `detail` asks for their names. */
+const GapBrief = Gap.extend({
+  controls: z
+    .array(z.union([z.string(), Gap.shape.controls.element]))
+    .describe("NIST SP 800-53 rev5 controls: ids, or with detail {id, name, inherited}"),
 });
 
 const listGapsTool = defineTool({
@@ -128,16 +135,22 @@ const listGapsTool = defineTool({
   group: "coverage",
   description:
     "Techniques the account does not detect, riskiest first (ATT&CK use × criticality), with NIST 800-53 controls.",
-  input: { account_id: AccountIdField, status: GapStatusField.optional(), ...Paging },
-  output: { items: z.array(Gap), ...PageInfo, ...Freshness },
+  input: {
+    account_id: AccountIdField,
+    status: GapStatusField.optional(),
+    detail: z.boolean().default(false).describe("controls with their names"),
+    ...Paging,
+  },
+  output: { items: z.array(GapBrief), ...PageInfo, ...Freshness },
   effect: { readOnly: true },
   async run(args, { db, caller }) {
-    const { next, ...gaps } = await listGaps(db, caller.tenantId, args.account_id, {
+    const { next, items, ...gaps } = await listGaps(db, caller.tenantId, args.account_id, {
       status: args.status,
       limit: args.limit,
       after: decodeCursor(args.cursor, GapKey),
     });
-    return { ...gaps, nextCursor: next && encodeCursor(next) };
+    const shown = args.detail ? items : items.map((g) => ({ ...g, controls: g.controls.map((c) => c.id) }));
+    return { ...gaps, items: shown, nextCursor: next && encodeCursor(next) };
   },
 });
 
@@ -224,7 +237,7 @@ const reportGapAnalysis = defineTool({
   title: "What a threat means for an account",
   group: "coverage",
   description:
-    "A report's or ATT&CK group's techniques against an account: covered and not covered, per tactic, and a page of techniques, riskiest uncovered first; detail adds detections and controls.",
+    "A report's or ATT&CK group's techniques against an account: covered counts per tactic and a page of techniques, riskiest uncovered first.",
   input: {
     account_id: AccountIdField,
     report_id: ReportIdField.optional(),
@@ -257,7 +270,7 @@ const exportNavigatorLayer = defineTool({
   title: "Export an ATT&CK Navigator layer",
   group: "coverage",
   description:
-    "A Navigator 4.5 layer of an account's coverage, a report, or a report against an account: what it holds and its REST path; include_layer returns the JSON.",
+    "A Navigator layer of an account's coverage, a report, or a report against an account: what it holds and its REST path (include_layer: the JSON).",
   input: {
     account_id: AccountIdField.optional(),
     report_id: ReportIdField.optional().describe("a report; with account_id, the report against the account"),
