@@ -187,13 +187,21 @@ async function callToolOf(format: (typeof FORMATS)[number], name: string, args: 
   return (await (clients[format] as Client).callTool({ name, arguments: args })) as CallToolResult;
 }
 
-/** Every `type` keyword holding an array, anywhere in a JSON Schema, by path. */
+/**
+ * What makes a JSON Schema unportable, by path (the MCP Inspector's portability check): a `type`
+ * holding an array, or a schema with no keyword at all (`{}`, the object spelling of `true`).
+ */
 function typeArrays(node: unknown, path = "$"): string[] {
   if (Array.isArray(node)) return node.flatMap((n, i) => typeArrays(n, `${path}[${i}]`));
   if (typeof node !== "object" || node === null) return [];
-  return Object.entries(node).flatMap(([k, v]) =>
-    k === "type" && Array.isArray(v) ? [`${path}.type`] : typeArrays(v, `${path}.${k}`),
-  );
+  if (Object.keys(node).length === 0 && path !== "$") return [`${path} is {}`];
+  return Object.entries(node).flatMap(([k, v]) => {
+    if (k === "type" && Array.isArray(v)) return [`${path}.type`];
+    // Keywords whose values are not schemas.
+    if (k === "properties") return Object.entries(v as object).flatMap(([p, x]) => typeArrays(x, `${path}.${k}.${p}`));
+    if (["required", "enum", "default", "const", "examples", "description"].includes(k)) return [];
+    return typeArrays(v, `${path}.${k}`);
+  });
 }
 
 describe("MCP result formats", () => {

@@ -3,7 +3,8 @@
  * is written here rather than by the SDK: JSON Schema 2020-12 (MCP's default, so no `$schema`),
  * portable (zod writes a nullable primitive as `type: ["string", "null"]`, which some clients
  * refuse; `anyOf` says the same everywhere), without the 190-character pattern zod puts beside
- * `format: "uuid"` and without the ±2^53 bounds it gives every integer.
+ * `format: "uuid"` and without the ±2^53 bounds it gives every integer; a free-form object's
+ * `additionalProperties: {}` is spelled `true`.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema, type Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
@@ -36,10 +37,15 @@ export function portable<T>(node: T): T {
     if (key === "$schema" || (uuid && key === "pattern")) continue;
     if ((key === "minimum" || key === "maximum") && SAFE_INTEGER_BOUNDS.has(value as number)) continue;
     if (key === "type" && Array.isArray(value)) out.anyOf = value.map((type: unknown) => ({ type }));
+    // `{}` accepts anything, as `true` does; validators warn on the object spelling.
+    else if (key === "additionalProperties" && isEmptyObject(value)) out[key] = true;
     else out[key] = portable(value);
   }
   return out as T;
 }
+
+const isEmptyObject = (v: unknown) =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 
 /** Answers tools/list with the tools' own listings, in place of the SDK's. */
 export function serveToolList(

@@ -12,7 +12,7 @@ export const StepView = z
     attempt: z.number().int(),
     status: z.enum(TASK_STATUSES),
     error: z.string().nullable(),
-    result: z.unknown().nullable(),
+    result: z.record(z.string(), z.unknown()).nullable(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     durationMs: z.number().int().nullable(),
@@ -55,7 +55,8 @@ export function toWorkflowStatus({ workflow, steps }: WorkflowView): WorkflowSta
       attempt: s.attempt,
       status: s.status,
       error: s.error,
-      result: s.result ?? null,
+      // Steps store their summary object (workflows/types.ts StepOutcome.result).
+      result: (s.result as Record<string, unknown> | null) ?? null,
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
       durationMs: s.durationMs,
