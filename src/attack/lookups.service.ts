@@ -128,6 +128,32 @@ function mustExist<T>(row: T | null, kind: ObjectKind, c: Candidate): T {
   return row;
 }
 
+/** The fields every ATT&CK object answers with. */
+function objectHead(
+  o: {
+    attackId: string;
+    stixId: string;
+    name: string;
+    description: string;
+    url: string | null;
+    revoked: boolean;
+    deprecated: boolean;
+  },
+  version: string,
+  page: PageArgs,
+) {
+  return {
+    id: o.attackId,
+    stixId: o.stixId,
+    attackVersion: version,
+    name: o.name,
+    description: describe(o.description, page),
+    url: o.url,
+    revoked: o.revoked,
+    deprecated: o.deprecated,
+  };
+}
+
 export async function readGroup(db: Db, version: string, key: string, page: PageArgs): Promise<Paged<GroupT>> {
   const c = await resolveObject(db, "group", version, key);
   const [g, software, used] = await Promise.all([
@@ -137,15 +163,8 @@ export async function readGroup(db: Db, version: string, key: string, page: Page
   ]);
   const group = mustExist(g, "group", c);
   return {
-    id: group.attackId,
-    stixId: group.stixId,
-    attackVersion: version,
-    name: group.name,
+    ...objectHead(group, version, page),
     aliases: group.aliases,
-    description: describe(group.description, page),
-    url: group.url,
-    revoked: group.revoked,
-    deprecated: group.deprecated,
     techniqueCount: used.techniqueCount,
     ...usedTechniques(used.rows, page),
     nextOffset: used.nextOffset,
@@ -168,17 +187,10 @@ export async function readSoftware(db: Db, version: string, key: string, page: P
   ]);
   const software = mustExist(s, "software", c);
   return {
-    id: software.attackId,
-    stixId: software.stixId,
-    attackVersion: version,
-    name: software.name,
+    ...objectHead(software, version, page),
     type: software.softwareType,
     aliases: software.aliases,
     platforms: software.platforms,
-    description: describe(software.description, page),
-    url: software.url,
-    revoked: software.revoked,
-    deprecated: software.deprecated,
     techniqueCount: used.techniqueCount,
     ...usedTechniques(used.rows, page),
     nextOffset: used.nextOffset,
@@ -195,17 +207,10 @@ export async function readCampaign(db: Db, version: string, key: string, page: P
   ]);
   const campaign = mustExist(row, "campaign", c);
   return {
-    id: campaign.attackId,
-    stixId: campaign.stixId,
-    attackVersion: version,
-    name: campaign.name,
+    ...objectHead(campaign, version, page),
     aliases: campaign.aliases,
     firstSeen: campaign.firstSeen,
     lastSeen: campaign.lastSeen,
-    description: describe(campaign.description, page),
-    url: campaign.url,
-    revoked: campaign.revoked,
-    deprecated: campaign.deprecated,
     attributedTo: groups,
     ...softwareOf(software, page),
     techniqueCount: used.techniqueCount,
@@ -227,14 +232,7 @@ export async function readMitigation(
   ]);
   const m = mustExist(row, "mitigation", c);
   return {
-    id: m.attackId,
-    stixId: m.stixId,
-    attackVersion: version,
-    name: m.name,
-    description: describe(m.description, page),
-    url: m.url,
-    revoked: m.revoked,
-    deprecated: m.deprecated,
+    ...objectHead(m, version, page),
     techniqueCount: mitigated.techniqueCount,
     techniques: mitigated.rows.map((r) =>
       page.detail ? { id: r.id, name: r.name, guidance: r.text } : { id: r.id, name: r.name },
