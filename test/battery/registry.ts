@@ -148,10 +148,13 @@ export function toolCall(
     .filter(({ arg, kind }) => arg === "id" || isIdName(arg) || (kind !== undefined && isIdName(kind)));
   const unknown = idArgs.filter(({ kind }) => kind === undefined || !SEEDERS[kind]);
   if (unknown.length > 0) return { missing: `${tool.name}: no seeder for ${unknown.map((u) => u.arg).join(", ")}` };
-  const args: Record<string, unknown> = { ...PLAIN_TOOL_ARGS[tool.name], ...TOOL_ARGS[tool.name] };
-  const required = new Set([...(tool.inputSchema.required ?? []), ...(DEFAULT_IDS[tool.name] ?? [])]);
+  const required = new Set(tool.inputSchema.required ?? []);
+  // A default call gives only what the tool requires: TOOL_ARGS' optional extras are the battery's.
+  const extras = Object.entries(TOOL_ARGS[tool.name] ?? {}).filter(([k]) => !options.defaultsOnly || required.has(k));
+  const args: Record<string, unknown> = { ...PLAIN_TOOL_ARGS[tool.name], ...Object.fromEntries(extras) };
+  const givenIds = new Set([...required, ...(DEFAULT_IDS[tool.name] ?? [])]);
   for (const { arg, kind } of idArgs) {
-    if (!options.defaultsOnly || required.has(arg)) args[arg] = SEEDERS[kind ?? ""]?.value(seeded);
+    if (!options.defaultsOnly || givenIds.has(arg)) args[arg] = SEEDERS[kind ?? ""]?.value(seeded);
   }
   const lacking = (tool.inputSchema.required ?? []).filter((r) => !(r in args));
   if (lacking.length > 0) return { missing: `${tool.name}: no value in TOOL_ARGS for ${lacking.join(", ")}` };
