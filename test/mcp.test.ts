@@ -10,7 +10,7 @@ import { defineTool, type ToolCallEvent } from "../src/mcp/define-tool";
 import { createMcpServer } from "../src/mcp/server";
 import type { Caller } from "../src/tenants/caller";
 import { createDb } from "../src/db/client";
-import { api, callTool, connectMcp, loadFixture, newTenantKey, SHIPPED_BUNDLE, dataOf } from "./helpers";
+import { api, callTool, connectMcp, dataOf, json, loadFixture, newTenantKey, SHIPPED_BUNDLE } from "./helpers";
 
 const ALL_TOOL_NAMES = [
   "add_technique",
@@ -51,10 +51,12 @@ async function keyOf(tenant: string, role: "admin" | "operator"): Promise<string
 
 describe("MCP endpoint through the SDK's own client", () => {
   let client: Client;
+  let key: string;
 
   beforeAll(async () => {
     await loadFixture(SHIPPED_BUNDLE);
-    client = await connectMcp((await newTenantKey("mcp-agents")).key);
+    key = (await newTenantKey("mcp-agents")).key;
+    client = await connectMcp(key);
   });
   afterAll(async () => {
     await client.close();
@@ -113,6 +115,31 @@ describe("MCP endpoint through the SDK's own client", () => {
     expect(result.isError).toBeFalsy();
     const items = (dataOf(result) as { items: TechniqueHitT[] }).items;
     expect(items[0]?.id).toBe("T1566.001");
+  });
+
+  it("search_techniques pages with the cursors REST hands out, every hit once", async () => {
+    type Page = { items: TechniqueHitT[]; nextCursor: string | null };
+    const viaMcp: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 50; pages++) {
+      const page = dataOf(
+        await callTool(client, "search_techniques", { query: "credential", limit: 10, ...(cursor ? { cursor } : {}) }),
+      ) as Page;
+      viaMcp.push(...page.items.map((t) => t.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const viaRest: string[] = [];
+    let next: string | null = null;
+    do {
+      const url = `/api/v1/attack/techniques?q=credential&limit=10${next ? `&cursor=${next}` : ""}`;
+      const page: Page = await json<Page>(await api(url, key));
+      viaRest.push(...page.items.map((t) => t.id));
+      next = page.nextCursor;
+    } while (next && viaRest.length < 1000);
+    expect(viaMcp).toEqual(viaRest);
+    expect(viaMcp.length).toBeGreaterThan(10);
+    expect(new Set(viaMcp).size).toBe(viaMcp.length);
   });
 
   it("get_technique returns the technique and says what revoked a revoked one", async () => {

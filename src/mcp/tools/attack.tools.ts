@@ -48,13 +48,20 @@ const searchTechniques = defineTool({
     platform: PlatformFilterField.optional(),
     include_revoked: z.boolean().optional().describe(INCLUDE_REVOKED),
     limit: LimitField,
-    offset: z.number().int().min(0).max(10_000).optional().describe("results to skip, for the next page"),
+    cursor: CursorField.optional(),
     version: AttackVersionField.optional(),
   },
-  output: { attackVersion: z.string(), items: z.array(TechniqueHit), hasMore: z.boolean() },
+  output: {
+    attackVersion: z.string(),
+    items: z.array(TechniqueHit),
+    hasMore: z.boolean(),
+    nextCursor: z.string().nullable().describe("pass as cursor for the next page; null on the last"),
+  },
   effect: { readOnly: true },
   async run(args, { db }) {
-    const version = await resolveVersion(db, args.version);
+    // The cursor REST hands out: it keeps the ATT&CK version its first page read.
+    const position = catalogPosition(args.cursor);
+    const version = await resolveVersion(db, args.version ?? position.version);
     const { items, hasMore } = await searchTechniquePage(db, {
       version,
       q: args.query,
@@ -62,9 +69,10 @@ const searchTechniques = defineTool({
       platform: args.platform,
       includeRevoked: args.include_revoked,
       limit: args.limit,
-      offset: args.offset ?? 0,
+      offset: position.offset,
     });
-    return { attackVersion: version, items, hasMore };
+    const nextCursor = catalogCursor(version, hasMore ? position.offset + args.limit : null);
+    return { attackVersion: version, items, hasMore, nextCursor };
   },
 });
 
