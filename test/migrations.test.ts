@@ -103,6 +103,30 @@ describe("migrations", () => {
     expect(hit).toEqual({ attack_id: "T0003" });
   });
 
+  it("indexes the software, procedures and tactics of techniques already loaded (0011), both ways", async () => {
+    const seed = [
+      "INSERT INTO attack_versions (version, status) VALUES ('0.11', 'loading')",
+      "INSERT INTO attack_techniques (version, stix_id, attack_id, name, description) VALUES ('0.11', 'attack-pattern--s', 'T0011', 'Seed Technique', 'plain words')",
+      "INSERT INTO attack_software (version, stix_id, attack_id, name, software_type, aliases) VALUES ('0.11', 'tool--s', 'S0011', 'Quillsaw', 'tool', '[\"Quillsaw\", \"QSaw\"]')",
+      "INSERT INTO attack_procedures (version, stix_id, source_ref, source_type, technique_ref, description) VALUES ('0.11', 'relationship--s', 'tool--s', 'software', 'attack-pattern--s', 'uses a marmalade beacon')",
+      "INSERT INTO attack_tactics (version, stix_id, attack_id, name, shortname) VALUES ('0.11', 'x-mitre-tactic--s', 'TA0011', 'Seed Tactic', 'seed-tactic')",
+      "INSERT INTO attack_technique_tactics (version, technique_stix_id, tactic_shortname) VALUES ('0.11', 'attack-pattern--s', 'seed-tactic')",
+    ];
+    await env.DB.batch(seed.map((q) => env.DB.prepare(q)));
+    const find = async (word: string) =>
+      (
+        await env.DB.prepare(`SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH ?`)
+          .bind(word)
+          .all()
+      ).results;
+    while ((await applied()).includes("0011_technique_search_text.sql")) await rollbackLast();
+    expect(await find("plain")).toEqual([{ attack_id: "T0011" }]);
+    expect(await find("qsaw")).toEqual([]);
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    for (const word of ["qsaw", "quillsaw", "marmalade", "seed"])
+      expect(await find(word), word).toEqual([{ attack_id: "T0011" }]);
+  });
+
   it("rebuilding matches for the manual method (0010) keeps their feedback, both ways", async () => {
     const seed = [
       "INSERT INTO tenants (id, name) VALUES ('m10', 'm10')",
@@ -117,6 +141,7 @@ describe("migrations", () => {
        VALUES ('m-manual', 'r10', 'm10', 'T0002', 1, 'manual', 'y', 0, 1)`;
     await env.DB.prepare(manual).run();
     const feedback = () => env.DB.prepare("SELECT id FROM match_feedback WHERE tenant_id = 'm10'").all();
+    while ((await applied()).at(-1) !== "0010_analyst_edits.sql") await rollbackLast();
     expect(await rollbackLast()).toBe("0010_analyst_edits.sql");
     expect((await feedback()).results).toEqual([{ id: "f10" }]);
     // The manual match went with the method; the old check refuses it again.

@@ -1,5 +1,6 @@
 /**
- * @module Ranked full-text search over techniques (FTS5 with bm25), with tactic and platform filters.
+ * @module Ranked full-text search over techniques (FTS5 with bm25 over name, description, the software
+ * that uses a technique, its procedures and tactics), with tactic and platform filters.
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
@@ -45,6 +46,36 @@ const ATTACK_ID = /^T\d{4}(?:\.\d{3})?$/i;
 const MAX_TERMS = 16;
 
 /**
+ * bm25 weights of attack_techniques_fts's columns (attack_id, name, description, search_software,
+ * search_procedures, search_tactics), tuned on analysts' queries (test/technique-search.test.ts): a word in the
+ * name counts most; a tool's name or alias more than prose; procedure text, long and repetitive, least.
+ */
+const WEIGHTS = sql.raw("10.0, 5.0, 1.0, 3.0, 0.5, 2.0");
+
+/**
+ * The search columns of attack_techniques, from a version's relationships: names and aliases of
+ * the (current) software that uses the technique, its procedure examples, its tactics' names.
+ * migrations/0011 backfills with the same SQL.
+ */
+export function searchTextSql(): {
+  searchSoftware: SQL<string>;
+  searchProcedures: SQL<string>;
+  searchTactics: SQL<string>;
+} {
+  const uses = sql`p.version = attack_techniques.version AND p.technique_ref = attack_techniques.stix_id`;
+  return {
+    searchSoftware: sql`coalesce((SELECT group_concat(DISTINCT n.value) FROM attack_procedures p
+      JOIN attack_software s ON s.version = p.version AND s.stix_id = p.source_ref
+      JOIN json_each(json_insert(s.aliases, '$[#]', s.name)) n
+      WHERE ${uses} AND s.revoked = 0 AND s.deprecated = 0), '')`,
+    searchProcedures: sql`coalesce((SELECT group_concat(p.description, ' ') FROM attack_procedures p WHERE ${uses}), '')`,
+    searchTactics: sql`coalesce((SELECT group_concat(ta.name, ' ') FROM attack_technique_tactics tt
+      JOIN attack_tactics ta ON ta.version = tt.version AND ta.shortname = tt.tactic_shortname
+      WHERE tt.version = attack_techniques.version AND tt.technique_stix_id = attack_techniques.stix_id), '')`,
+  };
+}
+
+/**
  * FTS5 query text for free text typed by a person: every word quoted (so FTS operators in the
  * input are inert), the last one as a prefix so a query can be typed incrementally.
  */
@@ -80,13 +111,16 @@ export async function searchTechniques(db: Db, query: TechniqueQuery): Promise<T
     return rows.map(toHit);
   }
   const exactId = ATTACK_ID.test(q) ? q.toUpperCase() : "";
+  // A technique named exactly what was typed comes first ("PowerShell" before "PowerShell Profile").
+  const exactName = q.toLowerCase().replace(/\s+/g, " ");
   const from = (
     match: string,
   ) => sql`FROM attack_techniques_fts JOIN attack_techniques t ON t.rowid = attack_techniques_fts.rowid
       WHERE attack_techniques_fts MATCH ${match} AND ${where}`;
   const ranked = (match: string) =>
     db.all<HitRow>(sql`SELECT ${columns}, snippet(attack_techniques_fts, 2, '', '', '…', 24) AS snippet ${from(match)}
-      ORDER BY (t.attack_id = ${exactId}) DESC, bm25(attack_techniques_fts, 10.0, 5.0, 1.0), t.attack_id ${page}`);
+      ORDER BY (t.attack_id = ${exactId}) DESC, (lower(t.name) = ${exactName}) DESC,
+        bm25(attack_techniques_fts, ${WEIGHTS}), t.attack_id ${page}`);
   // Every word first; only when no technique holds them all, any word (still ranked by bm25).
   const all = ftsQuery(q, "all");
   const any = ftsQuery(q, "any");

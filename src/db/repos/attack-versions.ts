@@ -9,6 +9,7 @@ import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { chunks } from "../../lib/collections";
 import { runBatch, type Db, type Statement } from "../client";
 import { rowsPerStatement } from "../rows";
+import { searchTextSql } from "./attack-search";
 import {
   attackAnalytics,
   attackCampaigns,
@@ -135,6 +136,8 @@ export async function finishVersion(
       .set({ revokedBy: revokedBySql() })
       .where(and(eq(t.version, version), eq(t.revoked, true))),
   );
+  // Relationships are all in by now: derive the search text (the FTS triggers index it).
+  statements.push(db.update(t).set(searchTextSql()).where(eq(t.version, version)));
   if (f.activate) {
     statements.push(
       db

@@ -109,6 +109,14 @@ export const attackTechniques = sqliteTable(
     detection: text("detection"),
     /** ATT&CK id of the technique that replaced this one, when revoked. */
     revokedBy: text("revoked_by"),
+    /**
+     * Search text derived from relationships when a version finishes loading (techniques are
+     * written before the relationships that name them): names and aliases of the software that
+     * uses the technique, its procedure examples, its tactics' names. Indexed by attack_techniques_fts.
+     */
+    searchSoftware: text("search_software").notNull().default(""),
+    searchProcedures: text("search_procedures").notNull().default(""),
+    searchTactics: text("search_tactics").notNull().default(""),
   },
   (t) => [
     ...objectKeys("attack_techniques", t),
