@@ -2,7 +2,7 @@
  * @module Read queries over the ATT&CK cache. ATT&CK data is shared by all tenants: nothing here
  * takes a tenant. Every query is scoped to one ATT&CK version.
  */
-import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { chunks, groupBy } from "../../lib/collections";
 import { IDS_PER_IN_LIST } from "../rows";
@@ -64,21 +64,29 @@ export async function listVersionStats(db: Db): Promise<VersionStats[]> {
     .orderBy(sql`${v.active} DESC`, sql`${v.loadedAt} DESC`);
 }
 
-export async function getTechnique(db: Db, version: string, attackId: string): Promise<AttackTechnique | null> {
+/** A technique row without its search text (procedure text runs to tens of kB: only FTS reads it). */
+export type TechniqueRow = Omit<AttackTechnique, "searchSoftware" | "searchProcedures" | "searchTactics">;
+const techniqueColumns = (() => {
+  const { searchSoftware, searchProcedures, searchTactics, ...rest } = getTableColumns(attackTechniques);
+  void [searchSoftware, searchProcedures, searchTactics];
+  return rest;
+})();
+
+export async function getTechnique(db: Db, version: string, attackId: string): Promise<TechniqueRow | null> {
   const t = attackTechniques;
   return (
     (await db
-      .select()
+      .select(techniqueColumns)
       .from(t)
       .where(and(eq(t.version, version), eq(t.attackId, attackId)))
       .get()) ?? null
   );
 }
 
-export async function listSubtechniques(db: Db, version: string, parentId: string): Promise<AttackTechnique[]> {
+export async function listSubtechniques(db: Db, version: string, parentId: string): Promise<TechniqueRow[]> {
   const t = attackTechniques;
   return db
-    .select()
+    .select(techniqueColumns)
     .from(t)
     .where(and(eq(t.version, version), eq(t.parentId, parentId), eq(t.revoked, false)))
     .orderBy(asc(t.attackId));
