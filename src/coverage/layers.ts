@@ -56,7 +56,7 @@ export async function readAccountLayer(db: Db, tenantId: string, accountId: stri
     }));
   return buildLayer({
     name: `${account.name} coverage`,
-    description: `Enabled detections per technique for account ${account.identifier} (${account.providerId}, ${account.environment}), ATT&CK ${version}`,
+    description: `Enabled detections per technique (broken ones excluded, degraded ones flagged) for account ${account.identifier} (${account.providerId}, ${account.environment}), ATT&CK ${version}`,
     attackVersion: version,
     techniques: techniqueEntriesPerTactic(techniques),
   });
@@ -71,7 +71,7 @@ export async function readReportLayer(db: Db, tenantId: string, reportId: string
   const context = await attackContext(db, report.attackVersion);
   return buildLayer({
     name: report.title ?? `report ${report.id}`,
-    description: `Techniques found in the report (score: confidence × 100), ATT&CK ${report.attackVersion}`,
+    description: `Techniques found in the report, rejected matches excluded (score: confidence × 100), ATT&CK ${report.attackVersion}`,
     attackVersion: report.attackVersion,
     techniques: techniqueEntriesPerTactic(
       [...new Map(matches.map((m) => [m.techniqueId, m])).values()].map((m) => ({
