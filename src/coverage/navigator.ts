@@ -233,7 +233,13 @@ export function validateLayer(x: unknown): ValidationResult {
  * tactics). Sorted by technique id; each technique may be listed once.
  */
 export function techniqueEntriesPerTactic(
-  techniques: { id: string; tactics: string[]; score: number; comment?: string }[],
+  techniques: {
+    id: string;
+    tactics: string[];
+    score: number;
+    comment?: string;
+    metadata?: { name: string; value: string }[];
+  }[],
 ): LayerTechnique[] {
   const seen = new Set<string>();
   const entries: LayerTechnique[] = [];
@@ -242,7 +248,12 @@ export function techniqueEntriesPerTactic(
     const id = t.id;
     if (seen.has(id)) throw badRequest(`technique ${id} is listed twice`);
     seen.add(id);
-    const base = { techniqueID: id, score: t.score, ...(t.comment !== undefined ? { comment: t.comment } : {}) };
+    const base = {
+      techniqueID: id,
+      score: t.score,
+      ...(t.comment !== undefined ? { comment: t.comment } : {}),
+      ...(t.metadata?.length ? { metadata: t.metadata } : {}),
+    };
     const tactics = [...new Set(t.tactics)];
     if (tactics.length === 0) entries.push(base);
     for (const tactic of tactics) entries.push({ ...base, tactic });

@@ -8,8 +8,9 @@
  *   at a time by the refresh workflow's `coverage` step and by the sweeper cron.
  * - GET answers what is stored, with `computedAt`, and `stale: true` until that recompute ran.
  *
- * A technique is covered when an enabled, present detection maps to it with enough confidence by a
- * tag, a manual mapping, or a mapping an analyst validated (never a disputed one).
+ * A technique is covered when an enabled, present detection not reported broken maps to it with
+ * enough confidence by a tag, a manual mapping, or a mapping an analyst validated (never a disputed
+ * one). A degraded detection still covers; the views of coverage flag it.
  */
 import { resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";

@@ -7,7 +7,7 @@ import { resolveVersion } from "../attack/catalog.service";
 import { readGroupTechniqueIds } from "../attack/lookups.service";
 import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
-import { listMatches } from "../db/repos/reports";
+import { listCountedMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
 import { requireReport } from "../reports/reports.service";
 import { attackContext, resolveTechnique } from "./attack-context";
@@ -26,7 +26,9 @@ export interface ThreatTechnique {
   /** How strongly the threat shows it (report confidence; 1 for a group's known use). */
   confidence: number;
   covered: boolean;
-  detections: { id: string; name: string }[];
+  detections: { id: string; name: string; degraded: boolean }[];
+  /** Covering detections reported degraded: they count, but the coverage is weaker than it looks. */
+  degraded: number;
   riskScore: number | null;
   controls: { id: string; name: string; inherited: boolean }[];
   note?: string;
@@ -56,7 +58,7 @@ async function gapsFor(
     const r = resolveTechnique(context, w.id);
     if ("unknown" in r) continue;
     const facts = context.techniques.get(r.id);
-    const detections = (covering.get(r.id) ?? []).map((d) => ({ id: d.id, name: d.name }));
+    const detections = (covering.get(r.id) ?? []).map((d) => ({ id: d.id, name: d.name, degraded: d.degraded }));
     const covered = detections.length > 0;
     const prev = byId.get(r.id);
     if (prev && prev.confidence >= w.confidence) continue;
@@ -67,6 +69,7 @@ async function gapsFor(
       confidence: w.confidence,
       covered,
       detections,
+      degraded: detections.filter((d) => d.degraded).length,
       riskScore: covered ? null : riskScore(context, r.id, account.criticality),
       controls: covered ? [] : controlsFor(r.id),
       ...(r.note ? { note: r.note } : {}),
@@ -131,6 +134,7 @@ function brief(t: ThreatTechnique, detail: boolean): z.infer<typeof ThreatTechni
     confidence: t.confidence,
     covered: t.covered,
     detectionCount: t.detections.length,
+    degraded: t.degraded,
     riskScore: t.riskScore,
   };
   if (!detail) return out;
@@ -143,10 +147,10 @@ export async function readReportGaps(
   reportId: string,
   accountId: string,
 ): Promise<ThreatGaps & { report: { id: string; title: string | null; attackVersion: string } }> {
-  // listMatches is tenant-scoped and never throws: a missing report is still the first 404.
+  // Tenant-scoped and never throws: a missing report is still the first 404. Rejected matches never count.
   const [report, matches] = await Promise.all([
     requireReport(db, tenantId, reportId),
-    listMatches(db, tenantId, reportId),
+    listCountedMatches(db, tenantId, reportId),
   ]);
   const account = await requireAccount(db, tenantId, accountId);
   const gaps = await gapsFor(

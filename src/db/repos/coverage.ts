@@ -27,11 +27,14 @@ export interface CoveringDetection {
   id: string;
   name: string;
   serviceId: number | null;
+  /** Reported degraded: it still counts, and every view of coverage says so. */
+  degraded: boolean;
 }
 
 /**
- * Detections covering each technique, for an account: enabled and present, mapped with at least
- * `minConfidence` by a tag, a manual mapping or one an analyst validated (never a disputed one).
+ * Detections covering each technique, for an account: enabled, present and not reported broken,
+ * mapped with at least `minConfidence` by a tag, a manual mapping or one an analyst validated
+ * (never a disputed one).
  * The account index is named: with one tenant owning many accounts, SQLite would otherwise pick
  * the tenant index and read every mapping of the tenant.
  */
@@ -41,18 +44,26 @@ export async function coveringDetections(
   accountId: string,
   minConfidence: number,
 ): Promise<Map<string, CoveringDetection[]>> {
-  const rows = await db.all<{ techniqueId: string } & CoveringDetection>(sql`
-    SELECT m.technique_id AS techniqueId, d.id AS id, d.name AS name, d.service_id AS serviceId
+  const rows = await db.all<{
+    techniqueId: string;
+    id: string;
+    name: string;
+    serviceId: number | null;
+    degraded: number;
+  }>(sql`
+    SELECT m.technique_id AS techniqueId, d.id AS id, d.name AS name, d.service_id AS serviceId,
+      coalesce(h.status = 'degraded', 0) AS degraded
     FROM detection_mappings m INDEXED BY detection_mappings_account_technique JOIN detections d ON d.id = m.detection_id
+      LEFT JOIN detection_health h ON h.detection_id = d.id
     WHERE m.account_id = ${accountId} AND d.tenant_id = ${tenantId}
-      AND d.status = 'enabled' AND d.removed_at IS NULL
+      AND d.status = 'enabled' AND d.removed_at IS NULL AND coalesce(h.status, 'unknown') <> 'broken'
       AND m.confidence >= ${minConfidence} AND m.validation <> 'disputed'
       AND (m.method IN ('tag', 'manual') OR m.validation = 'validated')`);
   // One row per (detection, technique): detection_mappings_pair is unique.
   return groupBy(
     rows,
     (r) => r.techniqueId,
-    (r) => ({ id: r.id, name: r.name, serviceId: r.serviceId }),
+    (r) => ({ id: r.id, name: r.name, serviceId: r.serviceId, degraded: r.degraded === 1 }),
   );
 }
 

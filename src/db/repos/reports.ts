@@ -3,7 +3,7 @@
  * retained text, its search index and its workflow's completion are written in one D1 batch;
  * deleting a report removes all of it in one batch too.
  */
-import { and, asc, desc, eq, gte, inArray, like, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, like, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../../lib/collections";
 import { runBatch, type Db } from "../client";
@@ -112,6 +112,25 @@ export async function listMatches(db: Db, tenantId: string, reportId: string): P
     .select()
     .from(matches)
     .where(and(eq(matches.tenantId, tenantId), eq(matches.reportId, reportId)))
+    .orderBy(desc(matches.confidence), asc(matches.techniqueId));
+}
+
+/** The report's matches that count: every one but those an analyst rejected. */
+export async function listCountedMatches(db: Db, tenantId: string, reportId: string): Promise<Match[]> {
+  const rejected = db
+    .select({ id: matchFeedback.matchId })
+    .from(matchFeedback)
+    .where(
+      and(
+        eq(matchFeedback.tenantId, tenantId),
+        eq(matchFeedback.reportId, reportId),
+        eq(matchFeedback.verdict, "reject"),
+      ),
+    );
+  return db
+    .select()
+    .from(matches)
+    .where(and(eq(matches.tenantId, tenantId), eq(matches.reportId, reportId), notInArray(matches.id, rejected)))
     .orderBy(desc(matches.confidence), asc(matches.techniqueId));
 }
 

@@ -1,0 +1,200 @@
+/**
+ * Coverage that does not mislead (issue 19): a broken detection never counts, a degraded one counts
+ * and says so, and a match an analyst rejected leaves the report's layers and gap analysis.
+ */
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { validateLayer } from "../src/coverage/navigator";
+import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
+import { api, callTool, connectMcp, dataOf, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+import { RULES, seedAccount, type Coverage } from "./coverage-fixtures";
+
+const TEXT =
+  "The actor ran encoded PowerShell commands (T1059.001) and created scheduled tasks (T1053.005) to persist on every host.";
+
+interface ReportGaps {
+  covered: number;
+  uncovered: number;
+  techniques: {
+    id: string;
+    covered: boolean;
+    degraded: number;
+    riskScore: number | null;
+    detections: { name: string; degraded: boolean }[];
+  }[];
+}
+interface Layer {
+  techniques: { techniqueID: string; score: number; comment?: string; metadata?: { name: string; value: string }[] }[];
+}
+interface Brief {
+  items: { id: string; covered: boolean; degraded: number; detectionCount: number }[];
+}
+
+let key: string;
+let client: Client;
+let reportId: string;
+beforeAll(async () => {
+  await loadShippedAttackAndModel();
+  key = (await newTenantKey("honest-coverage")).key;
+  client = await connectMcp(key);
+  const report = await json<AnalysisOutputT>(await postJson("/api/v1/analyze", key, { text: TEXT }));
+  reportId = report.reportId ?? "";
+  expect(report.techniques.map((t) => t.id)).toEqual(expect.arrayContaining(["T1059.001", "T1053.005"]));
+});
+afterAll(async () => {
+  await client.close();
+});
+
+const get = async <T>(path: string) => {
+  const res = await api(path, key);
+  expect(res.status).toBe(200);
+  return json<T>(res);
+};
+
+async function detectionId(account: string, name: string): Promise<string> {
+  const page = await get<{ items: { id: string; name: string }[] }>(`/api/v1/accounts/${account}/detections?limit=100`);
+  const id = page.items.find((d) => d.name === name)?.id;
+  if (!id) throw new Error(`no detection ${name}`);
+  return id;
+}
+
+async function setHealth(account: string, name: string, status: string): Promise<void> {
+  const res = await api(`/api/v1/accounts/${account}/detections/${await detectionId(account, name)}/health`, key, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** Every open gap of the account, walking the pages. */
+async function allGaps(account: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: { techniqueId: string }[]; nextCursor: string | null } = await get(
+      `/api/v1/accounts/${account}/gaps?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
+    ids.push(...page.items.map((g) => g.techniqueId));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
+const entry = (layer: Layer, id: string) => layer.techniques.find((t) => t.techniqueID === id);
+const reportGaps = (account: string) => get<ReportGaps>(`/api/v1/reports/${reportId}/gaps?account=${account}`);
+
+describe("a broken detection never counts", () => {
+  it("changes coverage, gaps, overlaps, threat gaps and layers", async () => {
+    const account = await seedAccount(key, RULES);
+    const before = await get<Coverage>(`/api/v1/accounts/${account}/coverage`);
+    expect(before.covered).toBe(2);
+    expect(await allGaps(account)).not.toContain("T1053.005");
+    const overlaps = await get<{ items: { techniqueId: string }[] }>(`/api/v1/accounts/${account}/overlaps`);
+    expect(overlaps.items.map((o) => o.techniqueId)).toEqual(["T1059.001"]);
+    expect(entry(await get<Layer>(`/api/v1/accounts/${account}/coverage/layer`), "T1053.005")).toBeDefined();
+    expect((await reportGaps(account)).techniques.find((t) => t.id === "T1053.005")?.covered).toBe(true);
+
+    // The scheduled-task rule is the only one on T1053.005 and the second one on T1059.001.
+    await setHealth(account, "Scheduled task creation", "broken");
+
+    const after = await get<Coverage>(`/api/v1/accounts/${account}/coverage`);
+    expect(after).toMatchObject({ covered: 1, stale: false });
+    expect(after.health.broken).toBe(1);
+    expect(await allGaps(account)).toContain("T1053.005");
+    expect((await get<{ items: unknown[] }>(`/api/v1/accounts/${account}/overlaps`)).items).toEqual([]);
+    const layer = await get<Layer>(`/api/v1/accounts/${account}/coverage/layer`);
+    expect(validateLayer(layer)).toEqual({ ok: true });
+    expect(entry(layer, "T1053.005")).toBeUndefined();
+    expect(entry(layer, "T1059.001")).toMatchObject({ score: 1 });
+    const gaps = await reportGaps(account);
+    const task = gaps.techniques.find((t) => t.id === "T1053.005");
+    expect(task).toMatchObject({ covered: false, detections: [] });
+    expect(task?.riskScore).toBeGreaterThan(0);
+    expect(gaps.techniques.find((t) => t.id === "T1059.001")?.detections.map((d) => d.name)).toEqual([
+      "Encoded PowerShell",
+    ]);
+    const vs = await get<Layer>(`/api/v1/reports/${reportId}/layer?account=${account}`);
+    expect(entry(vs, "T1053.005")).toMatchObject({ score: 0 });
+
+    // Healthy again, it counts again (the PUT recomputes).
+    await setHealth(account, "Scheduled task creation", "healthy");
+    expect((await get<Coverage>(`/api/v1/accounts/${account}/coverage`)).covered).toBe(2);
+  });
+});
+
+describe("a degraded detection counts and says so", () => {
+  it("keeps coverage and flags the technique in threat gaps (REST and MCP) and layers", async () => {
+    const account = await seedAccount(key, RULES);
+    await setHealth(account, "Scheduled task creation", "degraded");
+    const coverage = await get<Coverage>(`/api/v1/accounts/${account}/coverage`);
+    expect(coverage).toMatchObject({ covered: 2, stale: false });
+    expect(coverage.health.degraded).toBe(1);
+
+    const gaps = await reportGaps(account);
+    expect(gaps.techniques.find((t) => t.id === "T1053.005")).toMatchObject({
+      covered: true,
+      degraded: 1,
+      detections: [{ name: "Scheduled task creation", degraded: true }],
+    });
+    expect(gaps.techniques.find((t) => t.id === "T1059.001")).toMatchObject({ covered: true, degraded: 1 });
+
+    const mcp = dataOf(
+      await callTool(client, "report_gap_analysis", { account_id: account, report_id: reportId }),
+    ) as Brief;
+    expect(mcp.items.find((t) => t.id === "T1053.005")).toMatchObject({
+      covered: true,
+      degraded: 1,
+      detectionCount: 1,
+    });
+
+    const layer = await get<Layer>(`/api/v1/accounts/${account}/coverage/layer`);
+    expect(validateLayer(layer)).toEqual({ ok: true });
+    const task = entry(layer, "T1053.005");
+    expect(task).toMatchObject({ score: 1, metadata: [{ name: "degraded", value: "1" }] });
+    expect(task?.comment).toContain("Scheduled task creation (degraded)");
+    expect(entry(layer, "T1059.001")?.comment).toMatch(/\[1 degraded\]/);
+    const vs = await get<Layer>(`/api/v1/reports/${reportId}/layer?account=${account}`);
+    expect(validateLayer(vs)).toEqual({ ok: true });
+    expect(entry(vs, "T1053.005")).toMatchObject({ score: 1, metadata: [{ name: "degraded", value: "1" }] });
+  });
+});
+
+describe("a rejected match never counts", () => {
+  it("leaves the report's layer, its layer against an account and its gap analysis (REST and MCP)", async () => {
+    const account = await seedAccount(key, RULES);
+    const ids = async () => {
+      const layer = await get<Layer>(`/api/v1/reports/${reportId}/layer`);
+      expect(validateLayer(layer)).toEqual({ ok: true });
+      const vs = await get<Layer>(`/api/v1/reports/${reportId}/layer?account=${account}`);
+      const mcp = dataOf(
+        await callTool(client, "report_gap_analysis", { account_id: account, report_id: reportId, limit: 100 }),
+      ) as Brief;
+      return {
+        layer: layer.techniques.map((t) => t.techniqueID),
+        vs: vs.techniques.map((t) => t.techniqueID),
+        gaps: (await reportGaps(account)).techniques.map((t) => t.id),
+        mcp: mcp.items.map((t) => t.id),
+      };
+    };
+    const before = await ids();
+    for (const list of Object.values(before)) expect(list).toContain("T1053.005");
+
+    const report = await get<{ techniques: { id: string; matchId: string }[] }>(`/api/v1/reports/${reportId}`);
+    const matchId = report.techniques.find((t) => t.id === "T1053.005")?.matchId ?? "";
+    const feedback = (verdict: string) =>
+      postJson(`/api/v1/reports/${reportId}/matches/${matchId}/feedback`, key, { verdict });
+    // Accepting changes nothing.
+    expect((await feedback("accept")).status).toBe(201);
+    expect(await ids()).toEqual(before);
+
+    expect((await feedback("reject")).status).toBe(201);
+    const after = await ids();
+    for (const list of Object.values(after)) {
+      expect(list).not.toContain("T1053.005");
+      expect(list).toContain("T1059.001");
+    }
+    const gaps = await reportGaps(account);
+    expect(gaps.covered + gaps.uncovered).toBe(new Set(after.gaps).size);
+  });
+});
