@@ -1,7 +1,9 @@
 /**
  * @module A report as a STIX 2.1 bundle: TTPscope's identity, the report SDO, one attack-pattern per
  * technique (with its ATT&CK reference), each sub-technique's `subtechnique-of` its parent when both
- * are in the report, and the evidence as notes. Ids are UUIDv5 of the report and the technique, and
+ * are in the report; the evidence is in each attack-pattern's description. (Not as notes: OASIS's
+ * bundle.json lists no `note`, and its branch for other types matches a note twice, so it refuses
+ * every note.) Ids are UUIDv5 of the report and the technique, and
  * timestamps are the report's, so exporting twice gives the same bundle.
  */
 import type { Db } from "../db/client";
@@ -28,6 +30,13 @@ export const attackUrl = (techniqueId: string) =>
 
 /** STIX wants `…T…Z` with a literal Z; D1's timestamps are parsed and written back that way. */
 const stixTime = (t: string) => new Date(/Z$|[+-]\d\d:?\d\d$/.test(t) ? t : `${t.replace(" ", "T")}Z`).toISOString();
+
+/** What TTPscope saw: how and how sure, then the report's words. */
+function describe(t: ReportT["techniques"][number]): string {
+  const head = `${t.id} ${t.name}, found by TTPscope (${t.method}, confidence ${t.confidence.toFixed(2)}).`;
+  const quotes = t.evidence.map((e) => e.text.trim()).filter((x) => x !== "");
+  return quotes.length === 0 ? head : `${head}\n\nEvidence:\n${quotes.map((q) => `> ${q}`).join("\n")}`;
+}
 
 /** The tenant's report `reportId` as a STIX 2.1 bundle (rejected matches left out). */
 export async function readReportStix(db: Db, tenantId: string, reportId: string): Promise<StixBundle> {
@@ -59,13 +68,12 @@ export async function toStixBundle(report: ReportT): Promise<StixBundle> {
     for (const t of tactic.techniques) phases.set(t.id, [...(phases.get(t.id) ?? []), tactic.shortname]);
 
   const patterns = new Map<string, StixObject>();
-  const notes: StixObject[] = [];
   for (const t of kept) {
     const pattern: StixObject = {
       ...common("attack-pattern"),
       id: await stixId("attack-pattern", `${report.id}/${t.id}`),
       name: t.name,
-      description: `${t.id} ${t.name}, found by TTPscope (${t.method}, confidence ${t.confidence.toFixed(2)}).`,
+      description: describe(t),
       confidence: Math.round(t.confidence * 100),
       external_references: [{ source_name: "mitre-attack", external_id: t.id, url: attackUrl(t.id) }],
       ...(phases.get(t.id)?.length
@@ -78,17 +86,6 @@ export async function toStixBundle(report: ReportT): Promise<StixBundle> {
         : {}),
     };
     patterns.set(t.id, pattern);
-    const texts = t.evidence.map((e) => e.text).filter((x) => x.trim() !== "");
-    if (texts.length > 0) {
-      notes.push({
-        ...common("note"),
-        id: await stixId("note", `${report.id}/${t.id}/evidence`),
-        abstract: `Evidence for ${t.id} ${t.name}`,
-        content: texts.join("\n\n"),
-        authors: ["TTPscope"],
-        object_refs: [pattern.id],
-      });
-    }
   }
   const relationships: StixObject[] = [];
   for (const [id, pattern] of patterns) {
@@ -102,7 +99,7 @@ export async function toStixBundle(report: ReportT): Promise<StixBundle> {
       target_ref: parent.id,
     });
   }
-  const contents = [...patterns.values(), ...relationships, ...notes];
+  const contents = [...patterns.values(), ...relationships];
   const reportSdo: StixObject = {
     ...common("report"),
     id: await stixId("report", report.id),
