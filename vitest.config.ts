@@ -15,6 +15,16 @@ if (!hasShared) {
   );
 }
 
+/** The OASIS STIX 2.1 JSON schemas the export tests validate against (test/fixtures, BSD licence). */
+function stixSchemas(): unknown[] {
+  const dir = path.join(root, "test/fixtures/stix2-schemas/schemas");
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as unknown);
+}
+
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
@@ -25,6 +35,7 @@ export default defineConfig(async () => ({
           TEST_MIGRATIONS: await readD1Migrations(path.join(root, "migrations")),
           TEST_DOWN_MIGRATIONS: await readD1Migrations(path.join(root, "migrations/down")),
           HAS_SHARED_DATA: hasShared,
+          STIX_SCHEMAS: stixSchemas(),
           // Test keys for sealing stored secrets: the second only opens (rotation tests).
           SECRET_KEYS: `test2:${Buffer.alloc(32, 2).toString("base64")},test1:${Buffer.alloc(32, 1).toString("base64")}`,
           // Workflow alarms never fire on their own in tests: each test fires them (runDurableObjectAlarm).

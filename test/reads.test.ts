@@ -107,6 +107,8 @@ function getRequest(path: string): string | undefined {
     "/api/v1/reports/search": "?q=powershell",
     "/api/v1/reports/{reportId}": ids.report ?? "",
     "/api/v1/reports/{reportId}/versions": ids.report ?? "",
+    "/api/v1/reports/{reportId}/stix": ids.report ?? "",
+    "/api/v1/reports/{reportId}/techniques.csv": ids.report ?? "",
     "/api/v1/reports/{reportId}/gaps": `${ids.report}?account=${ids.account}`,
     "/api/v1/reports/{reportId}/layer": `${ids.report}?account=${ids.account}`,
     "/api/v1/attack/groups/{groupId}/gaps": `G0016?account=${ids.account}`,

@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.routes";
 import { keyRoutes } from "./routes/keys.routes";
 import { refreshRoutes } from "./routes/refresh.routes";
 import { reportRoutes } from "./routes/reports.routes";
+import { exportRoutes } from "./routes/exports.routes";
 import { threatGapRoutes } from "./routes/threat-gaps.routes";
 import { webhookAdminRoutes, webhookDeliveryRoutes } from "./routes/webhooks.routes";
 
@@ -40,6 +41,7 @@ export function createRestApi() {
   api.route("/accounts", accountRoutes);
   api.route("/coverage", coverageAdminRoutes);
   api.route("/", threatGapRoutes);
+  api.route("/", exportRoutes);
   api.route("/webhooks", webhookAdminRoutes);
   rest.route("/api/v1", api);
 
