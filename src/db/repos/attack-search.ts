@@ -120,6 +120,9 @@ export async function searchTechniques(db: Db, query: TechniqueQuery): Promise<T
   const ranked = (match: string) =>
     db.all<HitRow>(sql`SELECT ${columns}, snippet(attack_techniques_fts, 2, '', '', '…', 24) AS snippet ${from(match)}
       ORDER BY (t.attack_id = ${exactId}) DESC, (lower(t.name) = ${exactName}) DESC,
+        -- Two techniques can share a name (Spearphishing Attachment is T1566.001 and T1598.002):
+        -- the one with more procedure text (more groups, software, campaigns use it) comes first.
+        CASE WHEN lower(t.name) = ${exactName} THEN length(t.search_procedures) END DESC,
         bm25(attack_techniques_fts, ${WEIGHTS}), t.attack_id ${page}`);
   // Every word first; only when no technique holds them all, any word (still ranked by bm25).
   const all = ftsQuery(q, "all");
