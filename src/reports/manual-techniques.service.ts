@@ -8,9 +8,9 @@ import { normalizeTechniqueId } from "../attack/catalog.service";
 import type { Db } from "../db/client";
 import { getTechnique } from "../db/repos/attack";
 import { insertManualMatch } from "../db/repos/feedback";
-import { latestVersion, listMatches, reportDocumentChunks } from "../db/repos/reports";
+import { latestVersion, listMatches } from "../db/repos/reports";
 import { AppError, badRequest } from "../errors";
-import { gunzip, joinBase64Chunks } from "../lib/bytes";
+import { readRetainedText } from "./report-store";
 import type { AddedTechniqueT, AddTechniqueInputT } from "./reports.schemas";
 import { requireReport } from "./reports.service";
 
@@ -53,10 +53,7 @@ export async function addTechnique(
         "confirm it with feedback (verdict accept) instead",
     );
   }
-  const chunks = await reportDocumentChunks(db, tenantId, report.id);
-  if (chunks.length === 0)
-    throw new AppError(422, "no_retained_text", `report ${report.id} kept no text to quote from`);
-  const text = new TextDecoder().decode(await gunzip(joinBase64Chunks(chunks)));
+  const { text } = await readRetainedText(db, tenantId, report.id, "quote from");
   const span = findSpan(text, input.evidence);
   if (!span) {
     throw badRequest(

@@ -9,12 +9,11 @@ import { analyzeText } from "../analysis/engine";
 import { recordChanges } from "../attack/diff";
 import { createDb } from "../db/client";
 import { getTechnique } from "../db/repos/attack";
-import { getReport, listMatches, reportDocumentChunks, type NewMatch } from "../db/repos/reports";
+import { getReport, listMatches, type NewMatch } from "../db/repos/reports";
 import type { Match } from "../db/schema";
 import { AppError } from "../errors";
-import { gunzip, joinBase64Chunks } from "../lib/bytes";
 import { modelFor } from "../models/model-cache";
-import { storeReport } from "./report-store";
+import { readRetainedText, storeReport } from "./report-store";
 import type { StepDefinition, WorkflowDefinition } from "../workflows/types";
 import type { ReevalInput } from "./reevaluation.service";
 
@@ -45,10 +44,7 @@ const reevaluateStep: StepDefinition = {
         completeWith: { reportId: report.id },
       };
     }
-    const chunks = await reportDocumentChunks(db, tenantId, report.id);
-    if (chunks.length === 0)
-      throw new AppError(422, "no_retained_text", `report ${report.id} kept no text to re-evaluate`);
-    const text = new TextDecoder().decode(await gunzip(joinBase64Chunks(chunks)));
+    const { text, chunks } = await readRetainedText(db, tenantId, report.id, "re-evaluate");
     const { id: modelId, model } = await modelFor(db, input.toVersion);
     const result = analyzeText(text, model);
     const changes = await recordChanges(db, report.attackVersion, input.toVersion);

@@ -1,13 +1,14 @@
 /**
  * @module From an analysed document to a stored report: report row, one match per asserted
  * technique (its strongest evidence in columns, all evidence as JSON), the retained text, and the
- * same text in chunks for search.
+ * same text in chunks for search; and reading the retained text back.
  */
 import type { AnalysisResult } from "../analysis/engine";
 import type { Db } from "../db/client";
-import { persistReport, type NewMatch } from "../db/repos/reports";
+import { persistReport, reportDocumentChunks, type NewMatch } from "../db/repos/reports";
 import type { Report } from "../db/schema";
-import { base64Chunks, gzip } from "../lib/bytes";
+import { AppError } from "../errors";
+import { base64Chunks, gunzip, gzip, joinBase64Chunks } from "../lib/bytes";
 import { countBy } from "../lib/collections";
 
 /** Raw (gzipped) bytes per retained-text chunk: about 1.4 MB of base64 per D1 row. */
@@ -120,4 +121,16 @@ export async function storeReport(db: Db, doc: AnalysedDocument): Promise<Stored
   });
   // toMatches keeps the result's order: match i is technique i.
   return { id, techniques: doc.result.techniques.map((t, i) => ({ ...t, matchId: matches[i]?.id ?? "" })) };
+}
+
+/** A report's retained text, with the stored chunks it came from; a 422 says what it was wanted for. */
+export async function readRetainedText(
+  db: Db,
+  tenantId: string,
+  reportId: string,
+  purpose: string,
+): Promise<{ text: string; chunks: string[] }> {
+  const chunks = await reportDocumentChunks(db, tenantId, reportId);
+  if (chunks.length === 0) throw new AppError(422, "no_retained_text", `report ${reportId} kept no text to ${purpose}`);
+  return { text: new TextDecoder().decode(await gunzip(joinBase64Chunks(chunks))), chunks };
 }

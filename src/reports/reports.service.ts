@@ -64,7 +64,11 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
   ]);
   const verdictOf = new Map(verdicts.map((f) => [f.matchId, f.verdict]));
   // Deprecated and revoked techniques too: a report keeps them, flagged.
-  const known = await techniquesByAttackId(db, report.attackVersion, [...new Set(rows.map((m) => m.techniqueId))]);
+  const { known, byStix, shortnamesOf } = await techniqueTactics(
+    db,
+    report.attackVersion,
+    rows.map((m) => m.techniqueId),
+  );
   const names = new Map(known.map((t) => [t.attackId, t.name]));
   const techniques = rows.map((m) => ({
     id: m.techniqueId,
@@ -78,12 +82,6 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
     matchId: m.id,
     ...(verdictOf.has(m.id) ? { feedback: verdictOf.get(m.id) } : {}),
   }));
-  const byStix = await tacticsOfTechniques(
-    db,
-    report.attackVersion,
-    known.map((t) => t.stixId),
-  );
-  const shortnamesOf = new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
   const used = new Map<string, AttackTactic>();
   for (const list of byStix.values()) for (const tactic of list) used.set(tactic.stixId, tactic);
   const tactics = [...used.values()]
@@ -110,15 +108,21 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
   };
 }
 
-/** The tactic shortnames of techniques `ids` under ATT&CK `version`, by technique id. */
-export async function tacticShortnames(db: Db, version: string, ids: string[]): Promise<Map<string, string[]>> {
+/** Techniques `ids` under ATT&CK `version` with their tactics, and each one's tactic shortnames by id. */
+async function techniqueTactics(db: Db, version: string, ids: string[]) {
   const known = await techniquesByAttackId(db, version, [...new Set(ids)]);
   const byStix = await tacticsOfTechniques(
     db,
     version,
     known.map((t) => t.stixId),
   );
-  return new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
+  const shortnamesOf = new Map(known.map((t) => [t.attackId, (byStix.get(t.stixId) ?? []).map((x) => x.shortname)]));
+  return { known, byStix, shortnamesOf };
+}
+
+/** The tactic shortnames of techniques `ids` under ATT&CK `version`, by technique id. */
+export async function tacticShortnames(db: Db, version: string, ids: string[]): Promise<Map<string, string[]>> {
+  return (await techniqueTactics(db, version, ids)).shortnamesOf;
 }
 
 /** Every version of the report `id` belongs to, oldest first, with what changed in each. */
