@@ -70,15 +70,39 @@ export const importRules = (
   format = "sigma",
 ) => postJson(`/api/v1/accounts/${account}/detections/import`, key, { format, files, ...extra });
 
+/** Every Enterprise platform of ATT&CK 18, PRE included: an account measured on the whole matrix. */
+export const ALL_PLATFORMS = [
+  "Windows",
+  "Linux",
+  "macOS",
+  "Network Devices",
+  "ESXi",
+  "Containers",
+  "IaaS",
+  "SaaS",
+  "Office Suite",
+  "Identity Provider",
+  "PRE",
+];
+
 let accounts = 0;
-/** A new account of the key's tenant, optionally with `rules` imported. */
-export async function seedAccount(key: string, rules?: { path: string; content: string }[]): Promise<string> {
+/**
+ * A new account of the key's tenant, optionally with `rules` imported. Unless `body` says otherwise
+ * it runs every platform, so tests about counting see the whole matrix.
+ */
+export async function seedAccount(
+  key: string,
+  rules?: { path: string; content: string }[],
+  body: Record<string, unknown> = {},
+): Promise<string> {
   const res = await postJson("/api/v1/accounts", key, {
     name: `Account ${++accounts}`,
     provider: "aws",
     identifier: crypto.randomUUID().replaceAll("-", "").slice(0, 12),
     environment: "prod",
     criticality: "high",
+    platforms: ALL_PLATFORMS,
+    ...body,
   });
   expect(res.status).toBe(201);
   const id = (await json<{ id: string }>(res)).id;

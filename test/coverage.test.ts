@@ -195,7 +195,8 @@ describe("coverage, gaps and overlaps", () => {
     );
     expect(validateLayer(layer)).toEqual({ ok: true });
     expect(layer.techniques).toContainEqual(
-      expect.objectContaining({ techniqueID: "T1059.001", tactic: "execution", score: 2 }),
+      // Two counting tag rules of unknown health: fair (2), backed by a second rule (+1).
+      expect.objectContaining({ techniqueID: "T1059.001", tactic: "execution", score: 3 }),
     );
   });
 });
@@ -281,6 +282,8 @@ describe("MCP coverage tools", () => {
       identifier: "sub-1",
       environment: "staging",
       criticality: "medium",
+      // Windows VMs besides Azure's own platforms: the rules are Windows ones.
+      platforms: ["IaaS", "Identity Provider", "Windows"],
     });
     const id = (dataOf(created) as { id: string }).id;
     const imported = await callTool(client, "import_detections", {

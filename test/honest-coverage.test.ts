@@ -105,8 +105,10 @@ describe("a broken detection never counts", () => {
     expect((await get<{ items: unknown[] }>(`/api/v1/accounts/${account}/overlaps`)).items).toEqual([]);
     const layer = await get<Layer>(`/api/v1/accounts/${account}/coverage/layer`);
     expect(validateLayer(layer)).toEqual({ ok: true });
-    expect(entry(layer, "T1053.005")).toBeUndefined();
-    expect(entry(layer, "T1059.001")).toMatchObject({ score: 1 });
+    // Its only rule is broken: mapped, not counting (0); one counting tag rule of unknown health: fair (2).
+    expect(entry(layer, "T1053.005")).toMatchObject({ score: 0 });
+    expect(entry(layer, "T1053.005")?.comment).toMatch(/^mapped, not counting/);
+    expect(entry(layer, "T1059.001")).toMatchObject({ score: 2 });
     const gaps = await reportGaps(account);
     const task = gaps.techniques.find((t) => t.id === "T1053.005");
     expect(task).toMatchObject({ covered: false, detections: [] });

@@ -42,6 +42,7 @@ const REFUSED: Record<string, string> = {
   get_attack_changes: "one ATT&CK version is loaded here, and it is not compared with itself",
   add_technique: "the seeded technique is already in the report (a 409 that says to give feedback instead)",
   set_gap_status: "the seeded technique is covered, so it is no gap of the account",
+  update_account: "a default call names nothing to change (a 400 listing what may change)",
 };
 const FORMATS = ["text", "structured"] as const;
 
@@ -231,6 +232,16 @@ describe("MCP result formats", () => {
     // Nullable fields are still declared as such, portably.
     const report = tools.find((t) => t.name === "get_report")?.outputSchema?.properties ?? {};
     expect(report.nextCursor).toMatchObject({ anyOf: [{ type: "string" }, { type: "null" }] });
+  });
+
+  it("leaves string length bounds out of the listing and still enforces them", async () => {
+    const { tools } = await (clients.text as Client).listTools();
+    expect(JSON.stringify(tools)).not.toContain("maxLength");
+    const search = tools.find((t) => t.name === "search_techniques")?.inputSchema.properties ?? {};
+    expect(search.query).toMatchObject({ type: "string" });
+    const long = await callToolOf("text", "search_techniques", { query: "powershell ".repeat(30) });
+    expect(long.isError).toBe(true);
+    expect(JSON.stringify(long.content)).toMatch(/200/);
   });
 });
 

@@ -1,14 +1,25 @@
 /**
  * @module Accounts (cloud accounts, subscriptions, projects, on-prem estates) whose detections a
- * tenant tracks. A new account's coverage is computed at once, so it is never missing.
+ * tenant tracks. A new account's coverage is computed at once, so it is never missing; a change of
+ * what scopes or weighs it (platforms, criticality) recomputes it in the same request.
  */
 import type { z } from "@hono/zod-openapi";
+import { resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";
-import { createAccount as insertAccount, listAccounts, listProviders, providerExists } from "../db/repos/accounts";
+import {
+  createAccount as insertAccount,
+  listAccounts,
+  listProviders,
+  providerExists,
+  updateAccount as writeAccount,
+} from "../db/repos/accounts";
 import type { Account as AccountRow } from "../db/schema";
-import { AppError, badRequest } from "../errors";
+import { AppError, badRequest, notFound } from "../errors";
 import { takePage } from "../lib/collections";
-import type { AccountInput, AccountT } from "./coverage.schemas";
+import { attackContext } from "./attack-context";
+import type { AccountInput, AccountT, AccountUpdate } from "./coverage.schemas";
+import { requireAccount } from "./coverage.service";
+import { canonicalPlatforms, defaultPlatforms } from "./platforms";
 import { recomputeCoverage } from "./recompute";
 
 export function toAccount(a: AccountRow): AccountT {
@@ -20,8 +31,15 @@ export function toAccount(a: AccountRow): AccountT {
     environment: a.environment,
     criticality: a.criticality,
     regions: a.regions,
+    platforms: a.platforms,
     createdAt: a.createdAt,
   };
+}
+
+/** Platforms as the active ATT&CK version names them (400 for one it does not know). */
+async function checkedPlatforms(db: Db, requested: readonly string[]): Promise<string[]> {
+  const version = await resolveVersion(db, undefined);
+  return canonicalPlatforms(requested, (await attackContext(db, version)).platforms, version);
 }
 
 export async function createAccount(db: Db, tenantId: string, input: z.infer<typeof AccountInput>): Promise<AccountT> {
@@ -35,6 +53,7 @@ export async function createAccount(db: Db, tenantId: string, input: z.infer<typ
     environment: input.environment,
     criticality: input.criticality,
     regions: input.regions ?? [],
+    platforms: await checkedPlatforms(db, input.platforms ?? defaultPlatforms(input.provider)),
   });
   if (!row) {
     throw new AppError(409, "conflict", `this tenant already has a ${input.provider} account '${input.identifier}'`);
@@ -43,6 +62,38 @@ export async function createAccount(db: Db, tenantId: string, input: z.infer<typ
   await recomputeCoverage(db, row);
   return toAccount(row);
 }
+
+/** Changes an account; new platforms or criticality recompute its coverage before answering. */
+export async function updateAccount(
+  db: Db,
+  tenantId: string,
+  accountId: string,
+  input: z.infer<typeof AccountUpdate>,
+): Promise<AccountT> {
+  const { platforms, ...rest } = input;
+  const changes = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  if (!platforms && Object.keys(changes).length === 0) {
+    throw badRequest("nothing to change: give name, environment, criticality, regions or platforms");
+  }
+  const before = await requireAccount(db, tenantId, accountId);
+  const scoped = platforms && (await checkedPlatforms(db, platforms));
+  const rescoped =
+    (changes.criticality !== undefined && changes.criticality !== before.criticality) ||
+    (scoped !== undefined && !samePlatforms(scoped, before.platforms));
+  // Marked pending in the same batch: if the recompute below fails, the sweeper still redoes it.
+  const row = await writeAccount(
+    db,
+    tenantId,
+    accountId,
+    { ...changes, ...(scoped ? { platforms: scoped } : {}) },
+    rescoped,
+  );
+  if (!row) throw notFound(`no account ${accountId} for this tenant`);
+  if (rescoped) await recomputeCoverage(db, row);
+  return toAccount(row);
+}
+
+const samePlatforms = (a: string[], b: string[]) => a.length === b.length && a.every((p) => b.includes(p));
 
 /** A page of the tenant's accounts, newest first; `last` is where the next page starts. */
 export async function listAccountPage(

@@ -11,6 +11,8 @@ export interface TechniqueFacts {
   id: string;
   name: string;
   tactics: string[];
+  /** ATT&CK platform names (`x_mitre_platforms`). */
+  platforms: string[];
   /** Distinct groups, software and campaigns with a procedure example for it. */
   usage: number;
 }
@@ -22,6 +24,8 @@ export interface AttackContext {
   tactics: { id: string; shortname: string; name: string }[];
   revokedBy: Map<string, string>;
   deprecated: Set<string>;
+  /** Every platform an active technique names, sorted: what an account may scope its coverage to. */
+  platforms: string[];
 }
 
 export type Resolution = { id: string; note?: string } | { unknown: string };
@@ -48,19 +52,26 @@ async function load(db: Db, version: string): Promise<AttackContext> {
     tactics,
     revokedBy: new Map(),
     deprecated: new Set(),
+    platforms: [],
   };
+  const platforms = new Set<string>();
   for (const r of rows) {
     if (r.revoked) {
       if (r.revokedBy) context.revokedBy.set(r.id, r.revokedBy);
     } else if (r.deprecated) context.deprecated.add(r.id);
-    else
+    else {
+      const list = JSON.parse(r.platforms) as string[];
+      for (const p of list) platforms.add(p);
       context.techniques.set(r.id, {
         id: r.id,
         name: r.name,
         tactics: tacticsOf.get(r.stixId) ?? [],
+        platforms: list,
         usage: usageOf.get(r.stixId) ?? 0,
       });
+    }
   }
+  context.platforms = [...platforms].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }));
   return context;
 }
 

@@ -41,6 +41,12 @@ export const DetectionKey = z.object({ i: z.string() });
 /** Threat techniques: not covered first, riskiest first, then by id. */
 export const ThreatKey = z.object({ c: z.number().int(), r: z.number(), t: z.string() });
 
+export const PlatformsField = z
+  .array(z.string().trim().min(1).max(64))
+  .min(1)
+  .max(40)
+  .describe("ATT&CK platforms (Windows, IaaS …) whose techniques its coverage counts; default by provider");
+
 export const AccountInput = z
   .object({
     name: z.string().trim().min(1).max(200).describe("display name"),
@@ -49,8 +55,20 @@ export const AccountInput = z
     environment: z.enum(ENVIRONMENTS).describe("environment"),
     criticality: z.enum(CRITICALITIES).describe("weighs its gaps' risk (3, 2, 1)"),
     regions: z.array(z.string().max(64)).max(100).optional().describe("the regions it runs in"),
+    platforms: PlatformsField.optional(),
   })
   .openapi("AccountInput");
+
+/** What an account's owner may change; coverage is recomputed when criticality or platforms change. */
+export const AccountUpdate = z
+  .object({
+    name: AccountInput.shape.name.optional(),
+    environment: AccountInput.shape.environment.optional(),
+    criticality: AccountInput.shape.criticality.optional(),
+    regions: z.array(z.string().max(64)).max(100).optional().describe("the regions it runs in"),
+    platforms: PlatformsField.optional(),
+  })
+  .openapi("AccountUpdate");
 
 export const Account = z
   .object({
@@ -61,6 +79,7 @@ export const Account = z
     environment: z.enum(ENVIRONMENTS),
     criticality: z.enum(CRITICALITIES),
     regions: z.array(z.string()),
+    platforms: z.array(z.string()).describe("ATT&CK platforms that scope its coverage"),
     createdAt: z.string(),
   })
   .openapi("Account");
@@ -196,9 +215,23 @@ export const Overlaps = z
   })
   .openapi("Overlaps");
 
+const ThreatAccount = z.object({
+  id: z.string(),
+  name: z.string(),
+  criticality: z.string(),
+  platforms: z.array(z.string()),
+});
+
+export const DetectionScoreField = z
+  .number()
+  .int()
+  .min(-1)
+  .max(5)
+  .describe("DeTT&CT-scale: -1 none, 0 mapped not counting, 1 poor … 5 excellent");
+
 export const ThreatGaps = z
   .object({
-    account: z.object({ id: z.string(), name: z.string(), criticality: z.string() }),
+    account: ThreatAccount,
     attackVersion: z.string(),
     covered: z.number().int(),
     uncovered: z.number().int(),
@@ -212,10 +245,14 @@ export const ThreatGaps = z
         detections: z.array(z.object({ id: z.string(), name: z.string(), degraded: z.boolean() })),
         degraded: z.number().int().describe("covering detections reported degraded (broken ones never cover)"),
         riskScore: z.number().nullable(),
+        detectionScore: DetectionScoreField,
         controls: z.array(Control),
         note: z.string().optional(),
       }),
     ),
+    outOfScope: z
+      .array(z.object({ id: z.string(), name: z.string(), platforms: z.array(z.string()) }))
+      .describe("the threat's techniques for none of the account's platforms: not gaps of this account"),
   })
   .openapi("ThreatGaps");
 
@@ -229,6 +266,7 @@ export const ThreatTechniqueBrief = z.object({
   detectionCount: z.number().int(),
   degraded: z.number().int().describe("covering detections reported degraded"),
   riskScore: z.number().nullable().describe("for a technique not covered"),
+  detectionScore: DetectionScoreField,
   detections: z.array(z.object({ id: z.string(), name: z.string(), degraded: z.boolean() })).optional(),
   controls: z.array(Control).optional(),
   note: z.string().optional(),
@@ -236,12 +274,13 @@ export const ThreatTechniqueBrief = z.object({
 
 /** A threat against an account, concise: counts overall and per tactic, and a page of its techniques. */
 export const ThreatGapsPage = z.object({
-  account: z.object({ id: z.string(), name: z.string(), criticality: z.string() }),
+  account: ThreatAccount,
   attackVersion: z.string(),
   covered: z.number().int(),
   uncovered: z.number().int(),
   tactics: z.array(z.object({ tactic: z.string(), covered: z.number().int(), uncovered: z.number().int() })),
   items: z.array(ThreatTechniqueBrief),
+  outOfScope: z.array(z.string()).describe("techniques for none of the account's platforms (not gaps)"),
   hasMore: z.boolean(),
   nextCursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last"),
 });

@@ -8,15 +8,8 @@ import type { z } from "@hono/zod-openapi";
 import { getActiveVersion } from "../db/repos/attack";
 import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
-import {
-  gapsPage,
-  healthCounts,
-  latestCoverage,
-  listHistory,
-  listOverlaps,
-  scoresAt,
-  unhealthyDetections,
-} from "../db/repos/coverage";
+import { gapsPage, latestCoverage, listHistory, listOverlaps, scoresAt } from "../db/repos/coverage";
+import { healthCounts, unhealthyDetections } from "../db/repos/detection-health";
 import { HEALTH_STATUSES, type Account, type GAP_STATUSES } from "../db/schema";
 import { notFound } from "../errors";
 import { takePage } from "../lib/collections";

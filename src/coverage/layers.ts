@@ -1,17 +1,18 @@
 /**
  * @module Navigator layers for an account's coverage, a report, and a report against an account.
- * Coverage scores count the enabled detections mapped to each technique (qualifying mappings, as
- * coverage counts them: broken ones never), one entry per technique × tactic, sub-techniques as
- * themselves; degraded detections are named so and counted in a `degraded` metadata item. A report's
- * layers leave out matches an analyst rejected.
+ * Account layers score techniques on the detection-score scale (detection-score.ts: counting
+ * detections as coverage counts them, broken ones never), over the account's platforms only, one
+ * entry per technique × tactic, sub-techniques as themselves; degraded detections are named so and
+ * counted in a `degraded` metadata item. A report's layers leave out matches an analyst rejected.
  */
 import { resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";
 import { listCountedMatches } from "../db/repos/reports";
 import { requireReport } from "../reports/reports.service";
 import { attackContext } from "./attack-context";
-import { coveringDetections } from "../db/repos/coverage";
-import { DEFAULT_MIN_CONFIDENCE } from "./recompute";
+import { coveringDetections, mappedTechniques } from "../db/repos/coverage";
+import { DEFAULT_MIN_CONFIDENCE, scopedTechniques } from "./recompute";
+import { DETECTION_SCORE_LEVELS, detectionScore, scoreLabel } from "./detection-score";
 import { buildLayer, techniqueEntriesPerTactic, type NavigatorLayer } from "./navigator";
 import { readReportGaps } from "./threat-gaps";
 import { requireAccount } from "./coverage.service";
@@ -38,27 +39,46 @@ function listDetections(names: string[]): string {
   return names.length > MAX_LISTED ? `${shown}; … and ${names.length - MAX_LISTED} more` : shown;
 }
 
+/** The detection-score scale as a layer draws it: a fixed gradient and one legend item per level. */
+const SCORE_SCALE = {
+  gradient: { colors: DETECTION_SCORE_LEVELS.map((l) => l.color), minValue: -1, maxValue: 5 },
+  legendItems: DETECTION_SCORE_LEVELS.map((l) => ({ label: `${l.score} ${l.label}`, color: l.color })),
+};
+
+/**
+ * The account's techniques scored on the detection-score scale (detection-score.ts): every
+ * technique of its platforms some rule maps to; unmapped ones stay unscored (−1 is the blank).
+ */
 export async function readAccountLayer(db: Db, tenantId: string, accountId: string): Promise<NavigatorLayer> {
   const account = await requireAccount(db, tenantId, accountId);
   const version = await resolveVersion(db, undefined);
-  const [context, covering] = await Promise.all([
+  const [context, covering, mapped] = await Promise.all([
     attackContext(db, version),
     coveringDetections(db, tenantId, accountId, DEFAULT_MIN_CONFIDENCE),
+    mappedTechniques(db, tenantId, accountId),
   ]);
-  const techniques = [...covering]
-    .filter(([id]) => context.techniques.has(id))
-    .map(([id, list]) => ({
-      id,
-      tactics: context.techniques.get(id)?.tactics ?? [],
-      score: list.length,
-      comment: `${list.length} detection${list.length === 1 ? "" : "s"}${degradedNote(list)}: ${listDetections(list.map(labelOf).sort())}`,
-      metadata: degradedMetadata(list),
-    }));
+  const techniques = scopedTechniques(context, account.platforms)
+    .filter((t) => mapped.has(t.id) || covering.has(t.id))
+    .map((t) => {
+      const list = covering.get(t.id) ?? [];
+      const score = detectionScore(list, true);
+      return {
+        id: t.id,
+        tactics: t.tactics,
+        score,
+        comment: list.length
+          ? `${scoreLabel(score)}; ${list.length} detection${list.length === 1 ? "" : "s"}${degradedNote(list)}: ${listDetections(list.map(labelOf).sort())}`
+          : "mapped, not counting: its rules are disabled, broken, unvalidated inferences or below the confidence coverage asks for",
+        metadata: degradedMetadata(list),
+      };
+    });
   return buildLayer({
     name: `${account.name} coverage`,
-    description: `Enabled detections per technique (broken ones excluded, degraded ones flagged) for account ${account.identifier} (${account.providerId}, ${account.environment}), ATT&CK ${version}`,
+    description: `Detection score per technique (-1 none … 5 excellent; broken detections never count, degraded ones lower it) for account ${account.identifier} (${account.providerId}, ${account.environment}), platforms ${account.platforms.join(", ")}, ATT&CK ${version}`,
     attackVersion: version,
     techniques: techniqueEntriesPerTactic(techniques),
+    platforms: account.platforms,
+    ...SCORE_SCALE,
   });
 }
 
@@ -85,7 +105,10 @@ export async function readReportLayer(db: Db, tenantId: string, reportId: string
   });
 }
 
-/** The report's techniques against an account: covered green (score 1), not covered red (score 0). */
+/**
+ * The report's techniques of the account's platforms against it, on the detection-score scale:
+ * −1 or 0 is not covered, 1 to 5 covered and how well.
+ */
 export async function readReportGapLayer(
   db: Db,
   tenantId: string,
@@ -93,25 +116,25 @@ export async function readReportGapLayer(
   accountId: string,
 ): Promise<NavigatorLayer> {
   const gaps = await readReportGaps(db, tenantId, reportId, accountId);
+  const outside = gaps.outOfScope.length
+    ? `; ${gaps.outOfScope.length} report techniques are for none of its platforms`
+    : "";
   return buildLayer({
     name: `${gaps.report.title ?? "report"} vs ${gaps.account.name}`,
-    description: `Report techniques the account detects (1) and does not (0), ATT&CK ${gaps.attackVersion}`,
+    description: `Report techniques by the account's detection score (-1 none … 5 excellent; below 1 not covered), ATT&CK ${gaps.attackVersion}${outside}`,
     attackVersion: gaps.attackVersion,
     techniques: techniqueEntriesPerTactic(
       gaps.techniques.map((t) => ({
         id: t.id,
         tactics: t.tactics,
-        score: t.covered ? 1 : 0,
+        score: t.detectionScore,
         comment: t.covered
-          ? `covered by ${listDetections(t.detections.map(labelOf))}${degradedNote(t.detections)}`
-          : `not covered; NIST 800-53: ${t.controls.map((c) => c.id).join(", ") || "no mapped controls"}`,
+          ? `${scoreLabel(t.detectionScore)}; covered by ${listDetections(t.detections.map(labelOf))}${degradedNote(t.detections)}`
+          : `not covered${t.detectionScore === 0 ? " (mapped rules do not count)" : ""}; NIST 800-53: ${t.controls.map((c) => c.id).join(", ") || "no mapped controls"}`,
         metadata: degradedMetadata(t.detections),
       })),
     ),
-    gradient: { colors: ["#ff6666", "#66bb66"], minValue: 0, maxValue: 1 },
-    legendItems: [
-      { label: "covered", color: "#66bb66" },
-      { label: "not covered", color: "#ff6666" },
-    ],
+    platforms: gaps.account.platforms,
+    ...SCORE_SCALE,
   });
 }

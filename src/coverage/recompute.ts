@@ -8,6 +8,7 @@
  *   at a time by the refresh workflow's `coverage` step and by the sweeper cron.
  * - GET answers what is stored, with `computedAt`, and `stale: true` until that recompute ran.
  *
+ * An account is measured on the techniques of its ATT&CK platforms (platforms.ts).
  * A technique is covered when an enabled, present detection not reported broken maps to it with
  * enough confidence by a tag, a manual mapping, or a mapping an analyst validated (never a disputed
  * one). A degraded detection still covers; the views of coverage flag it.
@@ -25,7 +26,8 @@ import {
 } from "../db/repos/coverage";
 import type { Account } from "../db/schema";
 import { countBy } from "../lib/collections";
-import { attackContext, type AttackContext } from "./attack-context";
+import { attackContext, type AttackContext, type TechniqueFacts } from "./attack-context";
+import { inScope } from "./platforms";
 
 export const DEFAULT_MIN_CONFIDENCE = 0.6;
 /** More detections than this on one technique, mostly from one service, is redundancy, not depth. */
@@ -40,14 +42,26 @@ export function riskScore(context: AttackContext, techniqueId: string, criticali
 
 const pct = (covered: number, total: number) => (total ? Math.round((1000 * covered) / total) / 10 : 0);
 
-/** The coverage of an account from its covering detections, under the context's version. Pure. */
+/** The context's techniques in an account's scope: those for one of its platforms. */
+export function scopedTechniques(context: AttackContext, platforms: readonly string[]): TechniqueFacts[] {
+  const scope = new Set(platforms);
+  return [...context.techniques.values()].filter((t) => inScope(t.platforms, scope));
+}
+
+/**
+ * The coverage of an account from its covering detections, under the context's version, over the
+ * techniques of its platforms only (a detection of another platform's technique covers nothing
+ * here). Pure.
+ */
 export function computeCoverage(
   context: AttackContext,
   covering: Map<string, CoveringDetection[]>,
-  criticality: Account["criticality"],
+  account: Pick<Account, "criticality" | "platforms">,
   computedAt: string,
 ): ComputedCoverage {
-  const techniques = [...context.techniques.values()];
+  const { criticality } = account;
+  const techniques = scopedTechniques(context, account.platforms);
+  const scoped = new Set(techniques.map((t) => t.id));
   const coveredIds = techniques.map((t) => t.id).filter((id) => covering.has(id));
   const tactics = context.tactics.map((t) => {
     const inTactic = techniques.filter((x) => x.tactics.includes(t.shortname));
@@ -55,7 +69,7 @@ export function computeCoverage(
     return { id: t.id, covered, total: inTactic.length, percent: pct(covered, inTactic.length) };
   });
   const overlaps = [...covering]
-    .filter(([id, list]) => list.length > 1 && context.techniques.has(id))
+    .filter(([id, list]) => list.length > 1 && scoped.has(id))
     .map(([techniqueId, list]) => {
       const sameService = Math.max(...countBy(list.map((d) => String(d.serviceId))).values());
       const excessive = list.length > EXCESSIVE && sameService / list.length >= 0.8;
@@ -93,7 +107,7 @@ export async function recomputeCoverage(
     attackContext(db, version),
     coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE),
   ]);
-  const computed = computeCoverage(context, covering, account.criticality, new Date().toISOString());
+  const computed = computeCoverage(context, covering, account, new Date().toISOString());
   await storeCoverage(db, account, computed, { snapshotId: options.snapshotId, startedAt });
   return computed;
 }

@@ -1,7 +1,8 @@
 /**
  * @module Threat-informed gaps: the techniques of a threat (an analysed report, an ATT&CK group)
  * against an account's detections — which detections cover each technique, and for each one not
- * covered, its risk and the NIST 800-53 controls mapped to it.
+ * covered, its risk and the NIST 800-53 controls mapped to it. Techniques of none of the
+ * account's platforms are listed apart, not as gaps.
  */
 import { resolveVersion } from "../attack/catalog.service";
 import { readGroupTechniqueIds } from "../attack/lookups.service";
@@ -11,7 +12,9 @@ import { listCountedMatches } from "../db/repos/reports";
 import type { Account } from "../db/schema";
 import { requireReport } from "../reports/reports.service";
 import { attackContext, resolveTechnique } from "./attack-context";
-import { coveringDetections } from "../db/repos/coverage";
+import { coveringDetections, mappedTechniques } from "../db/repos/coverage";
+import { detectionScore, type DetectionScore } from "./detection-score";
+import { inScope } from "./platforms";
 import { DEFAULT_MIN_CONFIDENCE, riskScore } from "./recompute";
 import { controlsFor } from "./nist";
 import { requireAccount } from "./coverage.service";
@@ -30,16 +33,20 @@ export interface ThreatTechnique {
   /** Covering detections reported degraded: they count, but the coverage is weaker than it looks. */
   degraded: number;
   riskScore: number | null;
+  /** DeTT&CT-scale score, −1 to 5 (detection-score.ts). */
+  detectionScore: DetectionScore;
   controls: { id: string; name: string; inherited: boolean }[];
   note?: string;
 }
 
 export interface ThreatGaps {
-  account: { id: string; name: string; criticality: Account["criticality"] };
+  account: { id: string; name: string; criticality: Account["criticality"]; platforms: string[] };
   attackVersion: string;
   covered: number;
   uncovered: number;
   techniques: ThreatTechnique[];
+  /** The threat's techniques for none of the account's platforms: not its gaps, listed apart. */
+  outOfScope: { id: string; name: string; platforms: string[] }[];
 }
 
 async function gapsFor(
@@ -48,17 +55,25 @@ async function gapsFor(
   version: string,
   wanted: { id: string; confidence: number }[],
 ): Promise<ThreatGaps> {
-  const [context, covering] = await Promise.all([
+  const [context, covering, mapped] = await Promise.all([
     attackContext(db, version),
     coveringDetections(db, account.tenantId, account.id, DEFAULT_MIN_CONFIDENCE),
+    mappedTechniques(db, account.tenantId, account.id),
   ]);
+  const scope = new Set(account.platforms);
   const byId = new Map<string, ThreatTechnique>();
+  const outOfScope = new Map<string, ThreatGaps["outOfScope"][number]>();
   for (const w of wanted) {
     // Reports analysed under an older ATT&CK: their revoked ids count as the successor.
     const r = resolveTechnique(context, w.id);
     if ("unknown" in r) continue;
     const facts = context.techniques.get(r.id);
-    const detections = (covering.get(r.id) ?? []).map((d) => ({ id: d.id, name: d.name, degraded: d.degraded }));
+    if (facts && !inScope(facts.platforms, scope)) {
+      outOfScope.set(r.id, { id: r.id, name: facts.name, platforms: facts.platforms });
+      continue;
+    }
+    const rules = covering.get(r.id) ?? [];
+    const detections = rules.map((d) => ({ id: d.id, name: d.name, degraded: d.degraded }));
     const covered = detections.length > 0;
     const prev = byId.get(r.id);
     if (prev && prev.confidence >= w.confidence) continue;
@@ -71,17 +86,19 @@ async function gapsFor(
       detections,
       degraded: detections.filter((d) => d.degraded).length,
       riskScore: covered ? null : riskScore(context, r.id, account.criticality),
+      detectionScore: detectionScore(rules, mapped.has(r.id)),
       controls: covered ? [] : controlsFor(r.id),
       ...(r.note ? { note: r.note } : {}),
     });
   }
   const techniques = [...byId.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
   return {
-    account: { id: account.id, name: account.name, criticality: account.criticality },
+    account: { id: account.id, name: account.name, criticality: account.criticality, platforms: account.platforms },
     attackVersion: version,
     covered: techniques.filter((t) => t.covered).length,
     uncovered: techniques.filter((t) => !t.covered).length,
     techniques,
+    outOfScope: [...outOfScope.values()].sort((a, b) => a.id.localeCompare(b.id)),
   };
 }
 
@@ -121,6 +138,7 @@ export function pageThreatGaps(
     // Weakest first: the tactics with the most techniques not covered.
     tactics: [...tactics.values()].sort((a, b) => b.uncovered - a.uncovered || a.tactic.localeCompare(b.tactic)),
     items: page.map((t) => brief(t, q.detail)),
+    outOfScope: gaps.outOfScope.map((t) => t.id),
     hasMore,
     next: hasMore && last ? keyOf(last) : null,
   };
@@ -136,6 +154,7 @@ function brief(t: ThreatTechnique, detail: boolean): z.infer<typeof ThreatTechni
     detectionCount: t.detections.length,
     degraded: t.degraded,
     riskScore: t.riskScore,
+    detectionScore: t.detectionScore,
   };
   if (!detail) return out;
   return { ...out, detections: t.detections, controls: t.controls, ...(t.note ? { note: t.note } : {}) };

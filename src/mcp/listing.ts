@@ -4,7 +4,9 @@
  * portable (zod writes a nullable primitive as `type: ["string", "null"]`, which some clients
  * refuse; `anyOf` says the same everywhere), without the 190-character pattern zod puts beside
  * `format: "uuid"` and without the ±2^53 bounds it gives every integer; a free-form object's
- * `additionalProperties: {}` is spelled `true`.
+ * `additionalProperties: {}` is spelled `true`. Strings' `maxLength` is left out too: dozens of
+ * them cost an agent's context on every connection and guide no choice it makes; the server still
+ * enforces each and a value over it is refused with the bound named.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema, type Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
@@ -34,7 +36,7 @@ export function portable<T>(node: T): T {
   const out: Record<string, unknown> = {};
   const uuid = (node as { format?: unknown }).format === "uuid";
   for (const [key, value] of Object.entries(node)) {
-    if (key === "$schema" || (uuid && key === "pattern")) continue;
+    if (key === "$schema" || (uuid && key === "pattern") || key === "maxLength") continue;
     if ((key === "minimum" || key === "maximum") && SAFE_INTEGER_BOUNDS.has(value as number)) continue;
     if (key === "type" && Array.isArray(value)) out.anyOf = value.map((type: unknown) => ({ type }));
     // `{}` accepts anything, as `true` does; validators warn on the object spelling.

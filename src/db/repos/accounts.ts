@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { accounts, cloudProviders, type Account } from "../schema";
+import { markCoveragePending } from "./coverage";
 
 export type NewAccount = Omit<typeof accounts.$inferInsert, "id" | "tenantId" | "createdAt" | "updatedAt">;
 
@@ -28,6 +29,28 @@ export async function createAccount(db: Db, tenantId: string, a: NewAccount): Pr
     .onConflictDoNothing()
     .returning();
   return row ?? null;
+}
+
+/**
+ * Changes an account (null if the tenant has no such account); with `inputsChanged`, its coverage
+ * is marked pending in the same batch.
+ */
+export async function updateAccount(
+  db: Db,
+  tenantId: string,
+  id: string,
+  changes: Partial<Pick<NewAccount, "name" | "environment" | "criticality" | "regions" | "platforms">>,
+  inputsChanged: boolean,
+): Promise<Account | null> {
+  const where = and(eq(accounts.tenantId, tenantId), eq(accounts.id, id));
+  const update = db
+    .update(accounts)
+    .set({ ...changes, updatedAt: new Date().toISOString() })
+    .where(where)
+    .returning();
+  if (!inputsChanged) return (await update)[0] ?? null;
+  const [rows] = await db.batch([update, markCoveragePending(db, { tenantId, accountId: id })]);
+  return rows[0] ?? null;
 }
 
 export async function getAccount(db: Db, tenantId: string, id: string): Promise<Account | null> {

@@ -305,8 +305,16 @@ export async function deleteInactiveVersion(db: Db, version: string): Promise<vo
  */
 export async function techniqueFactsOf(db: Db, version: string) {
   const [rows, tacticRows, usageRows, tactics] = await Promise.all([
-    db.all<{ stixId: string; id: string; name: string; revoked: number; deprecated: number; revokedBy: string | null }>(
-      sql`SELECT stix_id AS stixId, attack_id AS id, name, revoked, deprecated, revoked_by AS revokedBy FROM attack_techniques WHERE version = ${version}`,
+    db.all<{
+      stixId: string;
+      id: string;
+      name: string;
+      platforms: string;
+      revoked: number;
+      deprecated: number;
+      revokedBy: string | null;
+    }>(
+      sql`SELECT stix_id AS stixId, attack_id AS id, name, platforms, revoked, deprecated, revoked_by AS revokedBy FROM attack_techniques WHERE version = ${version}`,
     ),
     db.all<{ stixId: string; tactics: string }>(
       sql`SELECT technique_stix_id AS stixId, group_concat(tactic_shortname) AS tactics FROM attack_technique_tactics WHERE version = ${version} GROUP BY technique_stix_id`,

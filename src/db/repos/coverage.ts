@@ -14,7 +14,6 @@ import {
   coverageHistory,
   coverageOverlaps,
   coverageScores,
-  detectionHealth,
   detectionMappings,
   detections,
   type Account,
@@ -29,6 +28,10 @@ export interface CoveringDetection {
   serviceId: number | null;
   /** Reported degraded: it still counts, and every view of coverage says so. */
   degraded: boolean;
+  /** Reported healthy (not merely not broken). */
+  healthy: boolean;
+  /** A person confirmed the mapping: mapped manually, or validated. */
+  confirmed: boolean;
 }
 
 /**
@@ -50,9 +53,12 @@ export async function coveringDetections(
     name: string;
     serviceId: number | null;
     degraded: number;
+    healthy: number;
+    confirmed: number;
   }>(sql`
     SELECT m.technique_id AS techniqueId, d.id AS id, d.name AS name, d.service_id AS serviceId,
-      coalesce(h.status = 'degraded', 0) AS degraded
+      coalesce(h.status = 'degraded', 0) AS degraded, coalesce(h.status = 'healthy', 0) AS healthy,
+      (m.method = 'manual' OR m.validation = 'validated') AS confirmed
     FROM detection_mappings m INDEXED BY detection_mappings_account_technique JOIN detections d ON d.id = m.detection_id
       LEFT JOIN detection_health h ON h.detection_id = d.id
     WHERE m.account_id = ${accountId} AND d.tenant_id = ${tenantId}
@@ -63,8 +69,27 @@ export async function coveringDetections(
   return groupBy(
     rows,
     (r) => r.techniqueId,
-    (r) => ({ id: r.id, name: r.name, serviceId: r.serviceId, degraded: r.degraded === 1 }),
+    (r) => ({
+      id: r.id,
+      name: r.name,
+      serviceId: r.serviceId,
+      degraded: r.degraded === 1,
+      healthy: r.healthy === 1,
+      confirmed: r.confirmed === 1,
+    }),
   );
+}
+
+/**
+ * Techniques any present rule of the account maps to, counting or not (a disputed mapping is no
+ * mapping): what tells "mapped, not counting" from "nothing at all".
+ */
+export async function mappedTechniques(db: Db, tenantId: string, accountId: string): Promise<Set<string>> {
+  const rows = await db.all<{ techniqueId: string }>(sql`
+    SELECT DISTINCT m.technique_id AS techniqueId
+    FROM detection_mappings m INDEXED BY detection_mappings_account_technique JOIN detections d ON d.id = m.detection_id
+    WHERE m.account_id = ${accountId} AND d.tenant_id = ${tenantId} AND d.removed_at IS NULL AND m.validation <> 'disputed'`);
+  return new Set(rows.map((r) => r.techniqueId));
 }
 
 /** An account's coverage as the recompute computed it, ready to store. */
@@ -258,15 +283,6 @@ export async function scoresAt(db: Db, tenantId: string, accountId: string, comp
     WHERE account_id = ${accountId} AND tenant_id = ${tenantId} AND computed_at = ${computedAt}`);
 }
 
-/** Present detections of an account per health status (no health record yet counts as unknown). */
-export async function healthCounts(db: Db, tenantId: string, accountId: string) {
-  return db.all<{ status: string; detections: number }>(sql`
-    SELECT coalesce(h.status, 'unknown') AS status, count(*) AS detections
-    FROM detections d LEFT JOIN detection_health h ON h.detection_id = d.id
-    WHERE d.account_id = ${accountId} AND d.tenant_id = ${tenantId} AND d.removed_at IS NULL
-    GROUP BY coalesce(h.status, 'unknown')`);
-}
-
 /** A page of gaps, riskiest first; open and acknowledged ones unless `status` says otherwise. */
 export async function gapsPage(
   db: Db,
@@ -328,22 +344,6 @@ export async function listHistory(db: Db, tenantId: string, accountId: string, l
     ORDER BY h.id DESC LIMIT ${limit}`);
 }
 
-/** Present detections of an account that are degraded or broken (at most 200). */
-export async function unhealthyDetections(db: Db, tenantId: string, accountId: string) {
-  return db.all<{
-    id: string;
-    name: string;
-    status: string;
-    issues: string | null;
-    lastTriggeredAt: string | null;
-    parseConfidence: number | null;
-  }>(sql`
-    SELECT d.id, d.name, coalesce(h.status, 'unknown') AS status, h.issues, h.last_triggered_at AS lastTriggeredAt, l.parse_confidence AS parseConfidence
-    FROM ${detections} d LEFT JOIN detection_health h ON h.detection_id = d.id LEFT JOIN detection_logic l ON l.detection_id = d.id
-    WHERE d.tenant_id = ${tenantId} AND d.account_id = ${accountId} AND d.removed_at IS NULL AND coalesce(h.status, 'unknown') IN ('degraded', 'broken')
-    ORDER BY h.status, d.name LIMIT 200`);
-}
-
 /** A page of an account's mappings by technique, then id (`limit + 1` rows: the extra one says there is more). */
 export async function listMappings(
   db: Db,
@@ -382,14 +382,4 @@ export async function detectionExists(
     .where(and(eq(d.tenantId, tenantId), eq(d.accountId, accountId), eq(d.id, detectionId)))
     .get();
   return row !== undefined;
-}
-
-export type HealthRow = typeof detectionHealth.$inferInsert;
-
-/** Records a detection's health and marks its account's coverage pending, in one batch. */
-export async function upsertHealth(db: Db, row: HealthRow & { accountId: string }): Promise<void> {
-  await db.batch([
-    db.insert(detectionHealth).values(row).onConflictDoUpdate({ target: detectionHealth.detectionId, set: row }),
-    markCoveragePending(db, { tenantId: row.tenantId, accountId: row.accountId }),
-  ]);
 }

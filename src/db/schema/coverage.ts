@@ -68,6 +68,8 @@ export const accounts = sqliteTable(
     identifier: text("identifier").notNull(),
     name: text("name").notNull(),
     regions: text("regions", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** ATT&CK platform names that scope its coverage (coverage/platforms.ts; defaults by provider). */
+    platforms: text("platforms", { mode: "json" }).$type<string[]>().notNull().default([]),
     environment: text("environment", { enum: ENVIRONMENTS }).notNull(),
     criticality: text("criticality", { enum: CRITICALITIES }).notNull(),
     createdAt: createdAt(),

@@ -5,11 +5,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimitOf } from "../../api/body-limits";
 import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
-import { createAccount, listAccountPage, toAccount } from "../../coverage/accounts.service";
+import { createAccount, listAccountPage, toAccount, updateAccount } from "../../coverage/accounts.service";
 import {
   Account,
   AccountIdField,
   AccountInput,
+  AccountUpdate,
   Coverage,
   DetectionFilters,
   DetectionIdField,
@@ -84,6 +85,19 @@ const createRouteDef = createRoute({
     ...authErrors,
     409: errorContent("The tenant already has this provider + identifier"),
   },
+});
+
+const updateRoute = createRoute({
+  method: "patch",
+  path: "/{accountId}",
+  tags: ["Coverage"],
+  summary: "Change an account: new platforms or criticality recompute its coverage before the answer",
+  security: bearer,
+  request: {
+    params: AccountParams,
+    body: { required: true, content: { "application/json": { schema: AccountUpdate } } },
+  },
+  responses: { 200: json(Account, "The account as changed"), ...authErrors, ...notFound },
 });
 
 /** A page of a list: `nextCursor` goes back as `cursor` for the next one. */
@@ -183,6 +197,12 @@ export const accountRoutes = router()
   .openapi(get("/{accountId}", "An account", Account), async (c) =>
     c.json(toAccount(await requireAccount(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId)), 200),
   )
+  .openapi(updateRoute, async (c) =>
+    c.json(
+      await updateAccount(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId, c.req.valid("json")),
+      200,
+    ),
+  )
   .openapi(importRoute, async (c) =>
     c.json(
       await importAndRecompute(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId, c.req.valid("json")),
@@ -196,7 +216,7 @@ export const accountRoutes = router()
   .openapi(
     get(
       "/{accountId}/coverage/layer",
-      "The coverage as an ATT&CK Navigator layer (4.5): score = enabled detections per technique",
+      "The coverage as an ATT&CK Navigator layer (4.5): the detection score (-1 to 5) of each technique of its platforms",
       Layer,
     ),
     async (c) => c.json(await readAccountLayer(c.var.db, c.var.caller.tenantId, c.req.valid("param").accountId), 200),

@@ -241,8 +241,7 @@ const getAnalysisStatus = defineTool({
   name: "get_analysis_status",
   title: "Get an analysis's status",
   group: "analysis",
-  description:
-    "Status, progress, current step, error and per-step attempts of an analysis started by analyze_document or REST.",
+  description: "Status, progress, step, error and per-step attempts of an analysis (analyze_document or REST).",
   input: { workflow_id: WorkflowIdField },
   output: WorkflowStatus.shape,
   effect: { readOnly: true },

@@ -198,7 +198,7 @@ const getAttackChanges = defineTool({
   title: "Changes between ATT&CK versions",
   group: "attack",
   description:
-    "What changed between two loaded ATT&CK versions, by technique id: added, removed, revoked, deprecated, renamed, moved between tactics, updated.",
+    "What changed between two loaded ATT&CK versions: techniques added, removed, revoked, deprecated, renamed, moved, updated.",
   input: {
     from: AttackVersionField.describe("the ATT&CK version to compare from, e.g. 17.1"),
     to: AttackVersionField.describe("the ATT&CK version to compare to, e.g. 18.1"),

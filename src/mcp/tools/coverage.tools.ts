@@ -6,11 +6,12 @@
 import { z } from "@hono/zod-openapi";
 import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
 import { GroupRefField, TechniqueIdField } from "../../attack/attack.schemas";
-import { createAccount, listAccountPage } from "../../coverage/accounts.service";
+import { createAccount, listAccountPage, updateAccount } from "../../coverage/accounts.service";
 import {
   Account,
   AccountIdField,
   AccountInput,
+  AccountUpdate,
   Coverage,
   DetectionFilters,
   DetectionKey,
@@ -85,13 +86,30 @@ const createAccountTool = defineTool({
   run: (args, { db, caller }) => createAccount(db, caller.tenantId, args),
 });
 
+const updateAccountTool = defineTool({
+  name: "update_account",
+  title: "Change an account",
+  group: "coverage",
+  description: "Changes an account; new platforms or criticality recompute its coverage.",
+  input: {
+    account_id: AccountIdField,
+    platforms: AccountUpdate.shape.platforms,
+    criticality: AccountUpdate.shape.criticality,
+    name: AccountUpdate.shape.name,
+  },
+  output: Account.shape,
+  effect: { readOnly: false, destructive: false, idempotent: true, auditTarget: (args) => args.account_id },
+  run: ({ account_id: accountId, ...changes }, { db, caller }) =>
+    updateAccount(db, caller.tenantId, accountId, changes),
+});
+
 const importDetections = defineTool({
   name: "import_detections",
   title: "Import detection rules",
   group: "coverage",
   description:
-    `Imports detection rules into an account (Sigma YAML, Splunk security_content YAML or Elastic TOML; at most ${MAX_FILES_PER_IMPORT} files ` +
-    "a call), maps them to ATT&CK and recomputes coverage. Changed rules become new versions; bad files are reported per file.",
+    `Imports Sigma, Splunk or Elastic rules (≤ ${MAX_FILES_PER_IMPORT} files a call) into an account, maps them to ATT&CK and ` +
+    "recomputes coverage; changed rules become new versions, bad files are reported per file.",
   input: {
     account_id: AccountIdField,
     format: ImportInput.shape.format,
@@ -332,6 +350,7 @@ const reviewMappingTool = defineTool({
 export const coverageTools: Tool[] = [
   listAccounts,
   createAccountTool,
+  updateAccountTool,
   importDetections,
   getCoverage,
   listGapsTool,

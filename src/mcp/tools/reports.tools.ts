@@ -12,8 +12,7 @@ const searchReportsTool = defineTool({
   name: "search_reports",
   title: "Search reports by their text",
   group: "analysis",
-  description:
-    "The tenant's reports whose text contains every word of the query, newest first, with a short snippet around the hit.",
+  description: "The tenant's reports containing every word of the query, newest first, each with a snippet.",
   input: { query: SearchQueryField, limit: LimitField, cursor: CursorField.optional() },
   output: {
     items: z.array(ReportHit),
