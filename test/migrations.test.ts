@@ -1,5 +1,6 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { defaultPlatforms } from "../src/coverage/platforms";
 import { MIGRATIONS_TABLE, rollbackStatements } from "../src/db/rollback";
 
 interface SchemaObject {
@@ -101,6 +102,30 @@ describe("migrations", () => {
       "SELECT attack_id FROM attack_techniques_fts WHERE attack_techniques_fts MATCH 'pigeon'",
     ).first();
     expect(hit).toEqual({ attack_id: "T0003" });
+  });
+
+  it("gives accounts existing before 0012 their provider's platforms, marked for a recompute", async () => {
+    while ((await applied()).includes("0012_account_platforms.sql")) await rollbackLast();
+    const providers = ["aws", "azure", "gcp", "on_prem", "saas", "other"];
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO tenants (id, name) VALUES ('m12', 'm12')"),
+      ...providers.map((p) =>
+        env.DB.prepare(
+          `INSERT INTO accounts (id, tenant_id, provider_id, identifier, name, environment, criticality, coverage_computed_at)
+           VALUES (?, 'm12', ?, ?, ?, 'prod', 'high', '2026-01-01T00:00:00.000Z')`,
+        ).bind(`acct-${p}`, p, p, p),
+      ),
+    ]);
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    const { results } = await env.DB.prepare(
+      "SELECT provider_id AS provider, platforms, coverage_pending_since AS pending FROM accounts WHERE tenant_id = 'm12'",
+    ).all<{ provider: string; platforms: string; pending: string | null }>();
+    expect(results).toHaveLength(providers.length);
+    for (const r of results) {
+      // The SQL default and the code's are one table.
+      expect(JSON.parse(r.platforms), r.provider).toEqual(defaultPlatforms(r.provider));
+      expect(r.pending, r.provider).not.toBeNull();
+    }
   });
 
   it("indexes the software, procedures and tactics of techniques already loaded (0011), both ways", async () => {

@@ -7,6 +7,8 @@ import { ConfigError, parseConfig } from "../src/config";
 import { Int32Table } from "../src/lib/collections";
 import { z } from "@hono/zod-openapi";
 import { generateApiKey, hashApiKey, looksLikeApiKey } from "../src/tenants/api-keys";
+import { detectionScore } from "../src/coverage/detection-score";
+import { canonicalPlatforms, defaultPlatforms, inScope } from "../src/coverage/platforms";
 
 describe("technique ids", () => {
   it.each([
@@ -172,5 +174,65 @@ describe("configuration (wrangler.toml [vars])", () => {
     expect(() => parseConfig({ REEVAL_SCOPE: "x", URL_DNS_CHECK: "1" })).toThrow(
       /URL_DNS_CHECK="1".*; REEVAL_SCOPE="x"/,
     );
+  });
+});
+
+describe("detection score (DeTT&CT scale)", () => {
+  const rule = (confirmed: boolean, health: "healthy" | "degraded" | "unknown") => ({
+    confirmed,
+    healthy: health === "healthy",
+    degraded: health === "degraded",
+  });
+  it.each([
+    ["no rule maps to it", [], false, -1],
+    ["rules map to it, none counts", [], true, 0],
+    ["one counting rule of unknown health", [rule(false, "unknown")], true, 2],
+    ["one degraded rule", [rule(false, "degraded")], true, 1],
+    ["one confirmed, degraded rule", [rule(true, "degraded")], true, 2],
+    ["one healthy rule", [rule(false, "healthy")], true, 3],
+    ["one confirmed rule of unknown health", [rule(true, "unknown")], true, 3],
+    ["one confirmed healthy rule", [rule(true, "healthy")], true, 4],
+    ["two rules of unknown health", [rule(false, "unknown"), rule(false, "unknown")], true, 3],
+    ["a healthy rule and a degraded one (not backed)", [rule(false, "healthy"), rule(false, "degraded")], true, 3],
+    ["two degraded rules", [rule(false, "degraded"), rule(false, "degraded")], true, 1],
+    ["a confirmed healthy rule backed by another", [rule(true, "healthy"), rule(false, "unknown")], true, 5],
+    [
+      "three confirmed healthy rules (capped)",
+      [rule(true, "healthy"), rule(true, "healthy"), rule(true, "healthy")],
+      true,
+      5,
+    ],
+  ] as const)("%s → %i", (_, rules, mapped, score) => {
+    expect(detectionScore(rules, mapped)).toBe(score);
+  });
+  it("a counting rule implies a mapping, whatever `mapped` says", () => {
+    expect(detectionScore([rule(false, "unknown")], false)).toBe(2);
+  });
+});
+
+describe("account platforms", () => {
+  const known = ["Containers", "IaaS", "Identity Provider", "Linux", "PRE", "Windows", "macOS"];
+  it("spells platforms as ATT&CK does, in its order, once each", () => {
+    expect(canonicalPlatforms([" windows", "IAAS", "Windows"], known, "18.1")).toEqual(["IaaS", "Windows"]);
+  });
+  it("refuses an unknown platform, naming the known ones", () => {
+    expect(() => canonicalPlatforms(["Windows", "Mainframe", "z/OS"], known, "18.1")).toThrow(
+      /unknown platforms 'Mainframe', 'z\/OS': ATT&CK 18.1 has Containers, IaaS/,
+    );
+  });
+  it("gives every provider a default; PRE is never one", () => {
+    for (const provider of ["aws", "azure", "gcp", "on_prem", "saas", "other", "a-later-one"]) {
+      const platforms = defaultPlatforms(provider);
+      expect(platforms.length, provider).toBeGreaterThan(0);
+      expect(platforms, provider).not.toContain("PRE");
+    }
+    expect(defaultPlatforms("on_prem")).toContain("Windows");
+    expect(defaultPlatforms("aws")).not.toContain("Windows");
+  });
+  it("keeps a technique in scope when it names one of the account's platforms", () => {
+    const scope = new Set(["Windows"]);
+    expect(inScope(["Windows", "Linux"], scope)).toBe(true);
+    expect(inScope(["IaaS"], scope)).toBe(false);
+    expect(inScope(["PRE"], scope)).toBe(false);
   });
 });
