@@ -275,7 +275,7 @@ describe("MCP coverage tools", () => {
     await client.close();
   });
 
-  it("create_account, import_detections, get_coverage and export_navigator_layer through the SDK client", async () => {
+  it("create_account, import_detections, get_coverage and export (navigator) through the SDK client", async () => {
     const created = await callTool(client, "create_account", {
       name: "Azure sub",
       provider: "azure",
@@ -294,14 +294,16 @@ describe("MCP coverage tools", () => {
     expect(dataOf(imported)).toMatchObject({ imported: 2 });
     const coverage = await callTool(client, "get_coverage", { account_id: id });
     expect(dataOf(coverage)).toMatchObject({ covered: 2, stale: false });
-    const brief = dataOf(await callTool(client, "export_navigator_layer", { account_id: id }));
+    const brief = dataOf(await callTool(client, "export", { account_id: id }));
     expect(brief).toEqual({
+      format: "navigator",
       name: expect.any(String),
-      techniques: 2,
+      items: 2,
       download: `/api/v1/accounts/${id}/coverage/layer`,
+      mediaType: "application/json",
     });
-    const layer = await callTool(client, "export_navigator_layer", { account_id: id, include_layer: true });
-    const { layer: built } = dataOf(layer) as { layer: unknown };
+    const layer = await callTool(client, "export", { account_id: id, include_content: true });
+    const { content: built } = dataOf(layer) as { content: unknown };
     expect(validateLayer(built)).toEqual({ ok: true });
     expect(built).toEqual(await json(await api(`/api/v1/accounts/${id}/coverage/layer`, a.key)));
     const foreign = await callTool(client, "get_coverage", { account_id: crypto.randomUUID() });

@@ -1,15 +1,16 @@
 /**
  * Exports: the CSV writer (parsed back equal, hostile cells inert), name-based UUIDs, a report as a
- * STIX 2.1 bundle validated against the OASIS schemas (test/fixtures/stix2-schemas), and the CSV
- * routes.
+ * STIX 2.1 bundle validated against the OASIS schemas (test/fixtures/stix2-schemas), the CSV
+ * routes, and the MCP `export` tool answering what REST serves.
  */
 import { Validator, type Schema } from "@cfworker/json-schema";
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvCell, toCsv } from "../src/lib/csv";
 import { uuidV5 } from "../src/lib/uuid";
 import * as fixtures from "./coverage-fixtures";
-import { api, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
+import { api, callTool, connectMcp, dataOf, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
 
 /** RFC 4180 as a spreadsheet reads it: quoted or bare cells, `""` inside quotes, CRLF (or LF) rows. */
 function parseCsv(text: string): string[][] {
@@ -290,5 +291,80 @@ describe("CSV exports", () => {
     expect(accepted[1]?.[0]).toBe(first);
     expect(accepted[1]?.[6]).toBe("'@SUM(1+1)*cmd|' /C calc'!A0");
     expect((await api(`/api/v1/accounts/${crypto.randomUUID()}/gaps.csv`, key)).status).toBe(404);
+  });
+});
+
+describe("MCP export", () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await connectMcp(key);
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  interface Exported {
+    format: string;
+    name: string;
+    items: number;
+    download: string;
+    mediaType: string;
+    content?: unknown;
+  }
+  const exported = async (args: Record<string, unknown>) => dataOf(await callTool(client, "export", args)) as Exported;
+
+  it("stix with include_content is the bundle REST serves, ids and all", async () => {
+    const rest = await json<Bundle>(await api(`/api/v1/reports/${reportId}/stix`, key));
+    const out = await exported({ format: "stix", report_id: reportId, include_content: true });
+    expect(out).toMatchObject({
+      format: "stix",
+      name: "Exports test report",
+      items: rest.objects.length,
+      download: `/api/v1/reports/${reportId}/stix`,
+      mediaType: "application/stix+json;version=2.1",
+    });
+    const bundle = out.content as Bundle;
+    expect(bundle.id).toBe(rest.id);
+    expect(bundle.objects.map((o) => o.id)).toEqual(rest.objects.map((o) => o.id));
+    expect(bundle).toEqual(rest);
+  });
+
+  it("csv of a report is the REST CSV text; of an account, the REST gaps CSV", async () => {
+    const techniques = await exported({ format: "csv", report_id: reportId, include_content: true });
+    const restTechniques = await (await api(`/api/v1/reports/${reportId}/techniques.csv`, key)).text();
+    expect(techniques.content).toBe(restTechniques);
+    expect(techniques).toMatchObject({
+      items: parseCsv(restTechniques).length - 1,
+      download: `/api/v1/reports/${reportId}/techniques.csv`,
+      mediaType: "text/csv; charset=utf-8",
+    });
+    expect(techniques.items).toBe(expected.length);
+
+    const account = await fixtures.seedAccount(key, fixtures.RULES);
+    const gaps = await exported({ format: "csv", account_id: account, include_content: true });
+    const restGaps = await (await api(`/api/v1/accounts/${account}/gaps.csv`, key)).text();
+    expect(gaps.content).toBe(restGaps);
+    expect(gaps.items).toBe(parseCsv(restGaps).length - 1);
+    expect(gaps.items).toBeGreaterThan(0);
+    expect(gaps.download).toBe(`/api/v1/accounts/${account}/gaps.csv`);
+  });
+
+  it("answers a navigator layer by reference by default, without its content", async () => {
+    const out = await exported({ report_id: reportId });
+    expect(out).toEqual({
+      format: "navigator",
+      name: expect.any(String),
+      items: expected.length,
+      download: `/api/v1/reports/${reportId}/layer`,
+      mediaType: "application/json",
+    });
+  });
+
+  it("refuses what makes no sense, saying what to pass", async () => {
+    for (const args of [{ format: "stix" }, {}, { format: "csv" }]) {
+      const result = await callTool(client, "export", args);
+      expect(result.isError, JSON.stringify(args)).toBe(true);
+      expect((result.content[0] as { text: string }).text).toMatch(/report_id/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Coverage that does not mislead (issue 19): a broken detection never counts, a degraded one counts
- * and says so, and a match an analyst rejected leaves the report's layers and gap analysis.
+ * and says so, and a match an analyst rejected leaves the report's layers, gap analysis, tactics and
+ * get_report rows (still listed, with its verdict, among the report's techniques and evidence).
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -163,7 +164,7 @@ describe("a degraded detection counts and says so", () => {
 });
 
 describe("a rejected match never counts", () => {
-  it("leaves the report's layer, its layer against an account and its gap analysis (REST and MCP)", async () => {
+  it("leaves the report's layers, gap analysis, tactics and get_report rows (REST and MCP)", async () => {
     const account = await seedAccount(key, RULES);
     const ids = async () => {
       const layer = await get<Layer>(`/api/v1/reports/${reportId}/layer`);
@@ -172,15 +173,24 @@ describe("a rejected match never counts", () => {
       const mcp = dataOf(
         await callTool(client, "report_gap_analysis", { account_id: account, report_id: reportId, limit: 100 }),
       ) as Brief;
+      const { tactics } = await get<{ tactics: { techniques: { id: string }[] }[] }>(`/api/v1/reports/${reportId}`);
       return {
         layer: layer.techniques.map((t) => t.techniqueID),
         vs: vs.techniques.map((t) => t.techniqueID),
         gaps: (await reportGaps(account)).techniques.map((t) => t.id),
         mcp: mcp.items.map((t) => t.id),
+        tactics: tactics.flatMap((t) => t.techniques.map((x) => x.id)),
+        rows: (await digest()).techniques.map((r) => r[0]),
       };
     };
+    const digest = async () =>
+      dataOf(await callTool(client, "get_report", { report_id: reportId })) as {
+        techniques: (string | number)[][];
+        rejected: string[];
+      };
     const before = await ids();
     for (const list of Object.values(before)) expect(list).toContain("T1053.005");
+    expect((await digest()).rejected).toEqual([]);
 
     const report = await get<{ techniques: { id: string; matchId: string }[] }>(`/api/v1/reports/${reportId}`);
     const matchId = report.techniques.find((t) => t.id === "T1053.005")?.matchId ?? "";
@@ -198,5 +208,17 @@ describe("a rejected match never counts", () => {
     }
     const gaps = await reportGaps(account);
     expect(gaps.covered + gaps.uncovered).toBe(new Set(after.gaps).size);
+    // Still listed with its verdict, to see and revisit: the report's techniques, the evidence.
+    const stored = await get<{ techniques: { id: string; feedback?: string }[] }>(`/api/v1/reports/${reportId}`);
+    expect(stored.techniques.find((t) => t.id === "T1053.005")?.feedback).toBe("reject");
+    expect((await digest()).rejected).toEqual(["T1053.005"]);
+    const evidence = dataOf(
+      await callTool(client, "get_report_evidence", { report_id: reportId, technique: "T1053.005" }),
+    ) as { items: { feedback?: string }[] };
+    expect(evidence.items.length).toBeGreaterThan(0);
+    expect(evidence.items.every((e) => e.feedback === "reject")).toBe(true);
+    // Accepted again, it is back everywhere.
+    expect((await feedback("accept")).status).toBe(201);
+    expect(await ids()).toEqual(before);
   });
 });

@@ -18,7 +18,7 @@ const ALL_TOOL_NAMES = [
   "cancel_analysis",
   "create_account",
   "delete_report",
-  "export_navigator_layer",
+  "export",
   "get_analysis_status",
   "get_attack_changes",
   "get_coverage",

@@ -170,7 +170,7 @@ describe("a read never writes", () => {
         list_mappings: { account_id: ids.account },
         list_detections: { account_id: ids.account },
         report_gap_analysis: { account_id: ids.account, report_id: ids.report },
-        export_navigator_layer: { account_id: ids.account, report_id: ids.report },
+        export: { account_id: ids.account, report_id: ids.report },
         get_detection_health: { account_id: ids.account },
         get_refresh_status: { workflow_id: ids.refresh },
       };

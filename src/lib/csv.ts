@@ -5,6 +5,8 @@
 
 export type CsvCell = string | number | boolean | null | undefined;
 
+export const CSV_MEDIA_TYPE = "text/csv; charset=utf-8";
+
 /** Spreadsheets evaluate a cell starting with one of these (tab and CR too, OWASP's list). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -19,4 +21,16 @@ export function csvCell(value: CsvCell): string {
 /** A header row and the rows, each row as many cells as the header. */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
   return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+}
+
+/** Data rows of a CSV toCsv wrote, header not counted: line ends outside quotes (cells may hold line breaks). */
+export function csvDataRows(text: string): number {
+  let quoted = false;
+  let ends = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34) quoted = !quoted;
+    else if (ch === 10 && !quoted) ends++;
+  }
+  return Math.max(0, ends - 1);
 }

@@ -25,7 +25,7 @@ const GROUPS: Record<ToolGroup, { title: string; how: string }> = {
     title: "Detection coverage of your accounts",
     how:
       "Register an account, import its Sigma, Splunk or Elastic rules, then read its coverage, its gaps riskiest " +
-      "first, and what a report or an ATT&CK group means for it (report_gap_analysis); export Navigator layers.",
+      "first, and what a report or an ATT&CK group means for it (report_gap_analysis); export layers, STIX or CSV.",
   },
   admin: { title: "Deployment operations (operator keys)", how: "Load a new ATT&CK release and follow it." },
 };

@@ -30,6 +30,7 @@ export const ReportDigest = ReportSummary.extend({
     .array(z.array(z.union([z.string(), z.number()])))
     .describe("one row per technique, most confident first; tactics comma-separated; evidence is a span count"),
   nextCursor: z.string().nullable().describe("more techniques: pass as `cursor`; null when all are shown"),
+  rejected: z.array(z.string()).describe("techniques left out: every match rejected"),
 });
 export type ReportDigestT = z.infer<typeof ReportDigest>;
 
@@ -53,7 +54,10 @@ export const EvidencePage = z.object({
 });
 export type EvidencePageT = z.infer<typeof EvidencePage>;
 
-/** Positions in a list that does not change once stored (a report version's techniques). */
+/**
+ * Positions in a list that does not change once stored (a report version's techniques); a reject
+ * given between pages shifts get_report's rows.
+ */
 const OffsetCursor = z.object({ o: z.number().int().min(0) });
 const offsetOf = (cursor: string | undefined) => decodeCursor(cursor, OffsetCursor)?.o ?? 0;
 const nextOffset = (end: number, total: number) => (end < total ? encodeCursor({ o: end }) : null);
@@ -62,21 +66,26 @@ export function reportDigest(report: ReportT, page: { limit: number; cursor?: st
   const tacticsOf = new Map<string, string[]>();
   for (const tactic of report.tactics)
     for (const t of tactic.techniques) tacticsOf.set(t.id, [...(tacticsOf.get(t.id) ?? []), tactic.shortname]);
-  const from = offsetOf(page.cursor);
-  const end = Math.min(from + page.limit, report.techniques.length);
   const {
-    techniques: all,
+    techniques: listed,
     tactics: _grouped,
     contentHash: _h,
     rootReportId: _r,
     previousReportId: _p,
     ...head
   } = report;
+  // A technique is found while any of its matches is not rejected; the evidence still shows the rest.
+  const kept = new Set(listed.filter((t) => t.feedback !== "reject").map((t) => t.id));
+  const all = listed.filter((t) => kept.has(t.id));
+  const rejected = [...new Set(listed.map((t) => t.id))].filter((id) => !kept.has(id));
+  const from = offsetOf(page.cursor);
+  const end = Math.min(from + page.limit, all.length);
   return {
     ...head,
     columns: [...TECHNIQUE_COLUMNS],
     techniques: all.slice(from, end).map((t) => techniqueRow(t, tacticsOf.get(t.id) ?? [])),
     nextCursor: nextOffset(end, all.length),
+    rejected,
   };
 }
 

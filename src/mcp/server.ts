@@ -15,6 +15,7 @@ import { adminTools } from "./tools/admin.tools";
 import { analysisTools } from "./tools/analysis.tools";
 import { attackTools } from "./tools/attack.tools";
 import { coverageTools } from "./tools/coverage.tools";
+import { exportTools } from "./tools/export.tools";
 import { reportTools } from "./tools/reports.tools";
 
 /** Every tool, in the order tools/list shows them. */
@@ -23,6 +24,7 @@ export const ALL_TOOLS: readonly Tool[] = [
   ...reportTools,
   ...attackTools,
   ...coverageTools,
+  ...exportTools,
   ...adminTools,
 ];
 

@@ -74,7 +74,9 @@ export const Report = ReportSummary.extend({
   rootReportId: z.string().describe("the first version's id"),
   previousReportId: z.string().nullable(),
   changes: ReportChanges.nullable().describe("what changed since the previous version"),
-  techniques: z.array(TechniqueFinding).describe("every asserted technique, most confident first"),
+  techniques: z
+    .array(TechniqueFinding)
+    .describe("every asserted technique, most confident first; a rejected match stays, with its feedback"),
   tactics: z
     .array(
       z.object({
@@ -84,7 +86,7 @@ export const Report = ReportSummary.extend({
         techniques: z.array(z.object({ id: z.string(), name: z.string(), confidence: z.number() })),
       }),
     )
-    .describe("the techniques grouped by tactic, in matrix order"),
+    .describe("the techniques grouped by tactic, in matrix order; rejected matches left out"),
 }).openapi("Report");
 
 export type ReportT = z.infer<typeof Report>;

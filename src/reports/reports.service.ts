@@ -82,8 +82,12 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
     matchId: m.id,
     ...(verdictOf.has(m.id) ? { feedback: verdictOf.get(m.id) } : {}),
   }));
+  // A rejected match is no finding: out of the tactics, still listed (with its feedback) to revisit.
+  const found = techniques.filter((t) => t.feedback !== "reject");
+  const foundIds = new Set(found.map((t) => t.id));
   const used = new Map<string, AttackTactic>();
-  for (const list of byStix.values()) for (const tactic of list) used.set(tactic.stixId, tactic);
+  for (const t of known.filter((k) => foundIds.has(k.attackId)))
+    for (const tactic of byStix.get(t.stixId) ?? []) used.set(tactic.stixId, tactic);
   const tactics = [...used.values()]
     // Matrix order (ordinals start at 1; a tactic outside the matrix first, as SQL sorts NULL).
     .sort(
@@ -93,7 +97,7 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
       id: tactic.attackId,
       shortname: tactic.shortname,
       name: tactic.name,
-      techniques: techniques
+      techniques: found
         .filter((t) => (shortnamesOf.get(t.id) ?? []).includes(tactic.shortname))
         .map((t) => ({ id: t.id, name: t.name, confidence: t.confidence })),
     }));

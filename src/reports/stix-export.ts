@@ -14,6 +14,7 @@ import { readReport } from "./reports.service";
 /** TTPscope's namespace for its STIX ids (a fixed random UUID: never change it). */
 const STIX_NAMESPACE = "6f1c3a52-9d4e-4b7a-8c2f-5e0d9a7b3c14";
 const SPEC = "2.1";
+export const STIX_MEDIA_TYPE = "application/stix+json;version=2.1";
 
 export type StixObject = { type: string; id: string } & Record<string, unknown>;
 export interface StixBundle {

@@ -126,7 +126,7 @@ export const PLAIN_TOOL_ARGS: Record<string, Record<string, unknown>> = {
  */
 export const DEFAULT_IDS: Record<string, string[]> = {
   report_gap_analysis: ["report_id"],
-  export_navigator_layer: ["account_id"],
+  export: ["account_id"],
 };
 
 interface ListedTool {

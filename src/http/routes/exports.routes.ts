@@ -5,13 +5,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AccountIdField, GapStatusField } from "../../coverage/coverage.schemas";
 import { readGapsCsv } from "../../coverage/gap-export";
+import { CSV_MEDIA_TYPE } from "../../lib/csv";
 import { readReportTechniquesCsv } from "../../reports/csv-export";
 import { ReportIdField } from "../../reports/reports.schemas";
-import { readReportStix } from "../../reports/stix-export";
+import { readReportStix, STIX_MEDIA_TYPE } from "../../reports/stix-export";
 import { authErrors, bearer, errorContent, pathParams, router } from "../openapi";
 
-const STIX_TYPE = "application/stix+json;version=2.1";
-const CSV_TYPE = "text/csv; charset=utf-8";
+const STIX_TYPE = STIX_MEDIA_TYPE;
+const CSV_TYPE = CSV_MEDIA_TYPE;
 const csv = (description: string) => ({ description, content: { "text/csv": { schema: z.string() } } });
 
 const StixBundle = z

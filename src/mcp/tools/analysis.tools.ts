@@ -86,6 +86,8 @@ const analyzeDocument = defineTool({
     columns: ReportDigest.shape.columns,
     techniques: ReportDigest.shape.techniques,
     nextCursor: ReportDigest.shape.nextCursor.describe("more techniques: get_report with this cursor"),
+    // A reused report (the same document again) may hold rejected matches.
+    rejected: ReportDigest.shape.rejected.optional(),
     evidence: z
       .array(z.object({ technique: z.string(), text: z.string() }))
       .optional()
@@ -169,6 +171,7 @@ const analyzeDocument = defineTool({
       columns: digest.columns,
       techniques: digest.techniques,
       nextCursor: digest.nextCursor,
+      ...(digest.rejected.length > 0 ? { rejected: digest.rejected } : {}),
     };
   },
 });

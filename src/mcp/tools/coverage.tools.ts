@@ -1,7 +1,7 @@
 /**
  * @module MCP tools for detection coverage: accounts, rule imports, detections and their mappings,
- * coverage, gaps, what a threat means for an account, Navigator layers, detection health and
- * mapping review. Every list is paged with the keyset cursors REST hands out.
+ * coverage, gaps, what a threat means for an account, detection health and mapping review
+ * (exports: export.tools.ts). Every list is paged with the keyset cursors REST hands out.
  */
 import { z } from "@hono/zod-openapi";
 import { afterCreated, CursorField, decodeCursor, encodeCursor, LimitField, nextCreatedCursor } from "../../api/paging";
@@ -43,9 +43,7 @@ import {
   reviewMapping,
 } from "../../coverage/detections.service";
 import { setGapStatus } from "../../coverage/gap-status.service";
-import { readAccountLayer, readReportGapLayer, readReportLayer } from "../../coverage/layers";
 import { pageThreatGaps, readGroupGaps, readReportGaps } from "../../coverage/threat-gaps";
-import type { NavigatorLayer } from "../../coverage/navigator";
 import { badRequest } from "../../errors";
 import { ReportIdField } from "../../reports/reports.schemas";
 import { defineTool, type Tool } from "../define-tool";
@@ -132,8 +130,7 @@ const getCoverage = defineTool({
   name: "get_coverage",
   title: "Get an account's coverage",
   group: "coverage",
-  description:
-    "Imports Sigma, Splunk or Elastic rules (≤ 500 files a call) into an account, maps them to ATT&CK and recomputes coverage; bad files are reported per file.",
+  description: "An account's coverage overall and per tactic, with detection health and whether it is stale.",
   input: { account_id: AccountIdField },
   output: Coverage.shape,
   effect: { readOnly: true },
@@ -283,43 +280,6 @@ const reportGapAnalysis = defineTool({
   },
 });
 
-const exportNavigatorLayer = defineTool({
-  name: "export_navigator_layer",
-  title: "Export an ATT&CK Navigator layer",
-  group: "coverage",
-  description:
-    "A Navigator layer of an account's coverage, a report, or a report against an account: what it holds and its REST path (include_layer: the JSON).",
-  input: {
-    account_id: AccountIdField.optional(),
-    report_id: ReportIdField.optional().describe("a report; with account_id, the report against the account"),
-    include_layer: z.boolean().default(false).describe("also return the layer JSON (often tens of KB)"),
-  },
-  output: {
-    name: z.string(),
-    techniques: z.number().int().describe("technique entries in the layer"),
-    download: z.string().describe("REST path serving the same layer (GET, with your API key)"),
-    layer: z.record(z.string(), z.unknown()).optional(),
-  },
-  effect: { readOnly: true },
-  async run(args, { db, caller }) {
-    const { tenantId } = caller;
-    const { report_id: reportId, account_id: accountId } = args;
-    let layer: NavigatorLayer;
-    let download: string;
-    if (reportId) {
-      layer = accountId
-        ? await readReportGapLayer(db, tenantId, reportId, accountId)
-        : await readReportLayer(db, tenantId, reportId);
-      download = `/api/v1/reports/${reportId}/layer${accountId ? `?account=${accountId}` : ""}`;
-    } else if (accountId) {
-      layer = await readAccountLayer(db, tenantId, accountId);
-      download = `/api/v1/accounts/${accountId}/coverage/layer`;
-    } else throw badRequest("give account_id, report_id, or both");
-    const techniques = new Set((layer.techniques ?? []).map((t) => t.techniqueID)).size;
-    return { name: layer.name, techniques, download, ...(args.include_layer ? { layer } : {}) };
-  },
-});
-
 const getDetectionHealth = defineTool({
   name: "get_detection_health",
   title: "Get detection health",
@@ -358,7 +318,6 @@ export const coverageTools: Tool[] = [
   listMappings,
   setGapStatusTool,
   reportGapAnalysis,
-  exportNavigatorLayer,
   getDetectionHealth,
   reviewMappingTool,
 ];
