@@ -43,6 +43,7 @@ const ALL_TOOL_NAMES = [
   "search_techniques",
   "set_gap_status",
   "submit_match_feedback",
+  "update_account",
 ];
 
 async function keyOf(tenant: string, role: "admin" | "operator"): Promise<string> {
@@ -78,6 +79,7 @@ describe("MCP endpoint through the SDK's own client", () => {
       "review_mapping",
       "set_gap_status",
       "submit_match_feedback",
+      "update_account",
     ]);
     for (const tool of tools) {
       expect(tool.annotations?.readOnlyHint, tool.name).toBe(!mutating.has(tool.name));

@@ -24,7 +24,8 @@ const GROUPS: Record<ToolGroup, { title: string; how: string }> = {
   coverage: {
     title: "Detection coverage of your accounts",
     how:
-      "Register an account, import its Sigma, Splunk or Elastic rules, then read its coverage, its gaps riskiest " +
+      "Register an account with the ATT&CK platforms it runs (they scope its coverage), import its Sigma, Splunk or " +
+      "Elastic rules, then read its coverage, its gaps riskiest " +
       "first, and what a report or an ATT&CK group means for it (report_gap_analysis); export layers, STIX or CSV.",
   },
   admin: { title: "Deployment operations (operator keys)", how: "Load a new ATT&CK release and follow it." },
