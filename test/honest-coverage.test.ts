@@ -154,12 +154,24 @@ describe("a degraded detection counts and says so", () => {
     const layer = await get<Layer>(`/api/v1/accounts/${account}/coverage/layer`);
     expect(validateLayer(layer)).toEqual({ ok: true });
     const task = entry(layer, "T1053.005");
-    expect(task).toMatchObject({ score: 1, metadata: [{ name: "degraded", value: "1" }] });
+    expect(task).toMatchObject({
+      score: 1,
+      metadata: [
+        { name: "detections", value: "1" },
+        { name: "degraded", value: "1" },
+      ],
+    });
     expect(task?.comment).toContain("Scheduled task creation (degraded)");
     expect(entry(layer, "T1059.001")?.comment).toMatch(/\[1 degraded\]/);
     const vs = await get<Layer>(`/api/v1/reports/${reportId}/layer?account=${account}`);
     expect(validateLayer(vs)).toEqual({ ok: true });
-    expect(entry(vs, "T1053.005")).toMatchObject({ score: 1, metadata: [{ name: "degraded", value: "1" }] });
+    expect(entry(vs, "T1053.005")).toMatchObject({
+      score: 1,
+      metadata: [
+        { name: "detections", value: "1" },
+        { name: "degraded", value: "1" },
+      ],
+    });
   });
 });
 

@@ -143,6 +143,7 @@ export const Coverage = z
         percent: z.number(),
       }),
     ),
+    platforms: z.array(z.string()).describe("the account's ATT&CK platforms: totals count only their techniques"),
     ...Freshness,
     health: z.record(z.string(), z.number().int()),
   })
@@ -158,6 +159,9 @@ export const Gap = z
     name: z.string(),
     tactics: z.array(z.string()),
     riskScore: z.number().describe("(groups + software + campaigns using it + 1) × account criticality (3/2/1)"),
+    detectionScore: z
+      .union([z.literal(-1), z.literal(0)])
+      .describe("-1: no rule maps to it; 0: rules map to it but none counts (disabled, broken, unvalidated)"),
     status: z.enum(GAP_STATUSES),
     firstIdentifiedAt: z.string(),
     controls: z.array(Control).describe("NIST SP 800-53 rev5 controls mapped to the technique"),

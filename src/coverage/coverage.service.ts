@@ -8,7 +8,7 @@ import type { z } from "@hono/zod-openapi";
 import { getActiveVersion } from "../db/repos/attack";
 import type { Db } from "../db/client";
 import { getAccount } from "../db/repos/accounts";
-import { gapsPage, latestCoverage, listHistory, listOverlaps, scoresAt } from "../db/repos/coverage";
+import { gapsPage, latestCoverage, listHistory, listOverlaps, mappedTechniques, scoresAt } from "../db/repos/coverage";
 import { healthCounts, unhealthyDetections } from "../db/repos/detection-health";
 import { HEALTH_STATUSES, type Account, type GAP_STATUSES } from "../db/schema";
 import { notFound } from "../errors";
@@ -60,6 +60,7 @@ export async function readCoverage(db: Db, tenantId: string, accountId: string):
       total: 0,
       percent: 0,
       tactics: [],
+      platforms: account.platforms,
       health,
       ...state,
     };
@@ -79,6 +80,7 @@ export async function readCoverage(db: Db, tenantId: string, accountId: string):
       const r = byId.get(t.id);
       return { ...t, covered: r?.covered ?? 0, total: r?.total ?? 0, percent: r?.percent ?? 0 };
     }),
+    platforms: account.platforms,
     health,
     ...state,
     computedAt: latest.computedAt,
@@ -100,7 +102,11 @@ export async function listGaps(
 ): Promise<CoverageState & { items: GapT[]; hasMore: boolean; next: z.infer<typeof GapKey> | null }> {
   const account = await requireAccount(db, tenantId, accountId);
   const after = q.after && { risk: q.after.r, id: q.after.t };
-  const [state, rows] = await Promise.all([stateOf(db, account), gapsPage(db, tenantId, accountId, { ...q, after })]);
+  const [state, rows, mapped] = await Promise.all([
+    stateOf(db, account),
+    gapsPage(db, tenantId, accountId, { ...q, after }),
+    mappedTechniques(db, tenantId, accountId),
+  ]);
   const context = account.coverageAttackVersion ? await attackContext(db, account.coverageAttackVersion) : null;
   const { page, last, hasMore } = takePage(rows, q.limit);
   const items = page.map((r) => {
@@ -110,6 +116,8 @@ export async function listGaps(
       name: t?.name ?? r.techniqueId,
       tactics: t?.tactics ?? [],
       riskScore: r.riskScore,
+      // A gap has no counting rule: the score says whether any rule maps to it at all.
+      detectionScore: mapped.has(r.techniqueId) ? (0 as const) : (-1 as const),
       status: r.status,
       firstIdentifiedAt: r.firstIdentifiedAt,
       controls: controlsFor(r.techniqueId),

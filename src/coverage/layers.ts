@@ -3,7 +3,7 @@
  * Account layers score techniques on the detection-score scale (detection-score.ts: counting
  * detections as coverage counts them, broken ones never), over the account's platforms only, one
  * entry per technique × tactic, sub-techniques as themselves; degraded detections are named so and
- * counted in a `degraded` metadata item. A report's layers leave out matches an analyst rejected.
+ * counted in a `degraded` metadata item, beside a `detections` item with the count. A report's layers leave out matches an analyst rejected.
  */
 import { resolveVersion } from "../attack/catalog.service";
 import type { Db } from "../db/client";
@@ -28,10 +28,16 @@ function degradedNote(list: { degraded: boolean }[]): string {
   return n ? ` [${n} degraded]` : "";
 }
 
-/** The same as a machine-readable metadata item (Navigator shows it too). */
-function degradedMetadata(list: { degraded: boolean }[]): { name: string; value: string }[] {
+/**
+ * Machine-readable metadata items (Navigator shows them too): how many detections count, and how
+ * many of those are degraded, when any are.
+ */
+function detectionMetadata(list: { degraded: boolean }[]): { name: string; value: string }[] {
   const n = list.filter((d) => d.degraded).length;
-  return n ? [{ name: "degraded", value: String(n) }] : [];
+  return [
+    ...(list.length ? [{ name: "detections", value: String(list.length) }] : []),
+    ...(n ? [{ name: "degraded", value: String(n) }] : []),
+  ];
 }
 
 function listDetections(names: string[]): string {
@@ -69,7 +75,7 @@ export async function readAccountLayer(db: Db, tenantId: string, accountId: stri
         comment: list.length
           ? `${scoreLabel(score)}; ${list.length} detection${list.length === 1 ? "" : "s"}${degradedNote(list)}: ${listDetections(list.map(labelOf).sort())}`
           : "mapped, not counting: its rules are disabled, broken, unvalidated inferences or below the confidence coverage asks for",
-        metadata: degradedMetadata(list),
+        metadata: detectionMetadata(list),
       };
     });
   return buildLayer({
@@ -131,7 +137,7 @@ export async function readReportGapLayer(
         comment: t.covered
           ? `${scoreLabel(t.detectionScore)}; covered by ${listDetections(t.detections.map(labelOf))}${degradedNote(t.detections)}`
           : `not covered${t.detectionScore === 0 ? " (mapped rules do not count)" : ""}; NIST 800-53: ${t.controls.map((c) => c.id).join(", ") || "no mapped controls"}`,
-        metadata: degradedMetadata(t.detections),
+        metadata: detectionMetadata(t.detections),
       })),
     ),
     platforms: gaps.account.platforms,
