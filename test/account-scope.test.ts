@@ -11,6 +11,7 @@ import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import { validateLayer } from "../src/coverage/navigator";
 import { api, callTool, connectMcp, dataOf, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
 import { RULES, seedAccount, sigma, type Coverage } from "./coverage-fixtures";
+import * as fixtures from "./coverage-fixtures";
 
 interface Layer {
   filters: { platforms: string[] };
@@ -57,19 +58,7 @@ async function techniquesFor(platforms: string[]): Promise<Set<string>> {
   return new Set(results.map((r) => r.id));
 }
 
-/** Every open gap of the account, walking the pages. */
-async function allGaps(account: string): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: { techniqueId: string }[]; nextCursor: string | null } = await get(
-      `/api/v1/accounts/${account}/gaps?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    ids.push(...page.items.map((g) => g.techniqueId));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
-}
+const allGaps = (account: string) => fixtures.allGaps(key, account);
 
 const CLOUD_RULE = {
   path: "cloud.yml",

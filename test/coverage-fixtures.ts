@@ -2,7 +2,8 @@
  * Shared seeding of the coverage tests: rules, and accounts (each describe seeds its own).
  */
 import { expect } from "vitest";
-import { json, postJson } from "./helpers";
+import { FALLBACK_PLATFORMS, PRE_PLATFORM } from "../src/coverage/platforms";
+import { api, json, postJson } from "./helpers";
 
 /** Active techniques and sub-techniques of the shipped ATT&CK 18.1. */
 export const ACTIVE_TECHNIQUES_18_1 = 691;
@@ -71,19 +72,7 @@ export const importRules = (
 ) => postJson(`/api/v1/accounts/${account}/detections/import`, key, { format, files, ...extra });
 
 /** Every Enterprise platform of ATT&CK 18, PRE included: an account measured on the whole matrix. */
-export const ALL_PLATFORMS = [
-  "Windows",
-  "Linux",
-  "macOS",
-  "Network Devices",
-  "ESXi",
-  "Containers",
-  "IaaS",
-  "SaaS",
-  "Office Suite",
-  "Identity Provider",
-  "PRE",
-];
+export const ALL_PLATFORMS = [...FALLBACK_PLATFORMS, PRE_PLATFORM];
 
 let accounts = 0;
 /**
@@ -108,4 +97,21 @@ export async function seedAccount(
   const id = (await json<{ id: string }>(res)).id;
   if (rules) expect((await importRules(key, id, rules)).status).toBe(200);
   return id;
+}
+
+/** Every open (or acknowledged) gap of an account, walking the pages. */
+export async function allGaps(key: string, account: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await api(
+      `/api/v1/accounts/${account}/gaps?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      key,
+    );
+    expect(res.status).toBe(200);
+    const page = await json<{ items: { techniqueId: string }[]; nextCursor: string | null }>(res);
+    ids.push(...page.items.map((g) => g.techniqueId));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
 }

@@ -9,6 +9,7 @@ import { validateLayer } from "../src/coverage/navigator";
 import type { AnalysisOutputT } from "../src/analyses/analyses.schemas";
 import { api, callTool, connectMcp, dataOf, json, loadShippedAttackAndModel, newTenantKey, postJson } from "./helpers";
 import { RULES, seedAccount, type Coverage } from "./coverage-fixtures";
+import * as fixtures from "./coverage-fixtures";
 
 const TEXT =
   "The actor ran encoded PowerShell commands (T1059.001) and created scheduled tasks (T1053.005) to persist on every host.";
@@ -68,19 +69,7 @@ async function setHealth(account: string, name: string, status: string): Promise
   expect(res.status).toBe(200);
 }
 
-/** Every open gap of the account, walking the pages. */
-async function allGaps(account: string): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: { techniqueId: string }[]; nextCursor: string | null } = await get(
-      `/api/v1/accounts/${account}/gaps?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    ids.push(...page.items.map((g) => g.techniqueId));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
-}
+const allGaps = (account: string) => fixtures.allGaps(key, account);
 
 const entry = (layer: Layer, id: string) => layer.techniques.find((t) => t.techniqueID === id);
 const reportGaps = (account: string) => get<ReportGaps>(`/api/v1/reports/${reportId}/gaps?account=${account}`);
