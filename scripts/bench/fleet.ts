@@ -14,6 +14,20 @@ import { median, percentile, type Row } from "./table";
 const ACCOUNTS = Number(process.env.FLEET_ACCOUNTS ?? 1000);
 const DETECTIONS = 1000;
 const SAMPLES = 200;
+/** Every Enterprise platform, PRE included: the mappings span every technique, so the fleet is measured on all. */
+const WHOLE_MATRIX = JSON.stringify([
+  "Windows",
+  "Linux",
+  "macOS",
+  "Network Devices",
+  "ESXi",
+  "Containers",
+  "IaaS",
+  "SaaS",
+  "Office Suite",
+  "Identity Provider",
+  "PRE",
+]);
 
 /** Seeds the fleet with SQL that generates the rows inside SQLite (a statement per account and table). */
 async function seed(dir: string): Promise<{ seconds: number; accountIds: string[] }> {
@@ -43,9 +57,9 @@ async function seed(dir: string): Promise<{ seconds: number; accountIds: string[
         return [
           d1
             .prepare(
-              "INSERT INTO accounts (id, tenant_id, provider_id, identifier, name, environment, criticality) VALUES (?1, ?2, 'aws', ?3, ?4, 'prod', ?5)",
+              "INSERT INTO accounts (id, tenant_id, provider_id, identifier, name, environment, criticality, platforms) VALUES (?1, ?2, 'aws', ?3, ?4, 'prod', ?5, ?6)",
             )
-            .bind(id, tenant.id, `acct-${n}`, `Account ${n}`, criticality[n % 3]),
+            .bind(id, tenant.id, `acct-${n}`, `Account ${n}`, criticality[n % 3], WHOLE_MATRIX),
           d1
             .prepare(
               `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${DETECTIONS - 1})

@@ -102,13 +102,15 @@ export async function listGaps(
 ): Promise<CoverageState & { items: GapT[]; hasMore: boolean; next: z.infer<typeof GapKey> | null }> {
   const account = await requireAccount(db, tenantId, accountId);
   const after = q.after && { risk: q.after.r, id: q.after.t };
-  const [state, rows, mapped] = await Promise.all([
-    stateOf(db, account),
-    gapsPage(db, tenantId, accountId, { ...q, after }),
-    mappedTechniques(db, tenantId, accountId),
-  ]);
+  const [state, rows] = await Promise.all([stateOf(db, account), gapsPage(db, tenantId, accountId, { ...q, after })]);
   const context = account.coverageAttackVersion ? await attackContext(db, account.coverageAttackVersion) : null;
   const { page, last, hasMore } = takePage(rows, q.limit);
+  const mapped = await mappedTechniques(
+    db,
+    tenantId,
+    accountId,
+    page.map((r) => r.techniqueId),
+  );
   const items = page.map((r) => {
     const t = context?.techniques.get(r.techniqueId);
     return {
