@@ -167,6 +167,42 @@ describe("changing platforms", () => {
   });
 });
 
+describe("hostile account changes", () => {
+  it("are 400s that leave the account and its coverage as they were", async () => {
+    const account = await seedAccount(key, RULES, { provider: "on_prem", platforms: ["Windows"] });
+    const before = await get<Record<string, unknown>>(`/api/v1/accounts/${account}`);
+    const coverage = await get<Coverage>(`/api/v1/accounts/${account}/coverage`);
+    const bodies: unknown[] = [
+      { platforms: "Windows" },
+      { platforms: [42] },
+      { platforms: ["Windows", " "] },
+      { platforms: Array.from({ length: 41 }, () => "Windows") },
+      { platforms: ["W".repeat(65)] },
+      { platforms: ["Windows", "<script>alert(1)</script>"] },
+      { criticality: "extreme" },
+      { name: "" },
+      [],
+      null,
+    ];
+    for (const body of bodies) {
+      const res = await patch(`/api/v1/accounts/${account}`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await json<ErrorBody>(res)).error.message.length, JSON.stringify(body)).toBeGreaterThan(0);
+    }
+    const raw = await api(`/api/v1/accounts/${account}`, key, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: '{"platforms": ["Windows"',
+    });
+    expect(raw.status).toBe(400);
+    expect(await get<Record<string, unknown>>(`/api/v1/accounts/${account}`)).toEqual(before);
+    expect(await get<Coverage>(`/api/v1/accounts/${account}/coverage`)).toEqual(coverage);
+    const viaMcp = await callTool(client, "update_account", { account_id: account, platforms: ["Mainframe"] });
+    expect(viaMcp.isError).toBe(true);
+    expect(JSON.stringify(viaMcp.content)).toMatch(/Mainframe/);
+  });
+});
+
 describe("a report against an account of other platforms", () => {
   it("lists the report's techniques of other platforms apart, not as gaps", async () => {
     const report = await json<AnalysisOutputT>(
