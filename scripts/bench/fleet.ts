@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { FALLBACK_PLATFORMS, PRE_PLATFORM } from "../../src/coverage/platforms";
 import { withLocalDb } from "../lib/wrangler";
 import { attackLoad, runScript, startDev, type DevServer } from "./harness";
 import { median, percentile, type Row } from "./table";
@@ -14,20 +15,8 @@ import { median, percentile, type Row } from "./table";
 const ACCOUNTS = Number(process.env.FLEET_ACCOUNTS ?? 1000);
 const DETECTIONS = 1000;
 const SAMPLES = 200;
-/** Every Enterprise platform, PRE included: the mappings span every technique, so the fleet is measured on all. */
-const WHOLE_MATRIX = JSON.stringify([
-  "Windows",
-  "Linux",
-  "macOS",
-  "Network Devices",
-  "ESXi",
-  "Containers",
-  "IaaS",
-  "SaaS",
-  "Office Suite",
-  "Identity Provider",
-  "PRE",
-]);
+/** Every platform, PRE included: the mappings span every technique, so the fleet is measured on all. */
+const WHOLE_MATRIX = JSON.stringify([...FALLBACK_PLATFORMS, PRE_PLATFORM]);
 
 /** Seeds the fleet with SQL that generates the rows inside SQLite (a statement per account and table). */
 async function seed(dir: string): Promise<{ seconds: number; accountIds: string[] }> {

@@ -70,9 +70,8 @@ export async function updateAccount(
   accountId: string,
   input: z.infer<typeof AccountUpdate>,
 ): Promise<AccountT> {
-  const { platforms, ...rest } = input;
-  const changes = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  if (!platforms && Object.keys(changes).length === 0) {
+  const { platforms, ...changes } = input;
+  if (Object.values(input).every((v) => v === undefined)) {
     throw badRequest("nothing to change: give name, environment, criticality, regions or platforms");
   }
   const before = await requireAccount(db, tenantId, accountId);

@@ -60,14 +60,14 @@ export const AccountInput = z
   .openapi("AccountInput");
 
 /** What an account's owner may change; coverage is recomputed when criticality or platforms change. */
-export const AccountUpdate = z
-  .object({
-    name: AccountInput.shape.name.optional(),
-    environment: AccountInput.shape.environment.optional(),
-    criticality: AccountInput.shape.criticality.optional(),
-    regions: z.array(z.string().max(64)).max(100).optional().describe("the regions it runs in"),
-    platforms: PlatformsField.optional(),
-  })
+export const AccountUpdate = AccountInput.pick({
+  name: true,
+  environment: true,
+  criticality: true,
+  regions: true,
+  platforms: true,
+})
+  .partial()
   .openapi("AccountUpdate");
 
 export const Account = z

@@ -29,8 +29,8 @@ export function jsonSchemaOf(shape: Record<string, z.ZodType>, io: "input" | "ou
   return portable(z.toJSONSchema(z.object(shape), { target: "draft-2020-12", io })) as JsonSchema;
 }
 
-/** A JSON Schema rewritten as the module says; exported for its test. */
-export function portable<T>(node: T): T {
+/** A JSON Schema rewritten as the module says. */
+function portable<T>(node: T): T {
   if (Array.isArray(node)) return node.map((n: unknown) => portable(n)) as T;
   if (typeof node !== "object" || node === null) return node;
   const out: Record<string, unknown> = {};
