@@ -7,6 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { decodeCursor, encodeCursor } from "../api/paging";
 import { FEEDBACK_VERDICTS, MATCH_METHODS } from "../db/schema";
 import { ReportChanges, ReportSummary, type ReportT } from "../reports/reports.schemas";
+import { tacticsByTechnique } from "../reports/reports.service";
 
 export const TECHNIQUE_COLUMNS = ["id", "name", "tactics", "confidence", "evidence"] as const;
 /** Rows per page of a report's techniques: every report we have seen fits in one. */
@@ -63,9 +64,7 @@ const offsetOf = (cursor: string | undefined) => decodeCursor(cursor, OffsetCurs
 const nextOffset = (end: number, total: number) => (end < total ? encodeCursor({ o: end }) : null);
 
 export function reportDigest(report: ReportT, page: { limit: number; cursor?: string }): ReportDigestT {
-  const tacticsOf = new Map<string, string[]>();
-  for (const tactic of report.tactics)
-    for (const t of tactic.techniques) tacticsOf.set(t.id, [...(tacticsOf.get(t.id) ?? []), tactic.shortname]);
+  const tacticsOf = tacticsByTechnique(report, "shortname");
   const {
     techniques: listed,
     tactics: _grouped,

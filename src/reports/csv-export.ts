@@ -3,15 +3,13 @@
  */
 import type { Db } from "../db/client";
 import { toCsv } from "../lib/csv";
-import { readReport } from "./reports.service";
+import { readReport, tacticsByTechnique } from "./reports.service";
 
 export const TECHNIQUE_CSV_HEADER = ["technique_id", "name", "tactics", "confidence", "method", "feedback", "evidence"];
 
 export async function readReportTechniquesCsv(db: Db, tenantId: string, reportId: string): Promise<string> {
   const report = await readReport(db, tenantId, reportId);
-  const tactics = new Map<string, string[]>();
-  for (const tactic of report.tactics)
-    for (const t of tactic.techniques) tactics.set(t.id, [...(tactics.get(t.id) ?? []), tactic.name]);
+  const tactics = tacticsByTechnique(report, "name");
   const rows = report.techniques
     .filter((t) => t.feedback !== "reject")
     .map((t) => [

@@ -17,7 +17,7 @@ import { readRetainedText, storeReport } from "./report-store";
 import type { StepDefinition, WorkflowDefinition } from "../workflows/types";
 import type { ReevalInput } from "./reevaluation.service";
 
-const carry = (m: Match, techniqueId: string, note: string): NewMatch => ({
+const carry = (m: Match, techniqueId: string, note: string | null): NewMatch => ({
   id: crypto.randomUUID(),
   techniqueId,
   confidence: m.confidence,
@@ -77,7 +77,7 @@ const reevaluateStep: StepDefinition = {
         );
       } else if (m.method === "manual" && !found.has(m.techniqueId)) {
         // An analyst's assertion outlives the model's answer: kept on every later version.
-        carried.push({ ...carry(m, m.techniqueId, ""), note: m.note });
+        carried.push(carry(m, m.techniqueId, m.note));
         found.add(m.techniqueId);
       }
     }

@@ -112,6 +112,17 @@ export async function readReport(db: Db, tenantId: string, id: string): Promise<
   };
 }
 
+/** Each technique's tactics in a read report (`name` or `shortname`), by technique id, in matrix order. */
+export function tacticsByTechnique(
+  report: Pick<ReportT, "tactics">,
+  field: "name" | "shortname",
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const tactic of report.tactics)
+    for (const t of tactic.techniques) out.set(t.id, [...(out.get(t.id) ?? []), tactic[field]]);
+  return out;
+}
+
 /** Techniques `ids` under ATT&CK `version` with their tactics, and each one's tactic shortnames by id. */
 async function techniqueTactics(db: Db, version: string, ids: string[]) {
   const known = await techniquesByAttackId(db, version, [...new Set(ids)]);

@@ -9,7 +9,7 @@
 import type { Db } from "../db/client";
 import { uuidV5 } from "../lib/uuid";
 import type { ReportT } from "./reports.schemas";
-import { readReport } from "./reports.service";
+import { readReport, tacticsByTechnique } from "./reports.service";
 
 /** TTPscope's namespace for its STIX ids (a fixed random UUID: never change it). */
 const STIX_NAMESPACE = "6f1c3a52-9d4e-4b7a-8c2f-5e0d9a7b3c14";
@@ -64,12 +64,11 @@ export async function toStixBundle(report: ReportT): Promise<StixBundle> {
     created_by_ref: identity.id,
   });
   const kept = report.techniques.filter((t) => t.feedback !== "reject");
-  const phases = new Map<string, string[]>();
-  for (const tactic of report.tactics)
-    for (const t of tactic.techniques) phases.set(t.id, [...(phases.get(t.id) ?? []), tactic.shortname]);
+  const phases = tacticsByTechnique(report, "shortname");
 
   const patterns = new Map<string, StixObject>();
   for (const t of kept) {
+    const tactics = phases.get(t.id) ?? [];
     const pattern: StixObject = {
       ...common("attack-pattern"),
       id: await stixId("attack-pattern", `${report.id}/${t.id}`),
@@ -77,9 +76,9 @@ export async function toStixBundle(report: ReportT): Promise<StixBundle> {
       description: describe(t),
       confidence: Math.round(t.confidence * 100),
       external_references: [{ source_name: "mitre-attack", external_id: t.id, url: attackUrl(t.id) }],
-      ...(phases.get(t.id)?.length
+      ...(tactics.length
         ? {
-            kill_chain_phases: (phases.get(t.id) ?? []).map((p) => ({
+            kill_chain_phases: tactics.map((p) => ({
               kill_chain_name: "mitre-attack",
               phase_name: p,
             })),

@@ -14,18 +14,25 @@ export const SYSTEM_ACTOR = "system";
 /** The audit action of the cron's reopening. */
 export const REOPEN_ACTION = "cron:gap.reopen";
 
+/** The one gap of a technique in a tenant's account. */
+const gapOf = (tenantId: string, accountId: string, techniqueId: string) =>
+  and(
+    eq(coverageGaps.tenantId, tenantId),
+    eq(coverageGaps.accountId, accountId),
+    eq(coverageGaps.techniqueId, techniqueId),
+  );
+
 export async function getGap(
   db: Db,
   tenantId: string,
   accountId: string,
   techniqueId: string,
 ): Promise<CoverageGap | null> {
-  const g = coverageGaps;
   return (
     (await db
       .select()
-      .from(g)
-      .where(and(eq(g.tenantId, tenantId), eq(g.accountId, accountId), eq(g.techniqueId, techniqueId)))
+      .from(coverageGaps)
+      .where(gapOf(tenantId, accountId, techniqueId))
       .get()) ?? null
   );
 }
@@ -60,14 +67,7 @@ export async function updateGapStatus(
       resolvedAt: change.status === "remediated" ? change.at : null,
       updatedAt: change.at,
     })
-    .where(
-      and(
-        eq(g.tenantId, tenantId),
-        eq(g.accountId, accountId),
-        eq(g.techniqueId, techniqueId),
-        eq(g.status, change.from),
-      ),
-    )
+    .where(and(gapOf(tenantId, accountId, techniqueId), eq(g.status, change.from)))
     .returning();
   return row ?? null;
 }
