@@ -160,6 +160,12 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     expect(out.attackVersion).toBe("16.1");
     expect(out.techniques.map((t) => t.id)).toContain("T1574.002");
     reportId = out.reportId ?? "";
+    // An analyst's technique the model missed: re-evaluation must carry it.
+    const manual = await postJson(`/api/v1/reports/${reportId}/techniques`, member, {
+      technique: "T1036.001",
+      evidence: "next to a signed binary",
+    });
+    expect(manual.status, await manual.clone().text()).toBe(201);
     const account = await postJson("/api/v1/accounts", member, {
       name: "refresh",
       provider: "aws",
@@ -214,6 +220,10 @@ describe.skipIf(!env.HAS_SHARED_DATA)("scheduled refresh 16.1 → 17.1 → 18.1 
     const moved = latest.techniques.find((t) => t.id === "T1574.001");
     expect(moved?.note).toMatch(/T1574\.002.*revoked.*T1574\.001/);
     expect(latest.techniques.map((t) => t.id)).not.toContain("T1574.002");
+    expect(latest.techniques.find((t) => t.id === "T1036.001")).toMatchObject({
+      method: "manual",
+      evidence: [expect.objectContaining({ text: "next to a signed binary" })],
+    });
     expect(latest.changes).toMatchObject({
       fromVersion: "16.1",
       toVersion: "17.1",
