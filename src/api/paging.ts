@@ -62,3 +62,11 @@ export function withCatalogCursor<T extends { attackVersion: string; nextOffset:
   const { nextOffset, ...rest } = page;
   return { ...rest, nextCursor: catalogCursor(page.attackVersion, nextOffset) };
 }
+
+/** A technique with the cursor of the procedure examples it does not show. */
+export function withProceduresCursor<
+  T extends { attackVersion: string; procedureCount: number; procedureExamples: unknown[] },
+>(t: T): T & { proceduresCursor: string | null } {
+  const shown = t.procedureExamples.length;
+  return { ...t, proceduresCursor: catalogCursor(t.attackVersion, t.procedureCount > shown ? shown : null) };
+}

@@ -4,12 +4,21 @@
  * at a time. Answers are compact by default (ids and names); texts come on request (`detail`).
  */
 import * as repo from "../db/repos/attack-lookups";
-import type { Candidate, ObjectKind, Relation, RelatedTechnique } from "../db/repos/attack-lookups";
+import {
+  OBJECT_KINDS,
+  type Candidate,
+  type ObjectKind,
+  type Relation,
+  type RelatedTechnique,
+} from "../db/repos/attack-lookups";
 import { getTechnique } from "../db/repos/attack";
 import type { Db } from "../db/client";
 import { AppError, badRequest, notFound } from "../errors";
-import { parseTechniqueId } from "./catalog.service";
+import { parseTechniqueId, resolveVersion } from "./catalog.service";
 import type { CampaignT, GroupT, MitigationT, ProcedureExampleT, SoftwareRefT, SoftwareT } from "./attack.schemas";
+
+// The adapters may not import db/: the kinds reach them from here.
+export { OBJECT_KINDS };
 
 /** A page the adapters turn into a cursor: `nextOffset` is null on the last page. */
 export type Paged<T> = Omit<T, "nextCursor"> & { nextOffset: number | null };
@@ -26,17 +35,28 @@ const SUMMARY_CHARS = 600;
 /** Software listed without `detail`; APT29 alone uses 40. */
 const SOFTWARE_SHOWN = 15;
 
-const KINDS: Record<ObjectKind, { id: RegExp; example: string; tool: string; path: string }> = {
-  group: { id: /^G\d{4}$/i, example: "G0016, APT29", tool: "get_attack_object", path: "groups" },
-  software: { id: /^S\d{4}$/i, example: "S0002, Mimikatz", tool: "get_attack_object", path: "software" },
-  campaign: { id: /^C\d{4}$/i, example: "C0024, SolarWinds Compromise", tool: "get_attack_object", path: "campaigns" },
-  mitigation: {
-    id: /^M\d{4}$/i,
-    example: "M1036, Account Use Policies",
-    tool: "get_attack_object",
-    path: "mitigations",
-  },
+/** The MCP tool that reads every kind. */
+const LOOKUP_TOOL = "get_attack_object";
+
+const KINDS: Record<ObjectKind, { id: RegExp; example: string; path: string }> = {
+  group: { id: /^G\d{4}$/i, example: "G0016, APT29", path: "groups" },
+  software: { id: /^S\d{4}$/i, example: "S0002, Mimikatz", path: "software" },
+  campaign: { id: /^C\d{4}$/i, example: "C0024, SolarWinds Compromise", path: "campaigns" },
+  mitigation: { id: /^M\d{4}$/i, example: "M1036, Account Use Policies", path: "mitigations" },
 };
+
+/** The kind an ATT&CK id names (G0016 → group), or undefined for a name or alias. */
+export const kindOfId = (key: string): ObjectKind | undefined => OBJECT_KINDS.find((k) => KINDS[k].id.test(key.trim()));
+
+/** The version and page a catalogue list reads: the cursor's position pins the version it was made for. */
+export async function catalogPage(
+  db: Db,
+  args: { version?: string; limit: number; detail?: boolean },
+  position: { version?: string; offset: number },
+): Promise<{ version: string; page: PageArgs }> {
+  const version = await resolveVersion(db, args.version ?? position.version);
+  return { version, page: { limit: args.limit, offset: position.offset, detail: args.detail } };
+}
 
 const label = (c: Candidate) =>
   `${c.attackId} (${c.name}${c.revoked ? ", revoked" : c.deprecated ? ", deprecated" : ""})`;
@@ -64,7 +84,7 @@ async function resolveObject(db: Db, kind: ObjectKind, version: string, rawKey: 
 
 /** What to say when nothing of `kind` matches: the kind the key does name, or where to search instead. */
 async function unknownObject(db: Db, kind: ObjectKind, version: string, key: string): Promise<AppError> {
-  const other = (Object.keys(KINDS) as ObjectKind[]).filter((k) => k !== kind);
+  const other = OBJECT_KINDS.filter((k) => k !== kind);
   for (const k of other) {
     const byId = KINDS[k].id.test(key);
     const [hit] = await repo.findCandidates(db, k, version, key, byId);
@@ -73,7 +93,7 @@ async function unknownObject(db: Db, kind: ObjectKind, version: string, key: str
       const ref = hit?.attackId ?? key.toUpperCase();
       return notFound(
         `'${key}' is ${what}, not ${kind === "software" ? "software" : `a ${kind}`}: ` +
-          `use ${KINDS[k].tool} (REST: /api/v1/attack/${KINDS[k].path}/${ref})`,
+          `use ${LOOKUP_TOOL} (REST: /api/v1/attack/${KINDS[k].path}/${ref})`,
       );
     }
   }
@@ -83,8 +103,20 @@ async function unknownObject(db: Db, kind: ObjectKind, version: string, key: str
   );
 }
 
+interface TechniquesPage {
+  techniqueCount: number;
+  rows: RelatedTechnique[];
+  nextOffset: number | null;
+}
+
 /** A page of the techniques `stixId` uses or mitigates, with how many there are. */
-async function techniquesPage(db: Db, version: string, stixId: string, relation: Relation, page: PageArgs) {
+async function techniquesPage(
+  db: Db,
+  version: string,
+  stixId: string,
+  relation: Relation,
+  page: PageArgs,
+): Promise<TechniquesPage> {
   const [techniqueCount, rows] = await Promise.all([
     repo.countRelatedTechniques(db, version, stixId, relation),
     repo.listRelatedTechniques(db, version, stixId, relation, page),
@@ -107,16 +139,18 @@ function describe(text: string, page: PageArgs): string {
 }
 
 /** Techniques used (compact unless `detail`), and a few short procedures on a compact first page. */
-function usedTechniques(rows: RelatedTechnique[], page: PageArgs) {
+function usedTechniques({ techniqueCount, rows, nextOffset }: TechniquesPage, page: PageArgs) {
   const techniques = rows.map((r) =>
     page.detail ? { id: r.id, name: r.name, procedure: r.text } : { id: r.id, name: r.name },
   );
-  if (page.detail || page.offset > 0) return { techniques, procedureSample: null };
-  const procedureSample = rows
-    .filter((r) => r.text.length > 0)
-    .slice(0, SAMPLE_SIZE)
-    .map((r) => ({ techniqueId: r.id, procedure: snippet(r.text) }));
-  return { techniques, procedureSample };
+  const procedureSample =
+    page.detail || page.offset > 0
+      ? null
+      : rows
+          .filter((r) => r.text.length > 0)
+          .slice(0, SAMPLE_SIZE)
+          .map((r) => ({ techniqueId: r.id, procedure: snippet(r.text) }));
+  return { techniqueCount, techniques, procedureSample, nextOffset };
 }
 
 function softwareOf(all: SoftwareRefT[], page: PageArgs) {
@@ -157,7 +191,7 @@ function objectHead(
 export async function readGroup(db: Db, version: string, key: string, page: PageArgs): Promise<Paged<GroupT>> {
   const c = await resolveObject(db, "group", version, key);
   const [g, software, used] = await Promise.all([
-    repo.getGroup(db, version, c.stixId),
+    repo.getObject(db, "group", version, c.stixId),
     repo.softwareUsedBy(db, version, c.stixId),
     techniquesPage(db, version, c.stixId, "uses", page),
   ]);
@@ -165,9 +199,7 @@ export async function readGroup(db: Db, version: string, key: string, page: Page
   return {
     ...objectHead(group, version, page),
     aliases: group.aliases,
-    techniqueCount: used.techniqueCount,
-    ...usedTechniques(used.rows, page),
-    nextOffset: used.nextOffset,
+    ...usedTechniques(used, page),
     ...softwareOf(software, page),
   };
 }
@@ -182,7 +214,7 @@ export async function readGroupTechniqueIds(db: Db, version: string, key: string
 export async function readSoftware(db: Db, version: string, key: string, page: PageArgs): Promise<Paged<SoftwareT>> {
   const c = await resolveObject(db, "software", version, key);
   const [s, used] = await Promise.all([
-    repo.getSoftware(db, version, c.stixId),
+    repo.getObject(db, "software", version, c.stixId),
     techniquesPage(db, version, c.stixId, "uses", page),
   ]);
   const software = mustExist(s, "software", c);
@@ -191,16 +223,14 @@ export async function readSoftware(db: Db, version: string, key: string, page: P
     type: software.softwareType,
     aliases: software.aliases,
     platforms: software.platforms,
-    techniqueCount: used.techniqueCount,
-    ...usedTechniques(used.rows, page),
-    nextOffset: used.nextOffset,
+    ...usedTechniques(used, page),
   };
 }
 
 export async function readCampaign(db: Db, version: string, key: string, page: PageArgs): Promise<Paged<CampaignT>> {
   const c = await resolveObject(db, "campaign", version, key);
   const [row, groups, software, used] = await Promise.all([
-    repo.getCampaign(db, version, c.stixId),
+    repo.getObject(db, "campaign", version, c.stixId),
     repo.groupsOfCampaign(db, version, c.stixId),
     repo.softwareUsedBy(db, version, c.stixId),
     techniquesPage(db, version, c.stixId, "uses", page),
@@ -213,9 +243,7 @@ export async function readCampaign(db: Db, version: string, key: string, page: P
     lastSeen: campaign.lastSeen,
     attributedTo: groups,
     ...softwareOf(software, page),
-    techniqueCount: used.techniqueCount,
-    ...usedTechniques(used.rows, page),
-    nextOffset: used.nextOffset,
+    ...usedTechniques(used, page),
   };
 }
 
@@ -227,7 +255,7 @@ export async function readMitigation(
 ): Promise<Paged<MitigationT>> {
   const c = await resolveObject(db, "mitigation", version, key);
   const [row, mitigated] = await Promise.all([
-    repo.getMitigation(db, version, c.stixId),
+    repo.getObject(db, "mitigation", version, c.stixId),
     techniquesPage(db, version, c.stixId, "mitigates", page),
   ]);
   const m = mustExist(row, "mitigation", c);

@@ -5,17 +5,7 @@
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import {
-  attackCampaigns,
-  attackGroups,
-  attackMitigations,
-  attackRelationships,
-  attackSoftware,
-  type AttackCampaign,
-  type AttackGroup,
-  type AttackMitigation,
-  type AttackSoftware,
-} from "../schema";
+import { attackCampaigns, attackGroups, attackMitigations, attackRelationships, attackSoftware } from "../schema";
 
 export const OBJECT_KINDS = ["group", "software", "campaign", "mitigation"] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
@@ -62,47 +52,23 @@ export async function findCandidates(
   return rows.map((r) => ({ kind, ...r }));
 }
 
-const byStixId = <T extends (typeof TABLES)[ObjectKind]>(t: T, version: string, stixId: string) =>
-  and(eq(t.version, version), eq(t.stixId, stixId));
+type ObjectRow<K extends ObjectKind> = (typeof TABLES)[K]["$inferSelect"];
 
-export async function getGroup(db: Db, version: string, stixId: string): Promise<AttackGroup | null> {
-  return (
-    (await db
-      .select()
-      .from(attackGroups)
-      .where(byStixId(attackGroups, version, stixId))
-      .get()) ?? null
-  );
-}
-
-export async function getSoftware(db: Db, version: string, stixId: string): Promise<AttackSoftware | null> {
-  return (
-    (await db
-      .select()
-      .from(attackSoftware)
-      .where(byStixId(attackSoftware, version, stixId))
-      .get()) ?? null
-  );
-}
-
-export async function getCampaign(db: Db, version: string, stixId: string): Promise<AttackCampaign | null> {
-  return (
-    (await db
-      .select()
-      .from(attackCampaigns)
-      .where(byStixId(attackCampaigns, version, stixId))
-      .get()) ?? null
-  );
-}
-
-export async function getMitigation(db: Db, version: string, stixId: string): Promise<AttackMitigation | null> {
-  return (
-    (await db
-      .select()
-      .from(attackMitigations)
-      .where(byStixId(attackMitigations, version, stixId))
-      .get()) ?? null
-  );
+/** The row of one object of `kind`, by STIX id. */
+export async function getObject<K extends ObjectKind>(
+  db: Db,
+  kind: K,
+  version: string,
+  stixId: string,
+): Promise<ObjectRow<K> | null> {
+  const t: (typeof TABLES)[ObjectKind] = TABLES[kind];
+  const row = await db
+    .select()
+    .from(t)
+    .where(and(eq(t.version, version), eq(t.stixId, stixId)))
+    .get();
+  // drizzle types a select over a union of tables as a union of rows; TABLES[kind] is K's table.
+  return (row as ObjectRow<K> | undefined) ?? null;
 }
 
 /** How a source relates to techniques: it uses them (procedures) or mitigates them (relationships). */

@@ -12,12 +12,12 @@ import {
 } from "../../attack/catalog.service";
 import { readChanges } from "../../attack/diff";
 import {
+  catalogPage,
   listProcedureExamples,
   readCampaign,
   readGroup,
   readMitigation,
   readSoftware,
-  type PageArgs,
 } from "../../attack/lookups.service";
 import {
   AttackChanges,
@@ -42,8 +42,14 @@ import {
   TacticFilterField,
   TechniqueIdField,
 } from "../../attack/attack.schemas";
-import { catalogCursor, catalogPosition, CursorField, LimitField, withCatalogCursor } from "../../api/paging";
-import type { Db } from "../../db/client";
+import {
+  catalogCursor,
+  catalogPosition,
+  CursorField,
+  LimitField,
+  withCatalogCursor,
+  withProceduresCursor,
+} from "../../api/paging";
 import { authErrors, bearer, boolQuery, errorContent, json, pathParams, router } from "../openapi";
 
 const VersionQuery = z.object({ version: AttackVersionField.optional() });
@@ -215,16 +221,6 @@ const changesRoute = createRoute({
   },
 });
 
-/** The version and page a catalogue list reads: a cursor pins the version it was made for. */
-async function pageOf(
-  db: Db,
-  query: { version?: string; limit: number; cursor?: string; detail?: boolean },
-): Promise<{ version: string; page: PageArgs }> {
-  const position = catalogPosition(query.cursor);
-  const version = await resolveVersion(db, query.version ?? position.version);
-  return { version, page: { limit: query.limit, offset: position.offset, detail: query.detail } };
-}
-
 export const attackRoutes = router()
   .openapi(versionsRoute, async (c) => {
     const versions = await listVersions(c.var.db);
@@ -232,9 +228,8 @@ export const attackRoutes = router()
   })
   .openapi(searchRoute, async (c) => {
     const { q, tactic, platform, includeRevoked, limit, cursor, version: requested } = c.req.valid("query");
-    const position = catalogPosition(cursor);
-    const version = await resolveVersion(c.var.db, requested ?? position.version);
-    const offset = position.offset;
+    const { version, page } = await catalogPage(c.var.db, { version: requested, limit }, catalogPosition(cursor));
+    const { offset } = page;
     const { items, hasMore } = await searchTechniquePage(c.var.db, {
       version,
       q,
@@ -249,35 +244,38 @@ export const attackRoutes = router()
   })
   .openapi(techniqueRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
-    const t = await readTechnique(c.var.db, version, c.req.valid("param").techniqueId);
-    const shown = t.procedureExamples.length;
-    return c.json({ ...t, proceduresCursor: catalogCursor(version, t.procedureCount > shown ? shown : null) }, 200);
+    return c.json(withProceduresCursor(await readTechnique(c.var.db, version, c.req.valid("param").techniqueId)), 200);
   })
   .openapi(tacticsRoute, async (c) => {
     const version = await resolveVersion(c.var.db, c.req.valid("query").version);
     return c.json({ attackVersion: version, tactics: await listTacticsOf(c.var.db, version) }, 200);
   })
   .openapi(proceduresRoute, async (c) => {
-    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    const query = c.req.valid("query");
+    const { version, page } = await catalogPage(c.var.db, query, catalogPosition(query.cursor));
     return c.json(
       withCatalogCursor(await listProcedureExamples(c.var.db, version, c.req.valid("param").techniqueId, page)),
       200,
     );
   })
   .openapi(groupRoute, async (c) => {
-    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    const query = c.req.valid("query");
+    const { version, page } = await catalogPage(c.var.db, query, catalogPosition(query.cursor));
     return c.json(withCatalogCursor(await readGroup(c.var.db, version, c.req.valid("param").groupId, page)), 200);
   })
   .openapi(softwareRoute, async (c) => {
-    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    const query = c.req.valid("query");
+    const { version, page } = await catalogPage(c.var.db, query, catalogPosition(query.cursor));
     return c.json(withCatalogCursor(await readSoftware(c.var.db, version, c.req.valid("param").softwareId, page)), 200);
   })
   .openapi(campaignRoute, async (c) => {
-    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    const query = c.req.valid("query");
+    const { version, page } = await catalogPage(c.var.db, query, catalogPosition(query.cursor));
     return c.json(withCatalogCursor(await readCampaign(c.var.db, version, c.req.valid("param").campaignId, page)), 200);
   })
   .openapi(mitigationRoute, async (c) => {
-    const { version, page } = await pageOf(c.var.db, c.req.valid("query"));
+    const query = c.req.valid("query");
+    const { version, page } = await catalogPage(c.var.db, query, catalogPosition(query.cursor));
     return c.json(
       withCatalogCursor(await readMitigation(c.var.db, version, c.req.valid("param").mitigationId, page)),
       200,

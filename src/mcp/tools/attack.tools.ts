@@ -3,7 +3,14 @@
  * shapes as the REST API (attack/attack.schemas.ts) as structured content.
  */
 import { z } from "@hono/zod-openapi";
-import { catalogCursor, catalogPosition, CursorField, LimitField, withCatalogCursor } from "../../api/paging";
+import {
+  catalogCursor,
+  catalogPosition,
+  CursorField,
+  LimitField,
+  withCatalogCursor,
+  withProceduresCursor,
+} from "../../api/paging";
 import {
   AttackChanges,
   AttackVersionField,
@@ -25,14 +32,15 @@ import {
 import { readTechnique, listTacticsOf, resolveVersion, searchTechniquePage } from "../../attack/catalog.service";
 import { readChanges } from "../../attack/diff";
 import {
+  catalogPage,
+  kindOfId,
   listProcedureExamples,
+  OBJECT_KINDS,
   readCampaign,
   readGroup,
   readMitigation,
   readSoftware,
-  type PageArgs,
 } from "../../attack/lookups.service";
-import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
 import { defineTool, type Tool } from "../define-tool";
 
@@ -60,8 +68,7 @@ const searchTechniques = defineTool({
   effect: { readOnly: true },
   async run(args, { db }) {
     // The cursor REST hands out: it keeps the ATT&CK version its first page read.
-    const position = catalogPosition(args.cursor);
-    const version = await resolveVersion(db, args.version ?? position.version);
+    const { version, page } = await catalogPage(db, args, catalogPosition(args.cursor));
     const { items, hasMore } = await searchTechniquePage(db, {
       version,
       q: args.query,
@@ -69,9 +76,9 @@ const searchTechniques = defineTool({
       platform: args.platform,
       includeRevoked: args.include_revoked,
       limit: args.limit,
-      offset: position.offset,
+      offset: page.offset,
     });
-    const nextCursor = catalogCursor(version, hasMore ? position.offset + args.limit : null);
+    const nextCursor = catalogCursor(version, hasMore ? page.offset + args.limit : null);
     return { attackVersion: version, items, hasMore, nextCursor };
   },
 });
@@ -86,10 +93,7 @@ const getTechnique = defineTool({
   output: Technique.shape,
   effect: { readOnly: true },
   async run(args, { db }) {
-    const version = await resolveVersion(db, args.version);
-    const t = await readTechnique(db, version, args.id);
-    const shown = t.procedureExamples.length;
-    return { ...t, proceduresCursor: catalogCursor(version, t.procedureCount > shown ? shown : null) };
+    return withProceduresCursor(await readTechnique(db, await resolveVersion(db, args.version), args.id));
   },
 });
 
@@ -107,7 +111,7 @@ const listProcedures = defineTool({
   output: ProcedurePage.shape,
   effect: { readOnly: true },
   async run(args, { db }) {
-    const { version, page } = await pageOf(db, args);
+    const { version, page } = await catalogPage(db, args, catalogPosition(args.cursor));
     return withCatalogCursor(await listProcedureExamples(db, version, args.technique_id, page));
   },
 });
@@ -134,28 +138,11 @@ const pageInput = (detail: string) => ({
   version: AttackVersionField.optional(),
 });
 
-/** The version and page to read: a cursor pins the version it was made for. */
-async function pageOf(
-  db: Db,
-  args: { version?: string; limit: number; cursor?: string; detail?: boolean },
-): Promise<{ version: string; page: PageArgs }> {
-  const position = catalogPosition(args.cursor);
-  const version = await resolveVersion(db, args.version ?? position.version);
-  return { version, page: { limit: args.limit, offset: position.offset, detail: args.detail } };
-}
-
-const KINDS = ["group", "software", "campaign", "mitigation"] as const;
-type Kind = (typeof KINDS)[number];
 const READERS = { group: readGroup, software: readSoftware, campaign: readCampaign, mitigation: readMitigation };
-const KIND_OF_ID: Record<string, Kind> = { G: "group", S: "software", C: "campaign", M: "mitigation" };
-
-/** The kind an ATT&CK id names (G0016 → group), or undefined for a name or alias. */
-const kindOfId = (id: string): Kind | undefined =>
-  /^[GSCM]\d{4}$/i.test(id.trim()) ? KIND_OF_ID[id.trim()[0]?.toUpperCase() ?? ""] : undefined;
 
 /** Every field any kind answers with; `kind` says which it is. */
 const AttackObject = z
-  .object({ kind: z.enum(KINDS) })
+  .object({ kind: z.enum(OBJECT_KINDS) })
   .extend(Group.partial().shape)
   .extend(Software.partial().shape)
   .extend(Campaign.partial().shape)
@@ -169,17 +156,17 @@ const getAttackObject = defineTool({
     "A group, software, campaign or mitigation by id, name or alias (G0016, Mimikatz, C0024, M1036) with a page of its techniques.",
   input: {
     id: z.string().max(100).describe("ATT&CK id, name or alias"),
-    kind: z.enum(KINDS).optional().describe("what the name names, when it could be several kinds"),
+    kind: z.enum(OBJECT_KINDS).optional().describe("what the name names, when it could be several kinds"),
     ...pageInput(DETAIL),
   },
   output: AttackObject.shape,
   effect: { readOnly: true },
   async run(args, { db }) {
-    const { version, page } = await pageOf(db, args);
+    const { version, page } = await catalogPage(db, args, catalogPosition(args.cursor));
     const kind = args.kind ?? kindOfId(args.id);
     if (kind) return { kind, ...withCatalogCursor(await READERS[kind](db, version, args.id, page)) };
     // A name or alias: the first kind that has it (an ambiguous name within a kind is refused there).
-    for (const k of KINDS) {
+    for (const k of OBJECT_KINDS) {
       try {
         return { kind: k, ...withCatalogCursor(await READERS[k](db, version, args.id, page)) };
       } catch (e) {
